@@ -1,0 +1,195 @@
+// The read API: consistent value snapshots under the shared lock.
+#include <algorithm>
+#include <mutex>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/kernel.h"
+
+namespace sentry::kernel {
+
+std::string_view ExitStateName(ExitState state) {
+  switch (state) {
+    case ExitState::kNone: return "none";
+    case ExitState::kInitiated: return "initiated";
+    case ExitState::kZombie: return "zombie";
+    case ExitState::kDead: return "dead";
+  }
+  return "?";
+}
+
+namespace {
+
+// The procfs state letter (gVisor Task.StateStatus): zombies and dead tasks
+// first, then stops, then what the task is doing.
+char StateLetter(const Task* t) {
+  switch (t->exit_state) {
+    case ExitState::kZombie: return 'Z';
+    case ExitState::kDead: return 'X';
+    default: break;
+  }
+  switch (t->stop) {
+    case StopKind::kGroupStop: return 'T';
+    case StopKind::kTrace: return 't';
+    case StopKind::kVfork:
+    case StopKind::kExec: return 'D';
+    case StopKind::kNone: break;
+  }
+  if (t->external_stops > 0) return 'D';
+  return t->sleeping ? 'S' : 'R';
+}
+
+}  // namespace
+
+const PidNamespace* Kernel::ViewNamespace(NamespaceUid ns) const {
+  if (!ns) return root_ns_;
+  auto it = namespaces_.find(ns);
+  return it != namespaces_.end() ? it->second.get() : nullptr;
+}
+
+TaskInfo Kernel::Describe(const Task* t, const PidNamespace* view) const {
+  const ThreadGroup* tg = t->tg;
+  TaskInfo info;
+  info.uid = t->uid;
+  info.tg_uid = tg->uid;
+  info.tid = IdIn(t->ids, t->ns, view);
+  if (tg->leader != nullptr) info.tgid = IdIn(tg->leader->ids, tg->ns, view);
+  if (const Task* parent = tg->Parent(); parent != nullptr && parent->tg->leader != nullptr) {
+    info.ppid = IdIn(parent->tg->leader->ids, parent->tg->ns, view);
+  }
+  if (const ProcessGroup* pg = tg->process_group; pg != nullptr) {
+    info.pgid = IdIn(pg->ids, pg->ns, view);
+    const Session* s = pg->session;
+    info.sid = IdIn(s->ids, s->ns, view);
+    info.tty_nr = s->tty_nr;
+    if (s->tty_nr != 0 && s->foreground_ns != nullptr) {
+      info.tpgid = IdIn(s->foreground_ids, s->foreground_ns, view);
+    }
+  }
+  for (int d = view->depth; d <= t->ids.depth(); ++d) info.nspid.push_back(t->ids.At(d));
+  info.state = StateLetter(t);
+  info.exit_state = t->exit_state;
+  info.stop = t->stop;
+  info.external_stops = t->external_stops;
+  info.leader = t->IsLeader();
+  info.num_threads = tg->tasks_count;
+  info.uid_creds = t->uid_creds;
+  info.gid_creds = t->gid_creds;
+  info.comm = t->comm;
+  info.argv = t->argv;
+  info.start_time_ns = t->start_time_ns;
+  info.exit_status = t->exit_status;
+  info.termination_signal = tg->termination_signal;
+  info.parent_death_signal = t->parent_death_signal;
+  info.group_stop_signal = tg->stop_phase != GroupStopPhase::kNone ? tg->stop_signal : 0;
+  info.sigchld = tg->sigchld;
+  info.nocldwait = tg->nocldwait;
+  info.subreaper = tg->is_child_subreaper;
+  info.usage = t->usage;
+  info.children_usage = tg->child_usage;
+  return info;
+}
+
+std::optional<TaskInfo> Kernel::FindTask(ThreadId tid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  if (view == nullptr) return std::nullopt;
+  auto it = view->tasks.find(tid.value);
+  if (it == view->tasks.end()) return std::nullopt;
+  return Describe(it->second, view);
+}
+
+std::vector<TaskInfo> Kernel::Processes(NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  std::vector<TaskInfo> out;
+  const PidNamespace* view = ViewNamespace(ns);
+  if (view == nullptr) return out;
+  for (const auto& [id, task] : view->tasks) {
+    if (task->IsLeader()) out.push_back(Describe(task, view));
+  }
+  std::sort(out.begin(), out.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.tgid < b.tgid; });
+  return out;
+}
+
+std::vector<TaskInfo> Kernel::Threads(ThreadId tgid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  std::vector<TaskInfo> out;
+  const PidNamespace* view = ViewNamespace(ns);
+  if (view == nullptr) return out;
+  auto it = view->tasks.find(tgid.value);
+  if (it == view->tasks.end() || !it->second->IsLeader()) return out;
+  it->second->tg->tasks.ForEach([&](const Task* t) { out.push_back(Describe(t, view)); });
+  std::sort(out.begin(), out.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.tid < b.tid; });
+  return out;
+}
+
+std::vector<ProcessGroupInfo> Kernel::ProcessGroups(NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  std::vector<ProcessGroupInfo> out;
+  const PidNamespace* view = ViewNamespace(ns);
+  if (view == nullptr) return out;
+  for (const auto& [id, pg] : view->process_groups) {
+    ProcessGroupInfo info{.pgid = id,
+                          .sid = IdIn(pg->session->ids, pg->session->ns, view),
+                          .ancestors = pg->ancestors,
+                          .orphan = pg->IsOrphan(),
+                          .members = {}};
+    pg->members.ForEach([&](const ThreadGroup* tg) {
+      if (tg->leader != nullptr) info.members.push_back(IdIn(tg->leader->ids, tg->ns, view));
+    });
+    std::sort(info.members.begin(), info.members.end());
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pgid < b.pgid; });
+  return out;
+}
+
+std::vector<SessionInfo> Kernel::Sessions(NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  std::vector<SessionInfo> out;
+  const PidNamespace* view = ViewNamespace(ns);
+  if (view == nullptr) return out;
+  for (const auto& [id, s] : view->sessions) {
+    SessionInfo info{.sid = id,
+                     .leader_uid = s->leader_uid,
+                     .leader_alive = s->leader != nullptr,
+                     .tty_nr = s->tty_nr,
+                     .foreground_pgid = s->foreground_ns != nullptr
+                                            ? IdIn(s->foreground_ids, s->foreground_ns, view)
+                                            : 0,
+                     .groups = {}};
+    s->groups.ForEach([&](const ProcessGroup* pg) { info.groups.push_back(IdIn(pg->ids, pg->ns, view)); });
+    std::sort(info.groups.begin(), info.groups.end());
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.sid < b.sid; });
+  return out;
+}
+
+std::optional<NamespaceUid> Kernel::NamespaceOf(ThreadId tid) const {
+  std::shared_lock lock(mu_);
+  auto it = root_ns_->tasks.find(tid.value);
+  if (it == root_ns_->tasks.end()) return std::nullopt;
+  return it->second->ns->uid;
+}
+
+NamespaceUid Kernel::RootNamespace() const {
+  std::shared_lock lock(mu_);
+  return root_ns_->uid;
+}
+
+KernelStats Kernel::Stats() const {
+  std::shared_lock lock(mu_);
+  return KernelStats{.observations = seq_,
+                     .records = records_,
+                     .divergences = divergences_,
+                     .tasks_seen = tasks_seen_,
+                     .thread_groups_seen = thread_groups_seen_,
+                     .live_tasks = tasks_.size(),
+                     .thread_groups = thread_groups_.size(),
+                     .process_groups = process_groups_.size(),
+                     .sessions = sessions_.size(),
+                     .namespaces = namespaces_.size(),
+                     .outstanding_predictions = predictions_.size()};
+}
+
+}  // namespace sentry::kernel

@@ -1,0 +1,106 @@
+// The model's read API: value snapshots for the FUSE procfs, `sentry inspect`
+// and tests. Every call takes Kernel::mu_ shared, so a snapshot is consistent
+// even while the tracer thread applies observations.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/exit_status.h"
+#include "sentry/kernel/ids.h"
+#include "sentry/kernel/observation.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/task_stop.h"
+
+namespace sentry::kernel {
+
+// One task, with every id translated into the namespace the caller asked for
+// (0 where the other party is not visible there, as Linux shows ppid 0).
+struct TaskInfo {
+  TaskUid uid;
+  ThreadGroupUid tg_uid;
+  std::int32_t tid = 0;
+  std::int32_t tgid = 0;
+  std::int32_t ppid = 0;
+  std::int32_t pgid = 0;
+  std::int32_t sid = 0;
+  std::int32_t tty_nr = 0;
+  std::int32_t tpgid = -1;  // foreground group of the controlling tty; -1 none
+  std::vector<std::int32_t> nspid;  // ids from the view namespace down to its own
+  char state = 'R';                 // R S D T t Z X, as /proc/PID/stat shows
+  ExitState exit_state = ExitState::kNone;
+  StopKind stop = StopKind::kNone;
+  int external_stops = 0;
+  bool leader = false;
+  int num_threads = 0;
+  std::uint32_t uid_creds = 0;
+  std::uint32_t gid_creds = 0;
+  std::string comm;
+  std::vector<std::string> argv;
+  std::int64_t start_time_ns = 0;
+  ExitStatus exit_status;      // meaningful once exiting
+  int termination_signal = 0;  // of the thread group
+  int parent_death_signal = 0;
+  int group_stop_signal = 0;
+  SigChldDisposition sigchld = SigChldDisposition::kDefault;
+  bool nocldwait = false;
+  bool subreaper = false;
+  Usage usage;           // this task
+  Usage children_usage;  // reaped children of its thread group
+};
+
+struct ProcessGroupInfo {
+  std::int32_t pgid = 0;
+  std::int32_t sid = 0;
+  std::uint32_t ancestors = 0;
+  bool orphan = false;
+  std::vector<std::int32_t> members;  // tgids
+};
+
+struct SessionInfo {
+  std::int32_t sid = 0;
+  ThreadGroupUid leader_uid;
+  bool leader_alive = false;
+  std::int32_t tty_nr = 0;
+  std::int32_t foreground_pgid = 0;
+  std::vector<std::int32_t> groups;
+};
+
+struct KernelStats {
+  std::uint64_t observations = 0;
+  std::uint64_t records = 0;
+  std::uint64_t divergences = 0;
+  std::uint64_t tasks_seen = 0;
+  std::uint64_t thread_groups_seen = 0;
+  std::size_t live_tasks = 0;  // tasks not yet dead (zombies included)
+  std::size_t thread_groups = 0;
+  std::size_t process_groups = 0;
+  std::size_t sessions = 0;
+  std::size_t namespaces = 0;
+  std::size_t outstanding_predictions = 0;
+};
+
+// What a wait would return now, as the model sees it.
+enum class WaitEvent : std::uint8_t { kExit, kStop, kContinue };
+
+struct WaitCandidate {
+  TaskUid task;
+  std::int32_t pid = 0;  // in the waiter's namespace
+  WaitEvent event = WaitEvent::kExit;
+  int code = 0;    // CLD_EXITED / CLD_KILLED / CLD_DUMPED / CLD_STOPPED / CLD_CONTINUED
+  int status = 0;  // exit code or signal, as waitid's si_status
+  std::uint32_t wait_status = 0;  // the wait4 status word
+};
+
+struct WaitPrediction {
+  // ECHILD: no child could ever satisfy this wait.
+  bool echild = false;
+  // Every event that may be reported now (the host picks one). Empty and not
+  // echild: nothing yet (WNOHANG returns 0; a blocking wait sleeps).
+  std::vector<WaitCandidate> candidates;
+  // A consuming wait on an exit reports the group exit status when the group
+  // exited as a whole (Linux wait_task_zombie); candidates already carry it.
+};
+
+}  // namespace sentry::kernel

@@ -1,0 +1,216 @@
+// wait4/waitid: which children a wait may report, and checking the host's
+// answer against it (gVisor Task.waitOnce; Linux kernel/exit.c
+// wait_consider_task, which is the reference where the two differ).
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/kernel.h"
+
+namespace sentry::kernel {
+namespace {
+
+const char* EventName(WaitEvent e) {
+  switch (e) {
+    case WaitEvent::kExit: return "exit";
+    case WaitEvent::kStop: return "stop";
+    case WaitEvent::kContinue: return "continue";
+  }
+  return "?";
+}
+
+bool IsExitCode(int code) {
+  return code == abi::kCLD_EXITED || code == abi::kCLD_KILLED || code == abi::kCLD_DUMPED;
+}
+
+WaitCandidate ExitCandidate(const Task* child, std::int32_t pid, const ExitStatus& es) {
+  WaitCandidate c{.task = child->uid, .pid = pid, .event = WaitEvent::kExit};
+  if (es.Signaled()) {
+    c.code = es.core ? abi::kCLD_DUMPED : abi::kCLD_KILLED;
+    c.status = es.signo;
+  } else {
+    c.code = abi::kCLD_EXITED;
+    c.status = es.code;
+  }
+  c.wait_status = es.WaitStatus();
+  return c;
+}
+
+}  // namespace
+
+WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) const {
+  WaitPrediction out;
+  const std::uint32_t opts = request.options;
+  const PidNamespace* ns = waiter->tg->ns;
+  std::int32_t want_pgid = request.id;
+  if (request.idtype == abi::kP_PGID && want_pgid == 0) {
+    want_pgid = IdIn(waiter->tg->process_group->ids, waiter->tg->process_group->ns, ns);
+  }
+  bool any_eligible = false;
+  auto consider = [&](const Task* child) {
+    const ThreadGroup* ctg = child->tg;
+    const std::int32_t pid = IdIn(child->ids, child->ns, ns);
+    if (request.idtype == abi::kP_PID && pid != request.id) return;
+    if (request.idtype == abi::kP_PGID &&
+        IdIn(ctg->process_group->ids, ctg->process_group->ns, ns) != want_pgid) {
+      return;
+    }
+    // "A clone child is one which delivers no signal, or a signal other than
+    // SIGCHLD to its parent upon termination." - wait(2)
+    if ((opts & abi::kWALL) == 0 &&
+        ((ctg->termination_signal != abi::kSIGCHLD) != ((opts & abi::kWCLONE) != 0))) {
+      return;
+    }
+    if (child->exit_state == ExitState::kZombie && ctg->tasks_count == 1) {
+      // A reapable zombie: without WEXITED it does not even count as eligible.
+      if ((opts & abi::kWEXITED) == 0) return;
+      any_eligible = true;
+      // Linux reports the group exit code when the group exited as a whole.
+      out.candidates.push_back(
+          ExitCandidate(child, pid, ctg->exiting ? ctg->exit_status : child->exit_status));
+      return;
+    }
+    any_eligible = true;  // live, or a zombie leader with live threads
+    if ((opts & abi::kWSTOPPED) != 0 && ctg->stop_waitable) {
+      out.candidates.push_back(WaitCandidate{
+          .task = child->uid,
+          .pid = pid,
+          .event = WaitEvent::kStop,
+          .code = abi::kCLD_STOPPED,
+          .status = ctg->stop_signal,
+          .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU});
+    }
+    if ((opts & abi::kWCONTINUED) != 0 && ctg->cont_waitable) {
+      out.candidates.push_back(WaitCandidate{.task = child->uid,
+                                             .pid = pid,
+                                             .event = WaitEvent::kContinue,
+                                             .code = abi::kCLD_CONTINUED,
+                                             .status = abi::kSIGCONT,
+                                             .wait_status = 0xffffU});
+    }
+  };
+  // Without __WNOTHREAD a thread waits for the children of every thread in
+  // its group.
+  if ((opts & abi::kWNOTHREAD) != 0) {
+    waiter->children.ForEach(consider);
+  } else {
+    waiter->tg->tasks.ForEach([&](const Task* t) { t->children.ForEach(consider); });
+  }
+  out.echild = !any_eligible;
+  return out;
+}
+
+void Kernel::On(const WaitStart& o) {
+  Task* t = Lookup(o.tid, "wait");
+  if (t == nullptr) return;
+  t->sleeping = (o.request.options & abi::kWNOHANG) == 0;
+}
+
+void Kernel::On(const WaitDone& o) {
+  Task* t = Lookup(o.tid, "wait result");
+  if (t == nullptr) return;
+  t->sleeping = false;
+  // Interrupted waits are restarted or fail without reporting anything.
+  if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
+  const WaitPrediction predicted = WaitOnce(t, o.request);
+  if (o.result < 0) {
+    Emit(RecordKind::kWaitReturned, t, nullptr, o.result, 0);
+    if (o.result == -abi::kECHILD && !predicted.echild) {
+      Diverge(t, nullptr, static_cast<std::int64_t>(predicted.candidates.size()), o.result,
+              "wait: host returned ECHILD but the model has eligible children");
+    }
+    return;
+  }
+  if (o.result == 0) {
+    Emit(RecordKind::kWaitReturned, t, nullptr, 0, 0);
+    if (predicted.echild) {
+      Diverge(t, nullptr, -abi::kECHILD, 0,
+              "wait: host found children to wait for, the model predicted ECHILD");
+    } else if (!predicted.candidates.empty()) {
+      const WaitCandidate& c = predicted.candidates.front();
+      Diverge(t, nullptr, c.pid, 0,
+              fmt::format("wait: host had nothing to report, the model had the {} of pid {}",
+                          EventName(c.event), c.pid));
+    }
+    return;
+  }
+  // The host reported a child: it must be one the model considers waitable.
+  const auto pid = static_cast<std::int32_t>(o.result);
+  auto task_it = t->tg->ns->tasks.find(pid);
+  Task* child = task_it != t->tg->ns->tasks.end() ? task_it->second : nullptr;
+  Emit(RecordKind::kWaitReturned, t, child, o.result, o.code);
+  const bool matched = std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
+                                   [&](const WaitCandidate& c) {
+                                     return c.pid == pid && c.code == o.code && c.status == o.status;
+                                   });
+  if (!matched) {
+    auto same_pid = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
+                                 [&](const WaitCandidate& c) { return c.pid == pid; });
+    Diverge(t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, o.code,
+            same_pid != predicted.candidates.end()
+                ? fmt::format("wait: pid {} reported code {} status {}; model had code {} status {}",
+                              pid, o.code, o.status, same_pid->code, same_pid->status)
+                : fmt::format("wait: pid {} reported code {} status {}; model had no such event",
+                              pid, o.code, o.status));
+  }
+  if (child == nullptr || (o.request.options & abi::kWNOWAIT) != 0) return;
+  ThreadGroup* ctg = child->tg;
+  if (o.code == abi::kCLD_STOPPED) {
+    ctg->stop_waitable = false;
+    return;
+  }
+  if (o.code == abi::kCLD_CONTINUED) {
+    ctg->cont_waitable = false;
+    return;
+  }
+  if (!IsExitCode(o.code)) return;
+  // The host reaped it. If the model still had live threads there, the host
+  // is right: finish them first.
+  if (!child->IsLeader()) child = ctg->leader;
+  if (child == nullptr) return;
+  ExitStatus host_status;
+  if (o.code == abi::kCLD_EXITED) {
+    host_status.code = o.status;
+  } else {
+    host_status.signo = o.status;
+    host_status.core = o.code == abi::kCLD_DUMPED;
+  }
+  // Finishing an exit can release tasks (and, through the parent's
+  // disposition, the leader itself), so go by uid rather than by pointer.
+  const TaskUid leader_uid = child->uid;
+  std::vector<TaskUid> unfinished;
+  ctg->tasks.ForEach([&](const Task* u) {
+    if (u != child && u->exit_state < ExitState::kZombie) unfinished.push_back(u->uid);
+  });
+  auto find = [this](TaskUid uid) -> Task* {
+    auto found = tasks_.find(uid);
+    return found != tasks_.end() ? found->second.get() : nullptr;
+  };
+  for (TaskUid uid : unfinished) {
+    if (Task* u = find(uid)) FinishExit(u, host_status, Usage{});
+  }
+  child = find(leader_uid);
+  if (child != nullptr && child->exit_state < ExitState::kZombie) {
+    FinishExit(child, host_status, child->usage);
+    child = find(leader_uid);
+  }
+  if (child == nullptr || child->exit_state != ExitState::kZombie) return;  // already released
+  ctg = child->tg;
+  // RUSAGE_CHILDREN gains the child, its exited threads and its own children.
+  Usage reaped = child->usage;
+  reaped.Accumulate(ctg->exited_usage);
+  reaped.Accumulate(ctg->child_usage);
+  t->tg->child_usage.Accumulate(reaped);
+  child->exit_parent_notified = true;
+  child->exit_parent_acked = true;
+  Reap(child, ReapCause::kWait, t);
+}
+
+std::optional<WaitPrediction> Kernel::PredictWait(ThreadId waiter, const WaitRequest& request) const {
+  std::shared_lock lock(mu_);
+  auto it = root_ns_->tasks.find(waiter.value);
+  if (it == root_ns_->tasks.end()) return std::nullopt;
+  return WaitOnce(it->second, request);
+}
+
+}  // namespace sentry::kernel

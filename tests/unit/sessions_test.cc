@@ -1,0 +1,184 @@
+// Sessions and process groups: setsid/setpgid rules and orphaned groups.
+#include "tests/unit/model_test_util.h"
+
+namespace sentry::kernel::testing {
+namespace {
+
+using SessionsTest = ModelTest;
+
+TEST_F(SessionsTest, SetsidTwiceIsEperm) {
+  StartWorkload();
+  EXPECT_EQ(Info(200).sid, 200);
+  EXPECT_EQ(Info(200).pgid, 200);
+  SetSid(200, -abi::kEPERM);  // the host agrees: already a session leader
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  ASSERT_EQ(CountLast(RecordKind::kSyscallResult), 1u);
+  EXPECT_EQ(last_records.front().value, -abi::kEPERM);
+}
+
+TEST_F(SessionsTest, SetsidByGroupLeaderIsEpermAndChildCanSetsid) {
+  StartWorkload();
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);  // 300 leads group 300
+  SetSid(300, -abi::kEPERM);
+  Fork(200, 301);
+  SetSid(301, 301);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  EXPECT_EQ(Info(301).sid, 301);
+  EXPECT_EQ(Info(301).pgid, 301);
+  EXPECT_EQ(Count(RecordKind::kSessionCreated), 3u);  // 100 (pre-existing), 200, 301
+}
+
+TEST_F(SessionsTest, HostDisagreeingWithSetsidIsADivergenceAndTheHostWins) {
+  StartWorkload();
+  Fork(200, 300);
+  SetSid(300, -abi::kEPERM);  // the model predicts success
+  EXPECT_EQ(Divergences(), 1u);
+  EXPECT_EQ(Info(300).sid, 200);  // no change: the host refused
+}
+
+TEST_F(SessionsTest, SetpgidIntoAnotherSessionIsEperm) {
+  StartWorkload();
+  Fork(200, 300);
+  SetSid(300, 300);  // 300 leads a new session; group 300 lives there
+  Fork(200, 301);
+  SetPgid(301, 0, 300, -abi::kEPERM);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  EXPECT_EQ(Info(301).pgid, 200);
+  // The parent moving a child that left for another session: EPERM too.
+  SetPgid(200, 300, 200, -abi::kEPERM);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(SessionsTest, JoinAfterExecIsEacces) {
+  StartWorkload();
+  Fork(200, 300);
+  SetPgid(200, 300, 300, 0);  // before exec: allowed, new group 300
+  EXPECT_EQ(Info(300).pgid, 300);
+  ExecAs(300, "job");
+  SetPgid(200, 300, 200, -abi::kEACCES);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  EXPECT_EQ(Info(300).pgid, 300);
+}
+
+TEST_F(SessionsTest, SetpgidErrnoRules) {
+  StartWorkload();
+  Fork(200, 300);
+  Fork(300, 400);                             // grandchild of 200
+  SetPgid(200, 400, 400, -abi::kESRCH);       // not our child
+  SetPgid(200, 999, 0, -abi::kESRCH);         // no such process
+  SetPgid(200, 300, -1, -abi::kEINVAL);       // negative pgid
+  SetPgid(200, 300, 12345, -abi::kEPERM);     // no such group
+  SetPgid(200, 0, 0, -abi::kEPERM);           // session leader
+  Thread(300, 301);
+  SetPgid(200, 301, 0, -abi::kEINVAL);        // not a thread group leader
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(SessionsTest, JoiningAGroupAndGroupsDisappearWithTheirLastMember) {
+  StartWorkload();
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Fork(200, 301);
+  SetPgid(301, 0, 300, 0);
+  EXPECT_EQ(Info(301).pgid, 300);
+  Exit(300, 0);
+  Wait(200, WaitRequest::FromWait4(300, 0), 300, abi::kCLD_EXITED, 0);
+  EXPECT_EQ(Count(RecordKind::kProcessGroupGone), 0u);  // 301 is still in it
+  Exit(301, 0);
+  Wait(200, WaitRequest::FromWait4(301, 0), 301, abi::kCLD_EXITED, 0);
+  ASSERT_EQ(Count(RecordKind::kProcessGroupGone), 1u);
+  EXPECT_EQ(All(RecordKind::kProcessGroupGone)[0].value, 300);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+// A job (group 400) whose only link to the session is its parent 300, in
+// group 300. When 300 exits, 400 is reparented to the sentry (another
+// session): the group is newly orphaned.
+class OrphanTest : public ModelTest {
+ protected:
+  void SetUpJob() {
+    StartWorkload();
+    Fork(200, 300);
+    SetPgid(300, 0, 0, 0);
+    Fork(300, 400);
+    SetPgid(400, 0, 0, 0);
+    Fork(400, 401);  // second member of group 400
+  }
+};
+
+TEST_F(OrphanTest, NewlyOrphanedGroupWithAStoppedMemberIsPredictedHupAndCont) {
+  SetUpJob();
+  EXPECT_FALSE(kernel.ProcessGroups()[0].orphan);
+  Stop(401, abi::kSIGTSTP);
+  Exit(300, 0);
+  const auto predicted = All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 4u);  // HUP and CONT to each member
+  EXPECT_EQ(predicted[0].value, abi::kSIGHUP);
+  EXPECT_EQ(predicted[1].value, abi::kSIGCONT);
+  EXPECT_EQ(predicted[0].value2, static_cast<std::int64_t>(SignalCause::kOrphanedGroup));
+  EXPECT_EQ(predicted[0].other_tid.value, 300);  // caused by 300's exit
+  EXPECT_EQ(Info(400).ppid, 100);                // adopted by the subreaper
+  EXPECT_EQ(kernel.Stats().outstanding_predictions, 4u);
+  // The host delivers them; the predictions are settled.
+  for (int tid : {400, 401}) {
+    for (int sig : {abi::kSIGHUP, abi::kSIGCONT}) {
+      Apply(SignalDelivered{.tid = ThreadId(tid), .signo = sig, .code = abi::kSI_KERNEL,
+                            .sender = ThreadId(0)});
+    }
+  }
+  EXPECT_EQ(kernel.Stats().outstanding_predictions, 0u);
+  EXPECT_EQ(Info(401).state, 'R');  // SIGCONT ended the stop
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(OrphanTest, NoPredictionWhenNoMemberIsStopped) {
+  SetUpJob();
+  Exit(300, 0);
+  EXPECT_EQ(Count(RecordKind::kSignalPredicted), 0u);
+  auto groups = kernel.ProcessGroups();
+  auto job = std::find_if(groups.begin(), groups.end(), [](auto& g) { return g.pgid == 400; });
+  ASSERT_NE(job, groups.end());
+  EXPECT_TRUE(job->orphan);
+}
+
+TEST_F(OrphanTest, ExitOfTheLastConnectingMemberOrphansItsOwnGroup) {
+  // Group 300 = {300, 301 (child of 300)}; only 300 links it to the session.
+  StartWorkload();
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Fork(300, 301);
+  Stop(301);
+  Exit(300, 0);
+  const auto predicted = All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 2u);
+  EXPECT_EQ(predicted[0].tid.value, 301);
+}
+
+TEST_F(OrphanTest, GroupStillConnectedElsewhereIsNotOrphaned) {
+  SetUpJob();
+  // 200 (group 200) also has a child in group 400: the group keeps a link.
+  Fork(200, 500);
+  SetPgid(500, 0, 400, 0);
+  Stop(401);
+  Exit(300, 0);
+  EXPECT_EQ(Count(RecordKind::kSignalPredicted), 0u);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(SessionsTest, ForegroundGroupAndControllingTerminal) {
+  StartWorkload();
+  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  EXPECT_EQ(Info(200).tpgid, 300);
+  EXPECT_EQ(Info(300).tty_nr, 34816);
+  Exit(300, 0);
+  Wait(200, WaitRequest::FromWait4(-1, 0), 300, abi::kCLD_EXITED, 0);
+  // Like Linux's tty->pgrp, the terminal keeps naming the emptied group.
+  EXPECT_EQ(Info(200).tpgid, 300);
+}
+
+}  // namespace
+}  // namespace sentry::kernel::testing
