@@ -25,7 +25,9 @@ inline constexpr int kSIGTTIN = 21;
 inline constexpr int kSIGTTOU = 22;
 inline constexpr int kMaxSignal = 64;
 
-constexpr bool IsValidSignal(int sig) { return sig > 0 && sig <= kMaxSignal; }
+constexpr bool IsValidSignal(int sig) {
+  return sig > 0 && sig <= kMaxSignal;
+}
 constexpr bool IsStopSignal(int sig) {
   return sig == kSIGSTOP || sig == kSIGTSTP || sig == kSIGTTIN || sig == kSIGTTOU;
 }

@@ -36,9 +36,10 @@ void Kernel::On(const Exec& o) {
     // The old leader gets no exit report: finish it here. Its children go to
     // a live sibling (t) like any exiting thread's.
     if (old_leader->exit_state < ExitState::kZombie) {
-      FinishExit(old_leader, old_leader->exit_state == ExitState::kNone ? ExitStatus{}
-                                                                         : old_leader->exit_status,
-                 old_leader->usage);
+      FinishExit(
+          old_leader,
+          old_leader->exit_state == ExitState::kNone ? ExitStatus{} : old_leader->exit_status,
+          old_leader->usage);
     }
     // t takes the leader's ids and place under the parent.
     UnmapIds(t->ids, t->ns, t);

@@ -54,11 +54,10 @@ namespace {
 
 // Kind names, in ObservationBody's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ObservationBody>> kObservationKinds = {
-    "task_existing", "clone",          "exec_start",     "exec",           "vfork_done",
-    "exit_begin",    "exit_end",       "group_stop",     "group_continue", "signal",
-    "setsid",        "setpgid",        "wait_start",     "wait_done",      "sigchld_action",
-    "subreaper",     "pdeathsig",      "parent",         "controlling_tty", "foreground",
-    "unshare_pidns", "trace_stop",     "external_stop"};
+    "task_existing",   "clone",      "exec_start",     "exec",       "vfork_done",   "exit_begin",
+    "exit_end",        "group_stop", "group_continue", "signal",     "setsid",       "setpgid",
+    "wait_start",      "wait_done",  "sigchld_action", "subreaper",  "pdeathsig",    "parent",
+    "controlling_tty", "foreground", "unshare_pidns",  "trace_stop", "external_stop"};
 
 // Builds the body whose kind is at index I, searching at run time.
 template <std::size_t I = 0>

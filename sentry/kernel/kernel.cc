@@ -3,6 +3,7 @@
 #include "sentry/kernel/kernel.h"
 
 #include <fmt/format.h>
+
 #include <mutex>
 #include <utility>
 
@@ -17,7 +18,9 @@ constexpr std::int32_t kPidWrapTo = 300;  // RESERVED_PIDS
 
 }  // namespace
 
-Kernel::Kernel() { root_ns_ = NewNamespace(nullptr); }
+Kernel::Kernel() {
+  root_ns_ = NewNamespace(nullptr);
+}
 
 Kernel::~Kernel() = default;
 
@@ -240,8 +243,7 @@ void Kernel::On(const TaskExisting& o) {
     Emit(RecordKind::kProcessGroupCreated, t, nullptr, pgid, sid, "pre-existing");
   }
   MoveToProcessGroup(tg, pg);
-  Emit(RecordKind::kTaskCreated, t, t->parent, o.tid.value, tg->termination_signal,
-       "pre-existing");
+  Emit(RecordKind::kTaskCreated, t, t->parent, o.tid.value, tg->termination_signal, "pre-existing");
 }
 
 void Kernel::On(const Clone& o) {

@@ -14,8 +14,6 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
-
-#include "sentry/kernel/rw_lock.h"
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -25,6 +23,7 @@
 #include "sentry/kernel/observation.h"
 #include "sentry/kernel/pid_namespace.h"
 #include "sentry/kernel/record.h"
+#include "sentry/kernel/rw_lock.h"
 #include "sentry/kernel/sessions.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
@@ -63,27 +62,27 @@ class Kernel {
   // Observation handlers (kernel.cc unless noted).
   void On(const TaskExisting& o);
   void On(const Clone& o);
-  void On(const ExecStart& o);                 // exec.cc
-  void On(const Exec& o);                      // exec.cc
-  void On(const VforkDone& o);                 // task_stop.cc
-  void On(const ExitBegin& o);                 // task_exit.cc
-  void On(const ExitEnd& o);                   // task_exit.cc
-  void On(const GroupStop& o);                 // task_stop.cc
-  void On(const GroupContinue& o);             // task_stop.cc
-  void On(const SignalDelivered& o);           // task_stop.cc
-  void On(const SetSid& o);                    // sessions.cc
-  void On(const SetPgid& o);                   // sessions.cc
-  void On(const WaitStart& o);                 // wait.cc
-  void On(const WaitDone& o);                  // wait.cc
+  void On(const ExecStart& o);        // exec.cc
+  void On(const Exec& o);             // exec.cc
+  void On(const VforkDone& o);        // task_stop.cc
+  void On(const ExitBegin& o);        // task_exit.cc
+  void On(const ExitEnd& o);          // task_exit.cc
+  void On(const GroupStop& o);        // task_stop.cc
+  void On(const GroupContinue& o);    // task_stop.cc
+  void On(const SignalDelivered& o);  // task_stop.cc
+  void On(const SetSid& o);           // sessions.cc
+  void On(const SetPgid& o);          // sessions.cc
+  void On(const WaitStart& o);        // wait.cc
+  void On(const WaitDone& o);         // wait.cc
   void On(const SigChldAction& o);
   void On(const SetSubreaper& o);
   void On(const SetPdeathsig& o);
-  void On(const ParentObserved& o);            // task_exit.cc
-  void On(const ControllingTty& o);            // sessions.cc
-  void On(const ForegroundGroup& o);           // sessions.cc
+  void On(const ParentObserved& o);   // task_exit.cc
+  void On(const ControllingTty& o);   // sessions.cc
+  void On(const ForegroundGroup& o);  // sessions.cc
   void On(const UnsharePidNamespace& o);
-  void On(const TraceStop& o);                 // task_stop.cc
-  void On(const ExternalStop& o);              // task_stop.cc
+  void On(const TraceStop& o);     // task_stop.cc
+  void On(const ExternalStop& o);  // task_stop.cc
 
   // ---- Records.
   void Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,

@@ -17,34 +17,51 @@
 namespace sentry::kernel {
 
 // kind                   subject (task/tid)   other (task/tid)       value          value2
-#define SENTRY_RECORD_KINDS(X)                                                                   \
-  X(kTaskCreated, "task_created")          /* new task            parent                 tgid       exit signal */ \
-  X(kCloneFailed, "clone_failed")          /* caller              -                      errno      flags       */ \
-  X(kExec, "exec")                         /* exec-ing task       -                      tid before tid after   */ \
-  X(kExitInitiated, "exit_initiated")      /* task                -                      wait status group(0/1) */ \
-  X(kZombie, "zombie")                     /* task                -                      wait status -          */ \
-  X(kParentNotified, "parent_notified")    /* exited leader       parent                 signal     0/1 ignored */ \
-  X(kReaped, "reaped")                     /* reaped task         reaper (0: automatic)  wait status ReapCause  */ \
-  X(kReparented, "reparented")             /* child               new parent             old parent tid  -      */ \
-  X(kSessionCreated, "session_created")    /* leader              -                      sid        -           */ \
-  X(kSessionGone, "session_gone")          /* -                   -                      sid        -           */ \
-  X(kProcessGroupCreated, "pgrp_created")  /* originator          -                      pgid       sid         */ \
-  X(kProcessGroupGone, "pgrp_gone")        /* -                   -                      pgid       sid         */ \
-  X(kProcessGroupJoined, "pgrp_joined")    /* thread group leader -                      new pgid   old pgid    */ \
-  X(kSyscallResult, "syscall_result")      /* caller              target                 result     SyscallKind */ \
-  X(kGroupStopInitiated, "group_stop_initiated") /* first thread  -                      signal     -           */ \
-  X(kGroupStopCompleted, "group_stop_completed") /* last thread   parent notified        signal     -           */ \
-  X(kGroupContinued, "group_continued")    /* leader              -                      1 if it interrupted an initiated stop */ \
-  X(kStopChanged, "stop_changed")          /* task                -                      StopKind   external stop count */ \
-  X(kSignalDelivered, "signal")            /* receiver            sender                 signal     si_code     */ \
-  X(kSignalPredicted, "signal_predicted")  /* receiver (leader)   cause task             signal     SignalCause */ \
-  X(kWaitReturned, "wait_returned")        /* waiter              child reported         result     CLD code    */ \
-  X(kDispositionChanged, "sigchld_disposition") /* leader         -                      disposition nocldwait  */ \
-  X(kSubreaperChanged, "subreaper")        /* leader              -                      0/1        -           */ \
-  X(kPdeathsigChanged, "pdeathsig")        /* task                -                      signal     -           */ \
-  X(kForegroundChanged, "foreground")      /* session leader      -                      pgid       tty_nr      */ \
-  X(kNamespaceCreated, "pidns_created")    /* init task           -                      depth      -           */ \
-  X(kDivergence, "divergence")             /* task concerned      other party            model      host        */
+#define SENTRY_RECORD_KINDS(X)                                                                     \
+  X(kTaskCreated,                                                                                  \
+    "task_created") /* new task            parent                 tgid       exit signal */        \
+  X(kCloneFailed,                                                                                  \
+    "clone_failed") /* caller              -                      errno      flags       */        \
+  X(kExec, "exec")  /* exec-ing task       -                      tid before tid after   */        \
+  X(kExitInitiated,                                                                                \
+    "exit_initiated")  /* task                -                      wait status group(0/1) */     \
+  X(kZombie, "zombie") /* task                -                      wait status -          */     \
+  X(kParentNotified,                                                                               \
+    "parent_notified") /* exited leader       parent                 signal     0/1 ignored */     \
+  X(kReaped, "reaped") /* reaped task         reaper (0: automatic)  wait status ReapCause  */     \
+  X(kReparented, "reparented") /* child               new parent             old parent tid  - */  \
+  X(kSessionCreated,                                                                               \
+    "session_created") /* leader              -                      sid        -           */     \
+  X(kSessionGone, "session_gone") /* -                   -                      sid        - */    \
+  X(kProcessGroupCreated,                                                                          \
+    "pgrp_created") /* originator          -                      pgid       sid         */        \
+  X(kProcessGroupGone,                                                                             \
+    "pgrp_gone") /* -                   -                      pgid       sid         */           \
+  X(kProcessGroupJoined,                                                                           \
+    "pgrp_joined") /* thread group leader -                      new pgid   old pgid    */         \
+  X(kSyscallResult,                                                                                \
+    "syscall_result") /* caller              target                 result     SyscallKind */      \
+  X(kGroupStopInitiated,                                                                           \
+    "group_stop_initiated") /* first thread  -                      signal     -           */      \
+  X(kGroupStopCompleted,                                                                           \
+    "group_stop_completed") /* last thread   parent notified        signal     -           */      \
+  X(kGroupContinued, "group_continued") /* leader              -                      1 if it      \
+                                           interrupted an initiated stop */                        \
+  X(kStopChanged, "stop_changed") /* task                -                      StopKind external  \
+                                     stop count */                                                 \
+  X(kSignalDelivered,                                                                              \
+    "signal") /* receiver            sender                 signal     si_code     */              \
+  X(kSignalPredicted,                                                                              \
+    "signal_predicted") /* receiver (leader)   cause task             signal     SignalCause */    \
+  X(kWaitReturned,                                                                                 \
+    "wait_returned") /* waiter              child reported         result     CLD code    */       \
+  X(kDispositionChanged, "sigchld_disposition") /* leader         - disposition nocldwait  */      \
+  X(kSubreaperChanged, "subreaper")   /* leader              -                      0/1        -   */                                                                                              \
+  X(kPdeathsigChanged, "pdeathsig")   /* task                -                      signal     -   */                                                                                              \
+  X(kForegroundChanged, "foreground") /* session leader      -                      pgid tty_nr */ \
+  X(kNamespaceCreated,                                                                             \
+    "pidns_created") /* init task           -                      depth      -           */       \
+  X(kDivergence, "divergence") /* task concerned      other party            model      host */
 
 enum class RecordKind : std::uint8_t {
 #define SENTRY_RECORD_ENUM(name, text) name,
@@ -57,19 +74,19 @@ std::optional<RecordKind> RecordKindFromName(std::string_view name);
 
 // Why a task was reaped (kReaped value2).
 enum class ReapCause : std::uint8_t {
-  kWait = 0,        // a consuming wait by the parent's thread group
-  kIgnored = 1,     // the parent's SIGCHLD is SIG_IGN
-  kNoCldWait = 2,   // the parent's SIGCHLD has SA_NOCLDWAIT
-  kNoParent = 3,    // nobody to notify (a dying namespace init, or outside the model)
-  kThread = 4,      // a non-leader thread: released at once
-  kExec = 5,        // the old leader replaced by a non-leader's exec
+  kWait = 0,       // a consuming wait by the parent's thread group
+  kIgnored = 1,    // the parent's SIGCHLD is SIG_IGN
+  kNoCldWait = 2,  // the parent's SIGCHLD has SA_NOCLDWAIT
+  kNoParent = 3,   // nobody to notify (a dying namespace init, or outside the model)
+  kThread = 4,     // a non-leader thread: released at once
+  kExec = 5,       // the old leader replaced by a non-leader's exec
 };
 
 // Why a signal is predicted (kSignalPredicted value2).
 enum class SignalCause : std::uint8_t {
-  kOrphanedGroup = 0,   // a newly orphaned process group with a stopped member
-  kParentDeath = 1,     // PR_SET_PDEATHSIG
-  kNamespaceInit = 2,   // the namespace's init exited
+  kOrphanedGroup = 0,  // a newly orphaned process group with a stopped member
+  kParentDeath = 1,    // PR_SET_PDEATHSIG
+  kNamespaceInit = 2,  // the namespace's init exited
 };
 
 // Which syscall a kSyscallResult / kDivergence concerns (value2 / detail).

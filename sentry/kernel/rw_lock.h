@@ -24,14 +24,15 @@ class WriterPreferringRwLock {
   WriterPreferringRwLock(const WriterPreferringRwLock&) = delete;
   WriterPreferringRwLock& operator=(const WriterPreferringRwLock&) = delete;
 
-  // Lockable and SharedLockable, for std::unique_lock / std::shared_lock.
+  // Lockable and SharedLockable, for std::unique_lock / std::shared_lock:
+  // the standard names these members.
   void lock() { pthread_rwlock_wrlock(&lock_); }
   void unlock() { pthread_rwlock_unlock(&lock_); }
   void lock_shared() { pthread_rwlock_rdlock(&lock_); }
   void unlock_shared() { pthread_rwlock_unlock(&lock_); }
 
  private:
-  pthread_rwlock_t lock_;
+  pthread_rwlock_t lock_{};
 };
 
 }  // namespace sentry::kernel

@@ -59,25 +59,19 @@ bool Kernel::ConnectsGroup(const ThreadGroup* tg) const {
   // (gVisor counts init's missing parent the same way).
   if (parent == nullptr) return true;
   const ProcessGroup* ppg = parent->tg->process_group;
-  return ppg != tg->process_group && ppg != nullptr &&
-         ppg->session == tg->process_group->session;
+  return ppg != tg->process_group && ppg != nullptr && ppg->session == tg->process_group->session;
 }
 
 void Kernel::Uncount(ThreadGroup* tg) {
-  if (!tg->counted_as_ancestor) return;
-  --tg->process_group->ancestors;
+  if (tg->counted_as_ancestor && tg->process_group != nullptr) --tg->process_group->ancestors;
   tg->counted_as_ancestor = false;
 }
 
 void Kernel::Recount(ThreadGroup* tg) {
-  const bool connects = ConnectsGroup(tg);
-  if (connects == tg->counted_as_ancestor) return;
-  if (connects) {
-    ++tg->process_group->ancestors;
-  } else {
-    --tg->process_group->ancestors;
-  }
-  tg->counted_as_ancestor = connects;
+  Uncount(tg);
+  if (!ConnectsGroup(tg)) return;  // also false without a group
+  ++tg->process_group->ancestors;
+  tg->counted_as_ancestor = true;
 }
 
 void Kernel::MoveToProcessGroup(ThreadGroup* tg, ProcessGroup* pg) {
@@ -122,7 +116,8 @@ void Kernel::DestroyProcessGroup(ProcessGroup* pg) {
 }
 
 bool Kernel::HasStoppedMember(const ProcessGroup* pg) const {
-  for (const ThreadGroup* tg = pg->members.Front(); tg != nullptr; tg = decltype(pg->members)::Next(tg)) {
+  for (const ThreadGroup* tg = pg->members.Front(); tg != nullptr;
+       tg = decltype(pg->members)::Next(tg)) {
     if (tg->stop_phase == GroupStopPhase::kComplete) return true;
   }
   return false;
@@ -169,11 +164,12 @@ void Kernel::On(const SetSid& o) {
   ThreadGroup* tg = t->tg;
   const int predicted = PredictSetSid(tg);
   const int host = o.result < 0 ? static_cast<int>(-o.result) : 0;
-  Emit(RecordKind::kSyscallResult, t, nullptr, o.result, static_cast<std::int64_t>(SyscallKind::kSetSid));
+  Emit(RecordKind::kSyscallResult, t, nullptr, o.result,
+       static_cast<std::int64_t>(SyscallKind::kSetSid));
   if (predicted != host) {
     Diverge(t, nullptr, predicted == 0 ? tg->leader->ids.Own() : -predicted, o.result,
-            fmt::format("setsid: model predicted {}, host returned {}",
-                        abi::ErrnoName(predicted), abi::ErrnoName(host)));
+            fmt::format("setsid: model predicted {}, host returned {}", abi::ErrnoName(predicted),
+                        abi::ErrnoName(host)));
   }
   if (host != 0) return;
   // The host made a new session. If the model thought it impossible, follow
@@ -270,9 +266,9 @@ void Kernel::On(const ForegroundGroup& o) {
   Session* s = t->tg->process_group->session;
   auto it = t->ns->process_groups.find(o.pgid.value);
   if (it == t->ns->process_groups.end() || it->second->session != s) {
-    Diverge(t, nullptr, 0, o.pgid.value,
-            fmt::format("tcsetpgrp({}): no such process group in the caller's session",
-                        o.pgid.value));
+    Diverge(
+        t, nullptr, 0, o.pgid.value,
+        fmt::format("tcsetpgrp({}): no such process group in the caller's session", o.pgid.value));
     return;
   }
   s->foreground_ids = it->second->ids;

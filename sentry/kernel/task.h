@@ -54,7 +54,7 @@ struct Task {
   StopKind stop = StopKind::kNone;
   int external_stops = 0;  // includes the task set's pauses
   bool group_stop_acknowledged = false;
-  bool sleeping = false;   // blocked in wait
+  bool sleeping = false;  // blocked in wait
 
   int parent_death_signal = 0;
   // Set while this task's vfork child holds its memory; the child points back.

@@ -7,6 +7,7 @@
 // is otherwise empty, then notifies its parent and waits to be reaped (or is
 // reaped at once when the parent ignores SIGCHLD or set SA_NOCLDWAIT).
 #include <fmt/format.h>
+
 #include <unordered_set>
 
 #include "sentry/kernel/abi.h"
@@ -128,7 +129,8 @@ void Kernel::ExitNotify(Task* t) {
 void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
   ThreadGroup* tg = t->tg;
   t->exit_state = ExitState::kDead;
-  Emit(RecordKind::kReaped, t, reaper, t->exit_status.WaitStatus(), static_cast<std::int64_t>(cause));
+  Emit(RecordKind::kReaped, t, reaper, t->exit_status.WaitStatus(),
+       static_cast<std::int64_t>(cause));
   tg->exited_usage.Accumulate(t->usage);
   --tg->tasks_count;
   Task* leader = tg->leader;
@@ -230,8 +232,7 @@ void Kernel::On(const ParentObserved& o) {
   if (t == nullptr) return;
   Task* leader = t->tg->leader;
   const Task* model_parent = leader->parent;
-  const std::int32_t model_ppid =
-      model_parent != nullptr ? model_parent->tg->leader->ids.root : 0;
+  const std::int32_t model_ppid = model_parent != nullptr ? model_parent->tg->leader->ids.root : 0;
   if (model_ppid == o.parent.value) return;
   auto host = root_ns_->tasks.find(o.parent.value);
   Task* host_parent = host != root_ns_->tasks.end() ? host->second : nullptr;

@@ -10,11 +10,16 @@ namespace sentry::kernel {
 
 std::string_view StopKindName(StopKind kind) {
   switch (kind) {
-    case StopKind::kNone: return "none";
-    case StopKind::kGroupStop: return "group_stop";
-    case StopKind::kVfork: return "vfork";
-    case StopKind::kExec: return "exec";
-    case StopKind::kTrace: return "trace";
+    case StopKind::kNone:
+      return "none";
+    case StopKind::kGroupStop:
+      return "group_stop";
+    case StopKind::kVfork:
+      return "vfork";
+    case StopKind::kExec:
+      return "exec";
+    case StopKind::kTrace:
+      return "trace";
   }
   return "?";
 }

@@ -30,11 +30,11 @@ struct ThreadGroup {
   // Group stop state (Linux: SIGNAL_STOP_* flags and group_stop_count).
   GroupStopPhase stop_phase = GroupStopPhase::kNone;
   int stop_signal = 0;
-  int stop_count = 0;            // active threads that acknowledged the stop
-  bool stop_waitable = false;    // WUNTRACED may report the stop
-  bool cont_notify = false;      // parent to be told CLD_CONTINUED / CLD_STOPPED
-  bool cont_interrupted = false; // the SIGCONT ended an initiated (incomplete) stop
-  bool cont_waitable = false;    // WCONTINUED may report the continue
+  int stop_count = 0;             // active threads that acknowledged the stop
+  bool stop_waitable = false;     // WUNTRACED may report the stop
+  bool cont_notify = false;       // parent to be told CLD_CONTINUED / CLD_STOPPED
+  bool cont_interrupted = false;  // the SIGCONT ended an initiated (incomplete) stop
+  bool cont_waitable = false;     // WCONTINUED may report the continue
 
   bool exiting = false;  // group exit in progress (SIGNAL_GROUP_EXIT)
   ExitStatus exit_status;
@@ -44,8 +44,8 @@ struct ThreadGroup {
   ListNode<ThreadGroup> pg_node;  // membership in process_group->members
   // Whether this group is currently counted in process_group->ancestors.
   bool counted_as_ancestor = false;
-  bool execed = false;            // exec since fork: setpgid by the parent gets EACCES
-  Task* execing = nullptr;        // the thread in an exec stop, if any
+  bool execed = false;      // exec since fork: setpgid by the parent gets EACCES
+  Task* execing = nullptr;  // the thread in an exec stop, if any
 
   SigChldDisposition sigchld = SigChldDisposition::kDefault;
   bool nocldwait = false;
@@ -59,6 +59,8 @@ struct ThreadGroup {
   Task* Parent() const { return leader != nullptr ? leader->parent : nullptr; }
 };
 
-inline bool Task::IsLeader() const { return tg != nullptr && tg->leader == this; }
+inline bool Task::IsLeader() const {
+  return tg != nullptr && tg->leader == this;
+}
 
 }  // namespace sentry::kernel

@@ -9,10 +9,14 @@ namespace sentry::kernel {
 
 std::string_view ExitStateName(ExitState state) {
   switch (state) {
-    case ExitState::kNone: return "none";
-    case ExitState::kInitiated: return "initiated";
-    case ExitState::kZombie: return "zombie";
-    case ExitState::kDead: return "dead";
+    case ExitState::kNone:
+      return "none";
+    case ExitState::kInitiated:
+      return "initiated";
+    case ExitState::kZombie:
+      return "zombie";
+    case ExitState::kDead:
+      return "dead";
   }
   return "?";
 }
@@ -23,16 +27,23 @@ namespace {
 // first, then stops, then what the task is doing.
 char StateLetter(const Task* t) {
   switch (t->exit_state) {
-    case ExitState::kZombie: return 'Z';
-    case ExitState::kDead: return 'X';
-    default: break;
+    case ExitState::kZombie:
+      return 'Z';
+    case ExitState::kDead:
+      return 'X';
+    default:
+      break;
   }
   switch (t->stop) {
-    case StopKind::kGroupStop: return 'T';
-    case StopKind::kTrace: return 't';
+    case StopKind::kGroupStop:
+      return 'T';
+    case StopKind::kTrace:
+      return 't';
     case StopKind::kVfork:
-    case StopKind::kExec: return 'D';
-    case StopKind::kNone: break;
+    case StopKind::kExec:
+      return 'D';
+    case StopKind::kNone:
+      break;
   }
   if (t->external_stops > 0) return 'D';
   return t->sleeping ? 'S' : 'R';
@@ -106,7 +117,8 @@ std::vector<TaskInfo> Kernel::Processes(NamespaceUid ns) const {
   for (const auto& [id, task] : view->tasks) {
     if (task->IsLeader()) out.push_back(Describe(task, view));
   }
-  std::sort(out.begin(), out.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.tgid < b.tgid; });
+  std::sort(out.begin(), out.end(),
+            [](const TaskInfo& a, const TaskInfo& b) { return a.tgid < b.tgid; });
   return out;
 }
 
@@ -118,7 +130,8 @@ std::vector<TaskInfo> Kernel::Threads(ThreadId tgid, NamespaceUid ns) const {
   auto it = view->tasks.find(tgid.value);
   if (it == view->tasks.end() || !it->second->IsLeader()) return out;
   it->second->tg->tasks.ForEach([&](const Task* t) { out.push_back(Describe(t, view)); });
-  std::sort(out.begin(), out.end(), [](const TaskInfo& a, const TaskInfo& b) { return a.tid < b.tid; });
+  std::sort(out.begin(), out.end(),
+            [](const TaskInfo& a, const TaskInfo& b) { return a.tid < b.tid; });
   return out;
 }
 
@@ -157,7 +170,8 @@ std::vector<SessionInfo> Kernel::Sessions(NamespaceUid ns) const {
                                             ? IdIn(s->foreground_ids, s->foreground_ns, view)
                                             : 0,
                      .groups = {}};
-    s->groups.ForEach([&](const ProcessGroup* pg) { info.groups.push_back(IdIn(pg->ids, pg->ns, view)); });
+    s->groups.ForEach(
+        [&](const ProcessGroup* pg) { info.groups.push_back(IdIn(pg->ids, pg->ns, view)); });
     std::sort(info.groups.begin(), info.groups.end());
     out.push_back(std::move(info));
   }

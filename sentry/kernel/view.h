@@ -26,7 +26,7 @@ struct TaskInfo {
   std::int32_t pgid = 0;
   std::int32_t sid = 0;
   std::int32_t tty_nr = 0;
-  std::int32_t tpgid = -1;  // foreground group of the controlling tty; -1 none
+  std::int32_t tpgid = -1;          // foreground group of the controlling tty; -1 none
   std::vector<std::int32_t> nspid;  // ids from the view namespace down to its own
   char state = 'R';                 // R S D T t Z X, as /proc/PID/stat shows
   ExitState exit_state = ExitState::kNone;

@@ -1,8 +1,9 @@
 // wait4/waitid: which children a wait may report, and checking the host's
 // answer against it (gVisor Task.waitOnce; Linux kernel/exit.c
 // wait_consider_task, which is the reference where the two differ).
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/kernel.h"
@@ -12,9 +13,12 @@ namespace {
 
 const char* EventName(WaitEvent e) {
   switch (e) {
-    case WaitEvent::kExit: return "exit";
-    case WaitEvent::kStop: return "stop";
-    case WaitEvent::kContinue: return "continue";
+    case WaitEvent::kExit:
+      return "exit";
+    case WaitEvent::kStop:
+      return "stop";
+    case WaitEvent::kContinue:
+      return "continue";
   }
   return "?";
 }
@@ -139,19 +143,20 @@ void Kernel::On(const WaitDone& o) {
   auto task_it = t->tg->ns->tasks.find(pid);
   Task* child = task_it != t->tg->ns->tasks.end() ? task_it->second : nullptr;
   Emit(RecordKind::kWaitReturned, t, child, o.result, o.code);
-  const bool matched = std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
-                                   [&](const WaitCandidate& c) {
-                                     return c.pid == pid && c.code == o.code && c.status == o.status;
-                                   });
+  const bool matched = std::any_of(
+      predicted.candidates.begin(), predicted.candidates.end(), [&](const WaitCandidate& c) {
+        return c.pid == pid && c.code == o.code && c.status == o.status;
+      });
   if (!matched) {
     auto same_pid = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
                                  [&](const WaitCandidate& c) { return c.pid == pid; });
-    Diverge(t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, o.code,
-            same_pid != predicted.candidates.end()
-                ? fmt::format("wait: pid {} reported code {} status {}; model had code {} status {}",
-                              pid, o.code, o.status, same_pid->code, same_pid->status)
-                : fmt::format("wait: pid {} reported code {} status {}; model had no such event",
-                              pid, o.code, o.status));
+    Diverge(
+        t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, o.code,
+        same_pid != predicted.candidates.end()
+            ? fmt::format("wait: pid {} reported code {} status {}; model had code {} status {}",
+                          pid, o.code, o.status, same_pid->code, same_pid->status)
+            : fmt::format("wait: pid {} reported code {} status {}; model had no such event", pid,
+                          o.code, o.status));
   }
   if (child == nullptr || (o.request.options & abi::kWNOWAIT) != 0) return;
   ThreadGroup* ctg = child->tg;
@@ -206,7 +211,8 @@ void Kernel::On(const WaitDone& o) {
   Reap(child, ReapCause::kWait, t);
 }
 
-std::optional<WaitPrediction> Kernel::PredictWait(ThreadId waiter, const WaitRequest& request) const {
+std::optional<WaitPrediction> Kernel::PredictWait(ThreadId waiter,
+                                                  const WaitRequest& request) const {
   std::shared_lock lock(mu_);
   auto it = root_ns_->tasks.find(waiter.value);
   if (it == root_ns_->tasks.end()) return std::nullopt;

@@ -27,27 +27,51 @@ TEST(ConcurrencyTest, SnapshotsAreConsistentWhileTheWriterApplies) {
     }
   };
   std::vector<std::thread> readers;
+  readers.reserve(3);
   for (int i = 0; i < 3; ++i) readers.emplace_back(reader);
 
-  auto apply = [&](ObservationBody b) { kernel.Apply(Observation{.time_ns = 0, .body = std::move(b)}); };
-  apply(TaskExisting{.tid = ThreadId(100), .tgid = ThreadId(100), .parent = {},
-                     .pgid = ProcessGroupId(100), .sid = SessionId(100), .uid = 0, .gid = 0,
-                     .subreaper = true, .comm = "sentry", .argv = {}});
+  auto apply = [&](ObservationBody b) {
+    kernel.Apply(Observation{.time_ns = 0, .body = std::move(b)});
+  };
+  apply(TaskExisting{.tid = ThreadId(100),
+                     .tgid = ThreadId(100),
+                     .parent = {},
+                     .pgid = ProcessGroupId(100),
+                     .sid = SessionId(100),
+                     .uid = 0,
+                     .gid = 0,
+                     .subreaper = true,
+                     .comm = "sentry",
+                     .argv = {}});
   for (int i = 0; i < 20000; ++i) {
     const ThreadId child(1000 + i % 500);
     const ThreadId grandchild(2000 + i % 500);
-    apply(Clone{.parent = ThreadId(100), .child = child, .flags = 0, .exit_signal = abi::kSIGCHLD,
-                .nested_tids = {}, .error = 0});
-    apply(Clone{.parent = child, .child = grandchild, .flags = 0, .exit_signal = abi::kSIGCHLD,
-                .nested_tids = {}, .error = 0});
+    apply(Clone{.parent = ThreadId(100),
+                .child = child,
+                .flags = 0,
+                .exit_signal = abi::kSIGCHLD,
+                .nested_tids = {},
+                .error = 0});
+    apply(Clone{.parent = child,
+                .child = grandchild,
+                .flags = 0,
+                .exit_signal = abi::kSIGCHLD,
+                .nested_tids = {},
+                .error = 0});
     apply(ExitBegin{.tid = child, .status = {}, .group = true});
     apply(ExitEnd{.tid = child, .status = {}, .usage = {}});  // grandchild -> 100
-    apply(WaitDone{.tid = ThreadId(100), .request = WaitRequest::FromWait4(child.value, 0),
-                   .result = child.value, .code = abi::kCLD_EXITED, .status = 0});
+    apply(WaitDone{.tid = ThreadId(100),
+                   .request = WaitRequest::FromWait4(child.value, 0),
+                   .result = child.value,
+                   .code = abi::kCLD_EXITED,
+                   .status = 0});
     apply(ExitBegin{.tid = grandchild, .status = {}, .group = true});
     apply(ExitEnd{.tid = grandchild, .status = {}, .usage = {}});
-    apply(WaitDone{.tid = ThreadId(100), .request = WaitRequest::FromWait4(-1, 0),
-                   .result = grandchild.value, .code = abi::kCLD_EXITED, .status = 0});
+    apply(WaitDone{.tid = ThreadId(100),
+                   .request = WaitRequest::FromWait4(-1, 0),
+                   .result = grandchild.value,
+                   .code = abi::kCLD_EXITED,
+                   .status = 0});
   }
   done = true;
   for (auto& r : readers) r.join();

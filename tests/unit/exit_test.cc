@@ -61,8 +61,8 @@ TEST_F(ExitTest, SigIgnSurvivesExecButAHandlerDoesNot) {
   Ignore(200);
   ExecAs(200, "sh2");
   EXPECT_EQ(Info(200).sigchld, SigChldDisposition::kIgnore);
-  Apply(SigChldAction{.tid = ThreadId(200), .disposition = SigChldDisposition::kHandler,
-                      .nocldwait = true});
+  Apply(SigChldAction{
+      .tid = ThreadId(200), .disposition = SigChldDisposition::kHandler, .nocldwait = true});
   ExecAs(200, "sh3");
   EXPECT_EQ(Info(200).sigchld, SigChldDisposition::kDefault);
   EXPECT_FALSE(Info(200).nocldwait);
@@ -70,8 +70,8 @@ TEST_F(ExitTest, SigIgnSurvivesExecButAHandlerDoesNot) {
 
 TEST_F(ExitTest, NoCldWaitAutoReapsButStillSignals) {
   StartWorkload();
-  Apply(SigChldAction{.tid = ThreadId(200), .disposition = SigChldDisposition::kHandler,
-                      .nocldwait = true});
+  Apply(SigChldAction{
+      .tid = ThreadId(200), .disposition = SigChldDisposition::kHandler, .nocldwait = true});
   Fork(200, 300);
   Exit(300, 0);
   EXPECT_FALSE(Exists(300));

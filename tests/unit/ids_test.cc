@@ -1,7 +1,8 @@
+#include "sentry/kernel/ids.h"
+
 #include <gtest/gtest.h>
 
 #include "sentry/kernel/abi.h"
-#include "sentry/kernel/ids.h"
 #include "sentry/kernel/pid_namespace.h"
 #include "sentry/kernel/record.h"
 

@@ -20,8 +20,8 @@ void ModelTest::StartWorkload() {
   ExecAs(200, "sh");
 }
 
-void ModelTest::Existing(std::int32_t tid, std::int32_t parent, std::int32_t pgid,
-                         std::int32_t sid, bool subreaper) {
+void ModelTest::Existing(std::int32_t tid, std::int32_t parent, std::int32_t pgid, std::int32_t sid,
+                         bool subreaper) {
   Apply(TaskExisting{.tid = ThreadId(tid),
                      .tgid = ThreadId(tid),
                      .parent = ThreadId(parent),
@@ -77,14 +77,14 @@ void ModelTest::SetPgid(std::int32_t tid, std::int32_t pid, std::int32_t pgid,
 }
 
 void ModelTest::Ignore(std::int32_t tid) {
-  Apply(SigChldAction{.tid = ThreadId(tid), .disposition = SigChldDisposition::kIgnore,
-                      .nocldwait = false});
+  Apply(SigChldAction{
+      .tid = ThreadId(tid), .disposition = SigChldDisposition::kIgnore, .nocldwait = false});
 }
 
 void ModelTest::Wait(std::int32_t tid, WaitRequest request, std::int64_t result, int code,
                      int status) {
-  Apply(WaitDone{.tid = ThreadId(tid), .request = request, .result = result, .code = code,
-                 .status = status});
+  Apply(WaitDone{
+      .tid = ThreadId(tid), .request = request, .result = result, .code = code, .status = status});
 }
 
 WaitPrediction ModelTest::Predict(std::int32_t tid, WaitRequest request) {
@@ -100,13 +100,14 @@ TaskInfo ModelTest::Info(std::int32_t tid, NamespaceUid ns) {
 }
 
 std::size_t ModelTest::Count(RecordKind kind) const {
-  return static_cast<std::size_t>(
-      std::count_if(records.begin(), records.end(), [kind](const Record& r) { return r.kind == kind; }));
+  return static_cast<std::size_t>(std::count_if(
+      records.begin(), records.end(), [kind](const Record& r) { return r.kind == kind; }));
 }
 
 std::size_t ModelTest::CountLast(RecordKind kind) const {
-  return static_cast<std::size_t>(std::count_if(last_records.begin(), last_records.end(),
-                                                [kind](const Record& r) { return r.kind == kind; }));
+  return static_cast<std::size_t>(
+      std::count_if(last_records.begin(), last_records.end(),
+                    [kind](const Record& r) { return r.kind == kind; }));
 }
 
 std::vector<Record> ModelTest::All(RecordKind kind) const {

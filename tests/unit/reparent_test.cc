@@ -49,7 +49,8 @@ TEST_F(ReparentTest, WithoutASubreaperOrphansLeaveTheModel) {
   EXPECT_EQ(Info(300).ppid, 0);  // the host's init, outside the model
   Exit(300, 0);
   EXPECT_FALSE(Exists(300));  // init reaps it
-  EXPECT_EQ(All(RecordKind::kReaped).back().value2, static_cast<std::int64_t>(ReapCause::kNoParent));
+  EXPECT_EQ(All(RecordKind::kReaped).back().value2,
+            static_cast<std::int64_t>(ReapCause::kNoParent));
 }
 
 TEST_F(ReparentTest, ZombieReparentedToAnIgnoringParentIsReaped) {

@@ -64,14 +64,14 @@ TEST_F(SessionsTest, JoinAfterExecIsEacces) {
 TEST_F(SessionsTest, SetpgidErrnoRules) {
   StartWorkload();
   Fork(200, 300);
-  Fork(300, 400);                             // grandchild of 200
-  SetPgid(200, 400, 400, -abi::kESRCH);       // not our child
-  SetPgid(200, 999, 0, -abi::kESRCH);         // no such process
-  SetPgid(200, 300, -1, -abi::kEINVAL);       // negative pgid
-  SetPgid(200, 300, 12345, -abi::kEPERM);     // no such group
-  SetPgid(200, 0, 0, -abi::kEPERM);           // session leader
+  Fork(300, 400);                          // grandchild of 200
+  SetPgid(200, 400, 400, -abi::kESRCH);    // not our child
+  SetPgid(200, 999, 0, -abi::kESRCH);      // no such process
+  SetPgid(200, 300, -1, -abi::kEINVAL);    // negative pgid
+  SetPgid(200, 300, 12345, -abi::kEPERM);  // no such group
+  SetPgid(200, 0, 0, -abi::kEPERM);        // session leader
   Thread(300, 301);
-  SetPgid(200, 301, 0, -abi::kEINVAL);        // not a thread group leader
+  SetPgid(200, 301, 0, -abi::kEINVAL);  // not a thread group leader
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
@@ -123,8 +123,8 @@ TEST_F(OrphanTest, NewlyOrphanedGroupWithAStoppedMemberIsPredictedHupAndCont) {
   // The host delivers them; the predictions are settled.
   for (int tid : {400, 401}) {
     for (int sig : {abi::kSIGHUP, abi::kSIGCONT}) {
-      Apply(SignalDelivered{.tid = ThreadId(tid), .signo = sig, .code = abi::kSI_KERNEL,
-                            .sender = ThreadId(0)});
+      Apply(SignalDelivered{
+          .tid = ThreadId(tid), .signo = sig, .code = abi::kSI_KERNEL, .sender = ThreadId(0)});
     }
   }
   EXPECT_EQ(kernel.Stats().outstanding_predictions, 0u);

@@ -15,8 +15,8 @@ TEST_F(StopTest, GroupStopCompletesOnlyWhenEveryLiveThreadAcknowledged) {
   EXPECT_EQ(Count(RecordKind::kGroupStopInitiated), 1u);
   Stop(301);
   EXPECT_EQ(Count(RecordKind::kGroupStopCompleted), 0u);
-  EXPECT_TRUE(Predict(200, WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWNOHANG))
-                  .candidates.empty());
+  EXPECT_TRUE(
+      Predict(200, WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWNOHANG)).candidates.empty());
   Stop(302);
   ASSERT_EQ(Count(RecordKind::kGroupStopCompleted), 1u);
   EXPECT_EQ(All(RecordKind::kGroupStopCompleted)[0].other_tid.value, 200);  // parent told
@@ -84,7 +84,9 @@ TEST_F(StopTest, SigcontAfterACompleteStopViaSignalDelivery) {
   Fork(200, 300);
   Stop(300, abi::kSIGTSTP);
   Wait(200, WaitRequest::FromWait4(300, abi::kWUNTRACED), 300, abi::kCLD_STOPPED, abi::kSIGTSTP);
-  Apply(SignalDelivered{.tid = ThreadId(300), .signo = abi::kSIGCONT, .code = abi::kSI_USER,
+  Apply(SignalDelivered{.tid = ThreadId(300),
+                        .signo = abi::kSIGCONT,
+                        .code = abi::kSI_USER,
                         .sender = ThreadId(200)});
   EXPECT_EQ(All(RecordKind::kGroupContinued)[0].value, 0);
   EXPECT_EQ(All(RecordKind::kSignalDelivered)[0].other_tid.value, 200);

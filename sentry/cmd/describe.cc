@@ -1,0 +1,187 @@
+#include "sentry/cmd/describe.h"
+
+#include <fmt/format.h>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/exit_status.h"
+#include "sentry/kernel/task_stop.h"
+
+namespace sentry::cmd {
+
+namespace {
+
+namespace abi = kernel::abi;
+using kernel::RecordKind;
+
+std::string Status(std::int64_t wait_status) {
+  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
+  if (es.Signaled()) {
+    return fmt::format("killed by {}{}", abi::SignalName(es.signo),
+                       es.core ? " (core dumped)" : "");
+  }
+  return fmt::format("exit {}", es.code);
+}
+
+const char* ReapCauseName(std::int64_t cause) {
+  switch (static_cast<kernel::ReapCause>(cause)) {
+    case kernel::ReapCause::kWait:
+      return "wait";
+    case kernel::ReapCause::kIgnored:
+      return "parent ignores SIGCHLD";
+    case kernel::ReapCause::kNoCldWait:
+      return "parent set SA_NOCLDWAIT";
+    case kernel::ReapCause::kNoParent:
+      return "no parent in the sandbox";
+    case kernel::ReapCause::kThread:
+      return "thread released";
+    case kernel::ReapCause::kExec:
+      return "replaced by a thread's exec";
+  }
+  return "?";
+}
+
+const char* SignalCauseName(std::int64_t cause) {
+  switch (static_cast<kernel::SignalCause>(cause)) {
+    case kernel::SignalCause::kOrphanedGroup:
+      return "process group newly orphaned with a stopped member";
+    case kernel::SignalCause::kParentDeath:
+      return "parent death signal";
+    case kernel::SignalCause::kNamespaceInit:
+      return "PID namespace init exited";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string DescribeRecord(const kernel::Record& r) {
+  const std::int32_t tid = r.tid.value;
+  const std::int32_t other = r.other_tid.value;
+  std::string what;
+  switch (r.kind) {
+    case RecordKind::kTaskCreated:
+      what = other != 0 ? fmt::format("{} created by {}", tid, other)
+                        : fmt::format("{} appeared", tid);
+      break;
+    case RecordKind::kCloneFailed:
+      what = fmt::format("clone by {} failed: {}", tid, abi::ErrnoName(static_cast<int>(r.value)));
+      break;
+    case RecordKind::kExec:
+      what = fmt::format("{} exec {}", tid, r.detail);
+      break;
+    case RecordKind::kExitInitiated:
+      what = fmt::format("{} exiting: {}", tid, Status(r.value));
+      break;
+    case RecordKind::kZombie:
+      what = fmt::format("{} is a zombie: {}", tid, Status(r.value));
+      break;
+    case RecordKind::kParentNotified:
+      what = r.value != 0 ? fmt::format("{} sent {} to its parent {}", tid,
+                                        abi::SignalName(static_cast<int>(r.value)), other)
+                          : fmt::format("{} did not signal its parent {}", tid, other);
+      break;
+    case RecordKind::kReaped:
+      what = other != 0
+                 ? fmt::format("{} reaped by {}: {} ({})", tid, other, Status(r.value),
+                               ReapCauseName(r.value2))
+                 : fmt::format("{} reaped: {} ({})", tid, Status(r.value), ReapCauseName(r.value2));
+      break;
+    case RecordKind::kReparented:
+      what = fmt::format("{} reparented from {} to {}", tid, r.value, other);
+      break;
+    case RecordKind::kSessionCreated:
+      what = fmt::format("session {} created", r.value);
+      break;
+    case RecordKind::kSessionGone:
+      what = fmt::format("session {} gone", r.value);
+      break;
+    case RecordKind::kProcessGroupCreated:
+      what = fmt::format("process group {} created in session {}", r.value, r.value2);
+      break;
+    case RecordKind::kProcessGroupGone:
+      what = fmt::format("process group {} gone", r.value);
+      break;
+    case RecordKind::kProcessGroupJoined:
+      what = fmt::format("{} moved from process group {} to {}", tid, r.value2, r.value);
+      break;
+    case RecordKind::kSyscallResult: {
+      static constexpr const char* kNames[] = {"setsid", "setpgid", "wait", "clone"};
+      const auto idx = static_cast<std::size_t>(r.value2);
+      what = fmt::format("{} {} returned {}", tid, idx < 4 ? kNames[idx] : "syscall",
+                         r.value < 0 ? std::string(abi::ErrnoName(static_cast<int>(-r.value)))
+                                     : std::to_string(r.value));
+      break;
+    }
+    case RecordKind::kGroupStopInitiated:
+      what =
+          fmt::format("{} group stop begins ({})", tid, abi::SignalName(static_cast<int>(r.value)));
+      break;
+    case RecordKind::kGroupStopCompleted:
+      what = fmt::format("{} stopped ({}); parent {} notified", tid,
+                         abi::SignalName(static_cast<int>(r.value)), other);
+      break;
+    case RecordKind::kGroupContinued:
+      what = fmt::format("{} continued{}", tid, r.value != 0 ? " (stop was incomplete)" : "");
+      break;
+    case RecordKind::kStopChanged:
+      what = fmt::format("{} stop: {}, external {}", tid,
+                         kernel::StopKindName(static_cast<kernel::StopKind>(r.value)), r.value2);
+      break;
+    case RecordKind::kSignalDelivered:
+      what = fmt::format("{} got {} from {}", tid, abi::SignalName(static_cast<int>(r.value)),
+                         other != 0 ? std::to_string(other) : std::string("the kernel"));
+      break;
+    case RecordKind::kSignalPredicted:
+      what = fmt::format("predict {} to {}: {}", abi::SignalName(static_cast<int>(r.value)), tid,
+                         SignalCauseName(r.value2));
+      break;
+    case RecordKind::kWaitReturned:
+      what = fmt::format("{} wait returned {}", tid,
+                         r.value < 0 ? std::string(abi::ErrnoName(static_cast<int>(-r.value)))
+                                     : std::to_string(r.value));
+      break;
+    case RecordKind::kDispositionChanged: {
+      static constexpr const char* kDisp[] = {"SIG_DFL", "SIG_IGN", "handler"};
+      what = fmt::format("{} SIGCHLD -> {}{}", tid, kDisp[static_cast<std::size_t>(r.value) % 3],
+                         r.value2 != 0 ? " SA_NOCLDWAIT" : "");
+      break;
+    }
+    case RecordKind::kSubreaperChanged:
+      what = fmt::format("{} {} a child subreaper", tid, r.value != 0 ? "is now" : "is no longer");
+      break;
+    case RecordKind::kPdeathsigChanged:
+      what =
+          fmt::format("{} parent death signal {}", tid, abi::SignalName(static_cast<int>(r.value)));
+      break;
+    case RecordKind::kForegroundChanged:
+      what = fmt::format("terminal {} foreground group {}", r.value2, r.value);
+      break;
+    case RecordKind::kNamespaceCreated:
+      what = fmt::format("{} is init of a new PID namespace (depth {})", tid, r.value);
+      break;
+    case RecordKind::kDivergence:
+      what = fmt::format("DIVERGENCE: {}", r.detail);
+      break;
+  }
+  return fmt::format("#{} {}", r.seq, what);
+}
+
+std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes) {
+  std::string out = fmt::format("{:>7} {:>7} {:>7} {:>7} {:<4} {:>5} {}\n", "PID", "PPID", "PGID",
+                                "SID", "STAT", "UID", "COMMAND");
+  for (const auto& p : processes) {
+    std::string stat(1, p.state);
+    if (p.sid == p.tgid) stat += 's';
+    if (p.num_threads > 1) stat += 'l';
+    if (p.tpgid > 0 && p.pgid == p.tpgid) stat += '+';
+    std::string command;
+    for (const auto& arg : p.argv) command += (command.empty() ? "" : " ") + arg;
+    if (p.state == 'Z') command = "[" + p.comm + "] <defunct>";
+    if (command.empty()) command = "[" + p.comm + "]";
+    out += fmt::format("{:>7} {:>7} {:>7} {:>7} {:<4} {:>5} {}\n", p.tgid, p.ppid, p.pgid, p.sid,
+                       stat, p.uid_creds, command);
+  }
+  return out;
+}
+
+}  // namespace sentry::cmd

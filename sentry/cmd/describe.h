@@ -1,0 +1,18 @@
+// Human-readable lines for records and process tables (the CLI's output).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/record.h"
+#include "sentry/kernel/view.h"
+
+namespace sentry::cmd {
+
+// "#12 reaped 300 by 200: exit 3 (wait)"
+std::string DescribeRecord(const kernel::Record& r);
+
+// A ps-like table: PID PPID PGID SID STAT UID COMMAND.
+std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes);
+
+}  // namespace sentry::cmd

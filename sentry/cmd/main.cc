@@ -1,0 +1,45 @@
+// The `sentry` executable: subcommand dispatch.
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include "sentry/cmd/replay.h"
+
+namespace {
+
+constexpr const char* kHelp =
+    "usage: sentry COMMAND [options]\n"
+    "\n"
+    "Watches a Linux workload the way a kernel would: a model of its task tree\n"
+    "(tasks, thread groups, process groups, sessions, PID namespaces, stops,\n"
+    "exits and waits) with gVisor-sentry semantics, checked against the host.\n"
+    "\n"
+    "commands:\n"
+    "  run -- CMD [ARGS...]   run CMD under ptrace and mirror it in the model\n"
+    "                         (not available yet: the ptrace platform is still being built)\n"
+    "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
+    "  help                   show this help\n"
+    "\n"
+    "`sentry COMMAND --help` describes a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kHelp;
+    return 2;
+  }
+  const std::string_view command = argv[1];
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
+  if (command == "run") {
+    std::cerr << "sentry: run: the ptrace platform is not built yet; only `sentry replay` works "
+                 "in this version\n";
+    return 125;
+  }
+  std::cerr << "sentry: unknown command '" << command << "'\n" << kHelp;
+  return 2;
+}

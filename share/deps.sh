@@ -1,0 +1,37 @@
+# Sourced by the other scripts: installs the Debian packages sentry needs,
+# touching apt only when something is missing.
+# shellcheck shell=bash
+
+SENTRY_PACKAGES=(
+  cmake g++ make pkg-config
+  libgtest-dev            # tests
+  nlohmann-json3-dev      # the observation/record line codec
+  libfmt-dev              # message formatting (GCC 12 has no <format>)
+  libboost-program-options-dev  # command line
+  clang-format clang-tidy-19  # share/lint.sh
+)
+
+sentry_install_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${SENTRY_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "sentry: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# sentry_build DIR TYPE [extra cmake args...]: configures and builds.
+sentry_build() {
+  local dir=$1 type=$2
+  shift 2
+  cmake -S "$SENTRY_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+  cmake --build "$dir" -j "$(nproc)"
+}
+
+SENTRY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
