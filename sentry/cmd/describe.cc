@@ -36,6 +36,8 @@ const char* ReapCauseName(std::int64_t cause) {
       return "thread released";
     case kernel::ReapCause::kExec:
       return "replaced by a thread's exec";
+    case kernel::ReapCause::kForced:
+      return "its id was reused: gone unseen";
   }
   return "?";
 }

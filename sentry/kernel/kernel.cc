@@ -167,6 +167,11 @@ void Kernel::UnmapIds(const NsIds& ids, PidNamespace* ns, Task* t) {
 
 void Kernel::FreeTask(Task* t) {
   ThreadGroup* tg = t->tg;
+  // Children were handed on when t finished exiting; none can remain.
+  t->children.ForEach([&](Task* child) {
+    Diverge(child, t, 0, 0, fmt::format("{} freed while still a parent", t->ids.root));
+    Reparent(child, nullptr);
+  });
   UnmapIds(t->ids, t->ns, t);
   tg->tasks.Remove(t);
   if (t->parent != nullptr) t->parent->children.Remove(t);
@@ -253,6 +258,29 @@ void Kernel::On(const Clone& o) {
     Emit(RecordKind::kCloneFailed, caller, nullptr, o.error, static_cast<std::int64_t>(o.flags),
          std::string(abi::ErrnoName(o.error)));
     return;
+  }
+  if (caller->exit_state != ExitState::kNone) {
+    Diverge(caller, nullptr, static_cast<std::int64_t>(caller->exit_state), o.child.value,
+            fmt::format("clone by tid {}, which is exiting", o.parent.value));
+    return;
+  }
+  if (auto stale = root_ns_->tasks.find(o.child.value); stale != root_ns_->tasks.end()) {
+    // The host reused an id the model still holds: the old task must have
+    // been reaped unseen. Follow the host and release it, unless the host's
+    // story is impossible outright (a task creating itself or a sibling).
+    Task* old = stale->second;
+    Diverge(old, caller, old->ids.root, o.child.value,
+            fmt::format("clone: tid {} reused by the host while the model still held it",
+                        o.child.value));
+    if (old->tg == caller->tg) return;
+    if (Task* leader = ForceExitGroup(old->tg, ExitStatus{})) {
+      leader->exit_parent_notified = true;
+      leader->exit_parent_acked = true;
+      Reap(leader, ReapCause::kForced, nullptr);
+    }
+    const TaskUid caller_uid = caller->uid;
+    caller = FindByUid(caller_uid);  // releasing can reach far; be sure
+    if (caller == nullptr) return;
   }
   const bool thread = (o.flags & abi::kCLONE_THREAD) != 0;
   const bool inherit_parent = thread || (o.flags & abi::kCLONE_PARENT) != 0;

@@ -57,6 +57,10 @@ class Kernel {
   KernelStats Stats() const;
   // What wait `request` by thread `waiter` (root id) could return right now.
   std::optional<WaitPrediction> PredictWait(ThreadId waiter, const WaitRequest& request) const;
+  // The errno setsid / setpgid(pid, pgid) by `caller` would get now (0:
+  // success); nullopt if the caller is unknown.
+  std::optional<int> PredictSetSid(ThreadId caller) const;
+  std::optional<int> PredictSetPgid(ThreadId caller, std::int32_t pid, std::int32_t pgid) const;
 
  private:
   // Observation handlers (kernel.cc unless noted).
@@ -106,7 +110,7 @@ class Kernel {
   // ---- Sessions and process groups (sessions.cc).
   ProcessGroup* NewProcessGroup(ThreadGroup* originator, Session* session);
   Session* NewSession(ThreadGroup* leader);
-  int PredictSetSid(const ThreadGroup* tg) const;
+  int SetSidErrno(const ThreadGroup* tg) const;
   int CreateSession(ThreadGroup* tg);
   // Predicts setpgid; on success says which group to join or create.
   struct SetPgidPlan {
@@ -114,7 +118,7 @@ class Kernel {
     ThreadGroup* target = nullptr;
     ProcessGroup* join = nullptr;  // nullptr with no error: create a new group
   };
-  SetPgidPlan PredictSetPgid(const Task* caller, std::int32_t pid, std::int32_t pgid) const;
+  SetPgidPlan PlanSetPgid(const Task* caller, std::int32_t pid, std::int32_t pgid) const;
   void MoveToProcessGroup(ThreadGroup* tg, ProcessGroup* pg);
   void LeaveProcessGroup(ThreadGroup* tg);
   void DestroyProcessGroup(ProcessGroup* pg);
@@ -142,6 +146,11 @@ class Kernel {
   Task* FindReparentTarget(Task* t) const;
   void Reparent(Task* child, Task* new_parent);
   void KillNamespace(PidNamespace* ns, const Task* init);
+  // The host showed tg's process gone: finishes every thread's exit with
+  // `status`. Returns the leader if it is now a reapable zombie, nullptr if
+  // it was released on the way (finishing exits can reap).
+  Task* ForceExitGroup(ThreadGroup* tg, const ExitStatus& status);
+  Task* FindByUid(TaskUid uid) const;
 
   // ---- Stops (task_stop.cc).
   void SetInternalStop(Task* t, StopKind kind);

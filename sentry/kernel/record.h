@@ -80,6 +80,7 @@ enum class ReapCause : std::uint8_t {
   kNoParent = 3,   // nobody to notify (a dying namespace init, or outside the model)
   kThread = 4,     // a non-leader thread: released at once
   kExec = 5,       // the old leader replaced by a non-leader's exec
+  kForced = 6,     // the host reused its id: it must have been reaped unseen
 };
 
 // Why a signal is predicted (kSignalPredicted value2).

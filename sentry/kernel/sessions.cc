@@ -6,6 +6,8 @@
 // even when the group would not change).
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/kernel.h"
 
@@ -141,7 +143,7 @@ void Kernel::CheckNewlyOrphaned(ProcessGroup* pg, const Task* cause) {
 
 // ---- setsid
 
-int Kernel::PredictSetSid(const ThreadGroup* tg) const {
+int Kernel::SetSidErrno(const ThreadGroup* tg) const {
   if (tg->process_group != nullptr && tg->process_group->session->leader == tg) return abi::kEPERM;
   if (tg->ns->process_groups.contains(tg->leader->ids.Own())) return abi::kEPERM;
   return 0;
@@ -162,7 +164,7 @@ void Kernel::On(const SetSid& o) {
   Task* t = Lookup(o.tid, "setsid");
   if (t == nullptr) return;
   ThreadGroup* tg = t->tg;
-  const int predicted = PredictSetSid(tg);
+  const int predicted = SetSidErrno(tg);
   const int host = o.result < 0 ? static_cast<int>(-o.result) : 0;
   Emit(RecordKind::kSyscallResult, t, nullptr, o.result,
        static_cast<std::int64_t>(SyscallKind::kSetSid));
@@ -183,8 +185,8 @@ void Kernel::On(const SetSid& o) {
 
 // ---- setpgid
 
-Kernel::SetPgidPlan Kernel::PredictSetPgid(const Task* caller, std::int32_t pid,
-                                           std::int32_t pgid) const {
+Kernel::SetPgidPlan Kernel::PlanSetPgid(const Task* caller, std::int32_t pid,
+                                        std::int32_t pgid) const {
   const ThreadGroup* ctg = caller->tg;
   const PidNamespace* ns = ctg->ns;
   if (pid == 0) pid = ctg->leader->ids.Own();
@@ -215,7 +217,7 @@ Kernel::SetPgidPlan Kernel::PredictSetPgid(const Task* caller, std::int32_t pid,
 void Kernel::On(const SetPgid& o) {
   Task* t = Lookup(o.tid, "setpgid");
   if (t == nullptr) return;
-  SetPgidPlan plan = PredictSetPgid(t, o.pid, o.pgid);
+  SetPgidPlan plan = PlanSetPgid(t, o.pid, o.pgid);
   const int host = o.result < 0 ? static_cast<int>(-o.result) : 0;
   Emit(RecordKind::kSyscallResult, t, plan.target != nullptr ? plan.target->leader : nullptr,
        o.result, static_cast<std::int64_t>(SyscallKind::kSetPgid));
@@ -246,6 +248,21 @@ void Kernel::On(const SetPgid& o) {
   if (pg == target->process_group) return;
   MoveToProcessGroup(target, pg);
   Emit(RecordKind::kProcessGroupJoined, target->leader, t, pg->ids.root, old_pgid);
+}
+
+std::optional<int> Kernel::PredictSetSid(ThreadId caller) const {
+  std::shared_lock lock(mu_);
+  auto it = root_ns_->tasks.find(caller.value);
+  if (it == root_ns_->tasks.end()) return std::nullopt;
+  return SetSidErrno(it->second->tg);
+}
+
+std::optional<int> Kernel::PredictSetPgid(ThreadId caller, std::int32_t pid,
+                                          std::int32_t pgid) const {
+  std::shared_lock lock(mu_);
+  auto it = root_ns_->tasks.find(caller.value);
+  if (it == root_ns_->tasks.end()) return std::nullopt;
+  return PlanSetPgid(it->second, pid, pgid).error;
 }
 
 // ---- terminals

@@ -227,6 +227,30 @@ void Kernel::Reparent(Task* child, Task* new_parent) {
   }
 }
 
+Task* Kernel::FindByUid(TaskUid uid) const {
+  auto found = tasks_.find(uid);
+  return found != tasks_.end() ? found->second.get() : nullptr;
+}
+
+Task* Kernel::ForceExitGroup(ThreadGroup* tg, const ExitStatus& status) {
+  // Finishing an exit can release tasks (and, through the parent's
+  // disposition, the leader itself), so go by uid rather than by pointer.
+  const TaskUid leader_uid = tg->leader->uid;
+  std::vector<TaskUid> unfinished;
+  tg->tasks.ForEach([&](const Task* u) {
+    if (u->uid != leader_uid && u->exit_state < ExitState::kZombie) unfinished.push_back(u->uid);
+  });
+  for (TaskUid uid : unfinished) {
+    if (Task* u = FindByUid(uid)) FinishExit(u, status, Usage{});
+  }
+  Task* leader = FindByUid(leader_uid);
+  if (leader != nullptr && leader->exit_state < ExitState::kZombie) {
+    FinishExit(leader, status, leader->usage);
+    leader = FindByUid(leader_uid);
+  }
+  return leader != nullptr && leader->exit_state == ExitState::kZombie ? leader : nullptr;
+}
+
 void Kernel::On(const ParentObserved& o) {
   Task* t = Lookup(o.tid, "parent check");
   if (t == nullptr) return;
@@ -239,6 +263,13 @@ void Kernel::On(const ParentObserved& o) {
   Diverge(leader, host_parent, model_ppid, o.parent.value,
           fmt::format("parent of {}: model has {}, host has {}", leader->ids.root, model_ppid,
                       o.parent.value));
+  // Follow the host, unless its story is one Linux cannot tell (an exiting
+  // task adopting, or a process becoming its own ancestor): the model's walks
+  // up the tree rely on neither happening.
+  if (host_parent != nullptr && host_parent->exit_state != ExitState::kNone) return;
+  for (const Task* a = host_parent; a != nullptr; a = a->tg->Parent()) {
+    if (a->tg == leader->tg) return;
+  }
   Reparent(leader, host_parent);
 }
 

@@ -180,26 +180,8 @@ void Kernel::On(const WaitDone& o) {
     host_status.signo = o.status;
     host_status.core = o.code == abi::kCLD_DUMPED;
   }
-  // Finishing an exit can release tasks (and, through the parent's
-  // disposition, the leader itself), so go by uid rather than by pointer.
-  const TaskUid leader_uid = child->uid;
-  std::vector<TaskUid> unfinished;
-  ctg->tasks.ForEach([&](const Task* u) {
-    if (u != child && u->exit_state < ExitState::kZombie) unfinished.push_back(u->uid);
-  });
-  auto find = [this](TaskUid uid) -> Task* {
-    auto found = tasks_.find(uid);
-    return found != tasks_.end() ? found->second.get() : nullptr;
-  };
-  for (TaskUid uid : unfinished) {
-    if (Task* u = find(uid)) FinishExit(u, host_status, Usage{});
-  }
-  child = find(leader_uid);
-  if (child != nullptr && child->exit_state < ExitState::kZombie) {
-    FinishExit(child, host_status, child->usage);
-    child = find(leader_uid);
-  }
-  if (child == nullptr || child->exit_state != ExitState::kZombie) return;  // already released
+  child = ForceExitGroup(ctg, host_status);
+  if (child == nullptr) return;  // released on the way
   ctg = child->tg;
   // RUSAGE_CHILDREN gains the child, its exited threads and its own children.
   Usage reaped = child->usage;

@@ -119,9 +119,16 @@ TEST_F(ExitTest, PidReuseGetsANewUniqueId) {
 TEST_F(ExitTest, ReusingAnIdTheModelStillHoldsIsADivergence) {
   StartWorkload();
   Fork(200, 300);
-  Fork(200, 300);  // the model never saw 300 exit
+  const TaskUid first = Info(300).uid;
+  Fork(200, 300);  // the model never saw 300 exit: the host is right, it is gone
   EXPECT_EQ(Divergences(), 1u);
   EXPECT_EQ(Info(300).ppid, 200);
+  EXPECT_NE(Info(300).uid, first);
+  const auto reaped = All(RecordKind::kReaped);
+  ASSERT_EQ(reaped.size(), 1u);
+  EXPECT_EQ(reaped[0].task, first);
+  EXPECT_EQ(reaped[0].value2, static_cast<std::int64_t>(ReapCause::kForced));
+  EXPECT_EQ(kernel.Stats().live_tasks, 3u);
 }
 
 TEST_F(ExitTest, UnknownTidsAreDivergencesNotCrashes) {
