@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "sentry/cmd/replay.h"
+#include "sentry/cmd/run.h"
 
 namespace {
 
@@ -16,7 +17,7 @@ constexpr const char* kHelp =
     "\n"
     "commands:\n"
     "  run -- CMD [ARGS...]   run CMD under ptrace and mirror it in the model\n"
-    "                         (not available yet: the ptrace platform is still being built)\n"
+
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
     "  help                   show this help\n"
     "\n"
@@ -35,11 +36,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
-  if (command == "run") {
-    std::cerr << "sentry: run: the ptrace platform is not built yet; only `sentry replay` works "
-                 "in this version\n";
-    return 125;
-  }
+  if (command == "run") return sentry::cmd::RunMain(argc - 1, argv + 1);
   std::cerr << "sentry: unknown command '" << command << "'\n" << kHelp;
   return 2;
 }

@@ -1,0 +1,534 @@
+#include "platform/tracer.h"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <utility>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/json_codec.h"
+
+namespace sentry::platform {
+
+namespace abi = kernel::abi;
+using kernel::ThreadId;
+
+namespace {
+
+constexpr unsigned long kPtraceOptions =
+    PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
+    PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
+    PTRACE_O_EXITKILL;
+
+// Syscall results the kernel restarts: not final (see DESIGN: ptrace facts).
+bool IsRestart(std::int64_t result) { return result <= -512 && result >= -516; }
+
+std::int64_t Now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::string ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+kernel::Usage UsageOf(const ::rusage& ru) {
+  return kernel::Usage{
+      .utime_ns = ru.ru_utime.tv_sec * 1'000'000'000LL + ru.ru_utime.tv_usec * 1000LL,
+      .stime_ns = ru.ru_stime.tv_sec * 1'000'000'000LL + ru.ru_stime.tv_usec * 1000LL,
+      .maxrss_kb = ru.ru_maxrss};
+}
+
+}  // namespace
+
+Tracer::Tracer(kernel::Kernel& model, RunOptions options)
+    : model_(model), options_(std::move(options)) {}
+
+Tracer::~Tracer() {
+  if (log_ != nullptr) std::fclose(log_);
+}
+
+void Tracer::Apply(kernel::ObservationBody body) {
+  const kernel::Observation obs{.time_ns = Now(), .body = std::move(body)};
+  const auto records = model_.Apply(obs);
+  ++observations_;
+  if (log_ != nullptr) {
+    const std::string line = kernel::EncodeObservation(obs, observations_);
+    std::fputs(line.c_str(), log_);
+    std::fputc('\n', log_);
+  }
+  for (const kernel::Record& r : records) {
+    if (log_ != nullptr) {
+      std::fputs(kernel::EncodeRecord(r).c_str(), log_);
+      std::fputc('\n', log_);
+    }
+    if (r.kind == kernel::RecordKind::kDivergence) {
+      std::fprintf(stderr, "sentry: divergence: %s\n", r.detail.c_str());
+    }
+  }
+}
+
+int Tracer::Run() {
+  self_ = ::getpid();
+  if (!options_.log_records_path.empty()) {
+    log_ = std::fopen(options_.log_records_path.c_str(), "w");
+    if (log_ == nullptr) {
+      std::fprintf(stderr, "sentry: cannot write %s: %s\n", options_.log_records_path.c_str(),
+                   std::strerror(errno));
+      return 125;
+    }
+  }
+  auto path = ResolveCommand(options_.argv.front());
+  if (!path) {
+    std::fprintf(stderr, "sentry: %s\n", path.error().message.c_str());
+    return path.error().exit_code;
+  }
+  auto filter = CompileFilter();
+  if (!filter) {
+    std::fprintf(stderr, "sentry: seccomp: %s\n", filter.error().c_str());
+    return 125;
+  }
+  // Orphans come to the sentry, which reaps and records them.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    std::fprintf(stderr, "sentry: prctl(PR_SET_CHILD_SUBREAPER): %s\n", std::strerror(errno));
+    return 125;
+  }
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&handled, s);
+  sigset_t original;
+  ::sigprocmask(SIG_BLOCK, &handled, &original);
+  UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
+  if (!signals) {
+    std::fprintf(stderr, "sentry: signalfd: %s\n", std::strerror(errno));
+    ::sigprocmask(SIG_SETMASK, &original, nullptr);
+    return 125;
+  }
+
+  Apply(kernel::TaskExisting{.tid = ThreadId(self_),
+                             .tgid = ThreadId(self_),
+                             .parent = ThreadId(0),
+                             .pgid = kernel::ProcessGroupId(::getpgrp()),
+                             .sid = kernel::SessionId(::getsid(0)),
+                             .uid = ::getuid(),
+                             .gid = ::getgid(),
+                             .subreaper = true,
+                             .comm = "sentry",
+                             .argv = {"sentry"}});
+  auto launched = LaunchTraced(*path, options_.argv, *filter, original, kPtraceOptions);
+  if (!launched) {
+    std::fprintf(stderr, "sentry: %s\n", launched.error().message.c_str());
+    ::sigprocmask(SIG_SETMASK, &original, nullptr);
+    return launched.error().exit_code;
+  }
+  root_ = launched->pid;
+  exec_report_ = std::move(launched->exec_report);
+  Apply(kernel::Clone{.parent = ThreadId(self_), .child = ThreadId(root_), .flags = 0,
+                      .exit_signal = SIGCHLD, .nested_tids = {}, .error = 0});
+  Apply(kernel::SetSid{.tid = ThreadId(root_), .result = root_});
+  // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
+  TaskState& root_state = tasks_[root_];
+  root_state.tgid = root_;
+  root_state.known = true;
+  root_state.saw_first_stop = true;
+
+  for (;;) {
+    // Drain every pending report before sleeping: SIGCHLD does not queue.
+    for (;;) {
+      int status = 0;
+      ::rusage usage{};
+      const pid_t pid = ::wait4(-1, &status, __WALL | WNOHANG, &usage);
+      if (pid > 0) {
+        HandleStatus(pid, status, usage);
+        continue;
+      }
+      if (pid < 0 && errno == EINTR) continue;
+      if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
+      break;
+    }
+    signalfd_siginfo si{};
+    const ssize_t n = ::read(signals.Get(), &si, sizeof si);
+    if (n == static_cast<ssize_t>(sizeof si) && si.ssi_signo != SIGCHLD) {
+      ForwardSignal(static_cast<int>(si.ssi_signo));
+    }
+  }
+done:
+  ::sigprocmask(SIG_SETMASK, &original, nullptr);
+  if (log_ != nullptr) std::fflush(log_);
+  const kernel::KernelStats stats = model_.Stats();
+  if (options_.verbose) {
+    std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n",
+                 exit_code_, static_cast<unsigned long long>(stats.tasks_seen - 1),
+                 static_cast<unsigned long long>(stats.divergences));
+  }
+  return exit_code_;
+}
+
+void Tracer::ForwardSignal(int signo) {
+  if (root_done_) return;
+  if (signo == SIGINT && ++interrupts_ >= 2) {
+    std::fprintf(stderr, "sentry: second interrupt: killing the workload\n");
+    KillAll();
+    return;
+  }
+  ::kill(root_, signo);
+}
+
+void Tracer::KillAll() {
+  for (const auto& [tid, st] : tasks_) ::kill(tid, SIGKILL);
+}
+
+void Tracer::Resume(pid_t pid, const TaskState& st, int sig) {
+  ::ptrace(st.exit_pending ? PTRACE_SYSCALL : PTRACE_CONT, pid, nullptr, sig);
+}
+
+bool Tracer::ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const {
+  iovec local{.iov_base = out, .iov_len = size};
+  iovec remote{.iov_base = reinterpret_cast<void*>(addr), .iov_len = size};
+  return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
+}
+
+void Tracer::DrainPending(pid_t pid) {
+  for (;;) {
+    int status = 0;
+    ::rusage usage{};
+    const pid_t got = ::wait4(pid, &status, __WALL | WNOHANG, &usage);
+    if (got <= 0) return;
+    HandleStatus(got, status, usage);
+  }
+}
+
+void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    OnExited(pid, status, usage);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  const int sig = WSTOPSIG(status);
+  const int event = status >> 16;
+  TaskState& st = tasks_[pid];
+  switch (event) {
+    case PTRACE_EVENT_SECCOMP: OnSeccomp(pid, st); return;
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: OnNewTask(pid, st, event); return;
+    case PTRACE_EVENT_EXEC: OnExec(pid); return;
+    case PTRACE_EVENT_EXIT: OnExitEvent(pid, st); return;
+    case PTRACE_EVENT_VFORK_DONE:
+      Apply(kernel::VforkDone{.parent = ThreadId(pid)});
+      Resume(pid, st);
+      return;
+    case PTRACE_EVENT_STOP: OnEventStop(pid, st, sig); return;
+    default: break;
+  }
+  if (sig == (SIGTRAP | 0x80)) {
+    OnSyscallExit(pid, st);
+  } else {
+    OnSignal(pid, st, sig);
+  }
+}
+
+void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
+  const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
+  auto it = tasks_.find(pid);
+  const pid_t tgid = it != tasks_.end() ? it->second.tgid : pid;
+  if (it != tasks_.end()) tasks_.erase(it);
+  if (pid == root_ && !root_execed_) {
+    // The first process died before its exec: say why, in the shell's terms.
+    if (auto failure = ReadExecFailure(exec_report_)) {
+      if (failure->stage == 1) {
+        std::fprintf(stderr, "sentry: installing the seccomp filter failed: %s\n",
+                     std::strerror(failure->error));
+        exit_code_ = 125;
+      } else {
+        std::fprintf(stderr, "sentry: %s: %s\n", options_.argv.front().c_str(),
+                     std::strerror(failure->error));
+        exit_code_ = failure->error == ENOENT ? 127 : 126;
+      }
+      root_done_ = true;
+      KillAll();
+      return;
+    }
+  }
+  Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
+  if (pid == tgid) group_exiting_.erase(tgid);
+  // The sentry's own wait4 just reaped its children (the first process and
+  // adopted orphans); for anyone else it only collected the exit.
+  if (auto info = model_.FindTask(ThreadId(pid)); info && info->leader && info->ppid == self_ &&
+                                                  info->exit_state == kernel::ExitState::kZombie) {
+    const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
+    Apply(kernel::WaitDone{.tid = ThreadId(self_),
+                           .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
+                           .result = pid,
+                           .code = decoded.code,
+                           .status = decoded.status});
+  }
+  if (pid == root_) {
+    root_done_ = true;
+    exit_code_ = es.ShellExitCode();
+    // The first process plays init: when it goes, so does everything else.
+    if (!options_.wait_all) KillAll();
+  }
+}
+
+void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
+  unsigned long msg = 0;
+  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;  // killed meanwhile
+  const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+  std::copy(std::begin(args), std::end(args), st.args);
+  const auto trap = static_cast<Trap>(msg);
+  st.trap = trap;
+  switch (trap) {
+    case Trap::kClone: {
+      const auto nr = static_cast<long>(regs.orig_rax);
+      if (nr == SYS_clone) {
+        st.clone_flags = args[0] & ~0xffULL;
+        st.clone_exit_signal = static_cast<int>(args[0] & 0xff);
+      } else if (nr == SYS_clone3) {
+        std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
+        ReadMemory(pid, args[0], clone_args, sizeof clone_args);
+        st.clone_flags = clone_args[0];
+        st.clone_exit_signal = static_cast<int>(clone_args[4]);
+      } else if (nr == SYS_vfork) {
+        st.clone_flags = CLONE_VM | CLONE_VFORK;
+        st.clone_exit_signal = SIGCHLD;
+      } else {  // fork
+        st.clone_flags = 0;
+        st.clone_exit_signal = SIGCHLD;
+      }
+      st.exit_pending = true;  // to see a failure
+      break;
+    }
+    case Trap::kWait: {
+      const auto nr = static_cast<long>(regs.orig_rax);
+      st.wait_request =
+          nr == SYS_wait4
+              ? kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
+                                               static_cast<std::uint32_t>(args[2]))
+              : kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
+                                                static_cast<std::int32_t>(args[1]),
+                                                static_cast<std::uint32_t>(args[3]));
+      Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = st.wait_request});
+      st.exit_pending = true;
+      break;
+    }
+    case Trap::kSetSid:
+    case Trap::kSetPgid:
+    case Trap::kUnshare: st.exit_pending = true; break;
+    case Trap::kSigaction:
+      if (args[1] != 0) {
+        std::uint64_t act[2] = {};  // kernel struct sigaction: handler, flags
+        if (ReadMemory(pid, args[1], act, sizeof act)) {
+          const auto disposition = act[0] == reinterpret_cast<std::uint64_t>(SIG_IGN)
+                                       ? kernel::SigChldDisposition::kIgnore
+                                   : act[0] == reinterpret_cast<std::uint64_t>(SIG_DFL)
+                                       ? kernel::SigChldDisposition::kDefault
+                                       : kernel::SigChldDisposition::kHandler;
+          Apply(kernel::SigChldAction{.tid = ThreadId(pid),
+                                      .disposition = disposition,
+                                      .nocldwait = (act[1] & SA_NOCLDWAIT) != 0});
+        }
+      }
+      break;
+    case Trap::kPrctl:
+      if (args[0] == PR_SET_CHILD_SUBREAPER) {
+        Apply(kernel::SetSubreaper{.tid = ThreadId(pid), .enabled = args[1] != 0});
+      } else {
+        Apply(kernel::SetPdeathsig{.tid = ThreadId(pid), .signo = static_cast<int>(args[1])});
+      }
+      break;
+    case Trap::kExitGroup: group_exiting_.insert(st.tgid); break;
+    case Trap::kExec: break;
+    case Trap::kForeignAbi:
+      if (!warned_foreign_abi_) {
+        std::fprintf(stderr, "sentry: tid %d made a syscall from a foreign ABI (i386/x32)\n", pid);
+        warned_foreign_abi_ = true;
+      }
+      break;
+  }
+  Resume(pid, st);
+}
+
+void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
+  st.exit_pending = false;
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
+  const auto result = static_cast<std::int64_t>(regs.rax);
+  switch (st.trap) {
+    case Trap::kClone:
+      if (result < 0 && !IsRestart(result)) {
+        Apply(kernel::Clone{.parent = ThreadId(pid), .child = ThreadId(0),
+                            .flags = st.clone_flags, .exit_signal = st.clone_exit_signal,
+                            .nested_tids = {}, .error = static_cast<int>(-result)});
+      }
+      break;
+    case Trap::kWait: {
+      kernel::WaitDone done{.tid = ThreadId(pid), .request = st.wait_request, .result = result,
+                            .code = 0, .status = 0};
+      const bool is_wait4 = static_cast<long>(regs.orig_rax) == SYS_wait4;
+      if (result >= 0) {
+        if (is_wait4) {
+          std::uint32_t wstatus = 0;
+          if (result > 0 && st.args[1] != 0 && ReadMemory(pid, st.args[1], &wstatus, sizeof wstatus)) {
+            const auto decoded = kernel::FromWait4Status(wstatus);
+            done.code = decoded.code;
+            done.status = decoded.status;
+          }
+        } else {
+          // waitid returns 0; the child is in the siginfo (si_pid 0: nothing yet).
+          std::int32_t info[7] = {};  // signo, errno, code, pad, pid, uid, status
+          if (st.args[2] != 0 && ReadMemory(pid, st.args[2], info, sizeof info)) {
+            done.result = info[4];
+            done.code = info[2];
+            done.status = info[6];
+          }
+        }
+        if (done.result > 0) DrainPending(static_cast<pid_t>(done.result));
+      }
+      Apply(std::move(done));
+      break;
+    }
+    case Trap::kSetSid:
+      if (!IsRestart(result)) Apply(kernel::SetSid{.tid = ThreadId(pid), .result = result});
+      break;
+    case Trap::kSetPgid:
+      if (!IsRestart(result)) {
+        Apply(kernel::SetPgid{.tid = ThreadId(pid),
+                              .pid = static_cast<std::int32_t>(st.args[0]),
+                              .pgid = static_cast<std::int32_t>(st.args[1]),
+                              .result = result});
+      }
+      break;
+    case Trap::kUnshare:
+      if (result == 0) Apply(kernel::UnsharePidNamespace{.tid = ThreadId(pid)});
+      break;
+    default: break;
+  }
+  Resume(pid, st);
+}
+
+void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
+  unsigned long msg = 0;
+  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  const auto child = static_cast<pid_t>(msg);
+  std::uint64_t flags = st.clone_flags;
+  int exit_signal = st.clone_exit_signal;
+  if (st.trap != Trap::kClone) {  // no seccomp stop seen: go by the event
+    flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
+    exit_signal = SIGCHLD;
+  }
+  const bool thread = (flags & CLONE_THREAD) != 0;
+  const pid_t tgid = st.tgid;
+  Apply(kernel::Clone{.parent = ThreadId(pid), .child = ThreadId(child), .flags = flags,
+                      .exit_signal = exit_signal, .nested_tids = {}, .error = 0});
+  TaskState& cs = tasks_[child];  // may exist: its first stop came first
+  cs.tgid = thread ? tgid : child;
+  cs.known = true;
+  if (cs.held) {
+    cs.held = false;
+    cs.saw_first_stop = true;
+    Resume(child, cs);
+  }
+  Resume(pid, tasks_[pid]);
+}
+
+void Tracer::OnExec(pid_t pid) {
+  unsigned long former = 0;
+  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former);
+  const auto former_tid = static_cast<pid_t>(former);
+  if (former_tid != pid) {
+    // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
+    auto node = tasks_.extract(former_tid);
+    if (!node.empty()) {
+      node.key() = pid;
+      tasks_.erase(pid);
+      tasks_.insert(std::move(node));
+    }
+  }
+  TaskState& st = tasks_[pid];
+  st.tgid = pid;
+  st.exit_pending = false;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  std::string comm = ReadSmallFile(proc + "/comm");
+  if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  std::vector<std::string> argv;
+  const std::string cmdline = ReadSmallFile(proc + "/cmdline");
+  for (std::size_t start = 0; start < cmdline.size();) {
+    const std::size_t end = cmdline.find('\0', start);
+    argv.emplace_back(cmdline.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  struct stat owner {};
+  ::stat(proc.c_str(), &owner);
+  Apply(kernel::Exec{.tid = ThreadId(former_tid), .uid = owner.st_uid, .gid = owner.st_gid,
+                     .comm = std::move(comm), .argv = std::move(argv)});
+  if (pid == root_) root_execed_ = true;
+  Resume(pid, st);
+}
+
+void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
+  unsigned long msg = 0;
+  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  const auto status = static_cast<std::uint32_t>(msg);
+  const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(status);
+  // A fatal signal takes the whole group, as does exit_group.
+  if (es.Signaled()) group_exiting_.insert(st.tgid);
+  Apply(kernel::ExitBegin{.tid = ThreadId(pid), .status = es,
+                          .group = group_exiting_.contains(st.tgid)});
+  st.exit_pending = false;
+  Resume(pid, st);
+}
+
+void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
+  if (!st.known) {
+    st.held = true;  // resumed once its parent's clone event names it
+    return;
+  }
+  if (!st.saw_first_stop) {
+    st.saw_first_stop = true;
+    Resume(pid, st);
+    return;
+  }
+  if (abi::IsStopSignal(sig)) {
+    // A group stop: keep it really stopped; SIGCONT will wake it and tell us.
+    Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
+    st.listening = true;
+    ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
+    return;
+  }
+  if (st.listening) {
+    st.listening = false;
+    Apply(kernel::GroupContinue{.tid = ThreadId(pid)});
+  }
+  Resume(pid, st);
+}
+
+void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
+  siginfo_t si{};
+  ::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si);
+  const bool from_process = si.si_code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
+  Apply(kernel::SignalDelivered{.tid = ThreadId(pid), .signo = sig, .code = si.si_code,
+                                .sender = ThreadId(from_process ? si.si_pid : 0)});
+  Resume(pid, st, sig);
+}
+
+}  // namespace sentry::platform

@@ -1,0 +1,96 @@
+// Tracer: runs the workload under ptrace and feeds what it sees to the model.
+//
+// One thread: a signalfd (SIGCHLD and the signals the sentry forwards) wakes
+// the loop, which drains wait4(-1, __WALL | WNOHANG) and turns each ptrace
+// stop into Observations for Kernel::Apply. It decides nothing about
+// semantics; the model does.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "platform/launcher.h"
+#include "platform/seccomp_filter.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/observation.h"
+
+namespace sentry::platform {
+
+struct RunOptions {
+  std::vector<std::string> argv;
+  bool verbose = false;
+  bool wait_all = false;         // wait for every task, not just the first process
+  std::string log_records_path;  // JSON lines of observations and records ("" = none)
+};
+
+class Tracer {
+ public:
+  Tracer(kernel::Kernel& model, RunOptions options);
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  // Runs the workload to the end; returns the sentry's exit code (the
+  // workload's shell exit code, or 125-127 when it could not start).
+  int Run();
+
+ private:
+  // Per-tid ptrace bookkeeping (the model holds the semantics).
+  struct TaskState {
+    pid_t tgid = 0;
+    bool known = false;           // the model has been told about this task
+    bool held = false;            // its first stop came before its parent's event
+    bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
+    bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
+    bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
+    Trap trap{};                  // the syscall whose exit we wait for
+    std::uint64_t args[6] = {};
+    std::uint64_t clone_flags = 0;
+    int clone_exit_signal = 0;
+    kernel::WaitRequest wait_request;
+  };
+
+  void Apply(kernel::ObservationBody body);
+  void HandleStatus(pid_t pid, int status, const ::rusage& usage);
+  void OnExited(pid_t pid, int status, const ::rusage& usage);
+  void OnSeccomp(pid_t pid, TaskState& st);
+  void OnSyscallExit(pid_t pid, TaskState& st);
+  void OnNewTask(pid_t pid, TaskState& st, int event);
+  void OnExec(pid_t pid);
+  void OnExitEvent(pid_t pid, TaskState& st);
+  void OnEventStop(pid_t pid, TaskState& st, int sig);
+  void OnSignal(pid_t pid, TaskState& st, int sig);
+  void Resume(pid_t pid, const TaskState& st, int sig = 0);
+  // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
+  // of order; a wait result must be checked against up-to-date state).
+  void DrainPending(pid_t pid);
+  bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
+  void KillAll();
+  void ForwardSignal(int signo);
+
+  kernel::Kernel& model_;
+  RunOptions options_;
+  pid_t self_ = 0;
+  pid_t root_ = 0;
+  bool root_execed_ = false;
+  bool root_done_ = false;
+  int root_status_ = 0;
+  int exit_code_ = 0;
+  int interrupts_ = 0;
+  bool warned_foreign_abi_ = false;
+  UniqueFd exec_report_;
+  std::unordered_map<pid_t, TaskState> tasks_;
+  std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
+  std::uint64_t observations_ = 0;
+  std::FILE* log_ = nullptr;
+};
+
+}  // namespace sentry::platform
