@@ -57,9 +57,9 @@ std::expected<std::string, LaunchError> ResolveCommand(const std::string& comman
     }
     err = saw_unexecutable ? EACCES : ENOENT;
   }
-  if (err == ENOENT || err == ENOTDIR) return std::unexpected(LaunchError{127, command + ": not found"});
-  return std::unexpected(
-      LaunchError{126, command + ": cannot execute: " + std::strerror(err)});
+  if (err == ENOENT || err == ENOTDIR)
+    return std::unexpected(LaunchError{127, command + ": not found"});
+  return std::unexpected(LaunchError{126, command + ": cannot execute: " + std::strerror(err)});
 }
 
 std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& path,
@@ -76,15 +76,18 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& pat
 
   int go[2];
   int report[2];
-  if (::pipe2(go, O_CLOEXEC) != 0) return std::unexpected(LaunchError{125, std::string("pipe: ") + std::strerror(errno)});
+  if (::pipe2(go, O_CLOEXEC) != 0)
+    return std::unexpected(LaunchError{125, std::string("pipe: ") + std::strerror(errno)});
   UniqueFd go_read(go[0]);
   UniqueFd go_write(go[1]);
-  if (::pipe2(report, O_CLOEXEC) != 0) return std::unexpected(LaunchError{125, std::string("pipe: ") + std::strerror(errno)});
+  if (::pipe2(report, O_CLOEXEC) != 0)
+    return std::unexpected(LaunchError{125, std::string("pipe: ") + std::strerror(errno)});
   UniqueFd report_read(report[0]);
   UniqueFd report_write(report[1]);
 
   const pid_t pid = ::fork();
-  if (pid < 0) return std::unexpected(LaunchError{125, std::string("fork: ") + std::strerror(errno)});
+  if (pid < 0)
+    return std::unexpected(LaunchError{125, std::string("fork: ") + std::strerror(errno)});
   if (pid == 0) {
     ::setsid();
     char byte = 0;
@@ -110,11 +113,11 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& pat
     const int err = errno;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
-    return std::unexpected(LaunchError{125, std::string("ptrace(PTRACE_SEIZE) refused: ") +
-                                                std::strerror(err) +
-                                                (err == EPERM ? " (check kernel.yama.ptrace_scope and "
-                                                                "CAP_SYS_PTRACE)"
-                                                              : "")});
+    return std::unexpected(
+        LaunchError{125, std::string("ptrace(PTRACE_SEIZE) refused: ") + std::strerror(err) +
+                             (err == EPERM ? " (check kernel.yama.ptrace_scope and "
+                                             "CAP_SYS_PTRACE)"
+                                           : "")});
   }
   const char go_byte = 1;
   WriteAll(go_write.Get(), &go_byte, 1);

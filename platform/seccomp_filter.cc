@@ -86,7 +86,8 @@ int InstallFilter(const CompiledFilter& filter) {
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(filter.instructions.size());
   // The kernel copies the program; the cast only drops the pointer type.
-  prog.filter = reinterpret_cast<sock_filter*>(const_cast<std::uint64_t*>(filter.instructions.data()));
+  prog.filter =
+      reinterpret_cast<sock_filter*>(const_cast<std::uint64_t*>(filter.instructions.data()));
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0) return 0;
   if (errno != EACCES) return errno;
   // No CAP_SYS_ADMIN: the kernel requires no_new_privs.

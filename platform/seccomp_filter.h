@@ -15,15 +15,15 @@ namespace sentry::platform {
 
 // The SECCOMP_RET_TRACE data: why a syscall stopped (PTRACE_GETEVENTMSG).
 enum class Trap : std::uint16_t {
-  kClone = 1,       // clone, clone3, fork, vfork
-  kExec = 2,        // execve, execveat
-  kWait = 3,        // wait4, waitid
+  kClone = 1,  // clone, clone3, fork, vfork
+  kExec = 2,   // execve, execveat
+  kWait = 3,   // wait4, waitid
   kSetSid = 4,
   kSetPgid = 5,
-  kSigaction = 6,   // rt_sigaction(SIGCHLD, ...)
-  kPrctl = 7,       // prctl(PR_SET_CHILD_SUBREAPER | PR_SET_PDEATHSIG, ...)
+  kSigaction = 6,  // rt_sigaction(SIGCHLD, ...)
+  kPrctl = 7,      // prctl(PR_SET_CHILD_SUBREAPER | PR_SET_PDEATHSIG, ...)
   kExitGroup = 8,
-  kUnshare = 9,     // unshare(... CLONE_NEWPID ...)
+  kUnshare = 9,  // unshare(... CLONE_NEWPID ...)
   kForeignAbi = 0xffff,
 };
 

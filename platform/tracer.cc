@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -35,7 +36,9 @@ constexpr unsigned long kPtraceOptions =
     PTRACE_O_EXITKILL;
 
 // Syscall results the kernel restarts: not final (see DESIGN: ptrace facts).
-bool IsRestart(std::int64_t result) { return result <= -512 && result >= -516; }
+bool IsRestart(std::int64_t result) {
+  return result <= -512 && result >= -516;
+}
 
 std::int64_t Now() {
   timespec ts{};
@@ -139,8 +142,12 @@ int Tracer::Run() {
   }
   root_ = launched->pid;
   exec_report_ = std::move(launched->exec_report);
-  Apply(kernel::Clone{.parent = ThreadId(self_), .child = ThreadId(root_), .flags = 0,
-                      .exit_signal = SIGCHLD, .nested_tids = {}, .error = 0});
+  Apply(kernel::Clone{.parent = ThreadId(self_),
+                      .child = ThreadId(root_),
+                      .flags = 0,
+                      .exit_signal = SIGCHLD,
+                      .nested_tids = {},
+                      .error = 0});
   Apply(kernel::SetSid{.tid = ThreadId(root_), .result = root_});
   // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
   TaskState& root_state = tasks_[root_];
@@ -173,8 +180,8 @@ done:
   if (log_ != nullptr) std::fflush(log_);
   const kernel::KernelStats stats = model_.Stats();
   if (options_.verbose) {
-    std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n",
-                 exit_code_, static_cast<unsigned long long>(stats.tasks_seen - 1),
+    std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n", exit_code_,
+                 static_cast<unsigned long long>(stats.tasks_seen - 1),
                  static_cast<unsigned long long>(stats.divergences));
   }
   return exit_code_;
@@ -214,28 +221,73 @@ void Tracer::DrainPending(pid_t pid) {
   }
 }
 
+void Tracer::DrainExits(pid_t except) {
+  if (draining_exits_ || exiting_.empty()) return;
+  draining_exits_ = true;
+  const std::vector<pid_t> pending(exiting_.begin(), exiting_.end());
+  for (pid_t z : pending) {
+    if (z != except) DrainPending(z);
+  }
+  draining_exits_ = false;
+}
+
+void Tracer::AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done) {
+  const auto matches = [&] {
+    const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
+    if (!prediction) return true;
+    return std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
+                       [&](const kernel::WaitCandidate& c) {
+                         return c.pid == done.result && c.code == done.code;
+                       });
+  };
+  const auto child = static_cast<pid_t>(done.result);
+  // Bounded: each report moves the child on; it stops for good within a few.
+  for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
+    int status = 0;
+    ::rusage usage{};
+    pid_t got;
+    do {
+      got = ::wait4(child, &status, __WALL, &usage);
+    } while (got < 0 && errno == EINTR);
+    if (got != child) return;
+    HandleStatus(got, status, usage);
+  }
+}
+
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     OnExited(pid, status, usage);
     return;
   }
   if (!WIFSTOPPED(status)) return;
+  DrainExits(pid);
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
   TaskState& st = tasks_[pid];
   switch (event) {
-    case PTRACE_EVENT_SECCOMP: OnSeccomp(pid, st); return;
+    case PTRACE_EVENT_SECCOMP:
+      OnSeccomp(pid, st);
+      return;
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
-    case PTRACE_EVENT_CLONE: OnNewTask(pid, st, event); return;
-    case PTRACE_EVENT_EXEC: OnExec(pid); return;
-    case PTRACE_EVENT_EXIT: OnExitEvent(pid, st); return;
+    case PTRACE_EVENT_CLONE:
+      OnNewTask(pid, st, event);
+      return;
+    case PTRACE_EVENT_EXEC:
+      OnExec(pid);
+      return;
+    case PTRACE_EVENT_EXIT:
+      OnExitEvent(pid, st);
+      return;
     case PTRACE_EVENT_VFORK_DONE:
       Apply(kernel::VforkDone{.parent = ThreadId(pid)});
       Resume(pid, st);
       return;
-    case PTRACE_EVENT_STOP: OnEventStop(pid, st, sig); return;
-    default: break;
+    case PTRACE_EVENT_STOP:
+      OnEventStop(pid, st, sig);
+      return;
+    default:
+      break;
   }
   if (sig == (SIGTRAP | 0x80)) {
     OnSyscallExit(pid, st);
@@ -245,10 +297,12 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
 }
 
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
-  const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
+  const kernel::ExitStatus es =
+      kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
   auto it = tasks_.find(pid);
   const pid_t tgid = it != tasks_.end() ? it->second.tgid : pid;
   if (it != tasks_.end()) tasks_.erase(it);
+  exiting_.erase(pid);
   if (pid == root_ && !root_execed_) {
     // The first process died before its exec: say why, in the shell's terms.
     if (auto failure = ReadExecFailure(exec_report_)) {
@@ -319,20 +373,21 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
     }
     case Trap::kWait: {
       const auto nr = static_cast<long>(regs.orig_rax);
-      st.wait_request =
-          nr == SYS_wait4
-              ? kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
-                                               static_cast<std::uint32_t>(args[2]))
-              : kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
-                                                static_cast<std::int32_t>(args[1]),
-                                                static_cast<std::uint32_t>(args[3]));
+      st.wait_request = nr == SYS_wait4
+                            ? kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
+                                                             static_cast<std::uint32_t>(args[2]))
+                            : kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
+                                                              static_cast<std::int32_t>(args[1]),
+                                                              static_cast<std::uint32_t>(args[3]));
       Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = st.wait_request});
       st.exit_pending = true;
       break;
     }
     case Trap::kSetSid:
     case Trap::kSetPgid:
-    case Trap::kUnshare: st.exit_pending = true; break;
+    case Trap::kUnshare:
+      st.exit_pending = true;
+      break;
     case Trap::kSigaction:
       if (args[1] != 0) {
         std::uint64_t act[2] = {};  // kernel struct sigaction: handler, flags
@@ -355,8 +410,11 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
         Apply(kernel::SetPdeathsig{.tid = ThreadId(pid), .signo = static_cast<int>(args[1])});
       }
       break;
-    case Trap::kExitGroup: group_exiting_.insert(st.tgid); break;
-    case Trap::kExec: break;
+    case Trap::kExitGroup:
+      group_exiting_.insert(st.tgid);
+      break;
+    case Trap::kExec:
+      break;
     case Trap::kForeignAbi:
       if (!warned_foreign_abi_) {
         std::fprintf(stderr, "sentry: tid %d made a syscall from a foreign ABI (i386/x32)\n", pid);
@@ -375,19 +433,26 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   switch (st.trap) {
     case Trap::kClone:
       if (result < 0 && !IsRestart(result)) {
-        Apply(kernel::Clone{.parent = ThreadId(pid), .child = ThreadId(0),
-                            .flags = st.clone_flags, .exit_signal = st.clone_exit_signal,
-                            .nested_tids = {}, .error = static_cast<int>(-result)});
+        Apply(kernel::Clone{.parent = ThreadId(pid),
+                            .child = ThreadId(0),
+                            .flags = st.clone_flags,
+                            .exit_signal = st.clone_exit_signal,
+                            .nested_tids = {},
+                            .error = static_cast<int>(-result)});
       }
       break;
     case Trap::kWait: {
-      kernel::WaitDone done{.tid = ThreadId(pid), .request = st.wait_request, .result = result,
-                            .code = 0, .status = 0};
+      kernel::WaitDone done{.tid = ThreadId(pid),
+                            .request = st.wait_request,
+                            .result = result,
+                            .code = 0,
+                            .status = 0};
       const bool is_wait4 = static_cast<long>(regs.orig_rax) == SYS_wait4;
       if (result >= 0) {
         if (is_wait4) {
           std::uint32_t wstatus = 0;
-          if (result > 0 && st.args[1] != 0 && ReadMemory(pid, st.args[1], &wstatus, sizeof wstatus)) {
+          if (result > 0 && st.args[1] != 0 &&
+              ReadMemory(pid, st.args[1], &wstatus, sizeof wstatus)) {
             const auto decoded = kernel::FromWait4Status(wstatus);
             done.code = decoded.code;
             done.status = decoded.status;
@@ -401,7 +466,12 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
             done.status = info[6];
           }
         }
-        if (done.result > 0) DrainPending(static_cast<pid_t>(done.result));
+        if (done.result > 0) {
+          DrainPending(static_cast<pid_t>(done.result));
+          if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
+            AwaitChildEvent(pid, done);
+          }
+        }
       }
       Apply(std::move(done));
       break;
@@ -420,7 +490,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
     case Trap::kUnshare:
       if (result == 0) Apply(kernel::UnsharePidNamespace{.tid = ThreadId(pid)});
       break;
-    default: break;
+    default:
+      break;
   }
   Resume(pid, st);
 }
@@ -437,8 +508,12 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   }
   const bool thread = (flags & CLONE_THREAD) != 0;
   const pid_t tgid = st.tgid;
-  Apply(kernel::Clone{.parent = ThreadId(pid), .child = ThreadId(child), .flags = flags,
-                      .exit_signal = exit_signal, .nested_tids = {}, .error = 0});
+  Apply(kernel::Clone{.parent = ThreadId(pid),
+                      .child = ThreadId(child),
+                      .flags = flags,
+                      .exit_signal = exit_signal,
+                      .nested_tids = {},
+                      .error = 0});
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
   cs.tgid = thread ? tgid : child;
   cs.known = true;
@@ -479,8 +554,11 @@ void Tracer::OnExec(pid_t pid) {
   }
   struct stat owner {};
   ::stat(proc.c_str(), &owner);
-  Apply(kernel::Exec{.tid = ThreadId(former_tid), .uid = owner.st_uid, .gid = owner.st_gid,
-                     .comm = std::move(comm), .argv = std::move(argv)});
+  Apply(kernel::Exec{.tid = ThreadId(former_tid),
+                     .uid = owner.st_uid,
+                     .gid = owner.st_gid,
+                     .comm = std::move(comm),
+                     .argv = std::move(argv)});
   if (pid == root_) root_execed_ = true;
   Resume(pid, st);
 }
@@ -492,8 +570,9 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(status);
   // A fatal signal takes the whole group, as does exit_group.
   if (es.Signaled()) group_exiting_.insert(st.tgid);
-  Apply(kernel::ExitBegin{.tid = ThreadId(pid), .status = es,
-                          .group = group_exiting_.contains(st.tgid)});
+  Apply(kernel::ExitBegin{
+      .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});
+  exiting_.insert(pid);
   st.exit_pending = false;
   Resume(pid, st);
 }
@@ -526,7 +605,9 @@ void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
   siginfo_t si{};
   ::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si);
   const bool from_process = si.si_code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
-  Apply(kernel::SignalDelivered{.tid = ThreadId(pid), .signo = sig, .code = si.si_code,
+  Apply(kernel::SignalDelivered{.tid = ThreadId(pid),
+                                .signo = sig,
+                                .code = si.si_code,
                                 .sender = ThreadId(from_process ? si.si_pid : 0)});
   Resume(pid, st, sig);
 }

@@ -72,6 +72,13 @@ class Tracer {
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
   // of order; a wait result must be checked against up-to-date state).
   void DrainPending(pid_t pid);
+  // Collects the exit reports of tasks past PTRACE_EVENT_EXIT first: their
+  // exit (reparenting, orphaned-group signals) happened before anything
+  // another task shows us now.
+  void DrainExits(pid_t except);
+  // A parent's wait reported a stop/continue of `child` that the model has
+  // not seen yet: the child is about to report it; wait for that.
+  void AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done);
   bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
   void KillAll();
   void ForwardSignal(int signo);
@@ -89,6 +96,9 @@ class Tracer {
   UniqueFd exec_report_;
   std::unordered_map<pid_t, TaskState> tasks_;
   std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
+  // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
+  std::unordered_set<pid_t> exiting_;
+  bool draining_exits_ = false;
   std::uint64_t observations_ = 0;
   std::FILE* log_ = nullptr;
 };

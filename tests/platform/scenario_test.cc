@@ -1,0 +1,241 @@
+// Platform tests: each scenario runs natively and under `sentry run`. Output
+// and exit status must match, the run must have no divergence, and the
+// records must tell what happened.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/json_codec.h"
+#include "sentry/kernel/record.h"
+
+namespace sentry::platform {
+namespace {
+
+namespace abi = kernel::abi;
+using kernel::Record;
+using kernel::RecordKind;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/sentry-test-" + std::to_string(getpid()) +
+         "-" + name;
+}
+
+// Runs argv in a session of its own (as the sentry runs workloads), stdout to a file.
+Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
+  const std::string out_path = TempPath(name + ".out");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Outcome o;
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  o.out = Slurp(out_path);
+  unlink(out_path.c_str());
+  return o;
+}
+
+struct Traced {
+  Outcome outcome;
+  std::vector<Record> records;
+  int sentry_pid_hint = 0;  // the sentry's tid, from its first record
+  std::size_t Count(RecordKind kind) const {
+    return static_cast<std::size_t>(std::count_if(records.begin(), records.end(),
+                                                  [kind](const Record& r) { return r.kind == kind; }));
+  }
+  std::vector<Record> All(RecordKind kind) const {
+    std::vector<Record> out;
+    std::copy_if(records.begin(), records.end(), std::back_inserter(out),
+                 [kind](const Record& r) { return r.kind == kind; });
+    return out;
+  }
+  std::string Divergences() const {
+    std::string out;
+    for (const Record& r : records) {
+      if (r.kind == RecordKind::kDivergence) out += r.detail + "\n";
+    }
+    return out;
+  }
+};
+
+Traced RunTraced(const std::string& mode) {
+  const std::string log = TempPath(mode + ".jsonl");
+  Traced t;
+  t.outcome = RunInNewSession({SENTRY_BINARY, "run", "--log-records", log, "--", SCENARIOS_BINARY, mode}, mode);
+  std::ifstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!kernel::IsRecordLine(line)) continue;
+    auto r = kernel::DecodeRecord(line);
+    EXPECT_TRUE(r.has_value()) << line;
+    if (r) t.records.push_back(*r);
+  }
+  if (!t.records.empty()) t.sentry_pid_hint = t.records.front().tid.value;
+  unlink(log.c_str());
+  return t;
+}
+
+// Same output and exit status natively and under the sentry; no divergence.
+Traced Compare(const std::string& mode) {
+  const Outcome native = RunInNewSession({SCENARIOS_BINARY, mode}, mode + "-native");
+  Traced traced = RunTraced(mode);
+  EXPECT_EQ(traced.outcome.exit_code, native.exit_code) << mode;
+  EXPECT_EQ(traced.outcome.out, native.out) << mode;
+  EXPECT_EQ(traced.Count(RecordKind::kDivergence), 0u) << traced.Divergences();
+  EXPECT_GT(traced.records.size(), 0u);
+  return traced;
+}
+
+TEST(ScenarioTest, ForkExecWait) {
+  const Traced t = Compare("fork-exec-wait");
+  EXPECT_EQ(t.Count(RecordKind::kExec), 21u);  // the scenario itself and 20 children
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
+                          [](const Record& r) {
+                            return r.value2 == static_cast<int>(kernel::ReapCause::kWait);
+                          }),
+            21);  // 20 by the scenario, the scenario by the sentry
+}
+
+TEST(ScenarioTest, TwoHundredThreads) {
+  const Traced t = Compare("threads");
+  const auto created = t.All(RecordKind::kTaskCreated);
+  EXPECT_EQ(std::count_if(created.begin(), created.end(), [](const Record& r) { return r.value2 == 0; }),
+            200);  // threads: no termination signal
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
+                          [](const Record& r) {
+                            return r.value2 == static_cast<int>(kernel::ReapCause::kThread);
+                          }),
+            200);
+}
+
+TEST(ScenarioTest, ExecFromANonLeaderThread) {
+  const Traced t = Compare("nonleader-exec");
+  const auto execs = t.All(RecordKind::kExec);
+  EXPECT_TRUE(std::any_of(execs.begin(), execs.end(), [](const Record& r) { return r.value != r.value2; }))
+      << "no exec changed tid";
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_TRUE(std::any_of(reaped.begin(), reaped.end(), [](const Record& r) {
+    return r.value2 == static_cast<int>(kernel::ReapCause::kExec);
+  }));
+}
+
+TEST(ScenarioTest, VforkPosixSpawnAndSystem) { Compare("spawn"); }
+
+TEST(ScenarioTest, JobControl) {
+  const Traced t = Compare("job-control");
+  EXPECT_EQ(t.Count(RecordKind::kGroupStopCompleted), 1u);
+  EXPECT_EQ(t.Count(RecordKind::kGroupContinued), 1u);
+  const auto waits = t.All(RecordKind::kWaitReturned);
+  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(), [](const Record& r) { return r.value2 == abi::kCLD_STOPPED; }));
+  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(), [](const Record& r) { return r.value2 == abi::kCLD_CONTINUED; }));
+}
+
+TEST(ScenarioTest, OrphanedGroupGetsHupAndCont) {
+  const Traced t = Compare("orphaned-group");
+  const auto predicted = t.All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 2u);
+  EXPECT_EQ(predicted[0].value, abi::kSIGHUP);
+  EXPECT_EQ(predicted[1].value, abi::kSIGCONT);
+  const auto delivered = t.All(RecordKind::kSignalDelivered);
+  EXPECT_TRUE(std::any_of(delivered.begin(), delivered.end(), [&](const Record& r) {
+    return r.tid == predicted[0].tid && r.value == abi::kSIGHUP && r.value2 == abi::kSI_KERNEL;
+  }));
+}
+
+TEST(ScenarioTest, SigtstpInAnOrphanedGroupIsDiscarded) {
+  const Traced t = Compare("tstp-orphaned");
+  EXPECT_EQ(t.Count(RecordKind::kGroupStopInitiated), 0u);
+  const auto delivered = t.All(RecordKind::kSignalDelivered);
+  EXPECT_TRUE(std::any_of(delivered.begin(), delivered.end(), [](const Record& r) { return r.value == abi::kSIGTSTP; }));
+}
+
+TEST(ScenarioTest, SigchldIgnoredAutoReaps) {
+  const Traced t = Compare("sigchld-ign");
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
+                          [](const Record& r) {
+                            return r.value2 == static_cast<int>(kernel::ReapCause::kIgnored);
+                          }),
+            3);
+}
+
+TEST(ScenarioTest, NoCldWaitAutoReaps) {
+  const Traced t = Compare("nocldwait");
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
+                          [](const Record& r) {
+                            return r.value2 == static_cast<int>(kernel::ReapCause::kNoCldWait);
+                          }),
+            3);
+}
+
+TEST(ScenarioTest, DoubleForkDaemonIsAdoptedAndReapedByTheSentry) {
+  const Traced t = Compare("daemon");
+  const int sentry = t.sentry_pid_hint;
+  const auto reparented = t.All(RecordKind::kReparented);
+  ASSERT_EQ(reparented.size(), 1u);
+  EXPECT_EQ(reparented[0].other_tid.value, sentry);
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_TRUE(std::any_of(reaped.begin(), reaped.end(), [&](const Record& r) {
+    return r.tid == reparented[0].tid && r.other_tid.value == sentry;
+  }));
+}
+
+TEST(ScenarioTest, CloneWithExitSignalZero) { Compare("clone-exit-signal"); }
+
+TEST(ScenarioTest, SetsidAndSetpgidErrors) {
+  const Traced t = Compare("session-errors");
+  const auto results = t.All(RecordKind::kSyscallResult);
+  EXPECT_GE(std::count_if(results.begin(), results.end(), [](const Record& r) { return r.value == -abi::kEPERM; }),
+            3);
+}
+
+TEST(ScenarioTest, ThousandProcessFanOut) {
+  const Traced t = Compare("fan-out");
+  EXPECT_GE(t.Count(RecordKind::kReaped), 1001u);
+}
+
+TEST(ScenarioTest, DeathBySignal) {
+  const Traced t = Compare("killed");
+  EXPECT_EQ(t.outcome.exit_code, 128 + SIGTERM);
+}
+
+TEST(RunTest, BadInput) {
+  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run"}, "noargs").exit_code, 2);
+  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/nonexistent/cmd"}, "notfound").exit_code, 127);
+  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/etc/passwd"}, "noexec").exit_code, 126);
+  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "bogus"}, "bogus").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace sentry::platform

@@ -1,0 +1,305 @@
+// Scenario programs for the platform tests: `scenarios MODE`. Each prints
+// what it observed; run natively and under `sentry run`, the output and exit
+// status must be the same. Synchronised with pipes, never with sleeps.
+#include <pthread.h>
+#include <sched.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+void Check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "scenario: %s: %s\n", what, std::strerror(errno));
+    std::exit(99);
+  }
+}
+
+void ReadByte(int fd) {
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR) {
+  }
+}
+
+void WriteByte(int fd) { Check(write(fd, "x", 1) == 1, "write"); }
+
+int WaitFor(pid_t pid, int options = 0) {
+  int status = 0;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, options);
+  } while (got < 0 && errno == EINTR);
+  Check(got == pid, "waitpid");
+  return status;
+}
+
+const char* Describe(int status) {
+  static char buf[64];
+  if (WIFEXITED(status)) std::snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(status));
+  else if (WIFSIGNALED(status)) std::snprintf(buf, sizeof buf, "killed by %d", WTERMSIG(status));
+  else if (WIFSTOPPED(status)) std::snprintf(buf, sizeof buf, "stopped by %d", WSTOPSIG(status));
+  else if (WIFCONTINUED(status)) std::snprintf(buf, sizeof buf, "continued");
+  return buf;
+}
+
+// fork, exec /bin/true or /bin/false, wait: in order.
+int ForkExecWait() {
+  for (int i = 0; i < 20; ++i) {
+    const pid_t pid = fork();
+    Check(pid >= 0, "fork");
+    if (pid == 0) {
+      execl(i % 2 ? "/bin/false" : "/bin/true", "x", nullptr);
+      _exit(127);
+    }
+    std::printf("child %d %s\n", i, Describe(WaitFor(pid)));
+  }
+  return 0;
+}
+
+void* Idle(void* arg) {
+  ReadByte(*static_cast<int*>(arg));
+  return nullptr;
+}
+
+// 200 threads, all alive at once, then joined.
+int Threads() {
+  int p[2];
+  Check(pipe(p) == 0, "pipe");
+  std::vector<pthread_t> threads(200);
+  for (auto& t : threads) Check(pthread_create(&t, nullptr, Idle, &p[0]) == 0, "pthread_create");
+  for (std::size_t i = 0; i < threads.size(); ++i) WriteByte(p[1]);
+  for (auto& t : threads) pthread_join(t, nullptr);
+  std::printf("joined %zu threads\n", threads.size());
+  return 0;
+}
+
+void* ExecFromThread(void*) {
+  execl("/bin/sh", "sh", "-c", "echo exec from a thread; exit 7", nullptr);
+  return nullptr;
+}
+
+// A non-leader thread execs: the process lives on with the leader's pid.
+int NonLeaderExec() {
+  const pid_t pid = fork();
+  Check(pid >= 0, "fork");
+  if (pid == 0) {
+    pthread_t t;
+    pthread_create(&t, nullptr, ExecFromThread, nullptr);
+    pthread_join(t, nullptr);  // never returns: the exec replaces us
+    _exit(1);
+  }
+  std::printf("child %s\n", Describe(WaitFor(pid)));
+  return 0;
+}
+
+// vfork, posix_spawn and system().
+int Spawn() {
+  const pid_t v = vfork();
+  if (v == 0) {
+    execl("/bin/true", "true", nullptr);
+    _exit(127);
+  }
+  std::printf("vfork child %s\n", Describe(WaitFor(v)));
+  pid_t s;
+  char* args[] = {const_cast<char*>("false"), nullptr};
+  Check(posix_spawn(&s, "/bin/false", nullptr, nullptr, args, environ) == 0, "posix_spawn");
+  std::printf("posix_spawn child %s\n", Describe(WaitFor(s)));
+  std::printf("system -> %d\n", WEXITSTATUS(system("exit 5")));
+  return 0;
+}
+
+// Job control: the child stops itself; the parent sees it stop (WUNTRACED),
+// continues it and sees that (WCONTINUED), then lets it finish. (SIGSTOP: the
+// workload leads its own session, so its group is orphaned and Linux would
+// discard SIGTSTP; see TstpInOrphanedGroup.)
+int JobControl() {
+  int go[2];
+  Check(pipe(go) == 0, "pipe");
+  const pid_t pid = fork();
+  Check(pid >= 0, "fork");
+  if (pid == 0) {
+    raise(SIGSTOP);
+    ReadByte(go[0]);
+    _exit(4);
+  }
+  std::printf("%s\n", Describe(WaitFor(pid, WUNTRACED)));
+  kill(pid, SIGCONT);
+  std::printf("%s\n", Describe(WaitFor(pid, WCONTINUED)));
+  WriteByte(go[1]);
+  std::printf("%s\n", Describe(WaitFor(pid)));
+  return 0;
+}
+
+// In an orphaned process group, Linux discards SIGTSTP (SIGSTOP still stops).
+int TstpInOrphanedGroup() {
+  raise(SIGTSTP);
+  std::printf("SIGTSTP discarded: still running\n");
+  return 0;
+}
+
+// A job whose only link to the session dies while a member is stopped: the
+// kernel sends the orphaned group SIGHUP and SIGCONT; SIGHUP kills it.
+int OrphanedGroup() {
+  int report[2];
+  Check(pipe(report) == 0, "pipe");
+  const pid_t job = fork();
+  Check(job >= 0, "fork");
+  if (job == 0) {
+    setpgid(0, 0);
+    const pid_t member = fork();
+    if (member == 0) {
+      close(report[0]);
+      raise(SIGSTOP);
+      _exit(0);  // not reached: SIGHUP kills it
+    }
+    WaitFor(member, WUNTRACED);
+    _exit(0);  // the group is now orphaned with a stopped member
+  }
+  close(report[1]);
+  std::printf("job %s\n", Describe(WaitFor(job)));
+  ReadByte(report[0]);  // EOF once the member is gone
+  std::printf("member gone\n");
+  return 0;
+}
+
+// SIGCHLD ignored (or SA_NOCLDWAIT): children are reaped at once, wait ECHILDs.
+int AutoReap(bool nocldwait) {
+  struct sigaction sa {};
+  sa.sa_handler = nocldwait ? SIG_DFL : SIG_IGN;
+  sa.sa_flags = nocldwait ? SA_NOCLDWAIT : 0;
+  sigaction(SIGCHLD, &sa, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    if (fork() == 0) _exit(0);
+  }
+  const pid_t got = wait(nullptr);
+  std::printf("wait -> %d (%s)\n", got, got < 0 ? std::strerror(errno) : "a child");
+  return 0;
+}
+
+// A double-forked daemon: its parent exits at once; the grandchild is adopted
+// (by the sentry under it) and reports through a pipe.
+int Daemon() {
+  int report[2];
+  Check(pipe(report) == 0, "pipe");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (fork() == 0) {
+      setsid();
+      WriteByte(report[1]);
+      _exit(0);
+    }
+    _exit(0);
+  }
+  std::printf("first child %s\n", Describe(WaitFor(pid)));
+  close(report[1]);
+  ReadByte(report[0]);
+  std::printf("daemon reported\n");
+  return 0;
+}
+
+int CloneChild(void*) { return 3; }
+
+// clone() with exit signal 0: a "clone child", visible only to __WALL/__WCLONE.
+int CloneExitSignal() {
+  static char stack[64 * 1024];
+  const pid_t pid = clone(CloneChild, stack + sizeof stack, 0, nullptr);
+  Check(pid > 0, "clone");
+  int status = 0;
+  std::printf("plain waitpid -> %s\n", waitpid(pid, &status, 0) < 0 ? std::strerror(errno) : "child");
+  Check(waitpid(pid, &status, __WALL) == pid, "waitpid __WALL");
+  std::printf("__WALL: %s\n", Describe(status));
+  return 0;
+}
+
+// setsid and setpgid errors.
+int SessionErrors() {
+  std::printf("setsid as group leader: %s\n", setsid() < 0 ? std::strerror(errno) : "ok");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::printf("child setsid: %s\n", setsid() < 0 ? std::strerror(errno) : "ok");
+    std::printf("child setsid again: %s\n", setsid() < 0 ? std::strerror(errno) : "ok");
+    std::fflush(stdout);
+    _exit(0);
+  }
+  WaitFor(pid);
+  const pid_t other = fork();
+  if (other == 0) {
+    std::printf("setpgid into another session: %s\n",
+                setpgid(0, pid) < 0 ? std::strerror(errno) : "ok");
+    std::fflush(stdout);
+    _exit(0);
+  }
+  WaitFor(other);
+  std::printf("setpgid of a non-child: %s\n", setpgid(1, 1) < 0 ? std::strerror(errno) : "ok");
+  return 0;
+}
+
+// 1000 children at once, then reaped.
+int FanOut() {
+  int go[2];
+  Check(pipe(go) == 0, "pipe");
+  std::vector<pid_t> pids;
+  for (int i = 0; i < 1000; ++i) {
+    const pid_t pid = fork();
+    Check(pid >= 0, "fork");
+    if (pid == 0) {
+      close(go[1]);
+      ReadByte(go[0]);
+      _exit(i % 7);
+    }
+    pids.push_back(pid);
+  }
+  close(go[1]);  // EOF releases every child
+  long sum = 0;
+  for (pid_t p : pids) sum += WEXITSTATUS(WaitFor(p));
+  std::printf("reaped %zu, sum %ld\n", pids.size(), sum);
+  return 0;
+}
+
+// Death by signal, with and without a core dump requested.
+int Killed() {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    raise(SIGSEGV);
+    _exit(0);
+  }
+  const int status = WaitFor(pid);
+  std::printf("child %s\n", Describe(status));
+  raise(SIGTERM);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "fork-exec-wait") return ForkExecWait();
+  if (mode == "threads") return Threads();
+  if (mode == "nonleader-exec") return NonLeaderExec();
+  if (mode == "spawn") return Spawn();
+  if (mode == "job-control") return JobControl();
+  if (mode == "orphaned-group") return OrphanedGroup();
+  if (mode == "tstp-orphaned") return TstpInOrphanedGroup();
+  if (mode == "sigchld-ign") return AutoReap(false);
+  if (mode == "nocldwait") return AutoReap(true);
+  if (mode == "daemon") return Daemon();
+  if (mode == "clone-exit-signal") return CloneExitSignal();
+  if (mode == "session-errors") return SessionErrors();
+  if (mode == "fan-out") return FanOut();
+  if (mode == "killed") return Killed();
+  std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
+  return 2;
+}
