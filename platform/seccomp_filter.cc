@@ -46,8 +46,6 @@ std::expected<CompiledFilter, std::string> CompileFilter() {
       {Trap::kClone, SCMP_SYS(clone3), 0, {}},
       {Trap::kClone, SCMP_SYS(fork), 0, {}},
       {Trap::kClone, SCMP_SYS(vfork), 0, {}},
-      {Trap::kExec, SCMP_SYS(execve), 0, {}},
-      {Trap::kExec, SCMP_SYS(execveat), 0, {}},
       {Trap::kWait, SCMP_SYS(wait4), 0, {}},
       {Trap::kWait, SCMP_SYS(waitid), 0, {}},
       {Trap::kSetSid, SCMP_SYS(setsid), 0, {}},
@@ -55,7 +53,6 @@ std::expected<CompiledFilter, std::string> CompileFilter() {
       {Trap::kSigaction, SCMP_SYS(rt_sigaction), 1, SCMP_A0(SCMP_CMP_EQ, SIGCHLD)},
       {Trap::kPrctl, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_CHILD_SUBREAPER)},
       {Trap::kPrctl, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)},
-      {Trap::kExitGroup, SCMP_SYS(exit_group), 0, {}},
       {Trap::kUnshare, SCMP_SYS(unshare), 1,
        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID)},
   };

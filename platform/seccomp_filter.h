@@ -2,7 +2,9 @@
 //
 // Only the syscalls the model needs return SECCOMP_RET_TRACE, several of them
 // only for the arguments that matter (rt_sigaction for SIGCHLD, prctl for the
-// options modelled); everything else runs at native speed. Syscalls from a
+// options modelled); everything else runs at native speed. exec and exit need
+// no trap: PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT tell all. exec and exit need
+// no trap: PTRACE_EVENT_EXEC / PTRACE_EVENT_EXIT tell all. Syscalls from a
 // foreign ABI (i386, x32) always trap, so none slips past untraced.
 #pragma once
 
@@ -16,14 +18,12 @@ namespace sentry::platform {
 // The SECCOMP_RET_TRACE data: why a syscall stopped (PTRACE_GETEVENTMSG).
 enum class Trap : std::uint16_t {
   kClone = 1,  // clone, clone3, fork, vfork
-  kExec = 2,   // execve, execveat
   kWait = 3,   // wait4, waitid
   kSetSid = 4,
   kSetPgid = 5,
   kSigaction = 6,  // rt_sigaction(SIGCHLD, ...)
   kPrctl = 7,      // prctl(PR_SET_CHILD_SUBREAPER | PR_SET_PDEATHSIG, ...)
-  kExitGroup = 8,
-  kUnshare = 9,  // unshare(... CLONE_NEWPID ...)
+  kUnshare = 9,    // unshare(... CLONE_NEWPID ...)
   kForeignAbi = 0xffff,
 };
 

@@ -368,7 +368,8 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
         st.clone_flags = 0;
         st.clone_exit_signal = SIGCHLD;
       }
-      st.exit_pending = true;  // to see a failure
+      // A failed clone produces no event; seeing it would cost a syscall-exit
+      // stop on every fork, so host-side clone failures go unrecorded.
       break;
     }
     case Trap::kWait: {
@@ -410,11 +411,6 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
         Apply(kernel::SetPdeathsig{.tid = ThreadId(pid), .signo = static_cast<int>(args[1])});
       }
       break;
-    case Trap::kExitGroup:
-      group_exiting_.insert(st.tgid);
-      break;
-    case Trap::kExec:
-      break;
     case Trap::kForeignAbi:
       if (!warned_foreign_abi_) {
         std::fprintf(stderr, "sentry: tid %d made a syscall from a foreign ABI (i386/x32)\n", pid);
@@ -431,16 +427,6 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
   const auto result = static_cast<std::int64_t>(regs.rax);
   switch (st.trap) {
-    case Trap::kClone:
-      if (result < 0 && !IsRestart(result)) {
-        Apply(kernel::Clone{.parent = ThreadId(pid),
-                            .child = ThreadId(0),
-                            .flags = st.clone_flags,
-                            .exit_signal = st.clone_exit_signal,
-                            .nested_tids = {},
-                            .error = static_cast<int>(-result)});
-      }
-      break;
     case Trap::kWait: {
       kernel::WaitDone done{.tid = ThreadId(pid),
                             .request = st.wait_request,
@@ -568,8 +554,12 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
   const auto status = static_cast<std::uint32_t>(msg);
   const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(status);
-  // A fatal signal takes the whole group, as does exit_group.
-  if (es.Signaled()) group_exiting_.insert(st.tgid);
+  // A fatal signal takes the whole group, as does exit_group (still in
+  // orig_rax at this stop).
+  user_regs_struct regs{};
+  const bool called_exit_group = ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&
+                                 static_cast<long>(regs.orig_rax) == SYS_exit_group;
+  if (es.Signaled() || called_exit_group) group_exiting_.insert(st.tgid);
   Apply(kernel::ExitBegin{
       .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});
   exiting_.insert(pid);

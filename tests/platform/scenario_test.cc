@@ -68,8 +68,8 @@ struct Traced {
   std::vector<Record> records;
   int sentry_pid_hint = 0;  // the sentry's tid, from its first record
   std::size_t Count(RecordKind kind) const {
-    return static_cast<std::size_t>(std::count_if(records.begin(), records.end(),
-                                                  [kind](const Record& r) { return r.kind == kind; }));
+    return static_cast<std::size_t>(std::count_if(
+        records.begin(), records.end(), [kind](const Record& r) { return r.kind == kind; }));
   }
   std::vector<Record> All(RecordKind kind) const {
     std::vector<Record> out;
@@ -89,7 +89,8 @@ struct Traced {
 Traced RunTraced(const std::string& mode) {
   const std::string log = TempPath(mode + ".jsonl");
   Traced t;
-  t.outcome = RunInNewSession({SENTRY_BINARY, "run", "--log-records", log, "--", SCENARIOS_BINARY, mode}, mode);
+  t.outcome = RunInNewSession(
+      {SENTRY_BINARY, "run", "--log-records", log, "--", SCENARIOS_BINARY, mode}, mode);
   std::ifstream in(log);
   std::string line;
   while (std::getline(in, line)) {
@@ -128,8 +129,9 @@ TEST(ScenarioTest, ForkExecWait) {
 TEST(ScenarioTest, TwoHundredThreads) {
   const Traced t = Compare("threads");
   const auto created = t.All(RecordKind::kTaskCreated);
-  EXPECT_EQ(std::count_if(created.begin(), created.end(), [](const Record& r) { return r.value2 == 0; }),
-            200);  // threads: no termination signal
+  EXPECT_EQ(
+      std::count_if(created.begin(), created.end(), [](const Record& r) { return r.value2 == 0; }),
+      200);  // threads: no termination signal
   const auto reaped = t.All(RecordKind::kReaped);
   EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
                           [](const Record& r) {
@@ -141,23 +143,28 @@ TEST(ScenarioTest, TwoHundredThreads) {
 TEST(ScenarioTest, ExecFromANonLeaderThread) {
   const Traced t = Compare("nonleader-exec");
   const auto execs = t.All(RecordKind::kExec);
-  EXPECT_TRUE(std::any_of(execs.begin(), execs.end(), [](const Record& r) { return r.value != r.value2; }))
-      << "no exec changed tid";
+  EXPECT_TRUE(std::any_of(execs.begin(), execs.end(), [](const Record& r) {
+    return r.value != r.value2;
+  })) << "no exec changed tid";
   const auto reaped = t.All(RecordKind::kReaped);
   EXPECT_TRUE(std::any_of(reaped.begin(), reaped.end(), [](const Record& r) {
     return r.value2 == static_cast<int>(kernel::ReapCause::kExec);
   }));
 }
 
-TEST(ScenarioTest, VforkPosixSpawnAndSystem) { Compare("spawn"); }
+TEST(ScenarioTest, VforkPosixSpawnAndSystem) {
+  Compare("spawn");
+}
 
 TEST(ScenarioTest, JobControl) {
   const Traced t = Compare("job-control");
   EXPECT_EQ(t.Count(RecordKind::kGroupStopCompleted), 1u);
   EXPECT_EQ(t.Count(RecordKind::kGroupContinued), 1u);
   const auto waits = t.All(RecordKind::kWaitReturned);
-  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(), [](const Record& r) { return r.value2 == abi::kCLD_STOPPED; }));
-  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(), [](const Record& r) { return r.value2 == abi::kCLD_CONTINUED; }));
+  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(),
+                          [](const Record& r) { return r.value2 == abi::kCLD_STOPPED; }));
+  EXPECT_TRUE(std::any_of(waits.begin(), waits.end(),
+                          [](const Record& r) { return r.value2 == abi::kCLD_CONTINUED; }));
 }
 
 TEST(ScenarioTest, OrphanedGroupGetsHupAndCont) {
@@ -176,7 +183,8 @@ TEST(ScenarioTest, SigtstpInAnOrphanedGroupIsDiscarded) {
   const Traced t = Compare("tstp-orphaned");
   EXPECT_EQ(t.Count(RecordKind::kGroupStopInitiated), 0u);
   const auto delivered = t.All(RecordKind::kSignalDelivered);
-  EXPECT_TRUE(std::any_of(delivered.begin(), delivered.end(), [](const Record& r) { return r.value == abi::kSIGTSTP; }));
+  EXPECT_TRUE(std::any_of(delivered.begin(), delivered.end(),
+                          [](const Record& r) { return r.value == abi::kSIGTSTP; }));
 }
 
 TEST(ScenarioTest, SigchldIgnoredAutoReaps) {
@@ -211,12 +219,15 @@ TEST(ScenarioTest, DoubleForkDaemonIsAdoptedAndReapedByTheSentry) {
   }));
 }
 
-TEST(ScenarioTest, CloneWithExitSignalZero) { Compare("clone-exit-signal"); }
+TEST(ScenarioTest, CloneWithExitSignalZero) {
+  Compare("clone-exit-signal");
+}
 
 TEST(ScenarioTest, SetsidAndSetpgidErrors) {
   const Traced t = Compare("session-errors");
   const auto results = t.All(RecordKind::kSyscallResult);
-  EXPECT_GE(std::count_if(results.begin(), results.end(), [](const Record& r) { return r.value == -abi::kEPERM; }),
+  EXPECT_GE(std::count_if(results.begin(), results.end(),
+                          [](const Record& r) { return r.value == -abi::kEPERM; }),
             3);
 }
 
@@ -232,7 +243,8 @@ TEST(ScenarioTest, DeathBySignal) {
 
 TEST(RunTest, BadInput) {
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run"}, "noargs").exit_code, 2);
-  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/nonexistent/cmd"}, "notfound").exit_code, 127);
+  EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/nonexistent/cmd"}, "notfound").exit_code,
+            127);
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/etc/passwd"}, "noexec").exit_code, 126);
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "bogus"}, "bogus").exit_code, 2);
 }

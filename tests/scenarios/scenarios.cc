@@ -33,7 +33,9 @@ void ReadByte(int fd) {
   }
 }
 
-void WriteByte(int fd) { Check(write(fd, "x", 1) == 1, "write"); }
+void WriteByte(int fd) {
+  Check(write(fd, "x", 1) == 1, "write");
+}
 
 int WaitFor(pid_t pid, int options = 0) {
   int status = 0;
@@ -47,10 +49,14 @@ int WaitFor(pid_t pid, int options = 0) {
 
 const char* Describe(int status) {
   static char buf[64];
-  if (WIFEXITED(status)) std::snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(status));
-  else if (WIFSIGNALED(status)) std::snprintf(buf, sizeof buf, "killed by %d", WTERMSIG(status));
-  else if (WIFSTOPPED(status)) std::snprintf(buf, sizeof buf, "stopped by %d", WSTOPSIG(status));
-  else if (WIFCONTINUED(status)) std::snprintf(buf, sizeof buf, "continued");
+  if (WIFEXITED(status))
+    std::snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(status));
+  else if (WIFSIGNALED(status))
+    std::snprintf(buf, sizeof buf, "killed by %d", WTERMSIG(status));
+  else if (WIFSTOPPED(status))
+    std::snprintf(buf, sizeof buf, "stopped by %d", WSTOPSIG(status));
+  else if (WIFCONTINUED(status))
+    std::snprintf(buf, sizeof buf, "continued");
   return buf;
 }
 
@@ -209,7 +215,9 @@ int Daemon() {
   return 0;
 }
 
-int CloneChild(void*) { return 3; }
+int CloneChild(void*) {
+  return 3;
+}
 
 // clone() with exit signal 0: a "clone child", visible only to __WALL/__WCLONE.
 int CloneExitSignal() {
@@ -217,7 +225,8 @@ int CloneExitSignal() {
   const pid_t pid = clone(CloneChild, stack + sizeof stack, 0, nullptr);
   Check(pid > 0, "clone");
   int status = 0;
-  std::printf("plain waitpid -> %s\n", waitpid(pid, &status, 0) < 0 ? std::strerror(errno) : "child");
+  std::printf("plain waitpid -> %s\n",
+              waitpid(pid, &status, 0) < 0 ? std::strerror(errno) : "child");
   Check(waitpid(pid, &status, __WALL) == pid, "waitpid __WALL");
   std::printf("__WALL: %s\n", Describe(status));
   return 0;

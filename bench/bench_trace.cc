@@ -1,0 +1,86 @@
+// The tracer's overhead: runs each workload natively, under `sentry run`
+// (model only) and under `strace -f --seccomp-bpf -e trace=process`,
+// interleaved round by round, and prints the medians of the per-round ratios.
+//
+//   bench_trace SENTRY WORKLOADS [ROUNDS]
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+double RunSeconds(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0) {
+    std::fprintf(stderr, "bench_trace: cannot run %s\n", args[0]);
+    std::exit(1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "bench_trace: %s failed (status %d)\n", args[0], status);
+    std::exit(1);
+  }
+  return took.count();
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_trace SENTRY WORKLOADS [ROUNDS]\n");
+    return 2;
+  }
+  const std::string sentry = argv[1];
+  const std::string workloads = argv[2];
+  const int rounds = argc > 3 ? std::atoi(argv[3]) : 5;
+  const std::vector<std::string> forkexec = {workloads, "forkexec", "300"};
+  const std::vector<std::string> syscalls = {workloads, "syscalls", "3000000"};
+  auto under_sentry = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {sentry, "run", "--"});
+    return cmd;
+  };
+  auto under_strace = [](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {"strace", "-f", "--seccomp-bpf", "-e", "trace=process", "-o", "/dev/null"});
+    return cmd;
+  };
+  std::vector<double> fe_sentry;
+  std::vector<double> fe_strace;
+  std::vector<double> sc_sentry;
+  std::vector<double> native_fe;
+  std::vector<double> native_sc;
+  for (int r = 0; r < rounds; ++r) {
+    const double fe = RunSeconds(forkexec);
+    fe_sentry.push_back(RunSeconds(under_sentry(forkexec)) / fe);
+    fe_strace.push_back(RunSeconds(under_strace(forkexec)) / fe);
+    const double sc = RunSeconds(syscalls);
+    sc_sentry.push_back(RunSeconds(under_sentry(syscalls)) / sc);
+    native_fe.push_back(fe);
+    native_sc.push_back(sc);
+  }
+  std::printf("trace.rounds: %d\n", rounds);
+  std::printf("trace.forkexec_native_sec: %.3f\n", Median(native_fe));
+  std::printf("trace.syscall_native_sec: %.3f\n", Median(native_sc));
+  std::printf("trace.forkexec_ratio_sentry: %.3f\n", Median(fe_sentry));
+  std::printf("trace.forkexec_ratio_strace_seccomp: %.3f\n", Median(fe_strace));
+  std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
+  return 0;
+}
