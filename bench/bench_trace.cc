@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
     return cmd;
   };
   auto under_strace = [](std::vector<std::string> cmd) {
-    cmd.insert(cmd.begin(), {"strace", "-f", "--seccomp-bpf", "-e", "trace=process", "-o", "/dev/null"});
+    cmd.insert(cmd.begin(),
+               {"strace", "-f", "--seccomp-bpf", "-e", "trace=process", "-o", "/dev/null"});
     return cmd;
   };
   std::vector<double> fe_sentry;

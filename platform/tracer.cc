@@ -370,6 +370,14 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
       }
       // A failed clone produces no event; seeing it would cost a syscall-exit
       // stop on every fork, so host-side clone failures go unrecorded.
+      // --max-tasks: skip the syscall (orig_rax -1) and fail it with EAGAIN.
+      // The sentry itself is not the workload's.
+      if (options_.max_tasks != 0 && model_.Stats().live_tasks - 1 >= options_.max_tasks) {
+        regs.orig_rax = static_cast<unsigned long long>(-1);
+        ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs);
+        st.clone_refused = true;
+        st.exit_pending = true;
+      }
       break;
     }
     case Trap::kWait: {
@@ -427,6 +435,19 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
   const auto result = static_cast<std::int64_t>(regs.rax);
   switch (st.trap) {
+    case Trap::kClone:
+      if (st.clone_refused) {
+        st.clone_refused = false;
+        regs.rax = static_cast<unsigned long long>(-EAGAIN);
+        ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs);
+        Apply(kernel::Clone{.parent = ThreadId(pid),
+                            .child = ThreadId(0),
+                            .flags = st.clone_flags,
+                            .exit_signal = st.clone_exit_signal,
+                            .nested_tids = {},
+                            .error = EAGAIN});
+      }
+      break;
     case Trap::kWait: {
       kernel::WaitDone done{.tid = ThreadId(pid),
                             .request = st.wait_request,

@@ -28,6 +28,7 @@ struct RunOptions {
   std::vector<std::string> argv;
   bool verbose = false;
   bool wait_all = false;         // wait for every task, not just the first process
+  std::size_t max_tasks = 0;     // refuse clones beyond this many live tasks (0: no limit)
   std::string log_records_path;  // JSON lines of observations and records ("" = none)
 };
 
@@ -51,6 +52,7 @@ class Tracer {
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
+    bool clone_refused = false;   // --max-tasks: the clone was skipped; make it EAGAIN
     Trap trap{};                  // the syscall whose exit we wait for
     std::uint64_t args[6] = {};
     std::uint64_t clone_flags = 0;

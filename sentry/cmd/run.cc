@@ -35,7 +35,8 @@ int RunMain(int argc, char** argv) {
   // option of ours, is the workload's.
   int split = 1;
   while (split < argc && std::strcmp(argv[split], "--") != 0 && argv[split][0] == '-') {
-    const bool takes_value = std::strcmp(argv[split], "--log-records") == 0;
+    const bool takes_value = std::strcmp(argv[split], "--log-records") == 0 ||
+                             std::strcmp(argv[split], "--max-tasks") == 0;
     split += takes_value ? 2 : 1;
   }
   split = std::min(split, argc);
@@ -46,6 +47,8 @@ int RunMain(int argc, char** argv) {
   platform::RunOptions options;
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
+      "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
+      "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
       "log-records", po::value<std::string>(&options.log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
       "no-tty", "do not give the workload a terminal of its own (the only mode for now)");

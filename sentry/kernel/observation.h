@@ -164,6 +164,8 @@ struct WaitStart {
 // with nothing to report) or -errno. For a reported child, `code` is the CLD_*
 // code and `status` the exit code or signal (waitid's si_code / si_status;
 // for wait4 the platform decodes the status word with FromWait4Status).
+// code 0 means the host did not say (wait4 or waitid called with no status
+// or siginfo pointer): any event the model has for that pid matches.
 struct WaitDone {
   ThreadId tid;
   WaitRequest request;

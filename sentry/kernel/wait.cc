@@ -142,43 +142,50 @@ void Kernel::On(const WaitDone& o) {
   const auto pid = static_cast<std::int32_t>(o.result);
   auto task_it = t->tg->ns->tasks.find(pid);
   Task* child = task_it != t->tg->ns->tasks.end() ? task_it->second : nullptr;
-  Emit(RecordKind::kWaitReturned, t, child, o.result, o.code);
+  auto same_pid = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
+                               [&](const WaitCandidate& c) { return c.pid == pid; });
+  // Without a status pointer the host names the child but not the event:
+  // take the model's.
+  int code = o.code;
+  int status = o.status;
+  if (code == 0 && same_pid != predicted.candidates.end()) {
+    code = same_pid->code;
+    status = same_pid->status;
+  }
+  Emit(RecordKind::kWaitReturned, t, child, o.result, code);
   const bool matched = std::any_of(
-      predicted.candidates.begin(), predicted.candidates.end(), [&](const WaitCandidate& c) {
-        return c.pid == pid && c.code == o.code && c.status == o.status;
-      });
+      predicted.candidates.begin(), predicted.candidates.end(),
+      [&](const WaitCandidate& c) { return c.pid == pid && c.code == code && c.status == status; });
   if (!matched) {
-    auto same_pid = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
-                                 [&](const WaitCandidate& c) { return c.pid == pid; });
     Diverge(
-        t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, o.code,
+        t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, code,
         same_pid != predicted.candidates.end()
             ? fmt::format("wait: pid {} reported code {} status {}; model had code {} status {}",
-                          pid, o.code, o.status, same_pid->code, same_pid->status)
+                          pid, code, status, same_pid->code, same_pid->status)
             : fmt::format("wait: pid {} reported code {} status {}; model had no such event", pid,
-                          o.code, o.status));
+                          code, status));
   }
   if (child == nullptr || (o.request.options & abi::kWNOWAIT) != 0) return;
   ThreadGroup* ctg = child->tg;
-  if (o.code == abi::kCLD_STOPPED) {
+  if (code == abi::kCLD_STOPPED) {
     ctg->stop_waitable = false;
     return;
   }
-  if (o.code == abi::kCLD_CONTINUED) {
+  if (code == abi::kCLD_CONTINUED) {
     ctg->cont_waitable = false;
     return;
   }
-  if (!IsExitCode(o.code)) return;
+  if (!IsExitCode(code)) return;
   // The host reaped it. If the model still had live threads there, the host
   // is right: finish them first.
   if (!child->IsLeader()) child = ctg->leader;
   if (child == nullptr) return;
   ExitStatus host_status;
-  if (o.code == abi::kCLD_EXITED) {
-    host_status.code = o.status;
+  if (code == abi::kCLD_EXITED) {
+    host_status.code = status;
   } else {
-    host_status.signo = o.status;
-    host_status.core = o.code == abi::kCLD_DUMPED;
+    host_status.signo = status;
+    host_status.core = code == abi::kCLD_DUMPED;
   }
   child = ForceExitGroup(ctg, host_status);
   if (child == nullptr) return;  // released on the way

@@ -241,6 +241,66 @@ TEST(ScenarioTest, DeathBySignal) {
   EXPECT_EQ(t.outcome.exit_code, 128 + SIGTERM);
 }
 
+TEST(ScenarioTest, ParentDeathSignal) {
+  const Traced t = Compare("pdeathsig");
+  const auto predicted = t.All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 1u);
+  EXPECT_EQ(predicted[0].value, SIGUSR1);
+  EXPECT_EQ(predicted[0].value2, static_cast<int>(kernel::SignalCause::kParentDeath));
+}
+
+TEST(ScenarioTest, NoNewPrivsIsLeftAloneWithCapSysAdmin) {
+  const Traced t = Compare("no-new-privs");
+  if (geteuid() == 0) {
+    EXPECT_EQ(t.outcome.out, "NoNewPrivs:\t0\n");
+  }
+}
+
+TEST(RunTest, SignalsToTheSentryAreForwarded) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t sentry = fork();
+  if (sentry == 0) {
+    setsid();
+    dup2(out[1], 1);
+    execl(SENTRY_BINARY, "sentry", "run", "--", SCENARIOS_BINARY, "await-signal", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  char buf[16] = {};
+  ASSERT_GT(read(out[0], buf, sizeof buf - 1), 0);  // "ready": the workload waits
+  EXPECT_STREQ(buf, "ready\n");
+  kill(sentry, SIGTERM);
+  int status = 0;
+  waitpid(sentry, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);  // the workload died of it
+  close(out[0]);
+}
+
+TEST(RunTest, WaitAllLetsTheRestFinish) {
+  const std::string log = TempPath("wait-all.jsonl");
+  const Outcome o = RunInNewSession({SENTRY_BINARY, "run", "--wait-all", "--log-records", log, "--",
+                                     SCENARIOS_BINARY, "outlived"},
+                                    "wait-all");
+  EXPECT_EQ(o.exit_code, 6);  // the first process's status, not the last one's
+  EXPECT_EQ(o.out, "grandchild done\n");
+  unlink(log.c_str());
+}
+
+TEST(RunTest, MaxTasksRefusesCloneWithEagain) {
+  const std::string log = TempPath("max-tasks.jsonl");
+  const Outcome o = RunInNewSession({SENTRY_BINARY, "run", "--max-tasks", "5", "--log-records", log,
+                                     "--", SCENARIOS_BINARY, "fork-until-failure"},
+                                    "max-tasks");
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_EQ(o.out, "fork 5 failed: Resource temporarily unavailable\n");
+  const std::string text = Slurp(log);
+  EXPECT_NE(text.find("\"clone_failed\""), std::string::npos);
+  EXPECT_EQ(text.find("\"divergence\""), std::string::npos);
+  unlink(log.c_str());
+}
+
 TEST(RunTest, BadInput) {
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run"}, "noargs").exit_code, 2);
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/nonexistent/cmd"}, "notfound").exit_code,

@@ -290,6 +290,102 @@ int Killed() {
   return 0;
 }
 
+void OnSignal(int) {}
+
+// PR_SET_PDEATHSIG: the grandchild asks for SIGUSR1 when its parent dies.
+int ParentDeathSignal() {
+  int ready[2];
+  int report[2];
+  Check(pipe(ready) == 0 && pipe(report) == 0, "pipe");
+  const pid_t middle = fork();
+  if (middle == 0) {
+    if (fork() == 0) {
+      struct sigaction sa {};
+      sa.sa_handler = OnSignal;
+      sigaction(SIGUSR1, &sa, nullptr);
+      sigset_t usr1, old;
+      sigemptyset(&usr1);
+      sigaddset(&usr1, SIGUSR1);
+      sigprocmask(SIG_BLOCK, &usr1, &old);
+      prctl(PR_SET_PDEATHSIG, SIGUSR1);
+      WriteByte(ready[1]);
+      sigsuspend(&old);  // returns once SIGUSR1 arrives
+      const char msg[] = "got the parent death signal\n";
+      Check(write(report[1], msg, sizeof msg - 1) > 0, "write");
+      _exit(0);
+    }
+    ReadByte(ready[0]);
+    _exit(0);  // the grandchild's parent dies
+  }
+  close(report[1]);
+  WaitFor(middle);
+  char buf[64] = {};
+  const ssize_t n = read(report[0], buf, sizeof buf - 1);
+  std::printf("%s", n > 0 ? buf : "no report\n");
+  return 0;
+}
+
+// What the workload can see of the sentry: no_new_privs stays off when the
+// sentry has CAP_SYS_ADMIN.
+int NoNewPrivs() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  char line[256];
+  while (f != nullptr && std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "NoNewPrivs:", 11) == 0) std::fputs(line, stdout);
+  }
+  if (f != nullptr) std::fclose(f);
+  return 0;
+}
+
+// Says "ready" and waits for a signal (the sentry forwards its own).
+int AwaitSignal() {
+  std::printf("ready\n");
+  pause();
+  return 0;
+}
+
+// The first process exits while its grandchild still runs; the grandchild
+// finishes once the first process is gone (its pipe reaches EOF).
+int OutlivedByGrandchild() {
+  int hold[2];
+  Check(pipe(hold) == 0, "pipe");
+  const pid_t child = fork();
+  if (child == 0) {
+    if (fork() == 0) {
+      close(hold[1]);
+      ReadByte(hold[0]);
+      std::printf("grandchild done\n");
+      _exit(0);
+    }
+    _exit(0);
+  }
+  WaitFor(child);
+  return 6;
+}
+
+// Forks children (held on a pipe) until fork fails.
+int ForkUntilFailure() {
+  int go[2];
+  Check(pipe(go) == 0, "pipe");
+  int made = 0;
+  for (; made < 100; ++made) {
+    const pid_t pid = fork();
+    if (pid < 0) {
+      std::printf("fork %d failed: %s\n", made + 1, std::strerror(errno));
+      break;
+    }
+    if (pid == 0) {
+      close(go[1]);
+      ReadByte(go[0]);
+      _exit(0);
+    }
+  }
+  close(go[1]);
+  while (wait(nullptr) > 0) {
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -309,6 +405,11 @@ int main(int argc, char** argv) {
   if (mode == "session-errors") return SessionErrors();
   if (mode == "fan-out") return FanOut();
   if (mode == "killed") return Killed();
+  if (mode == "pdeathsig") return ParentDeathSignal();
+  if (mode == "no-new-privs") return NoNewPrivs();
+  if (mode == "await-signal") return AwaitSignal();
+  if (mode == "outlived") return OutlivedByGrandchild();
+  if (mode == "fork-until-failure") return ForkUntilFailure();
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
 }

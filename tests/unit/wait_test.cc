@@ -139,6 +139,23 @@ TEST_F(WaitTest, HostReapingAChildTheModelThoughtAliveFinishesIt) {
   EXPECT_EQ(kernel.Stats().live_tasks, 2u);
 }
 
+TEST_F(WaitTest, WaitWithoutAStatusPointerTakesTheModelsEvent) {
+  // wait(NULL): the host names the child but not what happened to it.
+  StartWorkload();
+  Fork(200, 300);
+  Fork(200, 301);
+  Exit(300, 2);
+  Stop(301);
+  Wait(200, WaitRequest::FromWait4(300, 0), 300, /*code=*/0, 0);
+  EXPECT_FALSE(Exists(300));
+  Wait(200, WaitRequest::FromWait4(301, abi::kWUNTRACED), 301, 0, 0);
+  EXPECT_TRUE(Predict(200, WaitRequest::FromWait4(301, abi::kWUNTRACED | abi::kWNOHANG))
+                  .candidates.empty());  // the stop was consumed
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  Wait(200, WaitRequest::FromWait4(-1, abi::kWNOHANG), 999, 0, 0);  // no such child
+  EXPECT_EQ(Divergences(), 1u);
+}
+
 TEST_F(WaitTest, ZombieWithoutWexitedIsNotEligible) {
   // Linux wait_consider_task: a reapable zombie does not clear ECHILD for a
   // waitid without WEXITED.
