@@ -8,6 +8,7 @@ SENTRY_PACKAGES=(
   nlohmann-json3-dev      # the observation/record line codec
   libfmt-dev              # message formatting (GCC 12 has no <format>)
   libboost-program-options-dev  # command line
+  libseccomp-dev          # the platform's seccomp filter
   clang-format clang-tidy-19  # share/lint.sh
 )
 
