@@ -5,6 +5,7 @@
 //   bench_trace SENTRY WORKLOADS [ROUNDS]
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,12 +14,11 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 double RunSeconds(const std::vector<std::string>& argv) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const auto start = std::chrono::steady_clock::now();

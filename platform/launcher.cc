@@ -50,7 +50,7 @@ std::expected<std::string, LaunchError> ResolveCommand(const std::string& comman
     std::string dir;
     bool saw_unexecutable = false;
     while (std::getline(dirs, dir, ':')) {
-      const std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
+      std::string candidate = (dir.empty() ? "." : dir) + "/" + command;
       int e = 0;
       if (IsExecutableFile(candidate, e)) return candidate;
       if (e == EACCES) saw_unexecutable = true;

@@ -207,7 +207,9 @@ void Tracer::Resume(pid_t pid, const TaskState& st, int sig) {
 
 bool Tracer::ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const {
   iovec local{.iov_base = out, .iov_len = size};
-  iovec remote{.iov_base = reinterpret_cast<void*>(addr), .iov_len = size};
+  // An address in the tracee, only ever handed to the kernel.
+  iovec remote{.iov_base = reinterpret_cast<void*>(addr),  // NOLINT(performance-no-int-to-ptr)
+               .iov_len = size};
   return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
@@ -480,7 +482,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
           }
         }
       }
-      Apply(std::move(done));
+      Apply(done);
       break;
     }
     case Trap::kSetSid:

@@ -47,8 +47,9 @@ Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string&
   if (pid == 0) {
     setsid();
     const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, 1);
+    if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());

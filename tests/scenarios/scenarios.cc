@@ -16,8 +16,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
 
 void Check(bool ok, const char* what) {
@@ -112,7 +110,7 @@ int NonLeaderExec() {
 
 // vfork, posix_spawn and system().
 int Spawn() {
-  const pid_t v = vfork();
+  const pid_t v = vfork();  // NOLINT: vfork is what this scenario exercises
   if (v == 0) {
     execl("/bin/true", "true", nullptr);
     _exit(127);
