@@ -84,6 +84,22 @@ void Tracer::Apply(kernel::ObservationBody body) {
     if (r.kind == kernel::RecordKind::kDivergence) {
       std::fprintf(stderr, "sentry: divergence: %s\n", r.detail.c_str());
     }
+    if (r.kind == kernel::RecordKind::kReparented) reparented_.push_back(r.tid.value);
+  }
+}
+
+void Tracer::CheckNewParents() {
+  std::vector<pid_t> children;
+  children.swap(reparented_);
+  for (pid_t child : children) {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces.
+    const std::string stat = ReadSmallFile("/proc/" + std::to_string(child) + "/stat");
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;  // gone meanwhile
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2) continue;
+    Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(ppid)});
   }
 }
 
@@ -301,6 +317,21 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   const kernel::ExitStatus es =
       kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
+  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
+  if (auto known = model_.FindTask(ThreadId(pid));
+      known && known->exit_state == kernel::ExitState::kZombie) {
+    // A second report: the zombie's first report was the tracer's; since then
+    // its parent died and the sentry, as subreaper, adopted it, and this
+    // wait4 reaped it (DESIGN fact 10). The parent's exit, which did the
+    // handing over, is collected first.
+    DrainExits(pid);
+    Apply(kernel::WaitDone{.tid = ThreadId(self_),
+                           .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
+                           .result = pid,
+                           .code = decoded.code,
+                           .status = decoded.status});
+    return;
+  }
   auto it = tasks_.find(pid);
   const pid_t tgid = it != tasks_.end() ? it->second.tgid : pid;
   if (it != tasks_.end()) tasks_.erase(it);
@@ -323,12 +354,12 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     }
   }
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
+  CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
   // The sentry's own wait4 just reaped its children (the first process and
   // adopted orphans); for anyone else it only collected the exit.
   if (auto info = model_.FindTask(ThreadId(pid)); info && info->leader && info->ppid == self_ &&
                                                   info->exit_state == kernel::ExitState::kZombie) {
-    const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
     Apply(kernel::WaitDone{.tid = ThreadId(self_),
                            .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
                            .result = pid,

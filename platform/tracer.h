@@ -61,6 +61,8 @@ class Tracer {
   };
 
   void Apply(kernel::ObservationBody body);
+  // Checks the model's reparenting against the host's ppid (/proc).
+  void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
   void OnExited(pid_t pid, int status, const ::rusage& usage);
   void OnSeccomp(pid_t pid, TaskState& st);
@@ -101,6 +103,7 @@ class Tracer {
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;
+  std::vector<pid_t> reparented_;  // children the model just reparented
   std::uint64_t observations_ = 0;
   std::FILE* log_ = nullptr;
 };

@@ -3,6 +3,7 @@
 // records must tell what happened.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +221,16 @@ TEST(ScenarioTest, DoubleForkDaemonIsAdoptedAndReapedByTheSentry) {
   }));
 }
 
+TEST(ScenarioTest, AZombieAdoptedByTheSentryIsReapedByIt) {
+  const Traced t = Compare("adopted-zombie");
+  const int sentry = t.sentry_pid_hint;
+  const auto reaped = t.All(RecordKind::kReaped);
+  EXPECT_TRUE(std::any_of(reaped.begin(), reaped.end(), [&](const Record& r) {
+    return r.other_tid.value == sentry && r.value == (9 << 8);  // exit 9, reaped by the sentry
+  }));
+  EXPECT_EQ(t.Count(RecordKind::kReparented), 1u);
+}
+
 TEST(ScenarioTest, CloneWithExitSignalZero) {
   Compare("clone-exit-signal");
 }
@@ -257,26 +268,77 @@ TEST(ScenarioTest, NoNewPrivsIsLeftAloneWithCapSysAdmin) {
   }
 }
 
-TEST(RunTest, SignalsToTheSentryAreForwarded) {
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t sentry = fork();
-  if (sentry == 0) {
-    setsid();
-    dup2(out[1], 1);
-    execl(SENTRY_BINARY, "sentry", "run", "--", SCENARIOS_BINARY, "await-signal", nullptr);
-    _exit(127);
+// `sentry run -- scenarios MODE` in the background, its stdout on a pipe.
+struct Background {
+  pid_t sentry = -1;
+  int out = -1;
+  explicit Background(const char* mode) {
+    int p[2];
+    if (pipe(p) != 0) return;
+    sentry = fork();
+    if (sentry == 0) {
+      setsid();
+      dup2(p[1], 1);
+      execl(SENTRY_BINARY, "sentry", "run", "--", SCENARIOS_BINARY, mode, nullptr);
+      _exit(127);
+    }
+    close(p[1]);
+    out = p[0];
   }
-  close(out[1]);
-  char buf[16] = {};
-  ASSERT_GT(read(out[0], buf, sizeof buf - 1), 0);  // "ready": the workload waits
-  EXPECT_STREQ(buf, "ready\n");
-  kill(sentry, SIGTERM);
-  int status = 0;
-  waitpid(sentry, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);  // the workload died of it
-  close(out[0]);
+  ~Background() {
+    if (sentry > 0) kill(sentry, SIGKILL);
+    if (sentry > 0) waitpid(sentry, nullptr, 0);
+    if (out >= 0) close(out);
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  std::string ReadLine() const {
+    std::string line;
+    char c;
+    while (read(out, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
+  int Wait() {
+    int status = 0;
+    waitpid(sentry, &status, 0);
+    sentry = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+TEST(RunTest, SignalsToTheSentryAreForwarded) {
+  Background run("await-signal");
+  ASSERT_EQ(run.ReadLine().rfind("ready", 0), 0u);  // the workload waits
+  kill(run.sentry, SIGTERM);
+  EXPECT_EQ(run.Wait(), 128 + SIGTERM);  // the workload died of it
+}
+
+TEST(RunTest, ASecondInterruptKillsTheWorkload) {
+  Background run("survive-interrupts");
+  ASSERT_EQ(run.ReadLine(), "ready");
+  kill(run.sentry, SIGINT);
+  EXPECT_EQ(run.ReadLine(), "interrupted");  // forwarded, and survived
+  kill(run.sentry, SIGINT);
+  EXPECT_EQ(run.Wait(), 128 + SIGKILL);
+}
+
+TEST(RunTest, KillingTheSentryKillsTheWorkload) {
+  Background run("await-signal");
+  const std::string ready = run.ReadLine();
+  ASSERT_EQ(ready.rfind("ready ", 0), 0u);
+  const int workload = std::stoi(ready.substr(6));
+  kill(run.sentry, SIGKILL);
+  EXPECT_EQ(run.Wait(), 128 + SIGKILL);
+  // PTRACE_O_EXITKILL: the tracer's death SIGKILLs its tracees. Once dead the
+  // workload is a zombie (or reaped); it must not be left running.
+  bool dead = false;
+  for (int i = 0; i < 100000 && !dead; ++i) {
+    const std::string stat = Slurp("/proc/" + std::to_string(workload) + "/stat");
+    const std::size_t close = stat.rfind(')');
+    dead = close == std::string::npos || stat[close + 2] == 'Z' || stat[close + 2] == 'X';
+    if (!dead) sched_yield();
+  }
+  EXPECT_TRUE(dead) << "workload " << workload << " still running";
 }
 
 TEST(RunTest, WaitAllLetsTheRestFinish) {

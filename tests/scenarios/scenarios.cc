@@ -213,6 +213,21 @@ int Daemon() {
   return 0;
 }
 
+// The parent dies leaving an unreaped zombie: the subreaper inherits it.
+int AdoptedZombie() {
+  const pid_t middle = fork();
+  if (middle == 0) {
+    const pid_t zombie = fork();
+    if (zombie == 0) _exit(9);
+    siginfo_t info{};
+    // Wait until it is a zombie, without reaping it.
+    Check(waitid(P_PID, zombie, &info, WEXITED | WNOWAIT) == 0, "waitid");
+    _exit(0);
+  }
+  std::printf("middle %s\n", Describe(WaitFor(middle)));
+  return 0;
+}
+
 int CloneChild(void*) {
   return 3;
 }
@@ -335,11 +350,25 @@ int NoNewPrivs() {
   return 0;
 }
 
-// Says "ready" and waits for a signal (the sentry forwards its own).
+// Says "ready <pid>" and waits for a signal (the sentry forwards its own).
 int AwaitSignal() {
-  std::printf("ready\n");
+  std::printf("ready %d\n", getpid());
   pause();
   return 0;
+}
+
+void SayInterrupted(int) {
+  const char msg[] = "interrupted\n";
+  (void)!write(1, msg, sizeof msg - 1);
+}
+
+// Survives SIGINT, saying so each time.
+int SurviveInterrupts() {
+  struct sigaction sa {};
+  sa.sa_handler = SayInterrupted;
+  sigaction(SIGINT, &sa, nullptr);
+  std::printf("ready\n");
+  for (;;) pause();
 }
 
 // The first process exits while its grandchild still runs; the grandchild
@@ -399,6 +428,7 @@ int main(int argc, char** argv) {
   if (mode == "sigchld-ign") return AutoReap(false);
   if (mode == "nocldwait") return AutoReap(true);
   if (mode == "daemon") return Daemon();
+  if (mode == "adopted-zombie") return AdoptedZombie();
   if (mode == "clone-exit-signal") return CloneExitSignal();
   if (mode == "session-errors") return SessionErrors();
   if (mode == "fan-out") return FanOut();
@@ -406,6 +436,7 @@ int main(int argc, char** argv) {
   if (mode == "pdeathsig") return ParentDeathSignal();
   if (mode == "no-new-privs") return NoNewPrivs();
   if (mode == "await-signal") return AwaitSignal();
+  if (mode == "survive-interrupts") return SurviveInterrupts();
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
