@@ -1,8 +1,10 @@
 #include "platform/launcher.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,11 +64,9 @@ std::expected<std::string, LaunchError> ResolveCommand(const std::string& comman
   return std::unexpected(LaunchError{126, command + ": cannot execute: " + std::strerror(err)});
 }
 
-std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& path,
-                                                          const std::vector<std::string>& argv,
-                                                          const CompiledFilter& filter,
-                                                          const sigset_t& child_mask,
-                                                          unsigned long ptrace_options) {
+std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
+    const std::string& path, const std::vector<std::string>& argv, const CompiledFilter& filter,
+    const sigset_t& child_mask, unsigned long ptrace_options, bool new_pid_namespace) {
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls.
   std::vector<char*> child_argv;
@@ -85,7 +85,11 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& pat
   UniqueFd report_read(report[0]);
   UniqueFd report_write(report[1]);
 
-  const pid_t pid = ::fork();
+  // clone(CLONE_NEWPID | SIGCHLD) with no stack is fork() into a new namespace.
+  const pid_t pid =
+      new_pid_namespace
+          ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0))
+          : ::fork();
   if (pid < 0)
     return std::unexpected(LaunchError{125, std::string("fork: ") + std::strerror(errno)});
   if (pid == 0) {

@@ -35,14 +35,13 @@ struct ExecFailure {
 // Resolves argv[0] like execvp: the path to run, or why it cannot run.
 std::expected<std::string, LaunchError> ResolveCommand(const std::string& command);
 
-// Forks the workload in a session of its own, seizes it with `ptrace_options`
+// Forks the workload in a session of its own (as pid 1 of a new PID namespace
+// with `new_pid_namespace`), seizes it with `ptrace_options`
 // before it runs anything of its own, then lets it install `filter` (with
 // `child_mask` as its signal mask) and exec `path` with `argv`.
-std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const std::string& path,
-                                                          const std::vector<std::string>& argv,
-                                                          const CompiledFilter& filter,
-                                                          const sigset_t& child_mask,
-                                                          unsigned long ptrace_options);
+std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
+    const std::string& path, const std::vector<std::string>& argv, const CompiledFilter& filter,
+    const sigset_t& child_mask, unsigned long ptrace_options, bool new_pid_namespace = false);
 
 // Reads the child's failure report after it exited; nullopt if it exec'd.
 std::expected<ExecFailure, std::string> ReadExecFailure(const UniqueFd& report);

@@ -18,6 +18,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <utility>
 
 #include "sentry/kernel/abi.h"
@@ -49,6 +50,19 @@ std::int64_t Now() {
 std::string ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A task's ids in the namespaces below the sentry's (NSpid after the first).
+std::vector<std::int32_t> NestedTids(pid_t tid) {
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(tid) + "/status");
+  const std::size_t at = status.find("\nNSpid:");
+  std::vector<std::int32_t> ids;
+  if (at == std::string::npos) return ids;
+  std::istringstream line(status.substr(at + 8, status.find('\n', at + 1) - at - 8));
+  std::int32_t id = 0;
+  line >> id;  // the sentry's own view: the root id
+  while (line >> id) ids.push_back(id);
+  return ids;
 }
 
 kernel::Usage UsageOf(const ::rusage& ru) {
@@ -150,7 +164,8 @@ int Tracer::Run() {
                              .subreaper = true,
                              .comm = "sentry",
                              .argv = {"sentry"}});
-  auto launched = LaunchTraced(*path, options_.argv, *filter, original, kPtraceOptions);
+  auto launched =
+      LaunchTraced(*path, options_.argv, *filter, original, kPtraceOptions, options_.pidns);
   if (!launched) {
     std::fprintf(stderr, "sentry: %s\n", launched.error().message.c_str());
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
@@ -158,12 +173,13 @@ int Tracer::Run() {
   }
   root_ = launched->pid;
   exec_report_ = std::move(launched->exec_report);
-  Apply(kernel::Clone{.parent = ThreadId(self_),
-                      .child = ThreadId(root_),
-                      .flags = 0,
-                      .exit_signal = SIGCHLD,
-                      .nested_tids = {},
-                      .error = 0});
+  Apply(
+      kernel::Clone{.parent = ThreadId(self_),
+                    .child = ThreadId(root_),
+                    .flags = options_.pidns ? static_cast<std::uint64_t>(CLONE_NEWPID) : 0,
+                    .exit_signal = SIGCHLD,
+                    .nested_tids = options_.pidns ? NestedTids(root_) : std::vector<std::int32_t>{},
+                    .error = 0});
   Apply(kernel::SetSid{.tid = ThreadId(root_), .result = root_});
   // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
   TaskState& root_state = tasks_[root_];
@@ -548,12 +564,13 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   }
   const bool thread = (flags & CLONE_THREAD) != 0;
   const pid_t tgid = st.tgid;
-  Apply(kernel::Clone{.parent = ThreadId(pid),
-                      .child = ThreadId(child),
-                      .flags = flags,
-                      .exit_signal = exit_signal,
-                      .nested_tids = {},
-                      .error = 0});
+  Apply(
+      kernel::Clone{.parent = ThreadId(pid),
+                    .child = ThreadId(child),
+                    .flags = flags,
+                    .exit_signal = exit_signal,
+                    .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
+                    .error = 0});
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
   cs.tgid = thread ? tgid : child;
   cs.known = true;

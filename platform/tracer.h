@@ -29,6 +29,7 @@ struct RunOptions {
   bool verbose = false;
   bool wait_all = false;         // wait for every task, not just the first process
   std::size_t max_tasks = 0;     // refuse clones beyond this many live tasks (0: no limit)
+  bool pidns = false;            // the workload in a new PID namespace, its first process pid 1
   std::string log_records_path;  // JSON lines of observations and records ("" = none)
 };
 

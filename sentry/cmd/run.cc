@@ -51,6 +51,7 @@ int RunMain(int argc, char** argv) {
       "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
       "log-records", po::value<std::string>(&options.log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
+      "pidns", "run the workload in a new PID namespace: its first process is pid 1 there")(
       "no-tty", "do not give the workload a terminal of its own (the only mode for now)");
   po::variables_map vm;
   try {
@@ -71,6 +72,7 @@ int RunMain(int argc, char** argv) {
   options.argv = std::move(workload);
   options.verbose = vm.count("verbose") != 0;
   options.wait_all = vm.count("wait-all") != 0;
+  options.pidns = vm.count("pidns") != 0;
   kernel::Kernel model;
   platform::Tracer tracer(model, std::move(options));
   return tracer.Run();

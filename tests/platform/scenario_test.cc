@@ -88,11 +88,13 @@ struct Traced {
   }
 };
 
-Traced RunTraced(const std::string& mode) {
+Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
   const std::string log = TempPath(mode + ".jsonl");
   Traced t;
-  t.outcome = RunInNewSession(
-      {SENTRY_BINARY, "run", "--log-records", log, "--", SCENARIOS_BINARY, mode}, mode);
+  std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log};
+  argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
+  argv.insert(argv.end(), {"--", SCENARIOS_BINARY, mode});
+  t.outcome = RunInNewSession(argv, mode);
   std::ifstream in(log);
   std::string line;
   while (std::getline(in, line)) {
@@ -362,6 +364,24 @@ TEST(RunTest, MaxTasksRefusesCloneWithEagain) {
   EXPECT_NE(text.find("\"clone_failed\""), std::string::npos);
   EXPECT_EQ(text.find("\"divergence\""), std::string::npos);
   unlink(log.c_str());
+}
+
+TEST(RunTest, PidNamespace) {
+  const Outcome shell = RunInNewSession(
+      {SENTRY_BINARY, "run", "--pidns", "--", "/bin/sh", "-c", "echo $$"}, "pidns-shell");
+  EXPECT_EQ(shell.out, "1\n");
+  // Orphans go to the namespace's init (the first process), not the sentry.
+  const Traced t = RunTraced("daemon", {"--pidns"});
+  EXPECT_EQ(t.outcome.exit_code, 0);
+  EXPECT_EQ(t.outcome.out, "first child exited 0\ndaemon reported\n");
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  EXPECT_EQ(t.Count(RecordKind::kNamespaceCreated), 1u);
+  const auto created = t.All(RecordKind::kTaskCreated);
+  ASSERT_GE(created.size(), 2u);
+  const int init = created[1].tid.value;  // the first process, after the sentry
+  const auto reparented = t.All(RecordKind::kReparented);
+  ASSERT_GE(reparented.size(), 1u);
+  EXPECT_EQ(reparented[0].other_tid.value, init);
 }
 
 TEST(RunTest, BadInput) {
