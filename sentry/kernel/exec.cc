@@ -2,8 +2,6 @@
 // Linux fs/exec.c de_thread): the other threads are killed, and a non-leader
 // exec-ing thread takes over the leader's ids while the old leader is
 // released without ever being waitable.
-#include <fmt/format.h>
-
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/kernel.h"
 

@@ -33,16 +33,7 @@ TEST(ConcurrencyTest, SnapshotsAreConsistentWhileTheWriterApplies) {
   auto apply = [&](ObservationBody b) {
     kernel.Apply(Observation{.time_ns = 0, .body = std::move(b)});
   };
-  apply(TaskExisting{.tid = ThreadId(100),
-                     .tgid = ThreadId(100),
-                     .parent = {},
-                     .pgid = ProcessGroupId(100),
-                     .sid = SessionId(100),
-                     .uid = 0,
-                     .gid = 0,
-                     .subreaper = true,
-                     .comm = "sentry",
-                     .argv = {}});
+  apply(SentryTask(100));
   for (int i = 0; i < 20000; ++i) {
     const ThreadId child(1000 + i % 500);
     const ThreadId grandchild(2000 + i % 500);

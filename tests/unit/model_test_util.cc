@@ -20,18 +20,27 @@ void ModelTest::StartWorkload() {
   ExecAs(200, "sh");
 }
 
+TaskExisting SentryTask(std::int32_t tid) {
+  return TaskExisting{.tid = ThreadId(tid),
+                      .tgid = ThreadId(tid),
+                      .parent = ThreadId(0),
+                      .pgid = ProcessGroupId(tid),
+                      .sid = SessionId(tid),
+                      .uid = 0,
+                      .gid = 0,
+                      .subreaper = true,
+                      .comm = "sentry",
+                      .argv = {"sentry"}};
+}
+
 void ModelTest::Existing(std::int32_t tid, std::int32_t parent, std::int32_t pgid, std::int32_t sid,
                          bool subreaper) {
-  Apply(TaskExisting{.tid = ThreadId(tid),
-                     .tgid = ThreadId(tid),
-                     .parent = ThreadId(parent),
-                     .pgid = ProcessGroupId(pgid),
-                     .sid = SessionId(sid),
-                     .uid = 0,
-                     .gid = 0,
-                     .subreaper = subreaper,
-                     .comm = "sentry",
-                     .argv = {"sentry"}});
+  TaskExisting task = SentryTask(tid);
+  task.parent = ThreadId(parent);
+  task.pgid = ProcessGroupId(pgid);
+  task.sid = SessionId(sid);
+  task.subreaper = subreaper;
+  Apply(std::move(task));
 }
 
 void ModelTest::Fork(std::int32_t parent, std::int32_t child, int exit_signal,

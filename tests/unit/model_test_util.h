@@ -20,6 +20,9 @@ namespace abi = sentry::kernel::abi;
 inline constexpr std::uint64_t kThreadFlags =
     abi::kCLONE_VM | abi::kCLONE_SIGHAND | abi::kCLONE_THREAD;
 
+// The sentry itself as a pre-existing task: a subreaper leading session tid.
+TaskExisting SentryTask(std::int32_t tid);
+
 class ModelTest : public ::testing::Test {
  protected:
   // The sentry (tid 100, a subreaper in session 100) and the workload's first

@@ -138,16 +138,7 @@ TEST(RobustnessTest, RandomSequencesNeverAbortAndKeepInvariants) {
       }
       records.insert(records.end(), out.begin(), out.end());
     };
-    apply(TaskExisting{.tid = ThreadId(100),
-                       .tgid = ThreadId(100),
-                       .parent = {},
-                       .pgid = ProcessGroupId(100),
-                       .sid = SessionId(100),
-                       .uid = 0,
-                       .gid = 0,
-                       .subreaper = true,
-                       .comm = "sentry",
-                       .argv = {}});
+    apply(SentryTask(100));
     for (int step = 0; step < 1500; ++step) {
       apply(RandomObservation(rng, kernel, /*lies=*/seed % 2 == 1));
       // A host that granted a setsid/setpgid the model refused leaves two
