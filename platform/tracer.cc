@@ -330,10 +330,18 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   }
 }
 
+void Tracer::RecordSentryReap(pid_t pid, int status) {
+  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
+  Apply(kernel::WaitDone{.tid = ThreadId(self_),
+                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
+                         .result = pid,
+                         .code = decoded.code,
+                         .status = decoded.status});
+}
+
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   const kernel::ExitStatus es =
       kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
-  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
   if (auto known = model_.FindTask(ThreadId(pid));
       known && known->exit_state == kernel::ExitState::kZombie) {
     // A second report: the zombie's first report was the tracer's; since then
@@ -341,11 +349,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     // wait4 reaped it (DESIGN fact 10). The parent's exit, which did the
     // handing over, is collected first.
     DrainExits(pid);
-    Apply(kernel::WaitDone{.tid = ThreadId(self_),
-                           .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
-                           .result = pid,
-                           .code = decoded.code,
-                           .status = decoded.status});
+    RecordSentryReap(pid, status);
     return;
   }
   auto it = tasks_.find(pid);
@@ -376,11 +380,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   // adopted orphans); for anyone else it only collected the exit.
   if (auto info = model_.FindTask(ThreadId(pid)); info && info->leader && info->ppid == self_ &&
                                                   info->exit_state == kernel::ExitState::kZombie) {
-    Apply(kernel::WaitDone{.tid = ThreadId(self_),
-                           .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
-                           .result = pid,
-                           .code = decoded.code,
-                           .status = decoded.status});
+    RecordSentryReap(pid, status);
   }
   if (pid == root_) {
     root_done_ = true;

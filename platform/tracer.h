@@ -66,6 +66,8 @@ class Tracer {
   void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
   void OnExited(pid_t pid, int status, const ::rusage& usage);
+  // The sentry's own wait4(-1, __WALL) reaped `pid` (its child or adoptee).
+  void RecordSentryReap(pid_t pid, int status);
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);

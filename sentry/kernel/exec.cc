@@ -53,8 +53,6 @@ void Kernel::On(const Exec& o) {
     old_leader->parent = nullptr;
     t->parent = parent;
     tg->leader = t;
-    old_leader->exit_parent_notified = true;
-    old_leader->exit_parent_acked = true;
     Reap(old_leader, ReapCause::kExec, t);
   }
   tg->execed = true;

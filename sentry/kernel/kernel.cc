@@ -274,8 +274,6 @@ void Kernel::On(const Clone& o) {
                         o.child.value));
     if (old->tg == caller->tg) return;
     if (Task* leader = ForceExitGroup(old->tg, ExitStatus{})) {
-      leader->exit_parent_notified = true;
-      leader->exit_parent_acked = true;
       Reap(leader, ReapCause::kForced, nullptr);
     }
     const TaskUid caller_uid = caller->uid;

@@ -128,6 +128,9 @@ void Kernel::ExitNotify(Task* t) {
 
 void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
   ThreadGroup* tg = t->tg;
+  // Reaping resolves the exit notification, however it came about.
+  t->exit_parent_notified = true;
+  t->exit_parent_acked = true;
   t->exit_state = ExitState::kDead;
   Emit(RecordKind::kReaped, t, reaper, t->exit_status.WaitStatus(),
        static_cast<std::int64_t>(cause));

@@ -195,8 +195,6 @@ void Kernel::On(const WaitDone& o) {
   reaped.Accumulate(ctg->exited_usage);
   reaped.Accumulate(ctg->child_usage);
   t->tg->child_usage.Accumulate(reaped);
-  child->exit_parent_notified = true;
-  child->exit_parent_acked = true;
   Reap(child, ReapCause::kWait, t);
 }
 
