@@ -3,8 +3,7 @@
 // Only the syscalls the model needs return SECCOMP_RET_TRACE, several of them
 // only for the arguments that matter (rt_sigaction for SIGCHLD, prctl for the
 // options modelled); everything else runs at native speed. exec and exit need
-// no trap: PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT tell all. exec and exit need
-// no trap: PTRACE_EVENT_EXEC / PTRACE_EVENT_EXIT tell all. Syscalls from a
+// no trap: PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT tell all. Syscalls from a
 // foreign ABI (i386, x32) always trap, so none slips past untraced.
 #pragma once
 

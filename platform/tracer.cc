@@ -376,6 +376,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
   CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
+  CatchUpWithReparentingReap(pid);
   // The sentry's own wait4 just reaped its children (the first process and
   // adopted orphans); for anyone else it only collected the exit.
   if (auto info = model_.FindTask(ThreadId(pid)); info && info->leader && info->ppid == self_ &&
@@ -387,6 +388,35 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     exit_code_ = es.ShellExitCode();
     // The first process plays init: when it goes, so does everything else.
     if (!options_.wait_all) KillAll();
+  }
+}
+
+void Tracer::CatchUpWithReparentingReap(pid_t pid) {
+  // The model expects a zombie waiting for a workload parent. If the host has
+  // released it, its parent died between the exit and this report, and the
+  // sentry was its real parent by the time it was collected: the report was
+  // the reap (wait_task_zombie hands a tracee back to its real parent only
+  // when that is not the tracer). Collect reports until the model has seen
+  // the parent's exit too and reparented the zombie. Any report will do:
+  // waiting for the parent alone could block on its live threads' reports.
+  for (;;) {
+    const auto info = model_.FindTask(ThreadId(pid));
+    if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie ||
+        info->ppid == self_ || info->ppid == 0) {
+      return;
+    }
+    if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
+    // Its parent group is past its exit event, or the release has a cause the
+    // model missed (and waiting would not end).
+    if (!exiting_.contains(static_cast<pid_t>(info->ppid))) return;
+    int status = 0;
+    ::rusage usage{};
+    pid_t got;
+    do {
+      got = ::wait4(-1, &status, __WALL, &usage);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) return;
+    HandleStatus(got, status, usage);
   }
 }
 

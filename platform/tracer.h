@@ -68,6 +68,7 @@ class Tracer {
   void OnExited(pid_t pid, int status, const ::rusage& usage);
   // The sentry's own wait4(-1, __WALL) reaped `pid` (its child or adoptee).
   void RecordSentryReap(pid_t pid, int status);
+  void CatchUpWithReparentingReap(pid_t pid);
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);
