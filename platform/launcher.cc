@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,6 +41,18 @@ void WriteAll(int fd, const void* data, std::size_t size) {
   }
 }
 
+// In the child, after setsid: make `terminal` its controlling terminal and
+// standard streams. Async-signal-safe; returns 0 or an errno.
+int AttachTerminal(const LaunchSpec& spec) {
+  if (spec.terminal < 0) return 0;
+  if (::ioctl(spec.terminal, TIOCSCTTY, 0) != 0) return errno;
+  const bool targets[3] = {true, spec.terminal_stdout, spec.terminal_stderr};
+  for (int fd = 0; fd < 3; ++fd) {
+    if (targets[fd] && ::dup2(spec.terminal, fd) < 0) return errno;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::expected<std::string, LaunchError> ResolveCommand(const std::string& command) {
@@ -64,14 +77,13 @@ std::expected<std::string, LaunchError> ResolveCommand(const std::string& comman
   return std::unexpected(LaunchError{126, command + ": cannot execute: " + std::strerror(err)});
 }
 
-std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
-    const std::string& path, const std::vector<std::string>& argv, const CompiledFilter& filter,
-    const sigset_t& child_mask, unsigned long ptrace_options, bool new_pid_namespace) {
+std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec) {
+  const std::string& path = spec.path;
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls.
   std::vector<char*> child_argv;
-  child_argv.reserve(argv.size() + 1);
-  for (const std::string& a : argv) child_argv.push_back(const_cast<char*>(a.c_str()));
+  child_argv.reserve(spec.argv.size() + 1);
+  for (const std::string& a : spec.argv) child_argv.push_back(const_cast<char*>(a.c_str()));
   child_argv.push_back(nullptr);
 
   int go[2];
@@ -87,7 +99,7 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
 
   // clone(CLONE_NEWPID | SIGCHLD) with no stack is fork() into a new namespace.
   const pid_t pid =
-      new_pid_namespace
+      spec.new_pid_namespace
           ? static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0))
           : ::fork();
   if (pid < 0)
@@ -100,20 +112,23 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
       n = ::read(go_read.Get(), &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(125);  // the sentry gave up on us
-    ::sigprocmask(SIG_SETMASK, &child_mask, nullptr);
-    ExecFailure failure{.stage = 1, .error = InstallFilter(filter)};
+    ::sigprocmask(SIG_SETMASK, &spec.child_mask, nullptr);
+    ExecFailure failure{.stage = ExecFailure::kTerminal, .error = AttachTerminal(spec)};
+    if (failure.error == 0) {
+      failure = ExecFailure{.stage = ExecFailure::kFilter, .error = InstallFilter(*spec.filter)};
+    }
     if (failure.error != 0) {
       WriteAll(report_write.Get(), &failure, sizeof failure);
       ::_exit(125);
     }
     ::execv(path.c_str(), child_argv.data());
-    failure = ExecFailure{.stage = 2, .error = errno};
+    failure = ExecFailure{.stage = ExecFailure::kExec, .error = errno};
     WriteAll(report_write.Get(), &failure, sizeof failure);
     ::_exit(failure.error == ENOENT ? 127 : 126);
   }
   go_read.Reset();
   report_write.Reset();
-  if (::ptrace(PTRACE_SEIZE, pid, nullptr, ptrace_options) != 0) {
+  if (::ptrace(PTRACE_SEIZE, pid, nullptr, spec.ptrace_options) != 0) {
     const int err = errno;
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <csignal>
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <vector>
@@ -28,20 +29,33 @@ struct LaunchedWorkload {
 
 // What the child writes to exec_report when it fails before exec.
 struct ExecFailure {
-  int stage = 0;  // 1: installing the filter, 2: exec
+  enum Stage : std::uint8_t { kFilter = 1, kExec = 2, kTerminal = 3 };
+  int stage = 0;
   int error = 0;  // errno
+};
+
+// How to start the workload's first process.
+struct LaunchSpec {
+  std::string path;  // resolved by ResolveCommand
+  std::vector<std::string> argv;
+  const CompiledFilter* filter = nullptr;
+  sigset_t child_mask{};  // the signal mask the workload starts with
+  unsigned long ptrace_options = 0;
+  bool new_pid_namespace = false;  // be pid 1 of a new PID namespace
+  // A terminal to make the controlling terminal of the new session (-1:
+  // none) and stdin; stdout and stderr too where the flags say so.
+  int terminal = -1;
+  bool terminal_stdout = false;
+  bool terminal_stderr = false;
 };
 
 // Resolves argv[0] like execvp: the path to run, or why it cannot run.
 std::expected<std::string, LaunchError> ResolveCommand(const std::string& command);
 
-// Forks the workload in a session of its own (as pid 1 of a new PID namespace
-// with `new_pid_namespace`), seizes it with `ptrace_options`
-// before it runs anything of its own, then lets it install `filter` (with
-// `child_mask` as its signal mask) and exec `path` with `argv`.
-std::expected<LaunchedWorkload, LaunchError> LaunchTraced(
-    const std::string& path, const std::vector<std::string>& argv, const CompiledFilter& filter,
-    const sigset_t& child_mask, unsigned long ptrace_options, bool new_pid_namespace = false);
+// Forks the workload in a session of its own (with its terminal, if any),
+// seizes it before it runs anything of its own, then lets it install the
+// filter and exec.
+std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec);
 
 // Reads the child's failure report after it exited; nullopt if it exec'd.
 std::expected<ExecFailure, std::string> ReadExecFailure(const UniqueFd& report);

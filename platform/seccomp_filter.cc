@@ -4,6 +4,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -55,6 +56,9 @@ std::expected<CompiledFilter, std::string> CompileFilter() {
       {Trap::kPrctl, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG)},
       {Trap::kUnshare, SCMP_SYS(unshare), 1,
        SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWPID, CLONE_NEWPID)},
+      // ioctl's request is an int: compare its low 32 bits only.
+      {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSPGRP)},
+      {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSCTTY)},
   };
   for (const Rule& r : rules) {
     rc = r.arg_count == 0 ? seccomp_rule_add(ctx.get(), trace(r.trap), r.nr, 0)

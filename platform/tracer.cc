@@ -1,6 +1,7 @@
 #include "platform/tracer.h"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -96,7 +97,7 @@ void Tracer::Apply(kernel::ObservationBody body) {
       std::fputc('\n', log_);
     }
     if (r.kind == kernel::RecordKind::kDivergence) {
-      std::fprintf(stderr, "sentry: divergence: %s\n", r.detail.c_str());
+      Warn("divergence: " + r.detail);
     }
     if (r.kind == kernel::RecordKind::kReparented) reparented_.push_back(r.tid.value);
   }
@@ -144,7 +145,7 @@ int Tracer::Run() {
   }
   sigset_t handled;
   sigemptyset(&handled);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&handled, s);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH}) sigaddset(&handled, s);
   sigset_t original;
   ::sigprocmask(SIG_BLOCK, &handled, &original);
   UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
@@ -164,9 +165,26 @@ int Tracer::Run() {
                              .subreaper = true,
                              .comm = "sentry",
                              .argv = {"sentry"}});
-  auto launched =
-      LaunchTraced(*path, options_.argv, *filter, original, kPtraceOptions, options_.pidns);
+  if (options_.terminal) {
+    if (auto opened = OpenTerminal(); !opened) {
+      std::fprintf(stderr, "sentry: the workload's terminal: %s\n", opened.error().c_str());
+      ::sigprocmask(SIG_SETMASK, &original, nullptr);
+      return 125;
+    }
+  }
+  auto launched = LaunchTraced(LaunchSpec{
+      .path = *path,
+      .argv = options_.argv,
+      .filter = &*filter,
+      .child_mask = original,
+      .ptrace_options = kPtraceOptions,
+      .new_pid_namespace = options_.pidns,
+      .terminal = pty_ ? pty_->slave.Get() : -1,
+      .terminal_stdout = pty_ && ::isatty(STDOUT_FILENO) == 1,
+      .terminal_stderr = pty_ && ::isatty(STDERR_FILENO) == 1,
+  });
   if (!launched) {
+    raw_mode_.Restore();
     std::fprintf(stderr, "sentry: %s\n", launched.error().message.c_str());
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     return launched.error().exit_code;
@@ -181,6 +199,12 @@ int Tracer::Run() {
                     .nested_tids = options_.pidns ? NestedTids(root_) : std::vector<std::int32_t>{},
                     .error = 0});
   Apply(kernel::SetSid{.tid = ThreadId(root_), .result = root_});
+  if (pty_) {
+    Apply(kernel::ControllingTty{.tid = ThreadId(root_), .tty_nr = pty_->tty_nr});
+    // Started after the fork and the signal mask: the thread must not take
+    // the signals meant for the signalfd.
+    relay_.emplace(STDIN_FILENO, STDOUT_FILENO, pty_->master.Get());
+  }
   // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
   TaskState& root_state = tasks_[root_];
   root_state.tgid = root_;
@@ -204,10 +228,15 @@ int Tracer::Run() {
     signalfd_siginfo si{};
     const ssize_t n = ::read(signals.Get(), &si, sizeof si);
     if (n == static_cast<ssize_t>(sizeof si) && si.ssi_signo != SIGCHLD) {
-      ForwardSignal(static_cast<int>(si.ssi_signo));
+      OnSentrySignal(static_cast<int>(si.ssi_signo));
     }
   }
 done:
+  if (relay_ && pty_) {
+    pty_->slave.Reset();  // the workload is gone: let the terminal hang up
+    relay_->Finish();
+    raw_mode_.Restore();
+  }
   ::sigprocmask(SIG_SETMASK, &original, nullptr);
   if (log_ != nullptr) std::fflush(log_);
   const kernel::KernelStats stats = model_.Stats();
@@ -219,14 +248,52 @@ done:
   return exit_code_;
 }
 
-void Tracer::ForwardSignal(int signo) {
+void Tracer::OnSentrySignal(int signo) {
+  if (signo == SIGWINCH) {
+    if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
+    return;
+  }
   if (root_done_) return;
   if (signo == SIGINT && ++interrupts_ >= 2) {
-    std::fprintf(stderr, "sentry: second interrupt: killing the workload\n");
+    Warn("second interrupt: killing the workload");
     KillAll();
     return;
   }
-  ::kill(root_, signo);
+  ::kill(root_, signo);  // forwarded
+}
+
+void Tracer::Warn(const std::string& message) const {
+  // In raw mode the terminal no longer turns "\n" into a new line.
+  std::fprintf(stderr, "sentry: %s%s", message.c_str(), relay_ ? "\r\n" : "\n");
+}
+
+std::expected<void, std::string> Tracer::OpenTerminal() {
+  auto pty = OpenPty(STDIN_FILENO);
+  if (!pty) return std::unexpected(pty.error());
+  pty_.emplace(std::move(*pty));
+  return raw_mode_.Enter(STDIN_FILENO);
+}
+
+void Tracer::OnTerminalIoctl(pid_t pid, const TaskState& st) {
+  // Both succeed only on the caller's (new) controlling terminal.
+  const std::int32_t tty = TtyOf(pid, st.args[0]);
+  const auto known = model_.FindTask(ThreadId(pid));
+  if (!known) return;
+  if ((st.args[1] & 0xffffffffU) == TIOCSCTTY || known->tty_nr != tty) {
+    Apply(kernel::ControllingTty{.tid = ThreadId(pid), .tty_nr = tty});
+  }
+  if ((st.args[1] & 0xffffffffU) != TIOCSPGRP) return;
+  pid_t pgid = 0;
+  if (ReadMemory(pid, st.args[2], &pgid, sizeof pgid)) {
+    Apply(kernel::ForegroundGroup{.tid = ThreadId(pid), .pgid = kernel::ProcessGroupId(pgid)});
+  }
+}
+
+std::int32_t Tracer::TtyOf(pid_t pid, std::uint64_t fd) const {
+  struct stat st {};
+  const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+  if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) return 0;
+  return EncodeTtyNr(st.st_rdev);
 }
 
 void Tracer::KillAll() {
@@ -359,14 +426,21 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   if (pid == root_ && !root_execed_) {
     // The first process died before its exec: say why, in the shell's terms.
     if (auto failure = ReadExecFailure(exec_report_)) {
-      if (failure->stage == 1) {
-        std::fprintf(stderr, "sentry: installing the seccomp filter failed: %s\n",
-                     std::strerror(failure->error));
-        exit_code_ = 125;
-      } else {
-        std::fprintf(stderr, "sentry: %s: %s\n", options_.argv.front().c_str(),
-                     std::strerror(failure->error));
-        exit_code_ = failure->error == ENOENT ? 127 : 126;
+      switch (failure->stage) {
+        case ExecFailure::kTerminal:
+          Warn(std::string("making the pty the controlling terminal failed: ") +
+               std::strerror(failure->error));
+          exit_code_ = 125;
+          break;
+        case ExecFailure::kFilter:
+          Warn(std::string("installing the seccomp filter failed: ") +
+               std::strerror(failure->error));
+          exit_code_ = 125;
+          break;
+        default:
+          Warn(options_.argv.front() + ": " + std::strerror(failure->error));
+          exit_code_ = failure->error == ENOENT ? 127 : 126;
+          break;
       }
       root_done_ = true;
       KillAll();
@@ -474,6 +548,7 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
     case Trap::kSetSid:
     case Trap::kSetPgid:
     case Trap::kUnshare:
+    case Trap::kTerminal:
       st.exit_pending = true;
       break;
     case Trap::kSigaction:
@@ -500,7 +575,7 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
       break;
     case Trap::kForeignAbi:
       if (!warned_foreign_abi_) {
-        std::fprintf(stderr, "sentry: tid %d made a syscall from a foreign ABI (i386/x32)\n", pid);
+        Warn("tid " + std::to_string(pid) + " made a syscall from a foreign ABI (i386/x32)");
         warned_foreign_abi_ = true;
       }
       break;
@@ -575,6 +650,9 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       break;
     case Trap::kUnshare:
       if (result == 0) Apply(kernel::UnsharePidNamespace{.tid = ThreadId(pid)});
+      break;
+    case Trap::kTerminal:
+      if (result == 0) OnTerminalIoctl(pid, st);
       break;
     default:
       break;

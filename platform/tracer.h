@@ -11,14 +11,18 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "platform/launcher.h"
+#include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
+#include "platform/terminal.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/observation.h"
 
@@ -30,6 +34,7 @@ struct RunOptions {
   bool wait_all = false;         // wait for every task, not just the first process
   std::size_t max_tasks = 0;     // refuse clones beyond this many live tasks (0: no limit)
   bool pidns = false;            // the workload in a new PID namespace, its first process pid 1
+  bool terminal = false;         // give the workload a pty of its own (stdin must be a tty)
   std::string log_records_path;  // JSON lines of observations and records ("" = none)
 };
 
@@ -89,7 +94,15 @@ class Tracer {
   void AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done);
   bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
   void KillAll();
-  void ForwardSignal(int signo);
+  void OnSentrySignal(int signo);
+  // A message on stderr while the workload runs (the user's terminal may be raw).
+  void Warn(const std::string& message) const;
+  // The workload's terminal: a pty like the user's, which is put in raw mode.
+  std::expected<void, std::string> OpenTerminal();
+  // tcsetpgrp or TIOCSCTTY succeeded: the session's terminal and foreground.
+  void OnTerminalIoctl(pid_t pid, const TaskState& st);
+  // The tty_nr of the terminal `fd` of `pid` names (0: not a terminal).
+  std::int32_t TtyOf(pid_t pid, std::uint64_t fd) const;
 
   kernel::Kernel& model_;
   RunOptions options_;
@@ -110,6 +123,11 @@ class Tracer {
   std::vector<pid_t> reparented_;  // children the model just reparented
   std::uint64_t observations_ = 0;
   std::FILE* log_ = nullptr;
+  // Interactive runs only. Destroyed in reverse order: the relay stops
+  // before the pty closes, and the user's terminal is restored last.
+  RawMode raw_mode_;
+  std::optional<Pty> pty_;
+  std::optional<PtyRelay> relay_;
 };
 
 }  // namespace sentry::platform

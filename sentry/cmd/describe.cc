@@ -50,6 +50,8 @@ const char* SignalCauseName(std::int64_t cause) {
       return "parent death signal";
     case kernel::SignalCause::kNamespaceInit:
       return "PID namespace init exited";
+    case kernel::SignalCause::kSessionLeaderExit:
+      return "session leader exited: its terminal's foreground group is hung up";
   }
   return "?";
 }
@@ -156,7 +158,8 @@ std::string DescribeRecord(const kernel::Record& r) {
           fmt::format("{} parent death signal {}", tid, abi::SignalName(static_cast<int>(r.value)));
       break;
     case RecordKind::kForegroundChanged:
-      what = fmt::format("terminal {} foreground group {}", r.value2, r.value);
+      what = r.value2 == 0 ? fmt::format("{}'s session no longer has a controlling terminal", tid)
+                           : fmt::format("terminal {} foreground group {}", r.value2, r.value);
       break;
     case RecordKind::kNamespaceCreated:
       what = fmt::format("{} is init of a new PID namespace (depth {})", tid, r.value);

@@ -1,5 +1,7 @@
 #include "sentry/cmd/run.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstring>
@@ -25,6 +27,11 @@ constexpr const char* kUsage =
     "signal N); 127 if CMD is not found, 126 if it cannot be executed, 125 if the\n"
     "sentry itself could not start it. When CMD's first process exits, the rest of\n"
     "the workload is killed, as a PID namespace's tasks are when its init dies.\n"
+    "\n"
+    "When stdin is a terminal, CMD gets a pseudo-terminal of its own as its\n"
+    "controlling terminal (stdin, and stdout/stderr where they are terminals too):\n"
+    "the sentry relays keystrokes and window size, so job control in an interactive\n"
+    "shell (Ctrl-Z, fg, bg) works and the model knows the foreground group.\n"
     "\n"
     "options";
 
@@ -52,7 +59,7 @@ int RunMain(int argc, char** argv) {
       "log-records", po::value<std::string>(&options.log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
       "pidns", "run the workload in a new PID namespace: its first process is pid 1 there")(
-      "no-tty", "do not give the workload a terminal of its own (the only mode for now)");
+      "no-tty", "do not give the workload a terminal of its own, even when stdin is one");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(split, argv).options(opts).run(), vm);
@@ -73,6 +80,7 @@ int RunMain(int argc, char** argv) {
   options.verbose = vm.count("verbose") != 0;
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
+  options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
   kernel::Kernel model;
   platform::Tracer tracer(model, std::move(options));
   return tracer.Run();

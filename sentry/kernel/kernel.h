@@ -136,6 +136,9 @@ class Kernel {
   // just made it orphaned while it has a stopped member.
   void CheckNewlyOrphaned(ProcessGroup* pg, const Task* cause);
   void Predict(ThreadGroup* receiver, int signo, SignalCause cause, const Task* cause_task);
+  // Linux disassociate_ctty(on_exit): a dead session leader's terminal hangs
+  // up its foreground group and leaves the session.
+  void ReleaseControllingTty(ThreadGroup* leader, const Task* cause);
 
   // ---- Exit path (task_exit.cc).
   void BeginExit(Task* t, const ExitStatus& status, bool group);

@@ -85,9 +85,10 @@ enum class ReapCause : std::uint8_t {
 
 // Why a signal is predicted (kSignalPredicted value2).
 enum class SignalCause : std::uint8_t {
-  kOrphanedGroup = 0,  // a newly orphaned process group with a stopped member
-  kParentDeath = 1,    // PR_SET_PDEATHSIG
-  kNamespaceInit = 2,  // the namespace's init exited
+  kOrphanedGroup = 0,      // a newly orphaned process group with a stopped member
+  kParentDeath = 1,        // PR_SET_PDEATHSIG
+  kNamespaceInit = 2,      // the namespace's init exited
+  kSessionLeaderExit = 3,  // the session leader exited: hang-up of its terminal's foreground
 };
 
 // Which syscall a kSyscallResult / kDivergence concerns (value2 / detail).

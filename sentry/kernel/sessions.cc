@@ -277,6 +277,26 @@ void Kernel::On(const ControllingTty& o) {
   Emit(RecordKind::kForegroundChanged, t, nullptr, s->foreground_ids.root, o.tty_nr);
 }
 
+void Kernel::ReleaseControllingTty(ThreadGroup* leader, const Task* cause) {
+  if (leader->process_group == nullptr) return;
+  Session* s = leader->process_group->session;
+  if (s->leader != leader || s->tty_nr == 0) return;
+  // For a pty (the sentry's terminals are): SIGHUP to the foreground group,
+  // without SIGCONT. Other terminals hang up the whole session instead.
+  if (s->foreground_ns != nullptr) {
+    auto it = s->foreground_ns->process_groups.find(s->foreground_ids.Own());
+    if (it != s->foreground_ns->process_groups.end()) {
+      it->second->members.ForEach([&](ThreadGroup* tg) {
+        if (tg->live_tasks != 0) Predict(tg, abi::kSIGHUP, SignalCause::kSessionLeaderExit, cause);
+      });
+    }
+  }
+  s->tty_nr = 0;
+  s->foreground_ids = {};
+  s->foreground_ns = nullptr;
+  Emit(RecordKind::kForegroundChanged, cause, nullptr, 0, 0);
+}
+
 void Kernel::On(const ForegroundGroup& o) {
   Task* t = Lookup(o.tid, "tcsetpgrp");
   if (t == nullptr) return;

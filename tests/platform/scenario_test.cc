@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "sentry/kernel/abi.h"
-#include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/record.h"
+#include "tests/platform/platform_test_util.h"
 
 namespace sentry::platform {
 namespace {
@@ -24,69 +24,11 @@ namespace {
 namespace abi = kernel::abi;
 using kernel::Record;
 using kernel::RecordKind;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/sentry-test-" + std::to_string(getpid()) +
-         "-" + name;
-}
-
-// Runs argv in a session of its own (as the sentry runs workloads), stdout to a file.
-Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
-  const std::string out_path = TempPath(name + ".out");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setsid();
-    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Outcome o;
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  o.out = Slurp(out_path);
-  unlink(out_path.c_str());
-  return o;
-}
-
-struct Traced {
-  Outcome outcome;
-  std::vector<Record> records;
-  int sentry_pid_hint = 0;  // the sentry's tid, from its first record
-  std::size_t Count(RecordKind kind) const {
-    return static_cast<std::size_t>(std::count_if(
-        records.begin(), records.end(), [kind](const Record& r) { return r.kind == kind; }));
-  }
-  std::vector<Record> All(RecordKind kind) const {
-    std::vector<Record> out;
-    std::copy_if(records.begin(), records.end(), std::back_inserter(out),
-                 [kind](const Record& r) { return r.kind == kind; });
-    return out;
-  }
-  std::string Divergences() const {
-    std::string out;
-    for (const Record& r : records) {
-      if (r.kind == RecordKind::kDivergence) out += r.detail + "\n";
-    }
-    return out;
-  }
-};
+using testing::Outcome;
+using testing::RunInNewSession;
+using testing::Slurp;
+using testing::TempPath;
+using testing::Traced;
 
 Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
   const std::string log = TempPath(mode + ".jsonl");
@@ -95,15 +37,7 @@ Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry
   argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
   argv.insert(argv.end(), {"--", SCENARIOS_BINARY, mode});
   t.outcome = RunInNewSession(argv, mode);
-  std::ifstream in(log);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!kernel::IsRecordLine(line)) continue;
-    auto r = kernel::DecodeRecord(line);
-    EXPECT_TRUE(r.has_value()) << line;
-    if (r) t.records.push_back(*r);
-  }
-  if (!t.records.empty()) t.sentry_pid_hint = t.records.front().tid.value;
+  t.ReadLog(log);
   unlink(log.c_str());
   return t;
 }
@@ -304,7 +238,7 @@ struct Background {
     int status = 0;
     waitpid(sentry, &status, 0);
     sentry = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return testing::ShellExitCode(status);
   }
 };
 

@@ -1,6 +1,7 @@
 // Scenario programs for the platform tests: `scenarios MODE`. Each prints
 // what it observed; run natively and under `sentry run`, the output and exit
 // status must be the same. Synchronised with pipes, never with sleeps.
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
@@ -413,6 +414,21 @@ int ForkUntilFailure() {
   return 0;
 }
 
+// What terminal the process has: which standard streams are terminals,
+// whether it has a controlling terminal, and whether it is in its foreground.
+int TtyReport() {
+  const char* names[] = {"stdin", "stdout", "stderr"};
+  for (int fd = 0; fd < 3; ++fd) {
+    std::printf("%s %s\n", names[fd], isatty(fd) == 1 ? "is a terminal" : "is not a terminal");
+  }
+  const int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+  std::printf("controlling terminal: %s\n", tty >= 0 ? "yes" : "no");
+  if (tty >= 0) {
+    std::printf("foreground: %s\n", tcgetpgrp(tty) == getpgrp() ? "own group" : "other");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -439,6 +455,7 @@ int main(int argc, char** argv) {
   if (mode == "survive-interrupts") return SurviveInterrupts();
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
+  if (mode == "tty-report") return TtyReport();
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
 }

@@ -180,5 +180,36 @@ TEST_F(SessionsTest, ForegroundGroupAndControllingTerminal) {
   EXPECT_EQ(Info(200).tpgid, 300);
 }
 
+// Linux disassociate_ctty(on_exit): the session leader's exit hangs up the
+// pty's foreground group (SIGHUP only) and the session loses its terminal.
+TEST_F(SessionsTest, SessionLeaderExitHangsUpTheForegroundGroup) {
+  StartWorkload();
+  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Fork(200, 400);
+  SetPgid(400, 0, 0, 0);  // a background job: no signal for it
+  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  Exit(200, 0);
+  const auto predicted = All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 1u);
+  EXPECT_EQ(predicted[0].tid.value, 300);
+  EXPECT_EQ(predicted[0].value, abi::kSIGHUP);
+  EXPECT_EQ(predicted[0].value2, static_cast<std::int64_t>(SignalCause::kSessionLeaderExit));
+  EXPECT_EQ(Info(300).tty_nr, 0);
+  EXPECT_EQ(Info(400).tpgid, -1);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(SessionsTest, SessionLeaderInTheForegroundHangsUpNobodyElse) {
+  StartWorkload();
+  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Exit(200, 0);  // 200's own group was in the foreground
+  EXPECT_EQ(Count(RecordKind::kSignalPredicted), 0u);
+  EXPECT_EQ(Info(300).tty_nr, 0);
+}
+
 }  // namespace
 }  // namespace sentry::kernel::testing

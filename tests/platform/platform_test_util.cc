@@ -1,0 +1,90 @@
+#include "tests/platform/platform_test_util.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+#include "sentry/kernel/json_codec.h"
+
+namespace sentry::platform::testing {
+
+using kernel::Record;
+using kernel::RecordKind;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string TempPath(const std::string& name) {
+  const char* dir = std::getenv("TMPDIR");
+  return std::string(dir != nullptr ? dir : "/tmp") + "/sentry-test-" + std::to_string(getpid()) +
+         "-" + name;
+}
+
+int ShellExitCode(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
+  const std::string out_path = TempPath(name + ".out");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Outcome o;
+  o.exit_code = ShellExitCode(status);
+  o.out = Slurp(out_path);
+  unlink(out_path.c_str());
+  return o;
+}
+
+void Traced::ReadLog(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!kernel::IsRecordLine(line)) continue;
+    auto r = kernel::DecodeRecord(line);
+    EXPECT_TRUE(r.has_value()) << line;
+    if (r) records.push_back(*r);
+  }
+  if (!records.empty()) sentry_pid_hint = records.front().tid.value;
+}
+
+std::size_t Traced::Count(RecordKind kind) const {
+  return static_cast<std::size_t>(std::count_if(
+      records.begin(), records.end(), [kind](const Record& r) { return r.kind == kind; }));
+}
+
+std::vector<Record> Traced::All(RecordKind kind) const {
+  std::vector<Record> out;
+  std::copy_if(records.begin(), records.end(), std::back_inserter(out),
+               [kind](const Record& r) { return r.kind == kind; });
+  return out;
+}
+
+std::string Traced::Divergences() const {
+  std::string out;
+  for (const Record& r : records) {
+    if (r.kind == RecordKind::kDivergence) out += r.detail + "\n";
+  }
+  return out;
+}
+
+}  // namespace sentry::platform::testing

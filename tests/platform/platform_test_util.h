@@ -1,0 +1,44 @@
+// Helpers shared by the platform tests: running programs, temporary files,
+// and reading the records of a `sentry run --log-records` log.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/record.h"
+
+namespace sentry::platform::testing {
+
+struct Outcome {
+  int exit_code = -1;  // the shell's view: 128+N when killed by signal N
+  std::string out;
+};
+
+std::string Slurp(const std::string& path);
+
+// A path unique to this test process under $TMPDIR (or /tmp).
+std::string TempPath(const std::string& name);
+
+// The shell exit code of a wait status.
+int ShellExitCode(int status);
+
+// Runs argv in a session of its own (as the sentry runs workloads), stdout to a file.
+Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name);
+
+// What a traced run left: its outcome and the records of its log.
+struct Traced {
+  Outcome outcome;
+  std::vector<kernel::Record> records;
+  int sentry_pid_hint = 0;  // the sentry's tid, from its first record
+
+  // Loads the record lines of a --log-records file (a bad line fails the test).
+  void ReadLog(const std::string& path);
+  std::size_t Count(kernel::RecordKind kind) const;
+  std::vector<kernel::Record> All(kernel::RecordKind kind) const;
+  std::string Divergences() const;  // their details, a line each
+};
+
+}  // namespace sentry::platform::testing

@@ -1,0 +1,286 @@
+// The workload's terminal: the test plays the user's terminal (a pty of its
+// own) and drives an interactive shell through `sentry run`, natively and
+// under the sentry. Synchronised on the terminal's output, never on sleeps.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/record.h"
+#include "tests/platform/platform_test_util.h"
+
+namespace sentry::platform {
+namespace {
+
+namespace abi = kernel::abi;
+using kernel::Record;
+using kernel::RecordKind;
+using testing::Slurp;
+using testing::TempPath;
+using testing::Traced;
+
+// How long any one expected output may take before the test gives up (a
+// failure must not hang ctest; passing runs take milliseconds).
+constexpr auto kPatience = std::chrono::seconds(20);
+
+// The user's terminal: a pty whose slave is the program's controlling
+// terminal, stdin and stderr, and stdout unless it goes to a file.
+class UserTerminal {
+ public:
+  explicit UserTerminal(const std::vector<std::string>& argv, const std::string& stdout_path = "") {
+    master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master_ < 0 || grantpt(master_) != 0 || unlockpt(master_) != 0) return;
+    const std::string slave_name = ptsname(master_);
+    // Held open throughout: a master whose slave is closed reads EIO, which
+    // would look like the end before the program has opened it.
+    slave_ = open(slave_name.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    Resize(24, 80);
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      setsid();
+      const int tty = open(slave_name.c_str(), O_RDWR);
+      if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) != 0) _exit(124);
+      const int out =
+          stdout_path.empty() ? tty : open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (out < 0 || dup2(tty, 0) < 0 || dup2(out, 1) < 0 || dup2(tty, 2) < 0) _exit(124);
+      setenv("PS1", "$ ", 1);
+      setenv("TERM", "dumb", 1);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    exited_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  }
+  ~UserTerminal() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {master_, slave_, exited_}) {
+      if (fd >= 0) close(fd);
+    }
+  }
+  UserTerminal(const UserTerminal&) = delete;
+  UserTerminal& operator=(const UserTerminal&) = delete;
+
+  void Send(std::string_view keys) const {
+    ASSERT_EQ(write(master_, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  }
+
+  // Reads until `text` appears after the previous match.
+  bool Expect(std::string_view text) {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    for (;;) {
+      const std::size_t at = transcript_.find(text, consumed_);
+      if (at != std::string::npos) {
+        consumed_ = at + text.size();
+        return true;
+      }
+      if (ReadSome(deadline) != Event::kOutput) {
+        ADD_FAILURE() << "never saw \"" << text << "\"; the terminal showed:\n" << transcript_;
+        return false;
+      }
+    }
+  }
+
+  // The kernel sends SIGWINCH to the terminal's foreground group.
+  void Resize(unsigned short rows, unsigned short cols) const {
+    winsize size{.ws_row = rows, .ws_col = cols, .ws_xpixel = 0, .ws_ypixel = 0};
+    ioctl(master_, TIOCSWINSZ, &size);
+  }
+
+  // Waits for the program's end (killed if patience runs out), collects
+  // what it left on the terminal, and returns its shell exit code.
+  int Wait() {
+    const auto deadline = std::chrono::steady_clock::now() + kPatience;
+    Event event;
+    while ((event = ReadSome(deadline)) == Event::kOutput) {
+    }
+    if (event == Event::kTimeout) {
+      ADD_FAILURE() << "the program did not end; the terminal showed:\n" << transcript_;
+      kill(pid_, SIGKILL);
+    }
+    while (ReadSome(std::chrono::steady_clock::now()) == Event::kOutput) {
+    }
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return testing::ShellExitCode(status);
+  }
+
+  termios Settings() const {
+    termios t{};
+    tcgetattr(slave_, &t);
+    return t;
+  }
+
+ private:
+  enum class Event : std::uint8_t { kOutput, kExited, kTimeout };
+  // Reads what the terminal shows (first), or sees the program's end.
+  Event ReadSome(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    std::array<pollfd, 2> fds{pollfd{.fd = master_, .events = POLLIN, .revents = 0},
+                              pollfd{.fd = exited_, .events = POLLIN, .revents = 0}};
+    if (poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, left.count()))) <= 0) {
+      return Event::kTimeout;
+    }
+    if (fds[0].revents != 0) {
+      char buf[4096];
+      const ssize_t n = read(master_, buf, sizeof buf);
+      if (n > 0) {
+        transcript_.append(buf, static_cast<std::size_t>(n));
+        return Event::kOutput;
+      }
+    }
+    return fds[1].revents != 0 ? Event::kExited : Event::kTimeout;
+  }
+
+  int master_ = -1;
+  int slave_ = -1;
+  int exited_ = -1;  // pidfd: readable once the program has exited
+  pid_t pid_ = -1;
+  std::string transcript_;
+  std::size_t consumed_ = 0;
+};
+
+std::vector<std::string> Shell() {
+  return {"/bin/bash", "--norc", "--noprofile", "-i"};
+}
+
+std::vector<std::string> UnderSentry(const std::vector<std::string>& argv,
+                                     const std::vector<std::string>& options) {
+  std::vector<std::string> out = {SENTRY_BINARY, "run"};
+  out.insert(out.end(), options.begin(), options.end());
+  out.emplace_back("--");
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
+
+// Ctrl-C, Ctrl-Z, fg and a window resize through the terminal. Arithmetic
+// in the commands makes each expected text appear only in output, not in the
+// terminal's echo of what was typed.
+void InteractiveSession(UserTerminal& term) {
+  // Each command waits for the prompt: keys typed while the shell's line
+  // editor is not reading may be discarded (Ctrl-C flushes input).
+  const auto command = [&term](std::string_view line) {
+    ASSERT_TRUE(term.Expect("$ "));
+    term.Send(line);
+  };
+  command("echo up-$((3+4))\n");
+  ASSERT_TRUE(term.Expect("up-7"));
+  // Ctrl-C kills the foreground job; the shell survives.
+  command("sh -c 'echo int-$((2+2)); read x'\n");
+  ASSERT_TRUE(term.Expect("int-4"));
+  term.Send("\x03");
+  command("echo status-$?\n");
+  ASSERT_TRUE(term.Expect("status-130"));
+  // Ctrl-Z stops the foreground job; fg continues it in the foreground.
+  command("sh -c 'echo run-$((6*7)); while read l; do echo \"got-$l-$((1+1))\"; done'\n");
+  ASSERT_TRUE(term.Expect("run-42"));
+  term.Send("\x1a");
+  ASSERT_TRUE(term.Expect("Stopped"));
+  command("fg\n");
+  ASSERT_TRUE(term.Expect("done'"));  // the shell names the job it continues
+  term.Send("x\n");
+  ASSERT_TRUE(term.Expect("got-x-2"));
+  term.Send("\x04");  // end of input: the job ends
+  // A resize reaches the terminal of the foreground job.
+  term.Resize(33, 101);
+  command("stty size\n");
+  ASSERT_TRUE(term.Expect("33 101"));
+  command("exit 3\n");
+}
+
+TEST(TerminalTest, InteractiveShellJobControlThroughThePty) {
+  {
+    UserTerminal native(Shell());
+    InteractiveSession(native);
+    EXPECT_EQ(native.Wait(), 3);
+  }
+  const std::string log = TempPath("interactive.jsonl");
+  UserTerminal term(UnderSentry(Shell(), {"--log-records", log}));
+  const termios before = term.Settings();
+  InteractiveSession(term);
+  EXPECT_EQ(term.Wait(), 3);
+  // The user's terminal is as it was (not left raw).
+  const termios after = term.Settings();
+  EXPECT_EQ(after.c_lflag, before.c_lflag);
+  EXPECT_EQ(after.c_iflag, before.c_iflag);
+  EXPECT_EQ(after.c_oflag, before.c_oflag);
+
+  Traced t;
+  t.ReadLog(log);
+  unlink(log.c_str());
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  const auto created = t.All(RecordKind::kTaskCreated);
+  ASSERT_GE(created.size(), 2u);
+  const int shell = created[1].tid.value;  // the first process, after the sentry
+  // The shell's terminal, then each job in the foreground and back.
+  const auto foreground = t.All(RecordKind::kForegroundChanged);
+  ASSERT_FALSE(foreground.empty());
+  EXPECT_EQ(foreground.front().value, shell);
+  EXPECT_NE(foreground.front().value2, 0);  // a tty_nr
+  const auto jobs = std::count_if(foreground.begin(), foreground.end(), [&](const Record& r) {
+    return r.value != shell && r.value != 0;
+  });
+  EXPECT_GE(jobs, 3);  // Ctrl-C's job, Ctrl-Z's job, and again after fg
+  // Ctrl-Z: the terminal's SIGTSTP stopped the job's group; fg continued it.
+  const auto stops = t.All(RecordKind::kGroupStopCompleted);
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0].value, abi::kSIGTSTP);
+  EXPECT_GE(t.Count(RecordKind::kGroupContinued), 1u);
+  const auto signals = t.All(RecordKind::kSignalDelivered);
+  EXPECT_TRUE(std::any_of(signals.begin(), signals.end(), [](const Record& r) {
+    return r.value == abi::kSIGINT && r.value2 == abi::kSI_KERNEL;  // from the terminal
+  }));
+}
+
+TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
+  // stdout is a file: it stays one; stdin and stderr get the pty.
+  const std::string out = TempPath("tty-report.out");
+  UserTerminal term(UnderSentry({SCENARIOS_BINARY, "tty-report"}, {}), out);
+  EXPECT_EQ(term.Wait(), 0);
+  EXPECT_EQ(Slurp(out),
+            "stdin is a terminal\n"
+            "stdout is not a terminal\n"
+            "stderr is a terminal\n"
+            "controlling terminal: yes\n"
+            "foreground: own group\n");
+  unlink(out.c_str());
+}
+
+TEST(TerminalTest, NoTtyLeavesTheWorkloadWithoutATerminal) {
+  const std::string out = TempPath("no-tty.out");
+  UserTerminal term(UnderSentry({SCENARIOS_BINARY, "tty-report"}, {"--no-tty"}), out);
+  EXPECT_EQ(term.Wait(), 0);
+  // The workload's own session has no controlling terminal; its streams are
+  // the user's, untouched.
+  EXPECT_EQ(Slurp(out),
+            "stdin is a terminal\n"
+            "stdout is not a terminal\n"
+            "stderr is a terminal\n"
+            "controlling terminal: no\n");
+  unlink(out.c_str());
+}
+
+}  // namespace
+}  // namespace sentry::platform
