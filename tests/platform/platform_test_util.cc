@@ -34,11 +34,13 @@ int ShellExitCode(int status) {
 
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
   const std::string out_path = TempPath(name + ".out");
+  const std::string err_path = TempPath(name + ".err");
   const pid_t pid = fork();
   if (pid == 0) {
     setsid();
-    const int fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0 || dup2(fd, 1) < 0) _exit(126);
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
     std::vector<char*> args;
     args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -51,7 +53,9 @@ Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string&
   Outcome o;
   o.exit_code = ShellExitCode(status);
   o.out = Slurp(out_path);
+  o.err = Slurp(err_path);
   unlink(out_path.c_str());
+  unlink(err_path.c_str());
   return o;
 }
 

@@ -15,6 +15,7 @@ namespace sentry::platform::testing {
 struct Outcome {
   int exit_code = -1;  // the shell's view: 128+N when killed by signal N
   std::string out;
+  std::string err;
 };
 
 std::string Slurp(const std::string& path);
@@ -25,7 +26,8 @@ std::string TempPath(const std::string& name);
 // The shell exit code of a wait status.
 int ShellExitCode(int status);
 
-// Runs argv in a session of its own (as the sentry runs workloads), stdout to a file.
+// Runs argv in a session of its own (as the sentry runs workloads), stdout
+// and stderr to files.
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name);
 
 // What a traced run left: its outcome and the records of its log.

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ Traced Compare(const std::string& mode) {
   Traced traced = RunTraced(mode);
   EXPECT_EQ(traced.outcome.exit_code, native.exit_code) << mode;
   EXPECT_EQ(traced.outcome.out, native.out) << mode;
+  EXPECT_EQ(traced.outcome.err, native.err) << mode;  // the sentry is quiet by default
   EXPECT_EQ(traced.Count(RecordKind::kDivergence), 0u) << traced.Divergences();
   EXPECT_GT(traced.records.size(), 0u);
   return traced;
@@ -316,6 +318,35 @@ TEST(RunTest, PidNamespace) {
   const auto reparented = t.All(RecordKind::kReparented);
   ASSERT_GE(reparented.size(), 1u);
   EXPECT_EQ(reparented[0].other_tid.value, init);
+}
+
+TEST(ScenarioTest, ForeignAbiSyscallsStopAtTheSentry) {
+  const Outcome native = RunInNewSession({SCENARIOS_BINARY, "foreign-abi"}, "foreign-native");
+  const Traced t = RunTraced("foreign-abi");
+  EXPECT_EQ(t.outcome.exit_code, native.exit_code);
+  EXPECT_EQ(t.outcome.out, native.out);
+  EXPECT_NE(t.outcome.err.find("made a syscall from a foreign ABI"), std::string::npos)
+      << t.outcome.err;
+}
+
+// ptrace or seccomp forbidden (as some container runtimes do): a message
+// naming the cause, exit 125, the workload never runs and nothing is left.
+TEST(RunTest, PtraceOrSeccompRefused) {
+  // Orphans of the run would come to this process: there must be none.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+  for (const std::string name : {"ptrace", "seccomp"}) {
+    const Outcome o = RunInNewSession({SCENARIOS_BINARY, "deny-syscall", name, SENTRY_BINARY, "run",
+                                       "--", SCENARIOS_BINARY, "fork-exec-wait"},
+                                      "deny-" + name);
+    EXPECT_EQ(o.exit_code, 125) << name;
+    EXPECT_EQ(o.err.rfind("sentry: ", 0), 0u) << o.err;
+    EXPECT_NE(o.err.find(name), std::string::npos) << o.err;
+    EXPECT_EQ(o.out, "");
+    errno = 0;
+    EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1) << "a process of the run was left behind";
+    EXPECT_EQ(errno, ECHILD);
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 }
 
 TEST(RunTest, BadInput) {

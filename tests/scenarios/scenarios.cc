@@ -2,15 +2,19 @@
 // what it observed; run natively and under `sentry run`, the output and exit
 // status must be the same. Synchronised with pipes, never with sleeps.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -429,6 +433,34 @@ int TtyReport() {
   return 0;
 }
 
+// A syscall of the x32 ABI (getpid with the x32 bit): the sentry must not
+// let it through untraced. Kernels without x32 fail it with ENOSYS.
+int ForeignAbi() {
+  const long result = syscall(0x40000000L | SYS_getpid);
+  std::printf("x32 getpid: %s\n", result == getpid() ? "own pid" : std::strerror(errno));
+  return 0;
+}
+
+// `deny-syscall NAME CMD...`: runs CMD where syscall NAME (ptrace or seccomp)
+// fails with EPERM, as under a container runtime that forbids it.
+int DenySyscall(int argc, char** argv) {
+  if (argc < 4) return 2;
+  const std::string name = argv[2];
+  const int nr = name == "ptrace" ? SYS_ptrace : SYS_seccomp;
+  sock_filter program[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(nr), 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{.len = sizeof program / sizeof program[0], .filter = program};
+  Check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "no_new_privs");
+  Check(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0, "PR_SET_SECCOMP");
+  execv(argv[3], argv + 3);
+  Check(false, "execv");
+  return 127;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -456,6 +488,8 @@ int main(int argc, char** argv) {
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
+  if (mode == "foreign-abi") return ForeignAbi();
+  if (mode == "deny-syscall") return DenySyscall(argc, argv);
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
 }
