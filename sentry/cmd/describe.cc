@@ -58,6 +58,19 @@ const char* SignalCauseName(std::int64_t cause) {
 
 }  // namespace
 
+std::string TtyName(std::int64_t tty_nr) {
+  if (tty_nr == 0) return "?";
+  // Linux's new_encode_dev layout: minor's low byte, major, minor's high bits.
+  const auto nr = static_cast<std::uint32_t>(tty_nr);
+  const std::uint32_t major_nr = (nr >> 8U) & 0xfffU;
+  const std::uint32_t minor_nr = (nr & 0xffU) | ((nr >> 12U) & 0xfff00U);
+  if (major_nr >= 136 && major_nr <= 143)
+    return fmt::format("pts/{}", (major_nr - 136) * 256 + minor_nr);
+  if (major_nr == 4 && minor_nr < 64) return fmt::format("tty{}", minor_nr);
+  if (major_nr == 4) return fmt::format("ttyS{}", minor_nr - 64);
+  return fmt::format("tty({},{})", major_nr, minor_nr);
+}
+
 std::string DescribeRecord(const kernel::Record& r) {
   const std::int32_t tid = r.tid.value;
   const std::int32_t other = r.other_tid.value;
@@ -158,8 +171,9 @@ std::string DescribeRecord(const kernel::Record& r) {
           fmt::format("{} parent death signal {}", tid, abi::SignalName(static_cast<int>(r.value)));
       break;
     case RecordKind::kForegroundChanged:
-      what = r.value2 == 0 ? fmt::format("{}'s session no longer has a controlling terminal", tid)
-                           : fmt::format("terminal {} foreground group {}", r.value2, r.value);
+      what = r.value2 == 0
+                 ? fmt::format("{}'s session no longer has a controlling terminal", tid)
+                 : fmt::format("terminal {} foreground group {}", TtyName(r.value2), r.value);
       break;
     case RecordKind::kNamespaceCreated:
       what = fmt::format("{} is init of a new PID namespace (depth {})", tid, r.value);
@@ -172,8 +186,8 @@ std::string DescribeRecord(const kernel::Record& r) {
 }
 
 std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes) {
-  std::string out = fmt::format("{:>7} {:>7} {:>7} {:>7} {:<4} {:>5} {}\n", "PID", "PPID", "PGID",
-                                "SID", "STAT", "UID", "COMMAND");
+  std::string out = fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", "PID", "PPID",
+                                "PGID", "SID", "TTY", "STAT", "UID", "COMMAND");
   for (const auto& p : processes) {
     std::string stat(1, p.state);
     if (p.sid == p.tgid) stat += 's';
@@ -183,8 +197,8 @@ std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes) {
     for (const auto& arg : p.argv) command += (command.empty() ? "" : " ") + arg;
     if (p.state == 'Z') command = "[" + p.comm + "] <defunct>";
     if (command.empty()) command = "[" + p.comm + "]";
-    out += fmt::format("{:>7} {:>7} {:>7} {:>7} {:<4} {:>5} {}\n", p.tgid, p.ppid, p.pgid, p.sid,
-                       stat, p.uid_creds, command);
+    out += fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", p.tgid, p.ppid, p.pgid,
+                       p.sid, TtyName(p.tty_nr), stat, p.uid_creds, command);
   }
   return out;
 }

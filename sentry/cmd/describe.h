@@ -12,7 +12,10 @@ namespace sentry::cmd {
 // "#12 reaped 300 by 200: exit 3 (wait)"
 std::string DescribeRecord(const kernel::Record& r);
 
-// A ps-like table: PID PPID PGID SID STAT UID COMMAND.
+// A terminal's name from its tty_nr as /proc/PID/stat encodes it ("pts/3"; "?" for none).
+std::string TtyName(std::int64_t tty_nr);
+
+// A ps-like table: PID PPID PGID SID TTY STAT UID COMMAND.
 std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes);
 
 }  // namespace sentry::cmd

@@ -229,7 +229,13 @@ TEST(TerminalTest, InteractiveShellJobControlThroughThePty) {
 
   Traced t;
   t.ReadLog(log);
+  // The log replays to the same records, and tells the terminal by name.
+  const testing::Outcome replay =
+      testing::RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "replay-interactive");
   unlink(log.c_str());
+  EXPECT_EQ(replay.exit_code, 0);
+  EXPECT_NE(replay.out.find("(replay matches)"), std::string::npos) << replay.out;
+  EXPECT_NE(replay.out.find(" terminal pts/"), std::string::npos) << replay.out;
   EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
   const auto created = t.All(RecordKind::kTaskCreated);
   ASSERT_GE(created.size(), 2u);
