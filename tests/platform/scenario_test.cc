@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sentry/kernel/abi.h"
+#include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/record.h"
 #include "tests/platform/platform_test_util.h"
 
@@ -189,6 +190,18 @@ TEST(ScenarioTest, ThousandProcessFanOut) {
 TEST(ScenarioTest, DeathBySignal) {
   const Traced t = Compare("killed");
   EXPECT_EQ(t.outcome.exit_code, 128 + SIGTERM);
+}
+
+TEST(ScenarioTest, DeathBySignalWithCore) {
+  const Traced t = Compare("core-dump");
+  // Whether a core is written depends on the host's core_pattern; the model
+  // must say what the host said.
+  const bool dumped = t.outcome.out.find("(core dumped)") != std::string::npos;
+  const auto zombies = t.All(RecordKind::kZombie);
+  EXPECT_TRUE(std::any_of(zombies.begin(), zombies.end(), [&](const Record& r) {
+    const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
+    return es.signo == SIGABRT && es.core == dumped;
+  }));
 }
 
 TEST(ScenarioTest, ParentDeathSignal) {

@@ -1,6 +1,7 @@
 // Scenario programs for the platform tests: `scenarios MODE`. Each prints
 // what it observed; run natively and under `sentry run`, the output and exit
 // status must be the same. Synchronised with pipes, never with sleeps.
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -8,6 +9,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,7 +57,8 @@ const char* Describe(int status) {
   if (WIFEXITED(status))
     std::snprintf(buf, sizeof buf, "exited %d", WEXITSTATUS(status));
   else if (WIFSIGNALED(status))
-    std::snprintf(buf, sizeof buf, "killed by %d", WTERMSIG(status));
+    std::snprintf(buf, sizeof buf, "killed by %d%s", WTERMSIG(status),
+                  WCOREDUMP(status) ? " (core dumped)" : "");
   else if (WIFSTOPPED(status))
     std::snprintf(buf, sizeof buf, "stopped by %d", WSTOPSIG(status));
   else if (WIFCONTINUED(status))
@@ -308,6 +311,29 @@ int Killed() {
   return 0;
 }
 
+// Death by a signal that dumps core: the child dumps into a directory of
+// its own (core_pattern permitting), which is removed afterwards.
+int CoreDump() {
+  char dir[] = "/tmp/sentry-core-XXXXXX";
+  Check(mkdtemp(dir) != nullptr, "mkdtemp");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    if (chdir(dir) != 0 || setrlimit(RLIMIT_CORE, &unlimited) != 0) _exit(99);
+    raise(SIGABRT);
+    _exit(0);
+  }
+  std::printf("child %s\n", Describe(WaitFor(pid)));
+  if (DIR* d = opendir(dir)) {
+    while (const dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+  return 0;
+}
+
 void OnSignal(int) {}
 
 // PR_SET_PDEATHSIG: the grandchild asks for SIGUSR1 when its parent dies.
@@ -489,6 +515,7 @@ int main(int argc, char** argv) {
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
   if (mode == "foreign-abi") return ForeignAbi();
+  if (mode == "core-dump") return CoreDump();
   if (mode == "deny-syscall") return DenySyscall(argc, argv);
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
