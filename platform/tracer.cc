@@ -278,7 +278,7 @@ void Tracer::OnTerminalIoctl(pid_t pid, const TaskState& st) {
   // Both succeed only on the caller's (new) controlling terminal.
   const std::int32_t tty = TtyOf(pid, st.args[0]);
   const auto known = model_.FindTask(ThreadId(pid));
-  if (!known) return;
+  if (!known || tty == 0) return;  // gone meanwhile
   if ((st.args[1] & 0xffffffffU) == TIOCSCTTY || known->tty_nr != tty) {
     Apply(kernel::ControllingTty{.tid = ThreadId(pid), .tty_nr = tty});
   }

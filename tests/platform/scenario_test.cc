@@ -258,10 +258,12 @@ struct Background {
 };
 
 TEST(RunTest, SignalsToTheSentryAreForwarded) {
-  Background run("await-signal");
-  ASSERT_EQ(run.ReadLine().rfind("ready", 0), 0u);  // the workload waits
-  kill(run.sentry, SIGTERM);
-  EXPECT_EQ(run.Wait(), 128 + SIGTERM);  // the workload died of it
+  for (int sig : {SIGTERM, SIGHUP, SIGINT}) {
+    Background run("await-signal");
+    ASSERT_EQ(run.ReadLine().rfind("ready", 0), 0u);  // the workload waits
+    kill(run.sentry, sig);
+    EXPECT_EQ(run.Wait(), 128 + sig) << sig;  // the workload died of it
+  }
 }
 
 TEST(RunTest, ASecondInterruptKillsTheWorkload) {
