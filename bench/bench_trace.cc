@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   const std::string sentry = argv[1];
   const std::string workloads = argv[2];
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 5;
-  const std::vector<std::string> forkexec = {workloads, "forkexec", "300"};
+  const std::vector<std::string> forkexec = {workloads, "forkexec", "2000"};  // the figure
   const std::vector<std::string> syscalls = {workloads, "syscalls", "3000000"};
   auto under_sentry = [&](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(), {sentry, "run", "--"});

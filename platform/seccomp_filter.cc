@@ -30,7 +30,7 @@ std::string Errno(const char* what, int rc) {
 
 }  // namespace
 
-std::expected<CompiledFilter, std::string> CompileFilter() {
+std::expected<CompiledFilter, std::string> CompileFilter(bool trap_clone) {
   std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return std::unexpected("seccomp_init failed");
   auto trace = [](Trap t) { return SCMP_ACT_TRACE(static_cast<std::uint16_t>(t)); };
@@ -61,6 +61,7 @@ std::expected<CompiledFilter, std::string> CompileFilter() {
       {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSCTTY)},
   };
   for (const Rule& r : rules) {
+    if (r.trap == Trap::kClone && !trap_clone) continue;
     rc = r.arg_count == 0 ? seccomp_rule_add(ctx.get(), trace(r.trap), r.nr, 0)
                           : seccomp_rule_add(ctx.get(), trace(r.trap), r.nr, 1, r.arg);
     if (rc != 0) return std::unexpected(Errno("seccomp rule", rc));

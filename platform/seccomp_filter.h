@@ -33,7 +33,9 @@ struct CompiledFilter {
   std::vector<std::uint64_t> instructions;  // struct sock_filter, 8 bytes each
 };
 
-std::expected<CompiledFilter, std::string> CompileFilter();
+// `trap_clone`: stop at clone/fork entry too, so that the sentry can refuse
+// it (--max-tasks). Otherwise the clone event stop tells all, one stop fewer.
+std::expected<CompiledFilter, std::string> CompileFilter(bool trap_clone);
 
 // Installs the filter on the calling thread. Without CAP_SYS_ADMIN the kernel
 // demands no_new_privs first; with it, no_new_privs is left alone so the

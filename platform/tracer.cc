@@ -133,7 +133,7 @@ int Tracer::Run() {
     std::fprintf(stderr, "sentry: %s\n", path.error().message.c_str());
     return path.error().exit_code;
   }
-  auto filter = CompileFilter();
+  auto filter = CompileFilter(/*trap_clone=*/options_.max_tasks != 0);
   if (!filter) {
     std::fprintf(stderr, "sentry: seccomp: %s\n", filter.error().c_str());
     return 125;
@@ -505,22 +505,7 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
   st.trap = trap;
   switch (trap) {
     case Trap::kClone: {
-      const auto nr = static_cast<long>(regs.orig_rax);
-      if (nr == SYS_clone) {
-        st.clone_flags = args[0] & ~0xffULL;
-        st.clone_exit_signal = static_cast<int>(args[0] & 0xff);
-      } else if (nr == SYS_clone3) {
-        std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
-        ReadMemory(pid, args[0], clone_args, sizeof clone_args);
-        st.clone_flags = clone_args[0];
-        st.clone_exit_signal = static_cast<int>(clone_args[4]);
-      } else if (nr == SYS_vfork) {
-        st.clone_flags = CLONE_VM | CLONE_VFORK;
-        st.clone_exit_signal = SIGCHLD;
-      } else {  // fork
-        st.clone_flags = 0;
-        st.clone_exit_signal = SIGCHLD;
-      }
+      DecodeClone(pid, regs, st);
       // A failed clone produces no event; seeing it would cost a syscall-exit
       // stop on every fork, so host-side clone failures go unrecorded.
       // --max-tasks: skip the syscall (orig_rax -1) and fail it with EAGAIN.
@@ -660,16 +645,43 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   Resume(pid, st);
 }
 
+void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const {
+  // At the seccomp stop and at the clone event stop alike, orig_rax is the
+  // syscall and the argument registers are as the caller set them.
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (nr == SYS_clone) {
+    st.clone_flags = regs.rdi & ~0xffULL;
+    st.clone_exit_signal = static_cast<int>(regs.rdi & 0xff);
+  } else if (nr == SYS_clone3) {
+    std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
+    ReadMemory(pid, regs.rdi, clone_args, sizeof clone_args);
+    st.clone_flags = clone_args[0];
+    st.clone_exit_signal = static_cast<int>(clone_args[4]);
+  } else if (nr == SYS_vfork) {
+    st.clone_flags = CLONE_VM | CLONE_VFORK;
+    st.clone_exit_signal = SIGCHLD;
+  } else {  // fork
+    st.clone_flags = 0;
+    st.clone_exit_signal = SIGCHLD;
+  }
+}
+
 void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   unsigned long msg = 0;
   ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
   const auto child = static_cast<pid_t>(msg);
-  std::uint64_t flags = st.clone_flags;
-  int exit_signal = st.clone_exit_signal;
-  if (st.trap != Trap::kClone) {  // no seccomp stop seen: go by the event
-    flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
-    exit_signal = SIGCHLD;
+  if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
+    user_regs_struct regs{};
+    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) {
+      DecodeClone(pid, regs, st);
+    } else {  // go by the event
+      st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
+      st.clone_exit_signal = SIGCHLD;
+    }
   }
+  st.trap = Trap{};  // this clone is told; the next one decodes afresh
+  const std::uint64_t flags = st.clone_flags;
+  const int exit_signal = st.clone_exit_signal;
   const bool thread = (flags & CLONE_THREAD) != 0;
   const pid_t tgid = st.tgid;
   Apply(

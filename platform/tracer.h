@@ -8,6 +8,7 @@
 
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -77,6 +78,8 @@ class Tracer {
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);
+  // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
+  void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
   void OnExec(pid_t pid);
   void OnExitEvent(pid_t pid, TaskState& st);
   void OnEventStop(pid_t pid, TaskState& st, int sig);
