@@ -6,7 +6,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,6 +17,41 @@ namespace {
 
 std::string Failed(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
+}
+
+// If the sentry crashes while the user's terminal is raw, the terminal is
+// restored before the crash goes on (to the previous handler, or death).
+// One RawMode at a time holds these; a handler only reads them.
+constexpr std::array<int, 5> kCrashSignals = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+volatile sig_atomic_t g_raw_fd = -1;
+termios g_saved_settings{};
+std::array<struct sigaction, kCrashSignals.size()> g_previous_actions{};
+
+void RestoreTerminalOnCrash(int signo) {
+  if (g_raw_fd >= 0) ::tcsetattr(g_raw_fd, TCSANOW, &g_saved_settings);
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    if (kCrashSignals[i] == signo) ::sigaction(signo, &g_previous_actions[i], nullptr);
+  }
+  ::raise(signo);  // delivered once this handler returns
+}
+
+void InstallCrashRestore(int fd, const termios& settings) {
+  g_saved_settings = settings;
+  g_raw_fd = fd;
+  struct sigaction action {};
+  action.sa_handler = RestoreTerminalOnCrash;
+  sigemptyset(&action.sa_mask);
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    ::sigaction(kCrashSignals[i], &action, &g_previous_actions[i]);
+  }
+}
+
+void RemoveCrashRestore() {
+  if (g_raw_fd < 0) return;
+  g_raw_fd = -1;
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    ::sigaction(kCrashSignals[i], &g_previous_actions[i], nullptr);
+  }
 }
 
 }  // namespace
@@ -60,7 +97,12 @@ std::expected<void, std::string> RawMode::Enter(int fd) {
   if (::tcgetattr(fd, &saved_) != 0) return std::unexpected(Failed("tcgetattr"));
   termios raw = saved_;
   ::cfmakeraw(&raw);
-  if (::tcsetattr(fd, TCSADRAIN, &raw) != 0) return std::unexpected(Failed("tcsetattr"));
+  InstallCrashRestore(fd, saved_);
+  if (::tcsetattr(fd, TCSADRAIN, &raw) != 0) {
+    const std::string error = Failed("tcsetattr");
+    RemoveCrashRestore();
+    return std::unexpected(error);
+  }
   fd_ = fd;
   return {};
 }
@@ -68,6 +110,7 @@ std::expected<void, std::string> RawMode::Enter(int fd) {
 void RawMode::Restore() {
   if (fd_ < 0) return;
   ::tcsetattr(fd_, TCSADRAIN, &saved_);
+  RemoveCrashRestore();
   fd_ = -1;
 }
 

@@ -31,9 +31,10 @@ void CopyWindowSize(int from, int to);
 // Linux's new_encode_dev, as tty_nr appears in /proc/PID/stat.
 std::int32_t EncodeTtyNr(dev_t device);
 
-// Puts a terminal in raw mode and restores its settings when destroyed: the
-// keys (Ctrl-C, Ctrl-Z) go through to the workload's terminal, which turns
-// them into signals for its foreground group.
+// Puts a terminal in raw mode and restores its settings when destroyed (or
+// the sentry crashes: SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT): the keys
+// (Ctrl-C, Ctrl-Z) go through to the workload's terminal, which turns them
+// into signals for its foreground group. One at a time.
 class RawMode {
  public:
   RawMode() = default;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -62,6 +63,8 @@ class UserTerminal {
       const int out =
           stdout_path.empty() ? tty : open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       if (out < 0 || dup2(tty, 0) < 0 || dup2(out, 1) < 0 || dup2(tty, 2) < 0) _exit(124);
+      const rlimit no_core{0, 0};  // a crash the test provokes leaves no core file
+      setrlimit(RLIMIT_CORE, &no_core);
       setenv("PS1", "$ ", 1);
       setenv("TERM", "dumb", 1);
       execv(args[0], args.data());
@@ -125,6 +128,8 @@ class UserTerminal {
     pid_ = -1;
     return testing::ShellExitCode(status);
   }
+
+  pid_t Pid() const { return pid_; }
 
   termios Settings() const {
     termios t{};
@@ -258,6 +263,17 @@ TEST(TerminalTest, InteractiveShellJobControlThroughThePty) {
   EXPECT_TRUE(std::any_of(signals.begin(), signals.end(), [](const Record& r) {
     return r.value == abi::kSIGINT && r.value2 == abi::kSI_KERNEL;  // from the terminal
   }));
+}
+
+TEST(TerminalTest, TheUserTerminalIsRestoredWhenTheSentryCrashes) {
+  UserTerminal term(UnderSentry({SCENARIOS_BINARY, "await-signal"}, {}));
+  const termios before = term.Settings();
+  ASSERT_TRUE(term.Expect("ready"));
+  EXPECT_EQ(term.Settings().c_lflag & ICANON, 0u);  // raw while the sentry runs
+  kill(term.Pid(), SIGABRT);
+  EXPECT_EQ(term.Wait(), 128 + SIGABRT);
+  EXPECT_EQ(term.Settings().c_lflag, before.c_lflag);
+  EXPECT_EQ(term.Settings().c_iflag, before.c_iflag);
 }
 
 TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
