@@ -14,6 +14,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "platform/write_all.h"
+
 namespace sentry::platform {
 namespace {
 
@@ -28,17 +30,6 @@ bool IsExecutableFile(const std::string& path, int& err) {
     return false;
   }
   return true;
-}
-
-void WriteAll(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
 }
 
 // In the child, after setsid: make `terminal` its controlling terminal and

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "platform/terminal.h"
+#include "platform/write_all.h"
 
 namespace sentry::platform {
 namespace {
@@ -20,17 +21,6 @@ constexpr std::size_t kChunk = 4096;
 constexpr std::size_t kMaxTyped = std::size_t{64} * 1024;
 // After the workload is gone, how long to wait for output still in flight.
 constexpr int kDrainMs = 200;
-
-bool WriteAll(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
 
 }  // namespace
 

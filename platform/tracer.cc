@@ -214,14 +214,8 @@ int Tracer::Run() {
   for (;;) {
     // Drain every pending report before sleeping: SIGCHLD does not queue.
     for (;;) {
-      int status = 0;
-      ::rusage usage{};
-      const pid_t pid = ::wait4(-1, &status, __WALL | WNOHANG, &usage);
-      if (pid > 0) {
-        HandleStatus(pid, status, usage);
-        continue;
-      }
-      if (pid < 0 && errno == EINTR) continue;
+      const pid_t pid = CollectReport(-1, WNOHANG);
+      if (pid > 0) continue;
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
       break;
     }
@@ -278,11 +272,12 @@ void Tracer::OnTerminalIoctl(pid_t pid, const TaskState& st) {
   // Both succeed only on the caller's (new) controlling terminal.
   const std::int32_t tty = TtyOf(pid, st.args[0]);
   const auto known = model_.FindTask(ThreadId(pid));
-  if (!known || tty == 0) return;  // gone meanwhile
-  if ((st.args[1] & 0xffffffffU) == TIOCSCTTY || known->tty_nr != tty) {
+  if (!known || tty == 0) return;                               // gone meanwhile
+  const auto request = static_cast<std::uint32_t>(st.args[1]);  // ioctl's request is an int
+  if (request == TIOCSCTTY || known->tty_nr != tty) {
     Apply(kernel::ControllingTty{.tid = ThreadId(pid), .tty_nr = tty});
   }
-  if ((st.args[1] & 0xffffffffU) != TIOCSPGRP) return;
+  if (request != TIOCSPGRP) return;
   pid_t pgid = 0;
   if (ReadMemory(pid, st.args[2], &pgid, sizeof pgid)) {
     Apply(kernel::ForegroundGroup{.tid = ThreadId(pid), .pgid = kernel::ProcessGroupId(pgid)});
@@ -312,13 +307,19 @@ bool Tracer::ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t si
   return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
+pid_t Tracer::CollectReport(pid_t who, int options) {
+  int status = 0;
+  ::rusage usage{};
+  pid_t got;
+  do {
+    got = ::wait4(who, &status, __WALL | options, &usage);
+  } while (got < 0 && errno == EINTR);
+  if (got > 0) HandleStatus(got, status, usage);
+  return got;
+}
+
 void Tracer::DrainPending(pid_t pid) {
-  for (;;) {
-    int status = 0;
-    ::rusage usage{};
-    const pid_t got = ::wait4(pid, &status, __WALL | WNOHANG, &usage);
-    if (got <= 0) return;
-    HandleStatus(got, status, usage);
+  while (CollectReport(pid, WNOHANG) > 0) {
   }
 }
 
@@ -344,14 +345,7 @@ void Tracer::AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done) {
   const auto child = static_cast<pid_t>(done.result);
   // Bounded: each report moves the child on; it stops for good within a few.
   for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
-    int status = 0;
-    ::rusage usage{};
-    pid_t got;
-    do {
-      got = ::wait4(child, &status, __WALL, &usage);
-    } while (got < 0 && errno == EINTR);
-    if (got != child) return;
-    HandleStatus(got, status, usage);
+    if (CollectReport(child, 0) != child) return;
   }
 }
 
@@ -483,14 +477,7 @@ void Tracer::CatchUpWithReparentingReap(pid_t pid) {
     // Its parent group is past its exit event, or the release has a cause the
     // model missed (and waiting would not end).
     if (!exiting_.contains(static_cast<pid_t>(info->ppid))) return;
-    int status = 0;
-    ::rusage usage{};
-    pid_t got;
-    do {
-      got = ::wait4(-1, &status, __WALL, &usage);
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) return;
-    HandleStatus(got, status, usage);
+    if (CollectReport(-1, 0) <= 0) return;
   }
 }
 

@@ -71,6 +71,9 @@ class Tracer {
   // Checks the model's reparenting against the host's ppid (/proc).
   void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
+  // wait4(who, __WALL | options) (retried on EINTR) and handles the report;
+  // returns what wait4 returned (errno set when negative).
+  pid_t CollectReport(pid_t who, int options);
   void OnExited(pid_t pid, int status, const ::rusage& usage);
   // The sentry's own wait4(-1, __WALL) reaped `pid` (its child or adoptee).
   void RecordSentryReap(pid_t pid, int status);
