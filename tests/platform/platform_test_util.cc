@@ -28,6 +28,14 @@ std::string TempPath(const std::string& name) {
          "-" + name;
 }
 
+std::vector<char*> ExecArgv(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  return args;
+}
+
 int ShellExitCode(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -35,16 +43,13 @@ int ShellExitCode(int status) {
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
   const std::string out_path = TempPath(name + ".out");
   const std::string err_path = TempPath(name + ".err");
+  std::vector<char*> args = ExecArgv(argv);
   const pid_t pid = fork();
   if (pid == 0) {
     setsid();
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
   }

@@ -23,6 +23,9 @@ std::string Slurp(const std::string& path);
 // A path unique to this test process under $TMPDIR (or /tmp).
 std::string TempPath(const std::string& name);
 
+// execv's null-terminated argv, pointing into `argv` (build it before fork).
+std::vector<char*> ExecArgv(const std::vector<std::string>& argv);
+
 // The shell exit code of a wait status.
 int ShellExitCode(int status);
 

@@ -128,24 +128,19 @@ TEST(ScenarioTest, SigtstpInAnOrphanedGroupIsDiscarded) {
                           [](const Record& r) { return r.value == abi::kSIGTSTP; }));
 }
 
-TEST(ScenarioTest, SigchldIgnoredAutoReaps) {
-  const Traced t = Compare("sigchld-ign");
+// How many tasks the run's records say were reaped for `cause`.
+std::ptrdiff_t ReapedBecause(const Traced& t, kernel::ReapCause cause) {
   const auto reaped = t.All(RecordKind::kReaped);
-  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
-                          [](const Record& r) {
-                            return r.value2 == static_cast<int>(kernel::ReapCause::kIgnored);
-                          }),
-            3);
+  return std::count_if(reaped.begin(), reaped.end(),
+                       [cause](const Record& r) { return r.value2 == static_cast<int>(cause); });
+}
+
+TEST(ScenarioTest, SigchldIgnoredAutoReaps) {
+  EXPECT_EQ(ReapedBecause(Compare("sigchld-ign"), kernel::ReapCause::kIgnored), 3);
 }
 
 TEST(ScenarioTest, NoCldWaitAutoReaps) {
-  const Traced t = Compare("nocldwait");
-  const auto reaped = t.All(RecordKind::kReaped);
-  EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
-                          [](const Record& r) {
-                            return r.value2 == static_cast<int>(kernel::ReapCause::kNoCldWait);
-                          }),
-            3);
+  EXPECT_EQ(ReapedBecause(Compare("nocldwait"), kernel::ReapCause::kNoCldWait), 3);
 }
 
 TEST(ScenarioTest, DoubleForkDaemonIsAdoptedAndReapedByTheSentry) {

@@ -51,10 +51,7 @@ class UserTerminal {
     // would look like the end before the program has opened it.
     slave_ = open(slave_name.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
     Resize(24, 80);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    std::vector<char*> args = testing::ExecArgv(argv);
     pid_ = fork();
     if (pid_ == 0) {
       setsid();

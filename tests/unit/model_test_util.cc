@@ -53,6 +53,16 @@ void ModelTest::Fork(std::int32_t parent, std::int32_t child, int exit_signal,
               .error = 0});
 }
 
+void ModelTest::ForkNested(std::int32_t parent, std::int32_t child,
+                           std::vector<std::int32_t> nested_tids, std::uint64_t flags) {
+  Apply(Clone{.parent = ThreadId(parent),
+              .child = ThreadId(child),
+              .flags = flags,
+              .exit_signal = abi::kSIGCHLD,
+              .nested_tids = std::move(nested_tids),
+              .error = 0});
+}
+
 void ModelTest::Thread(std::int32_t parent, std::int32_t child) {
   Fork(parent, child, 0, kThreadFlags);
 }

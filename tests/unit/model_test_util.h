@@ -37,6 +37,10 @@ class ModelTest : public ::testing::Test {
                 bool subreaper = false);
   void Fork(std::int32_t parent, std::int32_t child, int exit_signal = abi::kSIGCHLD,
             std::uint64_t flags = 0);
+  // A clone whose ids in the namespaces below the root the host names
+  // (`nested_tids`: NSpid after the first), e.g. with CLONE_NEWPID.
+  void ForkNested(std::int32_t parent, std::int32_t child, std::vector<std::int32_t> nested_tids,
+                  std::uint64_t flags = 0);
   void Thread(std::int32_t parent, std::int32_t child);
   void ExecAs(std::int32_t tid, const std::string& comm);
   // ExitBegin + ExitEnd with the same status.

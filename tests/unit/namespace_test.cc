@@ -8,31 +8,16 @@ using NamespaceTest = ModelTest;
 
 TEST_F(NamespaceTest, NestedNamespacesTranslateIds) {
   StartWorkload();
-  Apply(Clone{.parent = ThreadId(200),
-              .child = ThreadId(300),
-              .flags = abi::kCLONE_NEWPID,
-              .exit_signal = abi::kSIGCHLD,
-              .nested_tids = {1},
-              .error = 0});
+  ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
   ASSERT_EQ(Count(RecordKind::kNamespaceCreated), 1u);
   const NamespaceUid inner = kernel.NamespaceOf(ThreadId(300)).value_or(NamespaceUid{});
   EXPECT_NE(inner, kernel.RootNamespace());
   // The host names the grandchild's inner id...
-  Apply(Clone{.parent = ThreadId(300),
-              .child = ThreadId(301),
-              .flags = 0,
-              .exit_signal = abi::kSIGCHLD,
-              .nested_tids = {7},
-              .error = 0});
+  ForkNested(300, 301, {7});
   // ...or the model allocates it as Linux would (next after the last).
   Fork(300, 302);
   // A second level.
-  Apply(Clone{.parent = ThreadId(301),
-              .child = ThreadId(303),
-              .flags = abi::kCLONE_NEWPID,
-              .exit_signal = abi::kSIGCHLD,
-              .nested_tids = {9, 1},
-              .error = 0});
+  ForkNested(301, 303, {9, 1}, abi::kCLONE_NEWPID);
   const NamespaceUid innermost = kernel.NamespaceOf(ThreadId(303)).value_or(NamespaceUid{});
   ASSERT_TRUE(inner && innermost);
 
@@ -56,12 +41,7 @@ TEST_F(NamespaceTest, NestedNamespacesTranslateIds) {
 
 TEST_F(NamespaceTest, InitsExitKillsItsNamespaceAndOrphansGoToInit) {
   StartWorkload();
-  Apply(Clone{.parent = ThreadId(200),
-              .child = ThreadId(300),
-              .flags = abi::kCLONE_NEWPID,
-              .exit_signal = abi::kSIGCHLD,
-              .nested_tids = {1},
-              .error = 0});
+  ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
   Fork(300, 301);
   Fork(301, 302);
   Exit(301, 0);
@@ -85,12 +65,7 @@ TEST_F(NamespaceTest, InitsExitKillsItsNamespaceAndOrphansGoToInit) {
 TEST_F(NamespaceTest, UnshareStartsTheNextChildInANewNamespace) {
   StartWorkload();
   Apply(UnsharePidNamespace{.tid = ThreadId(200)});
-  Apply(Clone{.parent = ThreadId(200),
-              .child = ThreadId(300),
-              .flags = 0,
-              .exit_signal = abi::kSIGCHLD,
-              .nested_tids = {1},
-              .error = 0});
+  ForkNested(200, 300, {1});
   EXPECT_EQ(Info(300).nspid, (std::vector<std::int32_t>{300, 1}));
   EXPECT_EQ(Count(RecordKind::kNamespaceCreated), 1u);
   Fork(200, 301);
