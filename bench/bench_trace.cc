@@ -1,8 +1,9 @@
 // The tracer's overhead: runs each workload natively, under `sentry run`
-// (model only) and under `strace -f --seccomp-bpf -e trace=process`,
-// interleaved round by round, and prints the medians of the per-round ratios.
+// (model only), under `strace -f --seccomp-bpf -e trace=process` and under
+// floor_tracer (the sentry's stops with nothing done at them), interleaved
+// round by round, and prints the medians of the per-round ratios.
 //
-//   bench_trace SENTRY WORKLOADS [ROUNDS]
+//   bench_trace SENTRY FLOOR_TRACER WORKLOADS [ROUNDS]
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,17 +46,22 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_trace SENTRY WORKLOADS [ROUNDS]\n");
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: bench_trace SENTRY FLOOR_TRACER WORKLOADS [ROUNDS]\n");
     return 2;
   }
   const std::string sentry = argv[1];
-  const std::string workloads = argv[2];
-  const int rounds = argc > 3 ? std::atoi(argv[3]) : 5;
+  const std::string floor_tracer = argv[2];
+  const std::string workloads = argv[3];
+  const int rounds = argc > 4 ? std::atoi(argv[4]) : 5;
   const std::vector<std::string> forkexec = {workloads, "forkexec", "2000"};  // the figure
   const std::vector<std::string> syscalls = {workloads, "syscalls", "3000000"};
   auto under_sentry = [&](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(), {sentry, "run", "--"});
+    return cmd;
+  };
+  auto under_floor = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), floor_tracer);
     return cmd;
   };
   auto under_strace = [](std::vector<std::string> cmd) {
@@ -65,6 +71,7 @@ int main(int argc, char** argv) {
   };
   std::vector<double> fe_sentry;
   std::vector<double> fe_strace;
+  std::vector<double> fe_floor;
   std::vector<double> sc_sentry;
   std::vector<double> native_fe;
   std::vector<double> native_sc;
@@ -72,6 +79,7 @@ int main(int argc, char** argv) {
     const double fe = RunSeconds(forkexec);
     fe_sentry.push_back(RunSeconds(under_sentry(forkexec)) / fe);
     fe_strace.push_back(RunSeconds(under_strace(forkexec)) / fe);
+    fe_floor.push_back(RunSeconds(under_floor(forkexec)) / fe);
     const double sc = RunSeconds(syscalls);
     sc_sentry.push_back(RunSeconds(under_sentry(syscalls)) / sc);
     native_fe.push_back(fe);
@@ -82,6 +90,7 @@ int main(int argc, char** argv) {
   std::printf("trace.syscall_native_sec: %.3f\n", Median(native_sc));
   std::printf("trace.forkexec_ratio_sentry: %.3f\n", Median(fe_sentry));
   std::printf("trace.forkexec_ratio_strace_seccomp: %.3f\n", Median(fe_strace));
+  std::printf("trace.forkexec_ratio_floor: %.3f\n", Median(fe_floor));
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
   return 0;
 }

@@ -32,11 +32,6 @@ using kernel::ThreadId;
 
 namespace {
 
-constexpr unsigned long kPtraceOptions =
-    PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
-    PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
-    PTRACE_O_EXITKILL;
-
 // Syscall results the kernel restarts: not final (see DESIGN: ptrace facts).
 bool IsRestart(std::int64_t result) {
   return result <= -512 && result >= -516;
@@ -177,7 +172,7 @@ int Tracer::Run() {
       .argv = options_.argv,
       .filter = &*filter,
       .child_mask = original,
-      .ptrace_options = kPtraceOptions,
+      .ptrace_options = kTracerPtraceOptions,
       .new_pid_namespace = options_.pidns,
       .terminal = pty_ ? pty_->slave.Get() : -1,
       .terminal_stdout = pty_ && ::isatty(STDOUT_FILENO) == 1,
@@ -473,10 +468,10 @@ void Tracer::CatchUpWithReparentingReap(pid_t pid) {
         info->ppid == self_ || info->ppid == 0) {
       return;
     }
-    if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
-    // Its parent group is past its exit event, or the release has a cause the
-    // model missed (and waiting would not end).
+    // Only while its parent is past its exit event: otherwise the release
+    // has a cause the model missed (and waiting would not end).
     if (!exiting_.contains(static_cast<pid_t>(info->ppid))) return;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
     if (CollectReport(-1, 0) <= 0) return;
   }
 }
@@ -599,7 +594,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
             done.status = info[6];
           }
         }
-        if (done.result > 0) {
+        // A child the tracer still follows may have stops not yet collected.
+        if (done.result > 0 && tasks_.contains(static_cast<pid_t>(done.result))) {
           DrainPending(static_cast<pid_t>(done.result));
           if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
             AwaitChildEvent(pid, done);

@@ -6,6 +6,7 @@
 // semantics; the model does.
 #pragma once
 
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -28,6 +29,12 @@
 #include "sentry/kernel/observation.h"
 
 namespace sentry::platform {
+
+// Every task stops at clone, exec and exit; seccomp traps stop too.
+inline constexpr unsigned long kTracerPtraceOptions =
+    PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
+    PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
+    PTRACE_O_EXITKILL;
 
 struct RunOptions {
   std::vector<std::string> argv;

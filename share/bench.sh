@@ -2,7 +2,8 @@
 # Benchmarks; each prints "name: value" lines.
 #   share/bench.sh model   the model's throughput and memory over 10M observations
 #   share/bench.sh trace   the tracer's overhead: fork+exec+wait and plain syscalls,
-#                          native vs sentry run vs strace --seccomp-bpf
+#                          native vs sentry run vs strace --seccomp-bpf vs the
+#                          floor (the sentry's ptrace stops, nothing done at them)
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
@@ -17,7 +18,8 @@ case ${1:-} in
     command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
     sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
     bin="$SENTRY_ROOT/build-release"
-    exec "$bin/bench/bench_trace" "$bin/sentry/cmd/sentry" "$bin/bench/workloads" "${2:-5}"
+    exec "$bin/bench/bench_trace" "$bin/sentry/cmd/sentry" "$bin/bench/floor_tracer" \
+      "$bin/bench/workloads" "${2:-5}"
     ;;
   *)
     echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS]" >&2
