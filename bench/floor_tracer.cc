@@ -51,12 +51,12 @@ int main(int argc, char** argv) {
   }
   sigset_t mask;
   ::sigprocmask(SIG_SETMASK, nullptr, &mask);
-  auto launched = sentry::platform::LaunchTraced({.path = *path,
-                                                  .argv = command,
-                                                  .filter = &*filter,
-                                                  .child_mask = mask,
-                                                  .ptrace_options =
-                                                      sentry::platform::kTracerPtraceOptions});
+  auto launched =
+      sentry::platform::LaunchTraced({.path = *path,
+                                      .argv = command,
+                                      .filter = &*filter,
+                                      .child_mask = mask,
+                                      .ptrace_options = sentry::platform::kTracerPtraceOptions});
   if (!launched) {
     std::fprintf(stderr, "floor_tracer: %s\n", launched.error().message.c_str());
     return launched.error().exit_code;
@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
       ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &trap);
       const bool to_exit = SentryWaitsForExit(static_cast<Trap>(trap));
       ::ptrace(to_exit ? PTRACE_SYSCALL : PTRACE_CONT, pid, nullptr, 0);
-    } else if (event == PTRACE_EVENT_STOP && (sig == SIGSTOP || sig == SIGTSTP ||
-                                              sig == SIGTTIN || sig == SIGTTOU)) {
+    } else if (event == PTRACE_EVENT_STOP &&
+               (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)) {
       ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);  // a group stop
     } else if (event != 0 || sig == (SIGTRAP | 0x80)) {
       ::ptrace(PTRACE_CONT, pid, nullptr, 0);

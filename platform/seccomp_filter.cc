@@ -59,6 +59,7 @@ std::expected<CompiledFilter, std::string> CompileFilter(bool trap_clone) {
       // ioctl's request is an int: compare its low 32 bits only.
       {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSPGRP)},
       {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCSCTTY)},
+      {Trap::kTerminal, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TIOCNOTTY)},
   };
   for (const Rule& r : rules) {
     if (r.trap == Trap::kClone && !trap_clone) continue;

@@ -2,7 +2,7 @@
 //
 // Only the syscalls the model needs return SECCOMP_RET_TRACE, several of them
 // only for the arguments that matter (rt_sigaction for SIGCHLD, prctl for the
-// options modelled, ioctl for the two terminal requests); everything else runs at native speed.
+// options modelled, ioctl for the three terminal requests); everything else runs at native speed.
 // exec and exit need no trap: PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT tell all. Syscalls from a
 // foreign ABI (i386, x32) always trap, so none slips past untraced.
 #pragma once
@@ -23,7 +23,7 @@ enum class Trap : std::uint16_t {
   kSigaction = 6,  // rt_sigaction(SIGCHLD, ...)
   kPrctl = 7,      // prctl(PR_SET_CHILD_SUBREAPER | PR_SET_PDEATHSIG, ...)
   kUnshare = 9,    // unshare(... CLONE_NEWPID ...)
-  kTerminal = 10,  // ioctl(fd, TIOCSPGRP | TIOCSCTTY, ...)
+  kTerminal = 10,  // ioctl(fd, TIOCSPGRP | TIOCSCTTY | TIOCNOTTY, ...)
   kForeignAbi = 0xffff,
 };
 

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -46,6 +47,14 @@ std::int64_t Now() {
 std::string ReadSmallFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// /proc/PID/stat after "pid (comm)": "state ppid pgrp session tty_nr ...";
+// comm may hold spaces and parentheses. Empty if the task is gone.
+std::string ProcStatFields(pid_t pid) {
+  const std::string stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t close = stat.rfind(')');
+  return close == std::string::npos ? std::string() : stat.substr(close + 1);
 }
 
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
@@ -102,13 +111,9 @@ void Tracer::CheckNewParents() {
   std::vector<pid_t> children;
   children.swap(reparented_);
   for (pid_t child : children) {
-    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces.
-    const std::string stat = ReadSmallFile("/proc/" + std::to_string(child) + "/stat");
-    const std::size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;  // gone meanwhile
     char state = 0;
     int ppid = 0;
-    if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2) continue;
+    if (std::sscanf(ProcStatFields(child).c_str(), " %c %d", &state, &ppid) != 2) continue;
     Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(ppid)});
   }
 }
@@ -264,11 +269,15 @@ std::expected<void, std::string> Tracer::OpenTerminal() {
 }
 
 void Tracer::OnTerminalIoctl(pid_t pid, const TaskState& st) {
+  const auto request = static_cast<std::uint32_t>(st.args[1]);  // ioctl's request is an int
+  if (request == TIOCNOTTY) {
+    Apply(kernel::DropControllingTty{.tid = ThreadId(pid)});
+    return;
+  }
   // Both succeed only on the caller's (new) controlling terminal.
   const std::int32_t tty = TtyOf(pid, st.args[0]);
   const auto known = model_.FindTask(ThreadId(pid));
-  if (!known || tty == 0) return;                               // gone meanwhile
-  const auto request = static_cast<std::uint32_t>(st.args[1]);  // ioctl's request is an int
+  if (!known || tty == 0) return;  // gone meanwhile
   if (request == TIOCSCTTY || known->tty_nr != tty) {
     Apply(kernel::ControllingTty{.tid = ThreadId(pid), .tty_nr = tty});
   }
@@ -283,7 +292,18 @@ std::int32_t Tracer::TtyOf(pid_t pid, std::uint64_t fd) const {
   struct stat st {};
   const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
   if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) return 0;
-  return EncodeTtyNr(st.st_rdev);
+  if (st.st_rdev != makedev(5, 0)) return EncodeTtyNr(st.st_rdev);
+  // /dev/tty stands for the caller's controlling terminal: ask the host which.
+  char state = 0;
+  int ppid = 0;
+  int pgrp = 0;
+  int session = 0;
+  std::int32_t tty_nr = 0;
+  if (std::sscanf(ProcStatFields(pid).c_str(), " %c %d %d %d %d", &state, &ppid, &pgrp, &session,
+                  &tty_nr) != 5) {
+    return 0;
+  }
+  return tty_nr;
 }
 
 void Tracer::KillAll() {

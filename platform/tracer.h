@@ -112,9 +112,11 @@ class Tracer {
   void Warn(const std::string& message) const;
   // The workload's terminal: a pty like the user's, which is put in raw mode.
   std::expected<void, std::string> OpenTerminal();
-  // tcsetpgrp or TIOCSCTTY succeeded: the session's terminal and foreground.
+  // tcsetpgrp, TIOCSCTTY or TIOCNOTTY succeeded: the session's terminal and
+  // foreground.
   void OnTerminalIoctl(pid_t pid, const TaskState& st);
-  // The tty_nr of the terminal `fd` of `pid` names (0: not a terminal).
+  // The tty_nr of the terminal `fd` of `pid` names (0: not a terminal);
+  // /dev/tty names pid's controlling terminal.
   std::int32_t TtyOf(pid_t pid, std::uint64_t fd) const;
 
   kernel::Kernel& model_;

@@ -52,6 +52,8 @@ const char* SignalCauseName(std::int64_t cause) {
       return "PID namespace init exited";
     case kernel::SignalCause::kSessionLeaderExit:
       return "session leader exited: its terminal's foreground group is hung up";
+    case kernel::SignalCause::kTerminalDropped:
+      return "session leader gave up its terminal (TIOCNOTTY)";
   }
   return "?";
 }

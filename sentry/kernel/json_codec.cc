@@ -45,6 +45,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetSubreaper, tid, enabled)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetPdeathsig, tid, signo)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ParentObserved, tid, parent)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ControllingTty, tid, tty_nr)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DropControllingTty, tid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ForegroundGroup, tid, pgid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnsharePidNamespace, tid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TraceStop, tid, stopped)
@@ -54,10 +55,12 @@ namespace {
 
 // Kind names, in ObservationBody's alternative order.
 constexpr std::array<std::string_view, std::variant_size_v<ObservationBody>> kObservationKinds = {
-    "task_existing",   "clone",      "exec_start",     "exec",       "vfork_done",   "exit_begin",
-    "exit_end",        "group_stop", "group_continue", "signal",     "setsid",       "setpgid",
-    "wait_start",      "wait_done",  "sigchld_action", "subreaper",  "pdeathsig",    "parent",
-    "controlling_tty", "foreground", "unshare_pidns",  "trace_stop", "external_stop"};
+    "task_existing",  "clone",      "exec_start",      "exec",
+    "vfork_done",     "exit_begin", "exit_end",        "group_stop",
+    "group_continue", "signal",     "setsid",          "setpgid",
+    "wait_start",     "wait_done",  "sigchld_action",  "subreaper",
+    "pdeathsig",      "parent",     "controlling_tty", "foreground",
+    "unshare_pidns",  "trace_stop", "external_stop",   "drop_controlling_tty"};
 
 // Builds the body whose kind is at index I, searching at run time.
 template <std::size_t I = 0>

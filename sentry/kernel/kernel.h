@@ -85,8 +85,9 @@ class Kernel {
   void On(const ControllingTty& o);   // sessions.cc
   void On(const ForegroundGroup& o);  // sessions.cc
   void On(const UnsharePidNamespace& o);
-  void On(const TraceStop& o);     // task_stop.cc
-  void On(const ExternalStop& o);  // task_stop.cc
+  void On(const TraceStop& o);           // task_stop.cc
+  void On(const ExternalStop& o);        // task_stop.cc
+  void On(const DropControllingTty& o);  // sessions.cc
 
   // ---- Records.
   void Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
@@ -136,9 +137,10 @@ class Kernel {
   // just made it orphaned while it has a stopped member.
   void CheckNewlyOrphaned(ProcessGroup* pg, const Task* cause);
   void Predict(ThreadGroup* receiver, int signo, SignalCause cause, const Task* cause_task);
-  // Linux disassociate_ctty(on_exit): a dead session leader's terminal hangs
-  // up its foreground group and leaves the session.
-  void ReleaseControllingTty(ThreadGroup* leader, const Task* cause);
+  // Linux disassociate_ctty(on_exit): the session leader's terminal hangs up
+  // its foreground group (SIGHUP; SIGCONT too unless the leader is exiting)
+  // and leaves the session.
+  void ReleaseControllingTty(ThreadGroup* leader, const Task* cause, SignalCause why);
 
   // ---- Exit path (task_exit.cc).
   void BeginExit(Task* t, const ExitStatus& status, bool group);

@@ -219,6 +219,15 @@ struct ControllingTty {
   bool operator==(const ControllingTty&) const = default;
 };
 
+// TIOCNOTTY: the caller gives up its controlling terminal. Done by the
+// session leader, the whole session loses it and the terminal's foreground
+// group gets SIGHUP and SIGCONT (Linux disassociate_ctty(0)).
+struct DropControllingTty {
+  ThreadId tid;
+
+  bool operator==(const DropControllingTty&) const = default;
+};
+
 // tcsetpgrp: the foreground process group of the caller's session's terminal.
 struct ForegroundGroup {
   ThreadId tid;
@@ -254,7 +263,7 @@ using ObservationBody =
     std::variant<TaskExisting, Clone, ExecStart, Exec, VforkDone, ExitBegin, ExitEnd, GroupStop,
                  GroupContinue, SignalDelivered, SetSid, SetPgid, WaitStart, WaitDone,
                  SigChldAction, SetSubreaper, SetPdeathsig, ParentObserved, ControllingTty,
-                 ForegroundGroup, UnsharePidNamespace, TraceStop, ExternalStop>;
+                 ForegroundGroup, UnsharePidNamespace, TraceStop, ExternalStop, DropControllingTty>;
 
 struct Observation {
   // Monotonic time of the observation in ns (0 if unknown).

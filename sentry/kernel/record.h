@@ -89,6 +89,7 @@ enum class SignalCause : std::uint8_t {
   kParentDeath = 1,        // PR_SET_PDEATHSIG
   kNamespaceInit = 2,      // the namespace's init exited
   kSessionLeaderExit = 3,  // the session leader exited: hang-up of its terminal's foreground
+  kTerminalDropped = 4,    // the session leader gave up its terminal (TIOCNOTTY)
 };
 
 // Which syscall a kSyscallResult / kDivergence concerns (value2 / detail).

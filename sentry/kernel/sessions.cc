@@ -277,17 +277,29 @@ void Kernel::On(const ControllingTty& o) {
   Emit(RecordKind::kForegroundChanged, t, nullptr, s->foreground_ids.root, o.tty_nr);
 }
 
-void Kernel::ReleaseControllingTty(ThreadGroup* leader, const Task* cause) {
+void Kernel::On(const DropControllingTty& o) {
+  Task* t = Lookup(o.tid, "TIOCNOTTY");
+  if (t == nullptr) return;
+  // Only the session leader's gives the terminal up for the session; anyone
+  // else drops just its own process's link, which the model does not keep.
+  ReleaseControllingTty(t->tg, t, SignalCause::kTerminalDropped);
+}
+
+void Kernel::ReleaseControllingTty(ThreadGroup* leader, const Task* cause, SignalCause why) {
   if (leader->process_group == nullptr) return;
   Session* s = leader->process_group->session;
   if (s->leader != leader || s->tty_nr == 0) return;
   // For a pty (the sentry's terminals are): SIGHUP to the foreground group,
-  // without SIGCONT. Other terminals hang up the whole session instead.
+  // then SIGCONT unless the leader is exiting. Other terminals hang up the
+  // whole session when their leader exits instead.
+  const bool exiting = why == SignalCause::kSessionLeaderExit;
   if (s->foreground_ns != nullptr) {
     auto it = s->foreground_ns->process_groups.find(s->foreground_ids.Own());
     if (it != s->foreground_ns->process_groups.end()) {
       it->second->members.ForEach([&](ThreadGroup* tg) {
-        if (tg->live_tasks != 0) Predict(tg, abi::kSIGHUP, SignalCause::kSessionLeaderExit, cause);
+        if (tg->live_tasks == 0) return;
+        Predict(tg, abi::kSIGHUP, why, cause);
+        if (!exiting) Predict(tg, abi::kSIGCONT, why, cause);
       });
     }
   }

@@ -79,7 +79,7 @@ void Kernel::FinishExit(Task* t, const ExitStatus& status, const Usage& usage) {
   if (t->vfork_parent != nullptr) ReleaseVforkParent(t);
   ExitChildren(t);
   if (tg->live_tasks == 0) {
-    ReleaseControllingTty(tg, t);
+    ReleaseControllingTty(tg, t, SignalCause::kSessionLeaderExit);
     // Linux exit_notify -> kill_orphaned_pgrp(group leader, NULL): the group
     // died; if it was its group's last link to the session, the group may
     // now be orphaned.

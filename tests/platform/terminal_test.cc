@@ -273,6 +273,54 @@ TEST(TerminalTest, TheUserTerminalIsRestoredWhenTheSentryCrashes) {
   EXPECT_EQ(term.Settings().c_iflag, before.c_iflag);
 }
 
+// TIOCNOTTY by the session leader: the foreground job gets SIGHUP then
+// SIGCONT, as the model predicts, and the session has no terminal after.
+TEST(TerminalTest, SessionLeaderDroppingItsTerminalHangsUpTheForegroundJob) {
+  const std::vector<std::string> scenario = {SCENARIOS_BINARY, "drop-terminal"};
+  {
+    UserTerminal native(scenario);
+    EXPECT_TRUE(native.Expect("child: SIGHUP and SIGCONT"));
+    EXPECT_TRUE(native.Expect("terminal dropped; child exit 0"));
+    EXPECT_EQ(native.Wait(), 0);
+  }
+  const std::string log = TempPath("drop-terminal.jsonl");
+  UserTerminal term(UnderSentry(scenario, {"--log-records", log}));
+  EXPECT_TRUE(term.Expect("child: SIGHUP and SIGCONT"));
+  EXPECT_TRUE(term.Expect("terminal dropped; child exit 0"));
+  EXPECT_EQ(term.Wait(), 0);
+  Traced t;
+  t.ReadLog(log);
+  unlink(log.c_str());
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  const auto predicted = t.All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 2u);
+  EXPECT_EQ(predicted[0].value, abi::kSIGHUP);
+  EXPECT_EQ(predicted[1].value, abi::kSIGCONT);
+  const auto dropped = static_cast<std::int64_t>(kernel::SignalCause::kTerminalDropped);
+  EXPECT_EQ(predicted[0].value2, dropped);
+  EXPECT_EQ(predicted[1].value2, dropped);
+  // Both arrived at the child, sent (SI_USER) by the leader, whose ioctl
+  // it was (Linux kill_pgrp from disassociate_ctty).
+  const int leader = t.All(RecordKind::kTaskCreated).at(1).tid.value;
+  const auto signals = t.All(RecordKind::kSignalDelivered);
+  for (const int signo : {abi::kSIGHUP, abi::kSIGCONT}) {
+    EXPECT_TRUE(std::any_of(signals.begin(), signals.end(),
+                            [&](const Record& r) {
+                              return r.value == signo && r.tid == predicted[0].tid &&
+                                     r.value2 == abi::kSI_USER && r.other_tid.value == leader;
+                            }))
+        << "signal " << signo;
+  }
+  // One terminal throughout (tcsetpgrp went through /dev/tty, which names
+  // it), and none once the leader dropped it.
+  const auto foreground = t.All(RecordKind::kForegroundChanged);
+  ASSERT_GE(foreground.size(), 3u);
+  for (std::size_t i = 0; i + 1 < foreground.size(); ++i) {
+    EXPECT_EQ(foreground[i].value2, foreground.front().value2);
+  }
+  EXPECT_EQ(foreground.back().value2, 0);
+}
+
 TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
   // stdout is a file: it stays one; stdin and stderr get the pty.
   const std::string out = TempPath("tty-report.out");

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -459,6 +460,53 @@ int TtyReport() {
   return 0;
 }
 
+volatile sig_atomic_t g_got_hangup = 0;
+volatile sig_atomic_t g_got_continue = 0;
+
+// Both are pending when the child unblocks them: whichever handler runs
+// first, the kernel sent SIGHUP first.
+void NoteHangup(int signo) {
+  if (signo == SIGHUP) g_got_hangup = 1;
+  if (signo == SIGCONT) g_got_continue = 1;
+}
+
+// The session leader (run as one, on its controlling terminal) gives the
+// terminal up (TIOCNOTTY) while a child's group is in the foreground: Linux
+// sends that group SIGHUP, then SIGCONT.
+int DropTerminal() {
+  const int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+  Check(tty >= 0, "open /dev/tty");
+  int ready[2];
+  Check(pipe(ready) == 0, "pipe");
+  sigset_t hangup;
+  sigemptyset(&hangup);
+  sigaddset(&hangup, SIGHUP);
+  sigaddset(&hangup, SIGCONT);
+  sigset_t before;
+  sigprocmask(SIG_BLOCK, &hangup, &before);  // until the child waits for them
+  const pid_t child = fork();
+  Check(child >= 0, "fork");
+  if (child == 0) {
+    setpgid(0, 0);
+    struct sigaction note {};
+    note.sa_handler = NoteHangup;
+    sigaction(SIGHUP, &note, nullptr);
+    sigaction(SIGCONT, &note, nullptr);
+    WriteByte(ready[1]);
+    while (g_got_hangup == 0 || g_got_continue == 0) sigsuspend(&before);
+    std::printf("child: SIGHUP and SIGCONT\n");
+    _exit(0);
+  }
+  setpgid(child, child);
+  ReadByte(ready[0]);
+  Check(tcsetpgrp(tty, child) == 0, "tcsetpgrp");
+  Check(ioctl(tty, TIOCNOTTY) == 0, "TIOCNOTTY");
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::printf("terminal dropped; child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return 0;
+}
+
 // A syscall of the x32 ABI (getpid with the x32 bit): the sentry must not
 // let it through untraced. Kernels without x32 fail it with ENOSYS.
 int ForeignAbi() {
@@ -514,6 +562,7 @@ int main(int argc, char** argv) {
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
+  if (mode == "drop-terminal") return DropTerminal();
   if (mode == "foreign-abi") return ForeignAbi();
   if (mode == "core-dump") return CoreDump();
   if (mode == "deny-syscall") return DenySyscall(argc, argv);

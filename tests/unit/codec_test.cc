@@ -51,6 +51,7 @@ std::vector<Observation> OneOfEachKind() {
       SetPdeathsig{.tid = t, .signo = abi::kSIGKILL},
       ParentObserved{.tid = t, .parent = ThreadId(7)},
       ControllingTty{.tid = t, .tty_nr = 34816},
+      DropControllingTty{.tid = t},
       ForegroundGroup{.tid = t, .pgid = ProcessGroupId(43)},
       UnsharePidNamespace{.tid = t},
       TraceStop{.tid = t, .stopped = true},

@@ -201,6 +201,34 @@ TEST_F(SessionsTest, SessionLeaderExitHangsUpTheForegroundGroup) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+// Linux TIOCNOTTY -> disassociate_ctty(0): the leader giving its terminal up
+// hangs up the foreground group with SIGHUP and SIGCONT, the leader too when
+// it is in that group; anyone else's TIOCNOTTY leaves the session's terminal.
+TEST_F(SessionsTest, LeaderDroppingItsTerminalHangsUpAndContinuesTheForeground) {
+  StartWorkload();
+  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);
+  Fork(200, 400);
+  SetPgid(400, 0, 0, 0);  // a background job: no signal for it
+  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  Apply(DropControllingTty{.tid = ThreadId(300)});  // not the leader
+  EXPECT_EQ(Count(RecordKind::kSignalPredicted), 0u);
+  EXPECT_EQ(Info(300).tty_nr, 34816);
+  Apply(DropControllingTty{.tid = ThreadId(200)});
+  const auto predicted = All(RecordKind::kSignalPredicted);
+  ASSERT_EQ(predicted.size(), 2u);
+  for (const auto& p : predicted) {
+    EXPECT_EQ(p.tid.value, 300);
+    EXPECT_EQ(p.value2, static_cast<std::int64_t>(SignalCause::kTerminalDropped));
+  }
+  EXPECT_EQ(predicted[0].value, abi::kSIGHUP);
+  EXPECT_EQ(predicted[1].value, abi::kSIGCONT);
+  EXPECT_EQ(Info(300).tty_nr, 0);
+  EXPECT_EQ(Info(200).tpgid, -1);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
 TEST_F(SessionsTest, SessionLeaderInTheForegroundHangsUpNobodyElse) {
   StartWorkload();
   Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
