@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -430,6 +431,10 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   }
   auto it = tasks_.find(pid);
   const pid_t tgid = it != tasks_.end() ? it->second.tgid : pid;
+  if (it != tasks_.end() && !exiting_.contains(pid)) {
+    AnnounceUnnamedChildren(pid, tgid);  // it had no exit event to do it at
+    it = tasks_.find(pid);
+  }
   if (it != tasks_.end()) tasks_.erase(it);
   exiting_.erase(pid);
   if (pid == root_ && !root_execed_) {
@@ -744,6 +749,7 @@ void Tracer::OnExec(pid_t pid) {
 }
 
 void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
+  AnnounceUnnamedChildren(pid, st.tgid);
   unsigned long msg = 0;
   ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
   const auto status = static_cast<std::uint32_t>(msg);
@@ -761,9 +767,70 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   Resume(pid, st);
 }
 
+pid_t Tracer::CreatorOf(pid_t pid) {
+  // A thread's creator is its own group; a process's, its parent.
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  const auto field = [&status](const char* name) {
+    const std::size_t at = status.find(name);
+    return at == std::string::npos ? 0 : std::atoi(status.c_str() + at + std::strlen(name));
+  };
+  const pid_t tgid = field("\nTgid:");
+  return tgid != 0 && tgid != pid ? tgid : field("\nPPid:");
+}
+
+void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
+  // A fatal signal skips the clone event stop of a task it kills in clone,
+  // but the child lives on, held at its first stop. Once no other thread of
+  // its creator's group is left to report the clone, tell the model as the
+  // event would have: the flags are in the child's registers too.
+  for (const auto& [other, os] : tasks_) {
+    if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
+  }
+  // The model's parent must be a task it knows (the sentry, at worst).
+  if (tid != self_ && !model_.FindTask(ThreadId(tid))) tid = self_;
+  std::vector<pid_t> unnamed;
+  for (const auto& [child, cs] : tasks_) {
+    if (cs.held && !cs.known && cs.creator == tgid) unnamed.push_back(child);
+  }
+  for (pid_t child : unnamed) {
+    TaskState& cs = tasks_[child];
+    user_regs_struct regs{};
+    if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) continue;  // killed meanwhile
+    DecodeClone(child, regs, cs);
+    // The creator found is the child's real parent already; and the sentry
+    // (standing in for a creator gone) has no threads to share.
+    const std::uint64_t flags =
+        cs.clone_flags &
+        ~static_cast<std::uint64_t>(tid == self_ ? (CLONE_PARENT | CLONE_THREAD) : CLONE_PARENT);
+    const bool thread = (flags & CLONE_THREAD) != 0;
+    Apply(kernel::Clone{
+        .parent = ThreadId(tid),
+        .child = ThreadId(child),
+        .flags = flags,
+        .exit_signal = cs.clone_exit_signal,
+        .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
+        .error = 0});
+    cs.tgid = thread ? tgid : child;
+    cs.known = true;
+    cs.held = false;
+    cs.saw_first_stop = true;
+    Resume(child, cs);
+  }
+}
+
 void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
   if (!st.known) {
-    st.held = true;  // resumed once its parent's clone event names it
+    // Resumed once its parent's clone event names it, or once its creator
+    // has died without that event (AnnounceUnnamedChildren).
+    st.held = true;
+    st.creator = CreatorOf(pid);
+    const auto creator = tasks_.find(st.creator);
+    if (creator == tasks_.end() || !creator->second.known || exiting_.contains(st.creator)) {
+      // Its creator is gone already (it was adopted: its parent now is the
+      // sentry) or dying: no clone event will come. Its adoptive parent, as
+      // the host shows it, is the best the model can be told.
+      AnnounceUnnamedChildren(st.creator, st.creator);
+    }
     return;
   }
   if (!st.saw_first_stop) {

@@ -63,6 +63,7 @@ class Tracer {
     pid_t tgid = 0;
     bool known = false;           // the model has been told about this task
     bool held = false;            // its first stop came before its parent's event
+    pid_t creator = 0;            // held: the process that cloned it (from /proc)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
@@ -93,6 +94,12 @@ class Tracer {
   void OnExec(pid_t pid);
   void OnExitEvent(pid_t pid, TaskState& st);
   void OnEventStop(pid_t pid, TaskState& st, int sig);
+  // The tgid of the process that created `pid`: its own group for a thread,
+  // else its parent.
+  static pid_t CreatorOf(pid_t pid);
+  // `tid` of group `tgid` is exiting: its clones that never got their event
+  // are told to the model now, before its exit.
+  void AnnounceUnnamedChildren(pid_t tid, pid_t tgid);
   void OnSignal(pid_t pid, TaskState& st, int sig);
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out

@@ -55,6 +55,9 @@ struct Task {
   int external_stops = 0;  // includes the task set's pauses
   bool group_stop_acknowledged = false;
   bool sleeping = false;  // blocked in wait
+  // The observation of its wait's entry (0: none seen). The host decides a
+  // WNOHANG wait somewhere between entry and result.
+  std::uint64_t wait_started = 0;
 
   int parent_death_signal = 0;
   // Set while this task's vfork child holds its memory; the child points back.

@@ -71,6 +71,7 @@ void Kernel::FinishExit(Task* t, const ExitStatus& status, const Usage& usage) {
   t->usage = usage;
   t->exit_state = ExitState::kZombie;
   --tg->live_tasks;
+  tg->reportable_since = seq_;
   Emit(RecordKind::kZombie, t, nullptr, status.WaitStatus(), 0);
   // The last sibling gone lets a pending exec proceed.
   if (tg->execing != nullptr && tg->live_tasks == 1) {
@@ -139,6 +140,7 @@ void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
   --tg->tasks_count;
   Task* leader = tg->leader;
   const bool notify_leader = tg->tasks_count == 1 && leader != nullptr && leader != t;
+  if (notify_leader) tg->reportable_since = seq_;
   FreeTask(t);  // may free tg (when t was its last task)
   // The group is now empty but for its zombie leader, which may be waited for.
   if (notify_leader) ExitNotify(leader);

@@ -40,6 +40,7 @@ void Kernel::ClearInternalStop(Task* t, StopKind kind) {
 void Kernel::CompleteGroupStop(ThreadGroup* tg, const Task* last) {
   tg->stop_phase = GroupStopPhase::kComplete;
   tg->stop_waitable = true;
+  tg->reportable_since = seq_;
   tg->cont_notify = false;
   tg->cont_waitable = false;
   // The parent is sent SIGCHLD with CLD_STOPPED.
@@ -53,6 +54,7 @@ void Kernel::ContinueGroup(ThreadGroup* tg) {
   tg->cont_notify = true;
   tg->cont_interrupted = tg->stop_phase == GroupStopPhase::kInitiated;
   tg->cont_waitable = true;
+  tg->reportable_since = seq_;
   tg->stop_waitable = false;
   tg->stop_phase = GroupStopPhase::kNone;
   tg->stop_count = 0;

@@ -35,6 +35,9 @@ struct ThreadGroup {
   bool cont_notify = false;       // parent to be told CLD_CONTINUED / CLD_STOPPED
   bool cont_interrupted = false;  // the SIGCONT ended an initiated (incomplete) stop
   bool cont_waitable = false;     // WCONTINUED may report the continue
+  // The observation that last gave the parent something new to wait for
+  // (an exit, a stop, a continue).
+  std::uint64_t reportable_since = 0;
 
   bool exiting = false;  // group exit in progress (SIGNAL_GROUP_EXIT)
   ExitStatus exit_status;

@@ -91,6 +91,7 @@ struct WaitCandidate {
   int code = 0;    // CLD_EXITED / CLD_KILLED / CLD_DUMPED / CLD_STOPPED / CLD_CONTINUED
   int status = 0;  // exit code or signal, as waitid's si_status
   std::uint32_t wait_status = 0;  // the wait4 status word
+  std::uint64_t since = 0;        // the observation that made it reportable
 };
 
 struct WaitPrediction {

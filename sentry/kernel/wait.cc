@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/kernel.h"
@@ -28,7 +29,10 @@ bool IsExitCode(int code) {
 }
 
 WaitCandidate ExitCandidate(const Task* child, std::int32_t pid, const ExitStatus& es) {
-  WaitCandidate c{.task = child->uid, .pid = pid, .event = WaitEvent::kExit};
+  WaitCandidate c{.task = child->uid,
+                  .pid = pid,
+                  .event = WaitEvent::kExit,
+                  .since = child->tg->reportable_since};
   if (es.Signaled()) {
     c.code = es.core ? abi::kCLD_DUMPED : abi::kCLD_KILLED;
     c.status = es.signo;
@@ -76,13 +80,14 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
     }
     any_eligible = true;  // live, or a zombie leader with live threads
     if ((opts & abi::kWSTOPPED) != 0 && ctg->stop_waitable) {
-      out.candidates.push_back(WaitCandidate{
-          .task = child->uid,
-          .pid = pid,
-          .event = WaitEvent::kStop,
-          .code = abi::kCLD_STOPPED,
-          .status = ctg->stop_signal,
-          .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU});
+      out.candidates.push_back(
+          WaitCandidate{.task = child->uid,
+                        .pid = pid,
+                        .event = WaitEvent::kStop,
+                        .code = abi::kCLD_STOPPED,
+                        .status = ctg->stop_signal,
+                        .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU,
+                        .since = ctg->reportable_since});
     }
     if ((opts & abi::kWCONTINUED) != 0 && ctg->cont_waitable) {
       out.candidates.push_back(WaitCandidate{.task = child->uid,
@@ -90,7 +95,8 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                                              .event = WaitEvent::kContinue,
                                              .code = abi::kCLD_CONTINUED,
                                              .status = abi::kSIGCONT,
-                                             .wait_status = 0xffffU});
+                                             .wait_status = 0xffffU,
+                                             .since = ctg->reportable_since});
     }
   };
   // Without __WNOTHREAD a thread waits for the children of every thread in
@@ -108,12 +114,14 @@ void Kernel::On(const WaitStart& o) {
   Task* t = Lookup(o.tid, "wait");
   if (t == nullptr) return;
   t->sleeping = (o.request.options & abi::kWNOHANG) == 0;
+  t->wait_started = seq_;
 }
 
 void Kernel::On(const WaitDone& o) {
   Task* t = Lookup(o.tid, "wait result");
   if (t == nullptr) return;
   t->sleeping = false;
+  const std::uint64_t started = std::exchange(t->wait_started, 0);
   // Interrupted waits are restarted or fail without reporting anything.
   if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
   const WaitPrediction predicted = WaitOnce(t, o.request);
@@ -130,11 +138,16 @@ void Kernel::On(const WaitDone& o) {
     if (predicted.echild) {
       Diverge(t, nullptr, -abi::kECHILD, 0,
               "wait: host found children to wait for, the model predicted ECHILD");
-    } else if (!predicted.candidates.empty()) {
-      const WaitCandidate& c = predicted.candidates.front();
-      Diverge(t, nullptr, c.pid, 0,
+    } else if (auto c = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
+                                     [&](const WaitCandidate& w) {
+                                       // Reportable only since the wait began: the
+                                       // host may have looked before.
+                                       return started == 0 || w.since < started;
+                                     });
+               c != predicted.candidates.end()) {
+      Diverge(t, nullptr, c->pid, 0,
               fmt::format("wait: host had nothing to report, the model had the {} of pid {}",
-                          EventName(c.event), c.pid));
+                          EventName(c->event), c->pid));
     }
     return;
   }

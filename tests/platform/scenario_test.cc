@@ -67,6 +67,12 @@ TEST(ScenarioTest, ForkExecWait) {
             21);  // 20 by the scenario, the scenario by the sentry
 }
 
+TEST(ScenarioTest, ChurnFromARealShellHasNoDivergence) {
+  const Traced t = Compare("churn");
+  EXPECT_EQ(t.outcome.out, "churn-done\n");
+  EXPECT_GE(t.Count(RecordKind::kReaped), 20u * 7);  // at least 7 processes a round
+}
+
 TEST(ScenarioTest, TwoHundredThreads) {
   const Traced t = Compare("threads");
   const auto created = t.All(RecordKind::kTaskCreated);

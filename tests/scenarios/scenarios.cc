@@ -507,6 +507,37 @@ int DropTerminal() {
   return 0;
 }
 
+// Random churn from a real shell: short-lived jobs with random exit codes,
+// pipelines stopped, continued and killed (SIGKILL, SIGTERM or SIGHUP)
+// while they run, orphans, new sessions, nonleader execs, and bash's own
+// WNOHANG reaping racing the exits. What matters is that nothing diverges.
+int Churn() {
+  static const char kScript[] = R"(
+exec 2>/dev/null  # bash's reports of killed jobs vary from run to run
+for round in $(seq 20); do
+  ( exit $((RANDOM % 3)) ) &
+  quick=$!
+  sh -c 'sleep 1 | cat | cat' &
+  pipeline=$!
+  ( sh -c 'sleep 0.02 &' ) &
+  setsid sh -c 'exit 0' &
+  "$1" nonleader-exec > /dev/null &
+  kill -STOP $pipeline; kill -CONT $pipeline
+  case $((RANDOM % 3)) in 0) kill -KILL $pipeline ;; 1) kill -TERM $pipeline ;; *) kill -HUP $pipeline ;; esac
+  wait $quick
+  wait
+done
+echo churn-done
+)";
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  Check(n > 0, "readlink /proc/self/exe");
+  self[n] = '\0';
+  execl("/bin/bash", "bash", "-c", kScript, "churn", self, nullptr);
+  Check(false, "exec bash");
+  return 127;
+}
+
 // A syscall of the x32 ABI (getpid with the x32 bit): the sentry must not
 // let it through untraced. Kernels without x32 fail it with ENOSYS.
 int ForeignAbi() {
@@ -562,6 +593,7 @@ int main(int argc, char** argv) {
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
+  if (mode == "churn") return Churn();
   if (mode == "drop-terminal") return DropTerminal();
   if (mode == "foreign-abi") return ForeignAbi();
   if (mode == "core-dump") return CoreDump();

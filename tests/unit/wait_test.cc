@@ -19,6 +19,26 @@ TEST_F(WaitTest, ExitSignalZeroChildIsVisibleOnlyToWcloneOrWall) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+// The host decides a WNOHANG wait somewhere between its entry and its result:
+// a child that became waitable in between may or may not be reported.
+TEST_F(WaitTest, WnohangMayMissWhatBecameWaitableDuringTheWait) {
+  StartWorkload();
+  Fork(200, 300);
+  const auto poll = WaitRequest::FromWait4(-1, abi::kWNOHANG);
+  Apply(WaitStart{.tid = ThreadId(200), .request = poll});
+  Exit(300, 0);
+  Wait(200, poll, 0);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  // Waitable before the wait began: nothing to report is a divergence.
+  Apply(WaitStart{.tid = ThreadId(200), .request = poll});
+  Wait(200, poll, 0);
+  EXPECT_EQ(Divergences(), 1u);
+  Apply(WaitStart{.tid = ThreadId(200), .request = poll});
+  Wait(200, poll, 300, abi::kCLD_EXITED, 0);
+  EXPECT_FALSE(Exists(300));
+  EXPECT_EQ(Divergences(), 1u) << DumpDivergences();
+}
+
 TEST_F(WaitTest, SigchldChildIsInvisibleToWcloneAlone) {
   StartWorkload();
   Fork(200, 300);
