@@ -4,7 +4,20 @@
 namespace sentry::kernel::testing {
 namespace {
 
-using SessionsTest = ModelTest;
+class SessionsTest : public ModelTest {
+ protected:
+  // Session leader 200 on terminal 34816; job 300 in the foreground, job 400
+  // in the background (no signal is ever for it).
+  void LeaderWithForegroundAndBackgroundJobs() {
+    StartWorkload();
+    Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+    Fork(200, 300);
+    SetPgid(300, 0, 0, 0);
+    Fork(200, 400);
+    SetPgid(400, 0, 0, 0);
+    Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  }
+};
 
 TEST_F(SessionsTest, SetsidTwiceIsEperm) {
   StartWorkload();
@@ -183,13 +196,7 @@ TEST_F(SessionsTest, ForegroundGroupAndControllingTerminal) {
 // Linux disassociate_ctty(on_exit): the session leader's exit hangs up the
 // pty's foreground group (SIGHUP only) and the session loses its terminal.
 TEST_F(SessionsTest, SessionLeaderExitHangsUpTheForegroundGroup) {
-  StartWorkload();
-  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
-  Fork(200, 300);
-  SetPgid(300, 0, 0, 0);
-  Fork(200, 400);
-  SetPgid(400, 0, 0, 0);  // a background job: no signal for it
-  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  LeaderWithForegroundAndBackgroundJobs();
   Exit(200, 0);
   const auto predicted = All(RecordKind::kSignalPredicted);
   ASSERT_EQ(predicted.size(), 1u);
@@ -205,13 +212,7 @@ TEST_F(SessionsTest, SessionLeaderExitHangsUpTheForegroundGroup) {
 // hangs up the foreground group with SIGHUP and SIGCONT, the leader too when
 // it is in that group; anyone else's TIOCNOTTY leaves the session's terminal.
 TEST_F(SessionsTest, LeaderDroppingItsTerminalHangsUpAndContinuesTheForeground) {
-  StartWorkload();
-  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
-  Fork(200, 300);
-  SetPgid(300, 0, 0, 0);
-  Fork(200, 400);
-  SetPgid(400, 0, 0, 0);  // a background job: no signal for it
-  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  LeaderWithForegroundAndBackgroundJobs();
   Apply(DropControllingTty{.tid = ThreadId(300)});  // not the leader
   EXPECT_EQ(Count(RecordKind::kSignalPredicted), 0u);
   EXPECT_EQ(Info(300).tty_nr, 34816);
