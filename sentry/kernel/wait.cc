@@ -166,9 +166,19 @@ void Kernel::On(const WaitDone& o) {
     status = same_pid->status;
   }
   Emit(RecordKind::kWaitReturned, t, child, o.result, code);
-  const bool matched = std::any_of(
-      predicted.candidates.begin(), predicted.candidates.end(),
-      [&](const WaitCandidate& c) { return c.pid == pid && c.code == code && c.status == status; });
+  // A child whose exit became waitable only during the wait hides its stop
+  // or continue from the model's candidates; the host may have looked first.
+  const bool stop_before_exit =
+      child != nullptr && started != 0 && child->exit_state == ExitState::kZombie &&
+      child->tg->reportable_since >= started &&
+      ((code == abi::kCLD_STOPPED && child->tg->stop_waitable &&
+        status == child->tg->stop_signal) ||
+       (code == abi::kCLD_CONTINUED && child->tg->cont_waitable && status == abi::kSIGCONT));
+  const bool matched =
+      stop_before_exit || std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
+                                      [&](const WaitCandidate& c) {
+                                        return c.pid == pid && c.code == code && c.status == status;
+                                      });
   if (!matched) {
     Diverge(
         t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, code,

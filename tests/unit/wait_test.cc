@@ -39,6 +39,28 @@ TEST_F(WaitTest, WnohangMayMissWhatBecameWaitableDuringTheWait) {
   EXPECT_EQ(Divergences(), 1u) << DumpDivergences();
 }
 
+// Likewise a continue reported by a wait that looked before the child's
+// exit became waitable: the model already has the exit, the host was right.
+TEST_F(WaitTest, ContinueReportedBeforeAnExitThatCameDuringTheWait) {
+  StartWorkload();
+  Fork(200, 300);
+  Apply(GroupStop{.tid = ThreadId(300), .signo = abi::kSIGTSTP});
+  Apply(GroupContinue{.tid = ThreadId(300)});
+  const auto jobs = WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWCONTINUED);
+  Apply(WaitStart{.tid = ThreadId(200), .request = jobs});
+  Exit(300, 0);
+  Wait(200, jobs, 300, abi::kCLD_CONTINUED, abi::kSIGCONT);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  EXPECT_TRUE(Exists(300));  // not reaped: that was the continue
+  // Waitable before the wait began, the exit is what must be reported.
+  Apply(WaitStart{.tid = ThreadId(200), .request = jobs});
+  Wait(200, jobs, 300, abi::kCLD_CONTINUED, abi::kSIGCONT);
+  EXPECT_EQ(Divergences(), 1u);
+  Apply(WaitStart{.tid = ThreadId(200), .request = jobs});
+  Wait(200, jobs, 300, abi::kCLD_EXITED, 0);
+  EXPECT_FALSE(Exists(300));
+}
+
 TEST_F(WaitTest, SigchldChildIsInvisibleToWcloneAlone) {
   StartWorkload();
   Fork(200, 300);
