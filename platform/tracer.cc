@@ -308,7 +308,10 @@ std::int32_t Tracer::TtyOf(pid_t pid, std::uint64_t fd) const {
 }
 
 void Tracer::KillAll() {
-  for (const auto& [tid, st] : tasks_) ::kill(tid, SIGKILL);
+  // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
+  for (const auto& [tid, st] : tasks_) {
+    if (tid > 0) ::kill(tid, SIGKILL);
+  }
 }
 
 void Tracer::Resume(pid_t pid, const TaskState& st, int sig) {
@@ -424,8 +427,12 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     // A second report: the zombie's first report was the tracer's; since then
     // its parent died and the sentry, as subreaper, adopted it, and this
     // wait4 reaped it (DESIGN fact 10). The parent's exit, which did the
-    // handing over, is collected first.
+    // handing over, is collected first: the kernel made it reportable in
+    // the same step. Directly, as DrainExits does nothing when nested.
     DrainExits(pid);
+    if (known->ppid != self_ && exiting_.contains(static_cast<pid_t>(known->ppid))) {
+      DrainPending(static_cast<pid_t>(known->ppid));
+    }
     RecordSentryReap(pid, status);
     return;
   }
@@ -437,6 +444,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   }
   if (it != tasks_.end()) tasks_.erase(it);
   exiting_.erase(pid);
+  held_.erase(pid);  // killed while held
   if (pid == root_ && !root_execed_) {
     // The first process died before its exec: say why, in the shell's terms.
     if (auto failure = ReadExecFailure(exec_report_)) {
@@ -676,7 +684,11 @@ void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st)
 
 void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   unsigned long msg = 0;
-  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0 || msg == 0) {
+    // SIGKILLed in this very stop: the child, if any, is announced from its
+    // own first stop (AnnounceUnnamedChildren).
+    return;
+  }
   const auto child = static_cast<pid_t>(msg);
   if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
     user_regs_struct regs{};
@@ -704,6 +716,7 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   cs.known = true;
   if (cs.held) {
     cs.held = false;
+    held_.erase(child);
     cs.saw_first_stop = true;
     Resume(child, cs);
   }
@@ -712,7 +725,9 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
 
 void Tracer::OnExec(pid_t pid) {
   unsigned long former = 0;
-  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former);
+  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former) != 0 || former == 0) {
+    former = static_cast<unsigned long>(pid);  // killed in the stop: take it as its own
+  }
   const auto former_tid = static_cast<pid_t>(former);
   if (former_tid != pid) {
     // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
@@ -783,14 +798,20 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
   // but the child lives on, held at its first stop. Once no other thread of
   // its creator's group is left to report the clone, tell the model as the
   // event would have: the flags are in the child's registers too.
+  if (held_.empty()) return;  // the usual case: no scan of every task per exit
   for (const auto& [other, os] : tasks_) {
     if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
   }
-  // The model's parent must be a task it knows (the sentry, at worst).
-  if (tid != self_ && !model_.FindTask(ThreadId(tid))) tid = self_;
+  // The model's parent must be a task it knows that has not begun its exit
+  // (the model refuses clones after that); else the sentry stands in: the
+  // child's parent once that exit is over.
+  if (tid != self_) {
+    const auto parent = model_.FindTask(ThreadId(tid));
+    if (!parent || parent->exit_state != kernel::ExitState::kNone) tid = self_;
+  }
   std::vector<pid_t> unnamed;
-  for (const auto& [child, cs] : tasks_) {
-    if (cs.held && !cs.known && cs.creator == tgid) unnamed.push_back(child);
+  for (pid_t child : held_) {
+    if (tasks_[child].creator == tgid) unnamed.push_back(child);
   }
   for (pid_t child : unnamed) {
     TaskState& cs = tasks_[child];
@@ -813,6 +834,7 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
     cs.tgid = thread ? tgid : child;
     cs.known = true;
     cs.held = false;
+    held_.erase(child);
     cs.saw_first_stop = true;
     Resume(child, cs);
   }
@@ -823,6 +845,7 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     // Resumed once its parent's clone event names it, or once its creator
     // has died without that event (AnnounceUnnamedChildren).
     st.held = true;
+    held_.insert(pid);
     st.creator = CreatorOf(pid);
     const auto creator = tasks_.find(st.creator);
     if (creator == tasks_.end() || !creator->second.known || exiting_.contains(st.creator)) {

@@ -139,6 +139,7 @@ class Tracer {
   UniqueFd exec_report_;
   std::unordered_map<pid_t, TaskState> tasks_;
   std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
+  std::unordered_set<pid_t> held_;           // new tasks held at their first stop
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;

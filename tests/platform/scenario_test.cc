@@ -73,6 +73,13 @@ TEST(ScenarioTest, ChurnFromARealShellHasNoDivergence) {
   EXPECT_GE(t.Count(RecordKind::kReaped), 20u * 7);  // at least 7 processes a round
 }
 
+// Forkers SIGKILLed mid-fork: a clone whose event the kill skipped still
+// reaches the model (from the child's first stop), and nothing diverges.
+TEST(ScenarioTest, ProcessesKilledInsideCloneLeaveNoUnknownChild) {
+  const Traced t = Compare("killed-in-clone");
+  EXPECT_EQ(t.outcome.out, "20 forkers killed\n");
+}
+
 TEST(ScenarioTest, TwoHundredThreads) {
   const Traced t = Compare("threads");
   const auto created = t.All(RecordKind::kTaskCreated);
