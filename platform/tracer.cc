@@ -50,21 +50,43 @@ std::string ReadSmallFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// /proc/PID/stat after "pid (comm)": "state ppid pgrp session tty_nr ...";
-// comm may hold spaces and parentheses. Empty if the task is gone.
-std::string ProcStatFields(pid_t pid) {
+// The fields of /proc/PID/stat the tracer reads.
+struct ProcStat {
+  char state = 0;
+  int ppid = 0;
+  int pgrp = 0;
+  int session = 0;
+  std::int32_t tty_nr = 0;
+};
+
+// nullopt if the task is gone. comm, before them, may hold spaces and
+// parentheses: the fields start after the last ')'.
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
   const std::string stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
   const std::size_t close = stat.rfind(')');
-  return close == std::string::npos ? std::string() : stat.substr(close + 1);
+  ProcStat out;
+  if (close == std::string::npos ||
+      std::sscanf(stat.c_str() + close + 1, " %c %d %d %d %d", &out.state, &out.ppid, &out.pgrp,
+                  &out.session, &out.tty_nr) != 5) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
+std::string StatusField(pid_t pid, const char* name) {
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  const std::string key = std::string("\n") + name + ":";
+  const std::size_t at = status.find(key);
+  if (at == std::string::npos) return {};
+  const std::size_t start = at + key.size();
+  return status.substr(start, status.find('\n', start) - start);
 }
 
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
 std::vector<std::int32_t> NestedTids(pid_t tid) {
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(tid) + "/status");
-  const std::size_t at = status.find("\nNSpid:");
   std::vector<std::int32_t> ids;
-  if (at == std::string::npos) return ids;
-  std::istringstream line(status.substr(at + 8, status.find('\n', at + 1) - at - 8));
+  std::istringstream line(StatusField(tid, "NSpid"));
   std::int32_t id = 0;
   line >> id;  // the sentry's own view: the root id
   while (line >> id) ids.push_back(id);
@@ -112,10 +134,9 @@ void Tracer::CheckNewParents() {
   std::vector<pid_t> children;
   children.swap(reparented_);
   for (pid_t child : children) {
-    char state = 0;
-    int ppid = 0;
-    if (std::sscanf(ProcStatFields(child).c_str(), " %c %d", &state, &ppid) != 2) continue;
-    Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(ppid)});
+    const auto stat = ReadProcStat(child);
+    if (!stat) continue;  // gone meanwhile
+    Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(stat->ppid)});
   }
 }
 
@@ -295,16 +316,8 @@ std::int32_t Tracer::TtyOf(pid_t pid, std::uint64_t fd) const {
   if (::stat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) return 0;
   if (st.st_rdev != makedev(5, 0)) return EncodeTtyNr(st.st_rdev);
   // /dev/tty stands for the caller's controlling terminal: ask the host which.
-  char state = 0;
-  int ppid = 0;
-  int pgrp = 0;
-  int session = 0;
-  std::int32_t tty_nr = 0;
-  if (std::sscanf(ProcStatFields(pid).c_str(), " %c %d %d %d %d", &state, &ppid, &pgrp, &session,
-                  &tty_nr) != 5) {
-    return 0;
-  }
-  return tty_nr;
+  const auto stat = ReadProcStat(pid);
+  return stat ? stat->tty_nr : 0;
 }
 
 void Tracer::KillAll() {
@@ -700,27 +713,26 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
     }
   }
   st.trap = Trap{};  // this clone is told; the next one decodes afresh
-  const std::uint64_t flags = st.clone_flags;
-  const int exit_signal = st.clone_exit_signal;
-  const bool thread = (flags & CLONE_THREAD) != 0;
-  const pid_t tgid = st.tgid;
+  TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
+  Resume(pid, tasks_[pid]);
+}
+
+void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
+                       int exit_signal) {
   Apply(
-      kernel::Clone{.parent = ThreadId(pid),
+      kernel::Clone{.parent = ThreadId(parent),
                     .child = ThreadId(child),
                     .flags = flags,
                     .exit_signal = exit_signal,
                     .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
                     .error = 0});
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
-  cs.tgid = thread ? tgid : child;
+  cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
   cs.known = true;
-  if (cs.held) {
-    cs.held = false;
-    held_.erase(child);
+  if (held_.erase(child) != 0) {
     cs.saw_first_stop = true;
     Resume(child, cs);
   }
-  Resume(pid, tasks_[pid]);
 }
 
 void Tracer::OnExec(pid_t pid) {
@@ -784,13 +796,8 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
 
 pid_t Tracer::CreatorOf(pid_t pid) {
   // A thread's creator is its own group; a process's, its parent.
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
-  const auto field = [&status](const char* name) {
-    const std::size_t at = status.find(name);
-    return at == std::string::npos ? 0 : std::atoi(status.c_str() + at + std::strlen(name));
-  };
-  const pid_t tgid = field("\nTgid:");
-  return tgid != 0 && tgid != pid ? tgid : field("\nPPid:");
+  const pid_t tgid = std::atoi(StatusField(pid, "Tgid").c_str());
+  return tgid != 0 && tgid != pid ? tgid : std::atoi(StatusField(pid, "PPid").c_str());
 }
 
 void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
@@ -823,20 +830,7 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
     const std::uint64_t flags =
         cs.clone_flags &
         ~static_cast<std::uint64_t>(tid == self_ ? (CLONE_PARENT | CLONE_THREAD) : CLONE_PARENT);
-    const bool thread = (flags & CLONE_THREAD) != 0;
-    Apply(kernel::Clone{
-        .parent = ThreadId(tid),
-        .child = ThreadId(child),
-        .flags = flags,
-        .exit_signal = cs.clone_exit_signal,
-        .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
-        .error = 0});
-    cs.tgid = thread ? tgid : child;
-    cs.known = true;
-    cs.held = false;
-    held_.erase(child);
-    cs.saw_first_stop = true;
-    Resume(child, cs);
+    TellClone(tid, tgid, child, flags, cs.clone_exit_signal);
   }
 }
 
@@ -844,14 +838,13 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
   if (!st.known) {
     // Resumed once its parent's clone event names it, or once its creator
     // has died without that event (AnnounceUnnamedChildren).
-    st.held = true;
     held_.insert(pid);
     st.creator = CreatorOf(pid);
     const auto creator = tasks_.find(st.creator);
     if (creator == tasks_.end() || !creator->second.known || exiting_.contains(st.creator)) {
       // Its creator is gone already (it was adopted: its parent now is the
-      // sentry) or dying: no clone event will come. Its adoptive parent, as
-      // the host shows it, is the best the model can be told.
+      // sentry) or dying: no clone event will come. The model is told of it
+      // now, with the sentry as its parent if the creator's exit has begun.
       AnnounceUnnamedChildren(st.creator, st.creator);
     }
     return;

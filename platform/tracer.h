@@ -62,7 +62,6 @@ class Tracer {
   struct TaskState {
     pid_t tgid = 0;
     bool known = false;           // the model has been told about this task
-    bool held = false;            // its first stop came before its parent's event
     pid_t creator = 0;            // held: the process that cloned it (from /proc)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
@@ -89,6 +88,10 @@ class Tracer {
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);
+  // Tells the model of `child`, cloned by `parent` (of group `parent_tgid`),
+  // and lets it run if it was held at its first stop.
+  void TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
+                 int exit_signal);
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
   void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
   void OnExec(pid_t pid);
@@ -139,7 +142,8 @@ class Tracer {
   UniqueFd exec_report_;
   std::unordered_map<pid_t, TaskState> tasks_;
   std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
-  std::unordered_set<pid_t> held_;           // new tasks held at their first stop
+  // New tasks held at their first stop: it came before their parent's event.
+  std::unordered_set<pid_t> held_;
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;

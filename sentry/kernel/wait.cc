@@ -122,6 +122,11 @@ void Kernel::On(const WaitDone& o) {
   if (t == nullptr) return;
   t->sleeping = false;
   const std::uint64_t started = std::exchange(t->wait_started, 0);
+  // The host decides somewhere between the wait's entry and its result: what
+  // became reportable in between it may or may not have seen.
+  const auto during_wait = [started](std::uint64_t since) {
+    return started != 0 && since >= started;
+  };
   // Interrupted waits are restarted or fail without reporting anything.
   if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
   const WaitPrediction predicted = WaitOnce(t, o.request);
@@ -139,11 +144,7 @@ void Kernel::On(const WaitDone& o) {
       Diverge(t, nullptr, -abi::kECHILD, 0,
               "wait: host found children to wait for, the model predicted ECHILD");
     } else if (auto c = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
-                                     [&](const WaitCandidate& w) {
-                                       // Reportable only since the wait began: the
-                                       // host may have looked before.
-                                       return started == 0 || w.since < started;
-                                     });
+                                     [&](const WaitCandidate& w) { return !during_wait(w.since); });
                c != predicted.candidates.end()) {
       Diverge(t, nullptr, c->pid, 0,
               fmt::format("wait: host had nothing to report, the model had the {} of pid {}",
@@ -169,8 +170,8 @@ void Kernel::On(const WaitDone& o) {
   // A child whose exit became waitable only during the wait hides its stop
   // or continue from the model's candidates; the host may have looked first.
   const bool stop_before_exit =
-      child != nullptr && started != 0 && child->exit_state == ExitState::kZombie &&
-      child->tg->reportable_since >= started &&
+      child != nullptr && child->exit_state == ExitState::kZombie &&
+      during_wait(child->tg->reportable_since) &&
       ((code == abi::kCLD_STOPPED && child->tg->stop_waitable &&
         status == child->tg->stop_signal) ||
        (code == abi::kCLD_CONTINUED && child->tg->cont_waitable && status == abi::kSIGCONT));
