@@ -485,13 +485,8 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
   CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
-  CatchUpWithReparentingReap(pid);
-  // The sentry's own wait4 just reaped its children (the first process and
-  // adopted orphans); for anyone else it only collected the exit.
-  if (auto info = model_.FindTask(ThreadId(pid)); info && info->leader && info->ppid == self_ &&
-                                                  info->exit_state == kernel::ExitState::kZombie) {
-    RecordSentryReap(pid, status);
-  }
+  NoteSentryReap(pid, status);
+  if (!unsettled_reaps_.empty()) SettleSentryReaps();
   if (pid == root_) {
     root_done_ = true;
     exit_code_ = es.ShellExitCode();
@@ -500,25 +495,47 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   }
 }
 
-void Tracer::CatchUpWithReparentingReap(pid_t pid) {
+void Tracer::NoteSentryReap(pid_t pid, int status) {
+  // The sentry's own wait4 just reaped its children (the first process and
+  // adopted orphans); for anyone else it only collected the exit.
+  const auto info = model_.FindTask(ThreadId(pid));
+  if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie || info->ppid == 0) {
+    return;
+  }
+  if (info->ppid == self_) {
+    RecordSentryReap(pid, status);
+    return;
+  }
   // The model expects a zombie waiting for a workload parent. If the host has
   // released it, its parent died between the exit and this report, and the
   // sentry was its real parent by the time it was collected: the report was
   // the reap (wait_task_zombie hands a tracee back to its real parent only
-  // when that is not the tracer). Collect reports until the model has seen
-  // the parent's exit too and reparented the zombie. Any report will do:
-  // waiting for the parent alone could block on its live threads' reports.
-  for (;;) {
+  // when that is not the tracer). Only while its parent is past its exit
+  // event: otherwise the release has a cause the model missed.
+  const auto parent = static_cast<pid_t>(info->ppid);
+  if (!exiting_.contains(parent)) return;
+  if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
+  // Usually the parent's exit report is already there (its exit handed the
+  // zombie over). When it is not (its group's other threads have yet to
+  // finish), the reap is recorded once the model has seen that exit: never
+  // block for it here, where an outer frame may hold a task in a stop.
+  unsettled_reaps_[pid] = status;
+  DrainPending(parent);
+}
+
+void Tracer::SettleSentryReaps() {
+  for (auto it = unsettled_reaps_.begin(); it != unsettled_reaps_.end();) {
+    const auto [pid, status] = *it;
     const auto info = model_.FindTask(ThreadId(pid));
-    if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie ||
-        info->ppid == self_ || info->ppid == 0) {
-      return;
+    const bool zombie = info && info->exit_state == kernel::ExitState::kZombie;
+    if (zombie && info->ppid != self_ && exiting_.contains(static_cast<pid_t>(info->ppid))) {
+      ++it;  // its parent's exit is still to come
+      continue;
     }
-    // Only while its parent is past its exit event: otherwise the release
-    // has a cause the model missed (and waiting would not end).
-    if (!exiting_.contains(static_cast<pid_t>(info->ppid))) return;
-    if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
-    if (CollectReport(-1, 0) <= 0) return;
+    it = unsettled_reaps_.erase(it);
+    // Under --pidns the namespace's init adopts it instead; its own wait
+    // (or its dying) tells the model.
+    if (zombie && info->ppid == self_) RecordSentryReap(pid, status);
   }
 }
 

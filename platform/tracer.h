@@ -84,7 +84,12 @@ class Tracer {
   void OnExited(pid_t pid, int status, const ::rusage& usage);
   // The sentry's own wait4(-1, __WALL) reaped `pid` (its child or adoptee).
   void RecordSentryReap(pid_t pid, int status);
-  void CatchUpWithReparentingReap(pid_t pid);
+  // `pid`'s exit report (status) was just applied: notes whether that wait4
+  // was the sentry reaping it, to be recorded once the model agrees.
+  void NoteSentryReap(pid_t pid, int status);
+  // Records the noted reaps the model now agrees with (the zombie is the
+  // sentry's child) and forgets those it never will.
+  void SettleSentryReaps();
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);
@@ -148,6 +153,9 @@ class Tracer {
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;
   std::vector<pid_t> reparented_;  // children the model just reparented
+  // Zombies the sentry's wait4 reaped before the model saw their parent's
+  // exit hand them to the sentry: pid -> wait status.
+  std::unordered_map<pid_t, int> unsettled_reaps_;
   std::uint64_t observations_ = 0;
   std::FILE* log_ = nullptr;
   // Interactive runs only. Destroyed in reverse order: the relay stops

@@ -38,6 +38,8 @@ const char* ReapCauseName(std::int64_t cause) {
       return "replaced by a thread's exec";
     case kernel::ReapCause::kForced:
       return "its id was reused: gone unseen";
+    case kernel::ReapCause::kNamespaceExit:
+      return "its PID namespace's init exited";
   }
   return "?";
 }

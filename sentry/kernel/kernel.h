@@ -150,7 +150,8 @@ class Kernel {
   void ExitChildren(Task* t);
   Task* FindReparentTarget(Task* t) const;
   void Reparent(Task* child, Task* new_parent);
-  void KillNamespace(PidNamespace* ns, const Task* init);
+  bool IsNamespaceInit(const ThreadGroup* tg) const;
+  void TearDownNamespace(ThreadGroup* init, Task* last);
   // The host showed tg's process gone: finishes every thread's exit with
   // `status`. Returns the leader if it is now a reapable zombie, nullptr if
   // it was released on the way (finishing exits can reap).

@@ -74,13 +74,14 @@ std::optional<RecordKind> RecordKindFromName(std::string_view name);
 
 // Why a task was reaped (kReaped value2).
 enum class ReapCause : std::uint8_t {
-  kWait = 0,       // a consuming wait by the parent's thread group
-  kIgnored = 1,    // the parent's SIGCHLD is SIG_IGN
-  kNoCldWait = 2,  // the parent's SIGCHLD has SA_NOCLDWAIT
-  kNoParent = 3,   // nobody to notify (a dying namespace init, or outside the model)
-  kThread = 4,     // a non-leader thread: released at once
-  kExec = 5,       // the old leader replaced by a non-leader's exec
-  kForced = 6,     // the host reused its id: it must have been reaped unseen
+  kWait = 0,           // a consuming wait by the parent's thread group
+  kIgnored = 1,        // the parent's SIGCHLD is SIG_IGN
+  kNoCldWait = 2,      // the parent's SIGCHLD has SA_NOCLDWAIT
+  kNoParent = 3,       // nobody to notify (the parent is outside the model)
+  kThread = 4,         // a non-leader thread: released at once
+  kExec = 5,           // the old leader replaced by a non-leader's exec
+  kForced = 6,         // the host reused its id: it must have been reaped unseen
+  kNamespaceExit = 7,  // its PID namespace's init, dying, reaps every child
 };
 
 // Why a signal is predicted (kSignalPredicted value2).

@@ -45,6 +45,11 @@ void Kernel::BeginExit(Task* t, const ExitStatus& status, bool group) {
   --tg->active_tasks;
   if (t->stop != StopKind::kNone) ClearInternalStop(t, t->stop);
   Emit(RecordKind::kExitInitiated, t, nullptr, status.WaitStatus(), group ? 1 : 0);
+  // The last thread of a namespace's init tears the namespace down inside its
+  // own exit (Linux exit_notify -> find_child_reaper -> zap_pid_ns_processes),
+  // and the host reports that exit only once every other task of the
+  // namespace is gone: the model cannot wait for it to do the same.
+  if (tg->active_tasks == 0 && IsNamespaceInit(tg)) TearDownNamespace(tg, t);
   if (group && !tg->exiting) {
     // A group exit (exit_group, fatal signal) cancels any group stop.
     tg->exiting = true;
@@ -95,6 +100,7 @@ void Kernel::ExitNotify(Task* t) {
   if (t->exit_state != ExitState::kZombie) return;
   ThreadGroup* tg = t->tg;
   ReapCause cause = ReapCause::kThread;
+  const Task* reaper = nullptr;
   if (!t->exit_parent_notified) {
     if (!t->IsLeader()) {
       t->exit_parent_notified = true;
@@ -110,7 +116,14 @@ void Kernel::ExitNotify(Task* t) {
         // not become zombies. Linux applies this only when the termination
         // signal is SIGCHLD; SA_NOCLDWAIT still sends the signal.
         bool signal_parent = abi::IsValidSignal(tg->termination_signal);
-        if (tg->termination_signal == abi::kSIGCHLD) {
+        if (parent->tg->ns->exiting && IsNamespaceInit(parent->tg)) {
+          // A dying init reaps every child: zap_pid_ns_processes ignores
+          // SIGCHLD, then waits with __WALL until none is left.
+          t->exit_parent_acked = true;
+          signal_parent = signal_parent && tg->termination_signal != abi::kSIGCHLD;
+          cause = ReapCause::kNamespaceExit;
+          reaper = parent;
+        } else if (tg->termination_signal == abi::kSIGCHLD) {
           if (parent->tg->sigchld == SigChldDisposition::kIgnore) {
             t->exit_parent_acked = true;
             signal_parent = false;
@@ -125,7 +138,7 @@ void Kernel::ExitNotify(Task* t) {
       }
     }
   }
-  if (t->exit_parent_notified && t->exit_parent_acked) Reap(t, cause, nullptr);
+  if (t->exit_parent_notified && t->exit_parent_acked) Reap(t, cause, reaper);
 }
 
 void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
@@ -165,17 +178,31 @@ Task* Kernel::FindReparentTarget(Task* t) const {
     }
   }
   // 3. The namespace's init (the host's init for the root namespace, which is
-  //    outside the model: nullptr).
+  //    outside the model: nullptr). While it tears its namespace down, a dying
+  //    init still adopts (Linux keeps it as child_reaper until the namespace
+  //    is empty) and reaps each adoptee as it dies.
   if (tg->ns != root_ns_) {
     auto init = tg->ns->tasks.find(abi::kInitTid);
     if (init != tg->ns->tasks.end() && init->second->tg != tg) {
-      return alive_thread(init->second->tg, nullptr);
+      ThreadGroup* init_tg = init->second->tg;
+      if (Task* thread = alive_thread(init_tg, nullptr)) return thread;
+      if (tg->ns->exiting) {
+        for (Task* u = init_tg->tasks.Front(); u != nullptr;
+             u = decltype(init_tg->tasks)::Next(u)) {
+          if (u->exit_state == ExitState::kInitiated) return u;
+        }
+      }
     }
   }
   return nullptr;
 }
 
-void Kernel::KillNamespace(PidNamespace* ns, const Task* init) {
+bool Kernel::IsNamespaceInit(const ThreadGroup* tg) const {
+  return tg->ns != root_ns_ && tg->leader != nullptr && tg->leader->ids.Own() == abi::kInitTid;
+}
+
+void Kernel::TearDownNamespace(ThreadGroup* init, Task* last) {
+  PidNamespace* ns = init->ns;
   if (ns->exiting) return;
   ns->exiting = true;
   // pid_namespaces(7): "If the init process of a PID namespace terminates,
@@ -183,17 +210,28 @@ void Kernel::KillNamespace(PidNamespace* ns, const Task* init) {
   std::unordered_set<ThreadGroupUid> predicted;
   for (auto& [id, task] : ns->tasks) {
     ThreadGroup* tg = task->tg;
-    if (tg == init->tg || tg->live_tasks == 0 || !predicted.insert(tg->uid).second) continue;
-    Predict(tg, abi::kSIGKILL, SignalCause::kNamespaceInit, init);
+    if (tg == init || tg->live_tasks == 0 || !predicted.insert(tg->uid).second) continue;
+    Predict(tg, abi::kSIGKILL, SignalCause::kNamespaceInit, last);
+  }
+  // zap_pid_ns_processes then sets init's SIGCHLD to SIG_IGN, so that each
+  // child is reaped as it dies, and reaps the zombies it already has.
+  init->sigchld = SigChldDisposition::kIgnore;
+  init->nocldwait = false;
+  Emit(RecordKind::kDispositionChanged, init->leader, last,
+       static_cast<std::int64_t>(SigChldDisposition::kIgnore), 0);
+  std::vector<TaskUid> zombies;
+  init->tasks.ForEach([&](Task* u) {
+    u->children.ForEach([&](Task* child) {
+      if (child->exit_parent_notified && !child->exit_parent_acked) zombies.push_back(child->uid);
+    });
+  });
+  for (TaskUid uid : zombies) {
+    if (Task* zombie = FindByUid(uid)) Reap(zombie, ReapCause::kNamespaceExit, last);
   }
 }
 
 void Kernel::ExitChildren(Task* t) {
   Task* new_parent = FindReparentTarget(t);
-  if (new_parent == nullptr && t->ns != root_ns_ && t->tg->leader != nullptr &&
-      t->tg->leader->ids.Own() == abi::kInitTid) {
-    KillNamespace(t->ns, t);
-  }
   t->children.ForEach([&](Task* child) {
     // PR_SET_PDEATHSIG fires when the parent *thread* exits, even when the
     // child is only handed to a sibling thread.

@@ -45,9 +45,9 @@ Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry
 }
 
 // Same output and exit status natively and under the sentry; no divergence.
-Traced Compare(const std::string& mode) {
+Traced Compare(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
   const Outcome native = RunInNewSession({SCENARIOS_BINARY, mode}, mode + "-native");
-  Traced traced = RunTraced(mode);
+  Traced traced = RunTraced(mode, sentry_options);
   EXPECT_EQ(traced.outcome.exit_code, native.exit_code) << mode;
   EXPECT_EQ(traced.outcome.out, native.out) << mode;
   EXPECT_EQ(traced.outcome.err, native.err) << mode;  // the sentry is quiet by default
@@ -71,6 +71,14 @@ TEST(ScenarioTest, ChurnFromARealShellHasNoDivergence) {
   const Traced t = Compare("churn");
   EXPECT_EQ(t.outcome.out, "churn-done\n");
   EXPECT_GE(t.Count(RecordKind::kReaped), 20u * 7);  // at least 7 processes a round
+}
+
+// Under --pidns bash is the namespace's init: orphans go to it, and its exit
+// takes the namespace with it while some of them still run.
+TEST(ScenarioTest, ChurnInAPidNamespaceHasNoDivergence) {
+  const Traced t = Compare("churn", {"--pidns"});
+  EXPECT_EQ(t.outcome.out, "churn-done\n");
+  EXPECT_GE(t.Count(RecordKind::kReaped), 20u * 7);
 }
 
 // Forkers SIGKILLed mid-fork: a clone whose event the kill skipped still
@@ -341,6 +349,25 @@ TEST(RunTest, PidNamespace) {
   const auto reparented = t.All(RecordKind::kReparented);
   ASSERT_GE(reparented.size(), 1u);
   EXPECT_EQ(reparented[0].other_tid.value, init);
+}
+
+// The host reports a namespace init's exit only once the rest of its
+// namespace is gone: the model tears the namespace down as the exit begins.
+TEST(RunTest, DyingNamespaceInitTakesItsNamespaceWithIt) {
+  const Traced t = RunTraced("pidns-teardown", {"--pidns"});
+  EXPECT_EQ(t.outcome.exit_code, 0);
+  EXPECT_EQ(t.outcome.out, "init leaves\n");
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  const auto predicted = t.All(RecordKind::kSignalPredicted);
+  EXPECT_EQ(std::count_if(predicted.begin(), predicted.end(),
+                          [](const Record& r) {
+                            return r.value == abi::kSIGKILL &&
+                                   r.value2 ==
+                                       static_cast<int>(kernel::SignalCause::kNamespaceInit);
+                          }),
+            2);  // the live child and the adopted grandchild
+  // Both zombies, the live child and the grandchild.
+  EXPECT_EQ(ReapedBecause(t, kernel::ReapCause::kNamespaceExit), 4);
 }
 
 TEST(ScenarioTest, ForeignAbiSyscallsStopAtTheSentry) {

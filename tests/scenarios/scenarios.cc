@@ -241,6 +241,46 @@ int CloneChild(void*) {
   return 3;
 }
 
+// Run as a PID namespace's init (`sentry run --pidns`), it exits leaving a
+// zombie child, a zombie clone child (exit signal 0), a live child and an
+// adopted grandchild. The kernel kills the namespace, and the dying init
+// reaps every one of them before its own exit ends.
+int NamespaceTeardown() {
+  if (getpid() != 1) {
+    std::printf("not a namespace's init\n");
+    return 2;
+  }
+  siginfo_t info{};
+  const pid_t zombie = fork();
+  if (zombie == 0) _exit(3);
+  Check(waitid(P_PID, zombie, &info, WEXITED | WNOWAIT) == 0, "waitid");
+  static char stack[64 * 1024];
+  const pid_t clone_zombie = clone(CloneChild, stack + sizeof stack, 0, nullptr);
+  Check(clone_zombie > 0, "clone");
+  Check(waitid(P_PID, clone_zombie, &info, WEXITED | WNOWAIT | __WALL) == 0, "waitid __WALL");
+  int ready[2];
+  Check(pipe(ready) == 0, "pipe");
+  if (fork() == 0) {
+    WriteByte(ready[1]);
+    pause();
+    _exit(0);
+  }
+  const pid_t middle = fork();
+  if (middle == 0) {
+    if (fork() == 0) {
+      WriteByte(ready[1]);
+      pause();
+      _exit(0);
+    }
+    _exit(0);
+  }
+  WaitFor(middle);  // its child is init's now
+  ReadByte(ready[0]);
+  ReadByte(ready[0]);
+  std::printf("init leaves\n");
+  return 0;
+}
+
 // clone() with exit signal 0: a "clone child", visible only to __WALL/__WCLONE.
 int CloneExitSignal() {
   static char stack[64 * 1024];
@@ -620,6 +660,7 @@ int main(int argc, char** argv) {
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
   if (mode == "churn") return Churn();
+  if (mode == "pidns-teardown") return NamespaceTeardown();
   if (mode == "killed-in-clone") return KilledInClone();
   if (mode == "drop-terminal") return DropTerminal();
   if (mode == "foreign-abi") return ForeignAbi();

@@ -1,4 +1,6 @@
 // PID namespaces: nested ids, lookups both ways, init's death.
+#include <algorithm>
+
 #include "tests/unit/model_test_util.h"
 
 namespace sentry::kernel::testing {
@@ -39,26 +41,65 @@ TEST_F(NamespaceTest, NestedNamespacesTranslateIds) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
-TEST_F(NamespaceTest, InitsExitKillsItsNamespaceAndOrphansGoToInit) {
+TEST_F(NamespaceTest, DyingInitKillsItsNamespaceAndReapsEveryChildBeforeItsExitEnds) {
   StartWorkload();
   ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
   Fork(300, 301);
   Fork(301, 302);
   Exit(301, 0);
   EXPECT_EQ(Info(302).ppid, 300);  // the namespace's init adopts it
-  Exit(300, 0);
-  const auto predicted = All(RecordKind::kSignalPredicted);
-  ASSERT_EQ(predicted.size(), 1u);  // 302 (301 is a zombie)
-  EXPECT_EQ(predicted[0].tid.value, 302);
-  EXPECT_EQ(predicted[0].value, abi::kSIGKILL);
-  EXPECT_EQ(predicted[0].value2, static_cast<std::int64_t>(SignalCause::kNamespaceInit));
-  // The dying init's children have nobody to report to: reaped at exit.
-  EXPECT_FALSE(Exists(301));
+  Fork(300, 303);
+  Exit(303, 0);
+  EXPECT_EQ(Info(303).state, 'Z');  // init has not waited for it
+  Fork(300, 304);
+  Fork(304, 305);
+  // The host's order: init's exit begins, it tears the namespace down, and
+  // only once everything else is gone does its own exit end.
+  Apply(ExitBegin{.tid = ThreadId(300), .status = ExitStatus{.code = 0}, .group = true});
+  std::vector<std::int32_t> killed;
+  for (const Record& r : All(RecordKind::kSignalPredicted)) {
+    EXPECT_EQ(r.value, abi::kSIGKILL);
+    EXPECT_EQ(r.value2, static_cast<std::int64_t>(SignalCause::kNamespaceInit));
+    killed.push_back(r.tid.value);
+  }
+  std::sort(killed.begin(), killed.end());
+  EXPECT_EQ(killed, (std::vector<std::int32_t>{302, 304, 305}));  // not the zombies
+  const auto reaped_by_init = [&](std::int32_t tid) {
+    for (const Record& r : All(RecordKind::kReaped)) {
+      if (r.tid.value == tid) {
+        return r.other_tid.value == 300 &&
+               r.value2 == static_cast<std::int64_t>(ReapCause::kNamespaceExit);
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(reaped_by_init(301));  // zombies it had are reaped at once
+  EXPECT_TRUE(reaped_by_init(303));
+  Killed(304, abi::kSIGKILL);
+  EXPECT_EQ(Info(305).ppid, 300);  // the dying init still adopts...
+  Killed(305, abi::kSIGKILL);
+  EXPECT_TRUE(reaped_by_init(305));  // ...and reaps each child as it dies
+  EXPECT_TRUE(reaped_by_init(304));
   Killed(302, abi::kSIGKILL);
-  EXPECT_FALSE(Exists(302));
+  EXPECT_TRUE(reaped_by_init(302));
+  Apply(ExitEnd{.tid = ThreadId(300), .status = ExitStatus{.code = 0}, .usage = {}});
   // init itself is a zombie for its parent outside the namespace.
   Wait(200, WaitRequest::FromWait4(300, 0), 300, abi::kCLD_EXITED, 0);
   EXPECT_EQ(kernel.Stats().namespaces, 1u);  // the inner namespace is freed
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(NamespaceTest, InitsWholeExitAtOnceStillKillsItsNamespace) {
+  // Observed at once (begin and end together), the teardown still happens.
+  StartWorkload();
+  ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
+  Fork(300, 301);
+  Exit(300, 0);
+  ASSERT_EQ(Count(RecordKind::kSignalPredicted), 1u);
+  Killed(301, abi::kSIGKILL);
+  EXPECT_FALSE(Exists(301));
+  Wait(200, WaitRequest::FromWait4(300, 0), 300, abi::kCLD_EXITED, 0);
+  EXPECT_EQ(kernel.Stats().namespaces, 1u);
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
