@@ -1,6 +1,7 @@
 #include "platform/tracer.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -241,6 +242,14 @@ int Tracer::Run() {
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
       break;
     }
+    if (!held_.empty()) {
+      // A held child's creator may never report it: look again soon.
+      AnnounceOverdueChildren();
+      pollfd pfd{.fd = signals.Get(), .events = POLLIN, .revents = 0};
+      if (!held_.empty() && ::poll(&pfd, 1, static_cast<int>(kHeldChildPatience.count())) == 0) {
+        continue;
+      }
+    }
     signalfd_siginfo si{};
     const ssize_t n = ::read(signals.Get(), &si, sizeof si);
     if (n == static_cast<ssize_t>(sizeof si) && si.ssi_signo != SIGCHLD) {
@@ -365,7 +374,26 @@ void Tracer::DrainExits(pid_t except) {
   draining_exits_ = false;
 }
 
-void Tracer::AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done) {
+void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done) {
+  // Under --pidns the result is an id in the waiter's namespace.
+  const auto child = static_cast<pid_t>(
+      model_.RootIdSeenBy(ThreadId(waiter), static_cast<std::int32_t>(done.result))
+          .value_or(static_cast<std::int32_t>(done.result)));
+  // An adoptee: the exit of its former parent, which handed it over, may not
+  // be collected yet (a SIGKILL leaves no exit event to announce it).
+  if (const auto info = model_.FindTask(ThreadId(child));
+      info && info->ppid > 0 && info->ppid != st.tgid && info->ppid != self_) {
+    DrainPending(static_cast<pid_t>(info->ppid));
+  }
+  // A child the tracer still follows may have stops not yet collected.
+  if (!tasks_.contains(child)) return;
+  DrainPending(child);
+  if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
+    AwaitChildEvent(waiter, child, done);
+  }
+}
+
+void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done) {
   const auto matches = [&] {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
     if (!prediction) return true;
@@ -374,7 +402,6 @@ void Tracer::AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done) {
                          return c.pid == done.result && c.code == done.code;
                        });
   };
-  const auto child = static_cast<pid_t>(done.result);
   // Bounded: each report moves the child on; it stops for good within a few.
   for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
     if (CollectReport(child, 0) != child) return;
@@ -657,13 +684,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
             done.status = info[6];
           }
         }
-        // A child the tracer still follows may have stops not yet collected.
-        if (done.result > 0 && tasks_.contains(static_cast<pid_t>(done.result))) {
-          DrainPending(static_cast<pid_t>(done.result));
-          if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
-            AwaitChildEvent(pid, done);
-          }
-        }
+        if (done.result > 0) OnWaitResult(pid, st, done);
       }
       Apply(done);
       break;
@@ -720,6 +741,12 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
     return;
   }
   const auto child = static_cast<pid_t>(msg);
+  if (const auto known = tasks_.find(child); known != tasks_.end() && known->second.known) {
+    // Told already: it was held so long it was taken for adopted.
+    st.trap = Trap{};
+    Resume(pid, st);
+    return;
+  }
   if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) {
@@ -826,28 +853,52 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
   for (const auto& [other, os] : tasks_) {
     if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
   }
-  // The model's parent must be a task it knows that has not begun its exit
-  // (the model refuses clones after that); else the sentry stands in: the
-  // child's parent once that exit is over.
-  if (tid != self_) {
-    const auto parent = model_.FindTask(ThreadId(tid));
-    if (!parent || parent->exit_state != kernel::ExitState::kNone) tid = self_;
-  }
   std::vector<pid_t> unnamed;
   for (pid_t child : held_) {
     if (tasks_[child].creator == tgid) unnamed.push_back(child);
   }
-  for (pid_t child : unnamed) {
-    TaskState& cs = tasks_[child];
-    user_regs_struct regs{};
-    if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) continue;  // killed meanwhile
-    DecodeClone(child, regs, cs);
-    // The creator found is the child's real parent already; and the sentry
-    // (standing in for a creator gone) has no threads to share.
-    const std::uint64_t flags =
-        cs.clone_flags &
-        ~static_cast<std::uint64_t>(tid == self_ ? (CLONE_PARENT | CLONE_THREAD) : CLONE_PARENT);
-    TellClone(tid, tgid, child, flags, cs.clone_exit_signal);
+  for (pid_t child : unnamed) AnnounceHeldChild(child, tid, tgid);
+}
+
+void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
+  // The model takes a clone from a creator whose exit has begun (the clone
+  // came first; that exit's end reparents the child). Once that exit is over
+  // the child has been adopted already: its parent is the host's (/proc).
+  bool adopted = false;
+  if (parent != self_) {
+    const auto info = model_.FindTask(ThreadId(parent));
+    if (!info || info->exit_state >= kernel::ExitState::kZombie) {
+      parent = parent_tgid = CreatorOf(child);
+      adopted = true;
+    }
+  }
+  if (parent <= 0) return;  // gone meanwhile
+  TaskState& cs = tasks_[child];
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) return;  // killed meanwhile
+  DecodeClone(child, regs, cs);
+  // The parent named is the child's real parent already; an adopter (or the
+  // sentry, which has no threads to share) did not make it its thread.
+  std::uint64_t flags = cs.clone_flags & ~static_cast<std::uint64_t>(CLONE_PARENT);
+  if (adopted || parent == self_) flags &= ~static_cast<std::uint64_t>(CLONE_THREAD);
+  TellClone(parent, parent_tgid, child, flags, cs.clone_exit_signal);
+}
+
+void Tracer::AnnounceOverdueChildren() {
+  // A creator's clone event follows its child's first stop within
+  // microseconds. A child still held long after was adopted (its creator
+  // killed inside clone) by a parent that made no clone: a workload
+  // subreaper or a namespace's init. Its parent now is the host's.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<pid_t> overdue;
+  for (pid_t child : held_) {
+    if (now - tasks_[child].held_since >= kHeldChildPatience) overdue.push_back(child);
+  }
+  for (pid_t child : overdue) {
+    if (!held_.contains(child)) continue;  // told meanwhile
+    const pid_t parent = CreatorOf(child);
+    if (parent <= 0) continue;  // gone meanwhile
+    AnnounceHeldChild(child, parent, parent);
   }
 }
 
@@ -857,11 +908,12 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     // has died without that event (AnnounceUnnamedChildren).
     held_.insert(pid);
     st.creator = CreatorOf(pid);
+    st.held_since = std::chrono::steady_clock::now();
     const auto creator = tasks_.find(st.creator);
     if (creator == tasks_.end() || !creator->second.known || exiting_.contains(st.creator)) {
       // Its creator is gone already (it was adopted: its parent now is the
       // sentry) or dying: no clone event will come. The model is told of it
-      // now, with the sentry as its parent if the creator's exit has begun.
+      // now. Else it waits for the event (AnnounceOverdueChildren if none).
       AnnounceUnnamedChildren(st.creator, st.creator);
     }
     return;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <expected>
@@ -35,6 +36,10 @@ inline constexpr unsigned long kTracerPtraceOptions =
     PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
     PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
     PTRACE_O_EXITKILL;
+
+// How long a child may wait at its first stop for its creator's clone event
+// before it is taken for adopted (the event normally follows in microseconds).
+inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 
 struct RunOptions {
   std::vector<std::string> argv;
@@ -63,6 +68,7 @@ class Tracer {
     pid_t tgid = 0;
     bool known = false;           // the model has been told about this task
     pid_t creator = 0;            // held: the process that cloned it (from /proc)
+    std::chrono::steady_clock::time_point held_since;  // held: since when
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
@@ -108,6 +114,11 @@ class Tracer {
   // `tid` of group `tgid` is exiting: its clones that never got their event
   // are told to the model now, before its exit.
   void AnnounceUnnamedChildren(pid_t tid, pid_t tgid);
+  // Tells the model of held `child`, made by `parent` (of `parent_tgid`), or
+  // by its adopter if that creator's exit is over, and lets it run.
+  void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid);
+  // Held children whose clone event is overdue were adopted: told now.
+  void AnnounceOverdueChildren();
   void OnSignal(pid_t pid, TaskState& st, int sig);
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
@@ -119,7 +130,9 @@ class Tracer {
   void DrainExits(pid_t except);
   // A parent's wait reported a stop/continue of `child` that the model has
   // not seen yet: the child is about to report it; wait for that.
-  void AwaitChildEvent(pid_t waiter, const kernel::WaitDone& done);
+  void AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done);
+  // `waiter`'s wait returned a child: collects what the model must see first.
+  void OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done);
   bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
   void KillAll();
   void OnSentrySignal(int signo);

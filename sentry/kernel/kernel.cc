@@ -259,9 +259,13 @@ void Kernel::On(const Clone& o) {
          std::string(abi::ErrnoName(o.error)));
     return;
   }
-  if (caller->exit_state != ExitState::kNone) {
+  // A clone can be told after its caller's exit began: a fatal signal that
+  // arrives inside clone skips the clone's event, and the child is told
+  // late. It was still made before that exit, whose end reparents it. After
+  // that end the story is impossible.
+  if (caller->exit_state > ExitState::kInitiated) {
     Diverge(caller, nullptr, static_cast<std::int64_t>(caller->exit_state), o.child.value,
-            fmt::format("clone by tid {}, which is exiting", o.parent.value));
+            fmt::format("clone by tid {}, which has exited", o.parent.value));
     return;
   }
   if (auto stale = root_ns_->tasks.find(o.child.value); stale != root_ns_->tasks.end()) {

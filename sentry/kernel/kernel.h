@@ -54,6 +54,9 @@ class Kernel {
   // The namespace task `tid` (root id) lives in; nullopt if unknown.
   std::optional<NamespaceUid> NamespaceOf(ThreadId tid) const;
   NamespaceUid RootNamespace() const;
+  // The root id of the task that `viewer` (root id) calls `id` in its own
+  // namespace (as a wait result names it); nullopt if either is unknown.
+  std::optional<std::int32_t> RootIdSeenBy(ThreadId viewer, std::int32_t id) const;
   KernelStats Stats() const;
   // What wait `request` by thread `waiter` (root id) could return right now.
   std::optional<WaitPrediction> PredictWait(ThreadId waiter, const WaitRequest& request) const;

@@ -186,6 +186,16 @@ std::optional<NamespaceUid> Kernel::NamespaceOf(ThreadId tid) const {
   return it->second->ns->uid;
 }
 
+std::optional<std::int32_t> Kernel::RootIdSeenBy(ThreadId viewer, std::int32_t id) const {
+  std::shared_lock lock(mu_);
+  auto v = root_ns_->tasks.find(viewer.value);
+  if (v == root_ns_->tasks.end()) return std::nullopt;
+  const PidNamespace* ns = v->second->ns;
+  auto it = ns->tasks.find(id);
+  if (it == ns->tasks.end()) return std::nullopt;
+  return it->second->ids.root;
+}
+
 NamespaceUid Kernel::RootNamespace() const {
   std::shared_lock lock(mu_);
   return root_ns_->uid;

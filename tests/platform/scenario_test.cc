@@ -88,6 +88,18 @@ TEST(ScenarioTest, ProcessesKilledInsideCloneLeaveNoUnknownChild) {
   EXPECT_EQ(t.outcome.out, "20 forkers killed\n");
 }
 
+// The same, under a workload subreaper that reaps every orphan, and under
+// --pidns (the namespace's init adopts them): a held child adopted by a
+// parent that made no clone is told to the model all the same (it used to
+// stay frozen, and the reaping wait to hang), and the subreaper's wait for
+// an orphan whose parent died without an exit event is no divergence.
+TEST(ScenarioTest, OrphansOfProcessesKilledInsideCloneReachTheirAdopter) {
+  const Traced t = Compare("killed-in-clone-subreaper");
+  EXPECT_EQ(t.outcome.out, "20 forkers killed\norphans reaped: all\n");
+  const Traced ns = Compare("killed-in-clone", {"--pidns"});
+  EXPECT_EQ(ns.outcome.out, "20 forkers killed\n");
+}
+
 TEST(ScenarioTest, TwoHundredThreads) {
   const Traced t = Compare("threads");
   const auto created = t.All(RecordKind::kTaskCreated);

@@ -355,7 +355,9 @@ int Killed() {
 // SIGKILL for processes that do nothing but fork: some die inside clone,
 // after their child exists but before the clone's event, which the kill
 // skips. Their children (which exit at once) must still be known.
-int KilledInClone() {
+int KilledInClone(bool subreaper) {
+  // As a subreaper it adopts what the forkers leave, and reaps it all.
+  if (subreaper) Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
   for (int round = 0; round < 20; ++round) {
     int forked[2];
     Check(pipe(forked) == 0, "pipe");
@@ -375,6 +377,11 @@ int KilledInClone() {
     Check(WaitFor(forker) == SIGKILL, "forker killed");
   }
   std::printf("20 forkers killed\n");
+  if (subreaper) {
+    while (wait(nullptr) > 0) {
+    }
+    std::printf("orphans reaped: %s\n", errno == ECHILD ? "all" : std::strerror(errno));
+  }
   return 0;
 }
 
@@ -661,7 +668,8 @@ int main(int argc, char** argv) {
   if (mode == "tty-report") return TtyReport();
   if (mode == "churn") return Churn();
   if (mode == "pidns-teardown") return NamespaceTeardown();
-  if (mode == "killed-in-clone") return KilledInClone();
+  if (mode == "killed-in-clone") return KilledInClone(false);
+  if (mode == "killed-in-clone-subreaper") return KilledInClone(true);
   if (mode == "drop-terminal") return DropTerminal();
   if (mode == "foreign-abi") return ForeignAbi();
   if (mode == "core-dump") return CoreDump();

@@ -31,6 +31,25 @@ TEST_F(ReparentTest, ToASiblingThreadThenToTheSubreaper) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+// A fatal signal inside clone skips the clone's event: the child is told
+// after its creator's exit began. It still belongs to that creator, whose
+// exit's end hands it to the subreaper; after that end, no clone is taken.
+TEST_F(ReparentTest, CloneToldAfterItsCreatorsExitBeganIsReparentedByThatExit) {
+  StartWorkload();
+  Apply(SetSubreaper{.tid = ThreadId(200), .enabled = true});
+  Fork(200, 300);
+  const ExitStatus killed{.code = 0, .signo = abi::kSIGKILL, .core = false};
+  Apply(ExitBegin{.tid = ThreadId(300), .status = killed, .group = true});
+  Fork(300, 400);
+  EXPECT_EQ(Info(400).ppid, 300);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  Apply(ExitEnd{.tid = ThreadId(300), .status = killed, .usage = {}});
+  EXPECT_EQ(Info(400).ppid, 200);  // the subreaper, not the sentry
+  Fork(300, 401);                  // the creator's exit is over: impossible
+  EXPECT_FALSE(Exists(401));
+  EXPECT_EQ(Divergences(), 1u);
+}
+
 TEST_F(ReparentTest, NearestSubreaperWins) {
   StartWorkload();
   Fork(200, 300);
