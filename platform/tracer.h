@@ -66,8 +66,8 @@ class Tracer {
   // Per-tid ptrace bookkeeping (the model holds the semantics).
   struct TaskState {
     pid_t tgid = 0;
-    bool known = false;           // the model has been told about this task
-    pid_t creator = 0;            // held: the process that cloned it (from /proc)
+    bool known = false;  // the model has been told about this task
+    pid_t creator = 0;   // held: the process that cloned it (from /proc)
     std::chrono::steady_clock::time_point held_since;  // held: since when
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
