@@ -66,9 +66,8 @@ class Tracer {
   // Per-tid ptrace bookkeeping (the model holds the semantics).
   struct TaskState {
     pid_t tgid = 0;
-    bool known = false;  // the model has been told about this task
-    pid_t creator = 0;   // held: the process that cloned it (from /proc)
-    std::chrono::steady_clock::time_point held_since;  // held: since when
+    bool known = false;           // the model has been told about this task
+    pid_t creator = 0;            // held: the process that cloned it (from /proc)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
@@ -78,6 +77,8 @@ class Tracer {
     std::uint64_t clone_flags = 0;
     int clone_exit_signal = 0;
     kernel::WaitRequest wait_request;
+    // Held: since when (its clone event is overdue after kHeldChildPatience).
+    std::chrono::steady_clock::time_point held_since;
   };
 
   void Apply(kernel::ObservationBody body);
