@@ -58,7 +58,9 @@ int RunMain(int argc, char** argv) {
       "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
       "log-records", po::value<std::string>(&options.log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
-      "pidns", "run the workload in a new PID namespace: its first process is pid 1 there")(
+      "pidns",
+      "run the workload in a new PID namespace: its first process is pid 1 there, and "
+      "the kernel kills the namespace when it exits (so not with --wait-all)")(
       "no-tty", "do not give the workload a terminal of its own, even when stdin is one");
   po::variables_map vm;
   try {
@@ -74,6 +76,12 @@ int RunMain(int argc, char** argv) {
   }
   if (workload.empty()) {
     std::cerr << "sentry: run: no command given\n\n" << opts << "\n";
+    return 2;
+  }
+  if (vm.count("wait-all") != 0 && vm.count("pidns") != 0) {
+    // The kernel itself kills a PID namespace whose init exits: nothing to wait for.
+    std::cerr << "sentry: run: --wait-all cannot work with --pidns: the kernel kills a PID "
+                 "namespace's tasks when its init (the first process) exits\n";
     return 2;
   }
   options.argv = std::move(workload);

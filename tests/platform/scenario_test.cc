@@ -423,6 +423,10 @@ TEST(RunTest, BadInput) {
             127);
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "run", "--", "/etc/passwd"}, "noexec").exit_code, 126);
   EXPECT_EQ(RunInNewSession({SENTRY_BINARY, "bogus"}, "bogus").exit_code, 2);
+  const Outcome conflict = RunInNewSession(
+      {SENTRY_BINARY, "run", "--wait-all", "--pidns", "--", "/bin/true"}, "wait-all-pidns");
+  EXPECT_EQ(conflict.exit_code, 2);
+  EXPECT_NE(conflict.err.find("--wait-all cannot work with --pidns"), std::string::npos);
 }
 
 }  // namespace
