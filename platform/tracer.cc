@@ -467,13 +467,10 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     // A second report: the zombie's first report was the tracer's; since then
     // its parent died and the sentry, as subreaper, adopted it, and this
     // wait4 reaped it (DESIGN fact 10). The parent's exit, which did the
-    // handing over, is collected first: the kernel made it reportable in
-    // the same step. Directly, as DrainExits does nothing when nested.
+    // handing over, is collected first (a SIGKILL leaves it no exit event to
+    // announce it). Directly, as DrainExits does nothing when nested.
     DrainExits(pid);
-    if (known->ppid != self_ && exiting_.contains(static_cast<pid_t>(known->ppid))) {
-      DrainPending(static_cast<pid_t>(known->ppid));
-    }
-    RecordSentryReap(pid, status);
+    SettleSentryReap(pid, static_cast<pid_t>(known->ppid), status);
     return;
   }
   auto it = tasks_.find(pid);
@@ -537,17 +534,21 @@ void Tracer::NoteSentryReap(pid_t pid, int status) {
   // released it, its parent died between the exit and this report, and the
   // sentry was its real parent by the time it was collected: the report was
   // the reap (wait_task_zombie hands a tracee back to its real parent only
-  // when that is not the tracer). Only while its parent is past its exit
-  // event: otherwise the release has a cause the model missed.
-  const auto parent = static_cast<pid_t>(info->ppid);
-  if (!exiting_.contains(parent)) return;
+  // when that is not the tracer). (Or the parent, already blocked in wait,
+  // reaped it as soon as this report handed it back: then the parent's wait
+  // tells the model, and no reap by the sentry is recorded.)
   if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
+  SettleSentryReap(pid, static_cast<pid_t>(info->ppid), status);
+}
+
+void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
   // Usually the parent's exit report is already there (its exit handed the
   // zombie over). When it is not (its group's other threads have yet to
   // finish), the reap is recorded once the model has seen that exit: never
   // block for it here, where an outer frame may hold a task in a stop.
   unsettled_reaps_[pid] = status;
-  DrainPending(parent);
+  if (model_parent != self_) DrainPending(model_parent);
+  SettleSentryReaps();
 }
 
 void Tracer::SettleSentryReaps() {
@@ -555,25 +556,39 @@ void Tracer::SettleSentryReaps() {
     const auto [pid, status] = *it;
     const auto info = model_.FindTask(ThreadId(pid));
     const bool zombie = info && info->exit_state == kernel::ExitState::kZombie;
-    if (zombie && info->ppid != self_ && exiting_.contains(static_cast<pid_t>(info->ppid))) {
-      ++it;  // its parent's exit is still to come
+    if (zombie && info->ppid != self_) {
+      ++it;  // its parent's exit (or wait) is still to come
       continue;
     }
     it = unsettled_reaps_.erase(it);
     // Under --pidns the namespace's init adopts it instead; its own wait
     // (or its dying) tells the model.
-    if (zombie && info->ppid == self_) RecordSentryReap(pid, status);
+    if (zombie) RecordSentryReap(pid, status);
   }
 }
 
-void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
+std::optional<unsigned long> Tracer::EventMessage(pid_t pid, int event) {
   unsigned long msg = 0;
-  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0) return std::nullopt;
+  // A SIGKILL wakes a tracee from its event stop, and it may already be in
+  // the next one (its exit event, whose message is its status): the message
+  // read is this event's only if the task is still in this stop.
+  siginfo_t si{};
+  if (::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si) != 0 || si.si_code != ((event << 8) | SIGTRAP)) {
+    return std::nullopt;
+  }
+  return msg;
+}
+
+void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
   user_regs_struct regs{};
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;  // killed meanwhile
+  // Read after the registers: when this stop still holds, both are its own.
+  const auto msg = EventMessage(pid, PTRACE_EVENT_SECCOMP);
+  if (!msg) return;  // killed in this stop: its exit report follows
   const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::copy(std::begin(args), std::end(args), st.args);
-  const auto trap = static_cast<Trap>(msg);
+  const auto trap = static_cast<Trap>(*msg);
   st.trap = trap;
   switch (trap) {
     case Trap::kClone: {
@@ -734,13 +749,13 @@ void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st)
 }
 
 void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
-  unsigned long msg = 0;
-  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0 || msg == 0) {
+  const auto msg = EventMessage(pid, event);
+  if (!msg || *msg == 0) {
     // SIGKILLed in this very stop: the child, if any, is announced from its
     // own first stop (AnnounceUnnamedChildren).
     return;
   }
-  const auto child = static_cast<pid_t>(msg);
+  const auto child = static_cast<pid_t>(*msg);
   if (const auto known = tasks_.find(child); known != tasks_.end() && known->second.known) {
     // Told already: it was held so long it was taken for adopted.
     st.trap = Trap{};
@@ -780,11 +795,9 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
 }
 
 void Tracer::OnExec(pid_t pid) {
-  unsigned long former = 0;
-  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &former) != 0 || former == 0) {
-    former = static_cast<unsigned long>(pid);  // killed in the stop: take it as its own
-  }
-  const auto former_tid = static_cast<pid_t>(former);
+  // Killed in the stop: take the exec as its own.
+  const auto former = EventMessage(pid, PTRACE_EVENT_EXEC).value_or(0);
+  const auto former_tid = former != 0 ? static_cast<pid_t>(former) : pid;
   if (former_tid != pid) {
     // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
     auto node = tasks_.extract(former_tid);
@@ -822,7 +835,8 @@ void Tracer::OnExec(pid_t pid) {
 void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   AnnounceUnnamedChildren(pid, st.tgid);
   unsigned long msg = 0;
-  ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg);
+  // Killed out of this stop: its exit report tells the whole exit.
+  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0) return;
   const auto status = static_cast<std::uint32_t>(msg);
   const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(status);
   // A fatal signal takes the whole group, as does exit_group (still in

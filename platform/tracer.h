@@ -94,9 +94,16 @@ class Tracer {
   // `pid`'s exit report (status) was just applied: notes whether that wait4
   // was the sentry reaping it, to be recorded once the model agrees.
   void NoteSentryReap(pid_t pid, int status);
+  // The sentry's wait4 reaped zombie `pid`, whose parent in the model is
+  // still `model_parent`: that parent's exit is collected first if it can
+  // be, and the reap is recorded once the model agrees.
+  void SettleSentryReap(pid_t pid, pid_t model_parent, int status);
   // Records the noted reaps the model now agrees with (the zombie is the
-  // sentry's child) and forgets those it never will.
+  // sentry's child) and forgets those it never will (someone else reaped it).
   void SettleSentryReaps();
+  // PTRACE_GETEVENTMSG for the `event` stop `pid` is in; nullopt if it is no
+  // longer in that stop (killed out of it).
+  static std::optional<unsigned long> EventMessage(pid_t pid, int event);
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
   void OnNewTask(pid_t pid, TaskState& st, int event);

@@ -93,6 +93,7 @@ std::string Traced::Divergences() const {
   for (const Record& r : records) {
     if (r.kind == RecordKind::kDivergence) out += r.detail + "\n";
   }
+  if (!kept_log.empty()) out += "the run's records are kept in " + kept_log + "\n";
   return out;
 }
 

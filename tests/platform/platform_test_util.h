@@ -38,12 +38,13 @@ struct Traced {
   Outcome outcome;
   std::vector<kernel::Record> records;
   int sentry_pid_hint = 0;  // the sentry's tid, from its first record
+  std::string kept_log;     // the --log-records file, kept when a run diverged
 
   // Loads the record lines of a --log-records file (a bad line fails the test).
   void ReadLog(const std::string& path);
   std::size_t Count(kernel::RecordKind kind) const;
   std::vector<kernel::Record> All(kernel::RecordKind kind) const;
-  std::string Divergences() const;  // their details, a line each
+  std::string Divergences() const;  // their details, a line each, and the kept log
 };
 
 }  // namespace sentry::platform::testing

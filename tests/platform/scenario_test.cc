@@ -33,14 +33,19 @@ using testing::TempPath;
 using testing::Traced;
 
 Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
-  const std::string log = TempPath(mode + ".jsonl");
+  static int runs = 0;  // a log kept must not be overwritten by the next run
+  const std::string log = TempPath(mode + "-" + std::to_string(++runs) + ".jsonl");
   Traced t;
   std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log};
   argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
   argv.insert(argv.end(), {"--", SCENARIOS_BINARY, mode});
   t.outcome = RunInNewSession(argv, mode);
   t.ReadLog(log);
-  unlink(log.c_str());
+  if (t.Count(RecordKind::kDivergence) == 0) {
+    unlink(log.c_str());
+  } else {
+    t.kept_log = log;  // for the one who reads the failure
+  }
   return t;
 }
 
