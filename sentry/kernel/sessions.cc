@@ -322,7 +322,8 @@ void Kernel::On(const ForegroundGroup& o) {
   }
   s->foreground_ids = it->second->ids;
   s->foreground_ns = it->second->ns;
-  Emit(RecordKind::kForegroundChanged, t, nullptr, o.pgid.value, s->tty_nr);
+  // Records name every id as the root namespace sees it.
+  Emit(RecordKind::kForegroundChanged, t, nullptr, it->second->ids.root, s->tty_nr);
 }
 
 }  // namespace sentry::kernel

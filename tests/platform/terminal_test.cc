@@ -262,6 +262,32 @@ TEST(TerminalTest, InteractiveShellJobControlThroughThePty) {
   }));
 }
 
+// Under --pidns the shell names its jobs' groups by their ids in its
+// namespace (tcsetpgrp), which the model must not take for host ids.
+TEST(TerminalTest, InteractiveShellInAPidNamespace) {
+  const std::string log = TempPath("interactive-pidns.jsonl");
+  UserTerminal term(UnderSentry(Shell(), {"--pidns", "--log-records", log}));
+  InteractiveSession(term);
+  EXPECT_EQ(term.Wait(), 3);
+  Traced t;
+  t.ReadLog(log);
+  unlink(log.c_str());
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  EXPECT_EQ(t.All(RecordKind::kGroupStopCompleted).size(), 1u);  // Ctrl-Z
+  const auto foreground = t.All(RecordKind::kForegroundChanged);
+  const auto created = t.All(RecordKind::kTaskCreated);
+  ASSERT_GE(created.size(), 2u);
+  const int shell = created[1].tid.value;
+  // Every foreground group named is a host id of a group the model knows:
+  // the shell's, or a job's (a job's group is its leader's host tid).
+  for (const Record& r : foreground) {
+    if (r.value == 0 || r.value == shell) continue;
+    EXPECT_TRUE(std::any_of(created.begin(), created.end(),
+                            [&](const Record& c) { return c.tid.value == r.value; }))
+        << "foreground group " << r.value << " is no task's host id";
+  }
+}
+
 TEST(TerminalTest, TheUserTerminalIsRestoredWhenTheSentryCrashes) {
   UserTerminal term(UnderSentry({SCENARIOS_BINARY, "await-signal"}, {}));
   const termios before = term.Settings();
