@@ -111,7 +111,8 @@ struct GroupContinue {
   bool operator==(const GroupContinue&) const = default;
 };
 
-// A signal reached `tid` (signal-delivery stop). sender is 0 for the kernel.
+// A signal reached `tid` (signal-delivery stop). sender (si_pid) is as the
+// receiver's namespace names it; 0 for the kernel or a sender outside it.
 struct SignalDelivered {
   ThreadId tid;
   int signo = 0;

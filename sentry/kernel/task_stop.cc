@@ -102,8 +102,10 @@ void Kernel::On(const SignalDelivered& o) {
   if (t == nullptr) return;
   Task* sender = nullptr;
   if (o.sender) {
-    auto it = root_ns_->tasks.find(o.sender.value);
-    if (it != root_ns_->tasks.end()) sender = it->second;
+    // si_pid: the sender as seen from the receiver's namespace (0 when it is
+    // outside it).
+    auto it = t->ns->tasks.find(o.sender.value);
+    if (it != t->ns->tasks.end()) sender = it->second;
   }
   Emit(RecordKind::kSignalDelivered, t, sender, o.signo, o.code);
   const ThreadGroupUid receiver = t->tg->uid;

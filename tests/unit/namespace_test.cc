@@ -103,6 +103,17 @@ TEST_F(NamespaceTest, InitsWholeExitAtOnceStillKillsItsNamespace) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+TEST_F(NamespaceTest, ASignalsSenderIsNamedAsTheReceiversNamespaceSeesIt) {
+  StartWorkload();
+  ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
+  ForkNested(300, 301, {2});
+  Apply(SignalDelivered{
+      .tid = ThreadId(301), .signo = abi::kSIGTERM, .code = 0, .sender = ThreadId(1)});
+  const auto delivered = All(RecordKind::kSignalDelivered);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].other_tid.value, 300);  // init, by its host id
+}
+
 TEST_F(NamespaceTest, UnshareStartsTheNextChildInANewNamespace) {
   StartWorkload();
   Apply(UnsharePidNamespace{.tid = ThreadId(200)});
