@@ -574,7 +574,8 @@ std::optional<unsigned long> Tracer::EventMessage(pid_t pid, int event) {
   // the next one (its exit event, whose message is its status): the message
   // read is this event's only if the task is still in this stop.
   siginfo_t si{};
-  if (::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si) != 0 || si.si_code != ((event << 8) | SIGTRAP)) {
+  if (::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si) != 0 ||
+      si.si_code != ((event << 8) | SIGTRAP)) {
     return std::nullopt;
   }
   return msg;
