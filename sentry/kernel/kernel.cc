@@ -331,10 +331,15 @@ void Kernel::On(const Clone& o) {
 void Kernel::On(const SigChldAction& o) {
   Task* t = Lookup(o.tid, "rt_sigaction(SIGCHLD)");
   if (t == nullptr) return;
-  t->tg->sigchld = o.disposition;
-  t->tg->nocldwait = o.nocldwait;
-  Emit(RecordKind::kDispositionChanged, t->tg->leader, t, static_cast<std::int64_t>(o.disposition),
-       o.nocldwait ? 1 : 0);
+  SetSigChld(t->tg, t, o.disposition, o.nocldwait);
+}
+
+void Kernel::SetSigChld(ThreadGroup* tg, const Task* by, SigChldDisposition disposition,
+                        bool nocldwait) {
+  tg->sigchld = disposition;
+  tg->nocldwait = nocldwait;
+  Emit(RecordKind::kDispositionChanged, tg->leader, by, static_cast<std::int64_t>(disposition),
+       nocldwait ? 1 : 0);
 }
 
 void Kernel::On(const SetSubreaper& o) {

@@ -140,6 +140,8 @@ class Kernel {
   // just made it orphaned while it has a stopped member.
   void CheckNewlyOrphaned(ProcessGroup* pg, const Task* cause);
   void Predict(ThreadGroup* receiver, int signo, SignalCause cause, const Task* cause_task);
+  // tg's SIGCHLD disposition, set by `by` (kernel.cc).
+  void SetSigChld(ThreadGroup* tg, const Task* by, SigChldDisposition disposition, bool nocldwait);
   // Linux disassociate_ctty(on_exit): the session leader's terminal hangs up
   // its foreground group (SIGHUP; SIGCONT too unless the leader is exiting)
   // and leaves the session.

@@ -161,11 +161,15 @@ void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
 
 Task* Kernel::FindReparentTarget(Task* t) const {
   const ThreadGroup* tg = t->tg;
-  auto alive_thread = [](const ThreadGroup* group, const Task* except) -> Task* {
+  // A thread of `group` other than `except` in exit state `state`.
+  auto thread_in = [](const ThreadGroup* group, ExitState state, const Task* except) -> Task* {
     for (Task* u = group->tasks.Front(); u != nullptr; u = decltype(group->tasks)::Next(u)) {
-      if (u != except && u->exit_state == ExitState::kNone) return u;
+      if (u != except && u->exit_state == state) return u;
     }
     return nullptr;
+  };
+  auto alive_thread = [&](const ThreadGroup* group, const Task* except) {
+    return thread_in(group, ExitState::kNone, except);
   };
   // 1. Another live thread of the same process.
   if (Task* sibling = alive_thread(tg, t)) return sibling;
@@ -186,12 +190,7 @@ Task* Kernel::FindReparentTarget(Task* t) const {
     if (init != tg->ns->tasks.end() && init->second->tg != tg) {
       ThreadGroup* init_tg = init->second->tg;
       if (Task* thread = alive_thread(init_tg, nullptr)) return thread;
-      if (tg->ns->exiting) {
-        for (Task* u = init_tg->tasks.Front(); u != nullptr;
-             u = decltype(init_tg->tasks)::Next(u)) {
-          if (u->exit_state == ExitState::kInitiated) return u;
-        }
-      }
+      if (tg->ns->exiting) return thread_in(init_tg, ExitState::kInitiated, nullptr);
     }
   }
   return nullptr;
@@ -215,10 +214,7 @@ void Kernel::TearDownNamespace(ThreadGroup* init, Task* last) {
   }
   // zap_pid_ns_processes then sets init's SIGCHLD to SIG_IGN, so that each
   // child is reaped as it dies, and reaps the zombies it already has.
-  init->sigchld = SigChldDisposition::kIgnore;
-  init->nocldwait = false;
-  Emit(RecordKind::kDispositionChanged, init->leader, last,
-       static_cast<std::int64_t>(SigChldDisposition::kIgnore), 0);
+  SetSigChld(init, last, SigChldDisposition::kIgnore, /*nocldwait=*/false);
   std::vector<TaskUid> zombies;
   init->tasks.ForEach([&](Task* u) {
     u->children.ForEach([&](Task* child) {
