@@ -25,6 +25,7 @@
 #include <sstream>
 #include <utility>
 
+#include "platform/proc_files.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/json_codec.h"
 
@@ -44,54 +45,6 @@ std::int64_t Now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::string ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The fields of /proc/PID/stat the tracer reads.
-struct ProcStat {
-  char state = 0;
-  int ppid = 0;
-  int pgrp = 0;
-  int session = 0;
-  std::int32_t tty_nr = 0;
-};
-
-// nullopt if the task is gone. comm, before them, may hold spaces and
-// parentheses: the fields start after the last ')'.
-std::optional<ProcStat> ReadProcStat(pid_t pid) {
-  const std::string stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
-  const std::size_t close = stat.rfind(')');
-  ProcStat out;
-  if (close == std::string::npos ||
-      std::sscanf(stat.c_str() + close + 1, " %c %d %d %d %d", &out.state, &out.ppid, &out.pgrp,
-                  &out.session, &out.tty_nr) != 5) {
-    return std::nullopt;
-  }
-  return out;
-}
-
-// The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
-std::string StatusField(pid_t pid, const char* name) {
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
-  const std::string key = std::string("\n") + name + ":";
-  const std::size_t at = status.find(key);
-  if (at == std::string::npos) return {};
-  const std::size_t start = at + key.size();
-  return status.substr(start, status.find('\n', start) - start);
-}
-
-// A task's ids in the namespaces below the sentry's (NSpid after the first).
-std::vector<std::int32_t> NestedTids(pid_t tid) {
-  std::vector<std::int32_t> ids;
-  std::istringstream line(StatusField(tid, "NSpid"));
-  std::int32_t id = 0;
-  line >> id;  // the sentry's own view: the root id
-  while (line >> id) ids.push_back(id);
-  return ids;
 }
 
 kernel::Usage UsageOf(const ::rusage& ru) {
@@ -374,40 +327,6 @@ void Tracer::DrainExits(pid_t except) {
   draining_exits_ = false;
 }
 
-void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done) {
-  // Under --pidns the result is an id in the waiter's namespace.
-  const auto child = static_cast<pid_t>(
-      model_.RootIdSeenBy(ThreadId(waiter), static_cast<std::int32_t>(done.result))
-          .value_or(static_cast<std::int32_t>(done.result)));
-  // An adoptee: the exit of its former parent, which handed it over, may not
-  // be collected yet (a SIGKILL leaves no exit event to announce it).
-  if (const auto info = model_.FindTask(ThreadId(child));
-      info && info->ppid > 0 && info->ppid != st.tgid && info->ppid != self_) {
-    DrainPending(static_cast<pid_t>(info->ppid));
-  }
-  // A child the tracer still follows may have stops not yet collected.
-  if (!tasks_.contains(child)) return;
-  DrainPending(child);
-  if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
-    AwaitChildEvent(waiter, child, done);
-  }
-}
-
-void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done) {
-  const auto matches = [&] {
-    const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
-    if (!prediction) return true;
-    return std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
-                       [&](const kernel::WaitCandidate& c) {
-                         return c.pid == done.result && c.code == done.code;
-                       });
-  };
-  // Bounded: each report moves the child on; it stops for good within a few.
-  for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
-    if (CollectReport(child, 0) != child) return;
-  }
-}
-
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     OnExited(pid, status, usage);
@@ -448,15 +367,6 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   } else {
     OnSignal(pid, st, sig);
   }
-}
-
-void Tracer::RecordSentryReap(pid_t pid, int status) {
-  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
-  Apply(kernel::WaitDone{.tid = ThreadId(self_),
-                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
-                         .result = pid,
-                         .code = decoded.code,
-                         .status = decoded.status});
 }
 
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
@@ -516,54 +426,6 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     exit_code_ = es.ShellExitCode();
     // The first process plays init: when it goes, so does everything else.
     if (!options_.wait_all) KillAll();
-  }
-}
-
-void Tracer::NoteSentryReap(pid_t pid, int status) {
-  // The sentry's own wait4 just reaped its children (the first process and
-  // adopted orphans); for anyone else it only collected the exit.
-  const auto info = model_.FindTask(ThreadId(pid));
-  if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie || info->ppid == 0) {
-    return;
-  }
-  if (info->ppid == self_) {
-    RecordSentryReap(pid, status);
-    return;
-  }
-  // The model expects a zombie waiting for a workload parent. If the host has
-  // released it, its parent died between the exit and this report, and the
-  // sentry was its real parent by the time it was collected: the report was
-  // the reap (wait_task_zombie hands a tracee back to its real parent only
-  // when that is not the tracer). (Or the parent, already blocked in wait,
-  // reaped it as soon as this report handed it back: then the parent's wait
-  // tells the model, and no reap by the sentry is recorded.)
-  if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
-  SettleSentryReap(pid, static_cast<pid_t>(info->ppid), status);
-}
-
-void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
-  // Usually the parent's exit report is already there (its exit handed the
-  // zombie over). When it is not (its group's other threads have yet to
-  // finish), the reap is recorded once the model has seen that exit: never
-  // block for it here, where an outer frame may hold a task in a stop.
-  unsettled_reaps_[pid] = status;
-  if (model_parent != self_) DrainPending(model_parent);
-  SettleSentryReaps();
-}
-
-void Tracer::SettleSentryReaps() {
-  for (auto it = unsettled_reaps_.begin(); it != unsettled_reaps_.end();) {
-    const auto [pid, status] = *it;
-    const auto info = model_.FindTask(ThreadId(pid));
-    const bool zombie = info && info->exit_state == kernel::ExitState::kZombie;
-    if (zombie && info->ppid != self_) {
-      ++it;  // its parent's exit (or wait) is still to come
-      continue;
-    }
-    it = unsettled_reaps_.erase(it);
-    // Under --pidns the namespace's init adopts it instead; its own wait
-    // (or its dying) tells the model.
-    if (zombie) RecordSentryReap(pid, status);
   }
 }
 
@@ -728,73 +590,6 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   Resume(pid, st);
 }
 
-void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const {
-  // At the seccomp stop and at the clone event stop alike, orig_rax is the
-  // syscall and the argument registers are as the caller set them.
-  const auto nr = static_cast<long>(regs.orig_rax);
-  if (nr == SYS_clone) {
-    st.clone_flags = regs.rdi & ~0xffULL;
-    st.clone_exit_signal = static_cast<int>(regs.rdi & 0xff);
-  } else if (nr == SYS_clone3) {
-    std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
-    ReadMemory(pid, regs.rdi, clone_args, sizeof clone_args);
-    st.clone_flags = clone_args[0];
-    st.clone_exit_signal = static_cast<int>(clone_args[4]);
-  } else if (nr == SYS_vfork) {
-    st.clone_flags = CLONE_VM | CLONE_VFORK;
-    st.clone_exit_signal = SIGCHLD;
-  } else {  // fork
-    st.clone_flags = 0;
-    st.clone_exit_signal = SIGCHLD;
-  }
-}
-
-void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
-  const auto msg = EventMessage(pid, event);
-  if (!msg || *msg == 0) {
-    // SIGKILLed in this very stop: the child, if any, is announced from its
-    // own first stop (AnnounceUnnamedChildren).
-    return;
-  }
-  const auto child = static_cast<pid_t>(*msg);
-  if (const auto known = tasks_.find(child); known != tasks_.end() && known->second.known) {
-    // Told already: it was held so long it was taken for adopted.
-    st.trap = Trap{};
-    Resume(pid, st);
-    return;
-  }
-  if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
-    user_regs_struct regs{};
-    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) {
-      DecodeClone(pid, regs, st);
-    } else {  // go by the event
-      st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
-      st.clone_exit_signal = SIGCHLD;
-    }
-  }
-  st.trap = Trap{};  // this clone is told; the next one decodes afresh
-  TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
-  Resume(pid, tasks_[pid]);
-}
-
-void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
-                       int exit_signal) {
-  Apply(
-      kernel::Clone{.parent = ThreadId(parent),
-                    .child = ThreadId(child),
-                    .flags = flags,
-                    .exit_signal = exit_signal,
-                    .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
-                    .error = 0});
-  TaskState& cs = tasks_[child];  // may exist: its first stop came first
-  cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
-  cs.known = true;
-  if (held_.erase(child) != 0) {
-    cs.saw_first_stop = true;
-    Resume(child, cs);
-  }
-}
-
 void Tracer::OnExec(pid_t pid) {
   // Killed in the stop: take the exec as its own.
   const auto former = EventMessage(pid, PTRACE_EVENT_EXEC).value_or(0);
@@ -851,70 +646,6 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   exiting_.insert(pid);
   st.exit_pending = false;
   Resume(pid, st);
-}
-
-pid_t Tracer::CreatorOf(pid_t pid) {
-  // A thread's creator is its own group; a process's, its parent.
-  const pid_t tgid = std::atoi(StatusField(pid, "Tgid").c_str());
-  return tgid != 0 && tgid != pid ? tgid : std::atoi(StatusField(pid, "PPid").c_str());
-}
-
-void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
-  // A fatal signal skips the clone event stop of a task it kills in clone,
-  // but the child lives on, held at its first stop. Once no other thread of
-  // its creator's group is left to report the clone, tell the model as the
-  // event would have: the flags are in the child's registers too.
-  if (held_.empty()) return;  // the usual case: no scan of every task per exit
-  for (const auto& [other, os] : tasks_) {
-    if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
-  }
-  std::vector<pid_t> unnamed;
-  for (pid_t child : held_) {
-    if (tasks_[child].creator == tgid) unnamed.push_back(child);
-  }
-  for (pid_t child : unnamed) AnnounceHeldChild(child, tid, tgid);
-}
-
-void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
-  // The model takes a clone from a creator whose exit has begun (the clone
-  // came first; that exit's end reparents the child). Once that exit is over
-  // the child has been adopted already: its parent is the host's (/proc).
-  bool adopted = false;
-  if (parent != self_) {
-    const auto info = model_.FindTask(ThreadId(parent));
-    if (!info || info->exit_state >= kernel::ExitState::kZombie) {
-      parent = parent_tgid = CreatorOf(child);
-      adopted = true;
-    }
-  }
-  if (parent <= 0) return;  // gone meanwhile
-  TaskState& cs = tasks_[child];
-  user_regs_struct regs{};
-  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) return;  // killed meanwhile
-  DecodeClone(child, regs, cs);
-  // The parent named is the child's real parent already; an adopter (or the
-  // sentry, which has no threads to share) did not make it its thread.
-  std::uint64_t flags = cs.clone_flags & ~static_cast<std::uint64_t>(CLONE_PARENT);
-  if (adopted || parent == self_) flags &= ~static_cast<std::uint64_t>(CLONE_THREAD);
-  TellClone(parent, parent_tgid, child, flags, cs.clone_exit_signal);
-}
-
-void Tracer::AnnounceOverdueChildren() {
-  // A creator's clone event follows its child's first stop within
-  // microseconds. A child still held long after was adopted (its creator
-  // killed inside clone) by a parent that made no clone: a workload
-  // subreaper or a namespace's init. Its parent now is the host's.
-  const auto now = std::chrono::steady_clock::now();
-  std::vector<pid_t> overdue;
-  for (pid_t child : held_) {
-    if (now - tasks_[child].held_since >= kHeldChildPatience) overdue.push_back(child);
-  }
-  for (pid_t child : overdue) {
-    if (!held_.contains(child)) continue;  // told meanwhile
-    const pid_t parent = CreatorOf(child);
-    if (parent <= 0) continue;  // gone meanwhile
-    AnnounceHeldChild(child, parent, parent);
-  }
 }
 
 void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {

@@ -1,0 +1,67 @@
+#include "platform/proc_files.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace sentry::platform {
+
+namespace {
+// include/linux/sched.h
+constexpr std::uint32_t kPfExiting = 0x4;
+constexpr std::uint32_t kPfSignaled = 0x400;
+constexpr int kSigKill = 9;
+}  // namespace
+
+std::string ReadSmallFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::optional<ProcStat> ReadProcStat(pid_t pid) {
+  const std::string stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
+  // comm, before the fields, may hold spaces and parentheses: they start
+  // after the last ')'.
+  const std::size_t close = stat.rfind(')');
+  ProcStat out;
+  int tpgid = 0;
+  if (close == std::string::npos ||
+      std::sscanf(stat.c_str() + close + 1, " %c %d %d %d %d %d %u", &out.state, &out.ppid,
+                  &out.pgrp, &out.session, &out.tty_nr, &tpgid, &out.flags) != 7) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string StatusField(pid_t pid, const char* name) {
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  const std::string key = std::string("\n") + name + ":";
+  const std::size_t at = status.find(key);
+  if (at == std::string::npos) return {};
+  const std::size_t start = at + key.size();
+  return status.substr(start, status.find('\n', start) - start);
+}
+
+std::vector<std::int32_t> NestedTids(pid_t tid) {
+  std::vector<std::int32_t> ids;
+  std::istringstream line(StatusField(tid, "NSpid"));
+  std::int32_t id = 0;
+  line >> id;  // the sentry's own view: the root id
+  while (line >> id) ids.push_back(id);
+  return ids;
+}
+
+bool DyingOnTheHost(pid_t tid) {
+  // Pending signals first, flags second: a thread that takes its SIGKILL
+  // between the two reads has set PF_SIGNALED by the second.
+  const std::string pending = StatusField(tid, "SigPnd");
+  if (pending.empty()) return false;  // gone
+  const unsigned long long mask = std::strtoull(pending.c_str(), nullptr, 16);
+  if ((mask & (1ULL << (kSigKill - 1))) != 0) return true;
+  const auto stat = ReadProcStat(tid);
+  return stat && (stat->flags & (kPfExiting | kPfSignaled)) != 0;
+}
+
+}  // namespace sentry::platform

@@ -1,0 +1,44 @@
+// Reading the host's /proc for what ptrace does not say: a task's parent,
+// group, terminal, namespace ids, threads, and whether it is on its way
+// into a stop. Every reader treats a vanished task as "nothing": tasks die
+// while they are read.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sentry::platform {
+
+// The whole of a small file ("" if it cannot be read).
+std::string ReadSmallFile(const std::string& path);
+
+// The fields of /proc/PID/stat the tracer reads.
+struct ProcStat {
+  char state = 0;
+  int ppid = 0;
+  int pgrp = 0;
+  int session = 0;
+  std::int32_t tty_nr = 0;
+  std::uint32_t flags = 0;  // the task's PF_* flags
+};
+
+// nullopt if the task is gone.
+std::optional<ProcStat> ReadProcStat(pid_t pid);
+
+// The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
+std::string StatusField(pid_t pid, const char* name);
+
+// A task's ids in the namespaces below the sentry's (NSpid after the first).
+std::vector<std::int32_t> NestedTids(pid_t tid);
+
+// Whether the host shows thread `tid` woken by a fatal signal and on its way
+// to its exit: SIGKILL queued to it (Linux complete_signal and
+// zap_other_threads queue one to every thread) or, once it has taken it,
+// PF_SIGNALED / PF_EXITING set. False if it is gone.
+bool DyingOnTheHost(pid_t tid);
+
+}  // namespace sentry::platform

@@ -1,0 +1,150 @@
+// Tracer: telling the model of new tasks: clone events, and the children
+// whose event never comes (their creator killed inside clone) or comes late
+// (a child's first stop can precede its parent's event).
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+
+#include <cstdlib>
+
+#include "platform/proc_files.h"
+#include "platform/tracer.h"
+#include "sentry/kernel/abi.h"
+
+namespace sentry::platform {
+
+namespace abi = kernel::abi;
+using kernel::ThreadId;
+
+void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const {
+  // At the seccomp stop and at the clone event stop alike, orig_rax is the
+  // syscall and the argument registers are as the caller set them.
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (nr == SYS_clone) {
+    st.clone_flags = regs.rdi & ~0xffULL;
+    st.clone_exit_signal = static_cast<int>(regs.rdi & 0xff);
+  } else if (nr == SYS_clone3) {
+    std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
+    ReadMemory(pid, regs.rdi, clone_args, sizeof clone_args);
+    st.clone_flags = clone_args[0];
+    st.clone_exit_signal = static_cast<int>(clone_args[4]);
+  } else if (nr == SYS_vfork) {
+    st.clone_flags = CLONE_VM | CLONE_VFORK;
+    st.clone_exit_signal = SIGCHLD;
+  } else {  // fork
+    st.clone_flags = 0;
+    st.clone_exit_signal = SIGCHLD;
+  }
+}
+
+void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
+  const auto msg = EventMessage(pid, event);
+  if (!msg || *msg == 0) {
+    // SIGKILLed in this very stop: the child, if any, is announced from its
+    // own first stop (AnnounceUnnamedChildren).
+    return;
+  }
+  const auto child = static_cast<pid_t>(*msg);
+  if (const auto known = tasks_.find(child); known != tasks_.end() && known->second.known) {
+    // Told already: it was held so long it was taken for adopted.
+    st.trap = Trap{};
+    Resume(pid, st);
+    return;
+  }
+  if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
+    user_regs_struct regs{};
+    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) {
+      DecodeClone(pid, regs, st);
+    } else {  // go by the event
+      st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
+      st.clone_exit_signal = SIGCHLD;
+    }
+  }
+  st.trap = Trap{};  // this clone is told; the next one decodes afresh
+  TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
+  Resume(pid, tasks_[pid]);
+}
+
+void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
+                       int exit_signal) {
+  Apply(
+      kernel::Clone{.parent = ThreadId(parent),
+                    .child = ThreadId(child),
+                    .flags = flags,
+                    .exit_signal = exit_signal,
+                    .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
+                    .error = 0});
+  TaskState& cs = tasks_[child];  // may exist: its first stop came first
+  cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
+  cs.known = true;
+  if (held_.erase(child) != 0) {
+    cs.saw_first_stop = true;
+    Resume(child, cs);
+  }
+}
+
+pid_t Tracer::CreatorOf(pid_t pid) {
+  // A thread's creator is its own group; a process's, its parent.
+  const pid_t tgid = std::atoi(StatusField(pid, "Tgid").c_str());
+  return tgid != 0 && tgid != pid ? tgid : std::atoi(StatusField(pid, "PPid").c_str());
+}
+
+void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
+  // A fatal signal skips the clone event stop of a task it kills in clone,
+  // but the child lives on, held at its first stop. Once no other thread of
+  // its creator's group is left to report the clone, tell the model as the
+  // event would have: the flags are in the child's registers too.
+  if (held_.empty()) return;  // the usual case: no scan of every task per exit
+  for (const auto& [other, os] : tasks_) {
+    if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
+  }
+  std::vector<pid_t> unnamed;
+  for (pid_t child : held_) {
+    if (tasks_[child].creator == tgid) unnamed.push_back(child);
+  }
+  for (pid_t child : unnamed) AnnounceHeldChild(child, tid, tgid);
+}
+
+void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
+  // The model takes a clone from a creator whose exit has begun (the clone
+  // came first; that exit's end reparents the child). Once that exit is over
+  // the child has been adopted already: its parent is the host's (/proc).
+  bool adopted = false;
+  if (parent != self_) {
+    const auto info = model_.FindTask(ThreadId(parent));
+    if (!info || info->exit_state >= kernel::ExitState::kZombie) {
+      parent = parent_tgid = CreatorOf(child);
+      adopted = true;
+    }
+  }
+  if (parent <= 0) return;  // gone meanwhile
+  TaskState& cs = tasks_[child];
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) return;  // killed meanwhile
+  DecodeClone(child, regs, cs);
+  // The parent named is the child's real parent already; an adopter (or the
+  // sentry, which has no threads to share) did not make it its thread.
+  std::uint64_t flags = cs.clone_flags & ~static_cast<std::uint64_t>(CLONE_PARENT);
+  if (adopted || parent == self_) flags &= ~static_cast<std::uint64_t>(CLONE_THREAD);
+  TellClone(parent, parent_tgid, child, flags, cs.clone_exit_signal);
+}
+
+void Tracer::AnnounceOverdueChildren() {
+  // A creator's clone event follows its child's first stop within
+  // microseconds. A child still held long after was adopted (its creator
+  // killed inside clone) by a parent that made no clone: a workload
+  // subreaper or a namespace's init. Its parent now is the host's.
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<pid_t> overdue;
+  for (pid_t child : held_) {
+    if (now - tasks_[child].held_since >= kHeldChildPatience) overdue.push_back(child);
+  }
+  for (pid_t child : overdue) {
+    if (!held_.contains(child)) continue;  // told meanwhile
+    const pid_t parent = CreatorOf(child);
+    if (parent <= 0) continue;  // gone meanwhile
+    AnnounceHeldChild(child, parent, parent);
+  }
+}
+
+}  // namespace sentry::platform

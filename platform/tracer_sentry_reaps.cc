@@ -1,0 +1,73 @@
+// Tracer: the sentry's own reaps. The sentry is the first process's parent
+// and, as subreaper, every orphan's adopter: its wait4 is then the reap, and
+// is recorded once the model agrees the zombie is the sentry's.
+#include <signal.h>
+
+#include <cerrno>
+
+#include "platform/tracer.h"
+#include "sentry/kernel/abi.h"
+
+namespace sentry::platform {
+
+namespace abi = kernel::abi;
+using kernel::ThreadId;
+
+void Tracer::RecordSentryReap(pid_t pid, int status) {
+  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
+  Apply(kernel::WaitDone{.tid = ThreadId(self_),
+                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
+                         .result = pid,
+                         .code = decoded.code,
+                         .status = decoded.status});
+}
+
+void Tracer::NoteSentryReap(pid_t pid, int status) {
+  // The sentry's own wait4 just reaped its children (the first process and
+  // adopted orphans); for anyone else it only collected the exit.
+  const auto info = model_.FindTask(ThreadId(pid));
+  if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie || info->ppid == 0) {
+    return;
+  }
+  if (info->ppid == self_) {
+    RecordSentryReap(pid, status);
+    return;
+  }
+  // The model expects a zombie waiting for a workload parent. If the host has
+  // released it, its parent died between the exit and this report, and the
+  // sentry was its real parent by the time it was collected: the report was
+  // the reap (wait_task_zombie hands a tracee back to its real parent only
+  // when that is not the tracer). (Or the parent, already blocked in wait,
+  // reaped it as soon as this report handed it back: then the parent's wait
+  // tells the model, and no reap by the sentry is recorded.)
+  if (::kill(pid, 0) == 0 || errno != ESRCH) return;  // still a zombie on the host
+  SettleSentryReap(pid, static_cast<pid_t>(info->ppid), status);
+}
+
+void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
+  // Usually the parent's exit report is already there (its exit handed the
+  // zombie over). When it is not (its group's other threads have yet to
+  // finish), the reap is recorded once the model has seen that exit: never
+  // block for it here, where an outer frame may hold a task in a stop.
+  unsettled_reaps_[pid] = status;
+  if (model_parent != self_) DrainPending(model_parent);
+  SettleSentryReaps();
+}
+
+void Tracer::SettleSentryReaps() {
+  for (auto it = unsettled_reaps_.begin(); it != unsettled_reaps_.end();) {
+    const auto [pid, status] = *it;
+    const auto info = model_.FindTask(ThreadId(pid));
+    const bool zombie = info && info->exit_state == kernel::ExitState::kZombie;
+    if (zombie && info->ppid != self_) {
+      ++it;  // its parent's exit (or wait) is still to come
+      continue;
+    }
+    it = unsettled_reaps_.erase(it);
+    // Under --pidns the namespace's init adopts it instead; its own wait
+    // (or its dying) tells the model.
+    if (zombie) RecordSentryReap(pid, status);
+  }
+}
+
+}  // namespace sentry::platform
