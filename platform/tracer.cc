@@ -519,9 +519,11 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
 }
 
 void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
-  st.exit_pending = false;
   user_regs_struct regs{};
+  // A SIGKILL woke it out of this stop before the result could be read: the
+  // syscall stays pending, for its exit event to settle (SettleCutShortWait).
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
+  st.exit_pending = false;
   const auto result = static_cast<std::int64_t>(regs.rax);
   switch (st.trap) {
     case Trap::kClone:
@@ -563,6 +565,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
           }
         }
         if (done.result > 0) OnWaitResult(pid, st, done);
+        if (done.result == 0) CatchUpBeforeNothing(pid, done);
       }
       Apply(done);
       break;
@@ -629,6 +632,8 @@ void Tracer::OnExec(pid_t pid) {
 }
 
 void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
+  if (!st.known) AnnounceUnseenTask(pid);
+  SettleCutShortSyscall(pid, st);
   AnnounceUnnamedChildren(pid, st.tgid);
   unsigned long msg = 0;
   // Killed out of this stop: its exit report tells the whole exit.

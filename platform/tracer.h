@@ -127,6 +127,12 @@ class Tracer {
   void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid);
   // Held children whose clone event is overdue were adopted: told now.
   void AnnounceOverdueChildren();
+  // `pid` reached its exit event unknown to the model (killed before its
+  // first stop, its creator killed inside clone): told as a clone now.
+  void AnnounceUnseenTask(pid_t pid);
+  // A thread of group `tgid` the model has not seen finish its exit,
+  // `preferred` if it is one; 0 if none.
+  pid_t ThreadLeftIn(pid_t tgid, pid_t preferred) const;
   void OnSignal(pid_t pid, TaskState& st, int sig);
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
@@ -141,6 +147,17 @@ class Tracer {
   void AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done);
   // `waiter`'s wait returned a child: collects what the model must see first.
   void OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done);
+  // `waiter`'s WNOHANG wait found nothing while the model has a stop or
+  // continue it should have found: collects the reports of a child that the
+  // host shows woken (SIGKILL, SIGCONT) before the model judges.
+  void CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done);
+  // `tid` is at its exit event with a trapped syscall's result unread (a
+  // fatal signal skipped or cut short its exit stop): what the syscall did
+  // is read from the host's state and told to the model (tracer_cut_short.cc).
+  void SettleCutShortSyscall(pid_t tid, TaskState& st);
+  void SettleCutShortWait(pid_t tid, const TaskState& st);
+  void SettleCutShortSetSid(pid_t tid);
+  void SettleCutShortSetPgid(pid_t tid, const TaskState& st);
   bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
   void KillAll();
   void OnSentrySignal(int signo);

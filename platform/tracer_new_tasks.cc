@@ -110,7 +110,13 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
   // came first; that exit's end reparents the child). Once that exit is over
   // the child has been adopted already: its parent is the host's (/proc).
   bool adopted = false;
-  if (parent != self_) {
+  const pid_t own_tgid = std::atoi(StatusField(child, "Tgid").c_str());
+  if (own_tgid > 0 && own_tgid != child) {
+    // A thread: made by a thread of its own group, one the model still has
+    // before the end of its exit (the creator may be gone, its group not).
+    parent = ThreadLeftIn(own_tgid, parent);
+    parent_tgid = own_tgid;
+  } else if (parent != self_) {
     const auto info = model_.FindTask(ThreadId(parent));
     if (!info || info->exit_state >= kernel::ExitState::kZombie) {
       parent = parent_tgid = CreatorOf(child);
@@ -127,6 +133,27 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
   std::uint64_t flags = cs.clone_flags & ~static_cast<std::uint64_t>(CLONE_PARENT);
   if (adopted || parent == self_) flags &= ~static_cast<std::uint64_t>(CLONE_THREAD);
   TellClone(parent, parent_tgid, child, flags, cs.clone_exit_signal);
+}
+
+pid_t Tracer::ThreadLeftIn(pid_t tgid, pid_t preferred) const {
+  pid_t found = 0;
+  for (const kernel::TaskInfo& t : model_.Threads(ThreadId(tgid))) {
+    if (t.exit_state >= kernel::ExitState::kZombie) continue;
+    if (t.tid == preferred) return preferred;
+    if (found == 0) found = t.tid;
+  }
+  return found;
+}
+
+void Tracer::AnnounceUnseenTask(pid_t pid) {
+  // A task with a fatal signal pending never makes its first stop (Linux
+  // ptrace_stop returns at once when __fatal_signal_pending): a thread
+  // created by a clone that a SIGKILL to its group interrupted is seen
+  // first at its exit event, and its creator's clone event never comes.
+  const pid_t creator = CreatorOf(pid);
+  if (creator <= 0) return;  // gone already: nothing left to tell it from
+  tasks_[pid].creator = creator;
+  AnnounceHeldChild(pid, creator, creator);
 }
 
 void Tracer::AnnounceOverdueChildren() {

@@ -8,6 +8,10 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
 
 #include "platform/proc_files.h"
 #include "platform/tracer.h"
@@ -49,6 +53,82 @@ void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& 
   // Bounded: each report moves the child on; it stops for good within a few.
   for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
     if (CollectReport(child, 0) != child) return;
+  }
+}
+
+namespace {
+
+// The certain stop or continue candidate of a wait, if any: the one a
+// "nothing to report" answer contradicts.
+const kernel::WaitCandidate* MissedCandidate(const kernel::WaitPrediction& prediction) {
+  for (const kernel::WaitCandidate& c : prediction.candidates) {
+    if (c.certain && c.event != kernel::WaitEvent::kExit) return &c;
+  }
+  return nullptr;
+}
+
+// Signals queued to thread `tid` or its group (SigPnd | ShdPnd); 0 if gone.
+std::uint64_t PendingSignals(pid_t tid) {
+  return std::strtoull(StatusField(tid, "SigPnd").c_str(), nullptr, 16) |
+         std::strtoull(StatusField(tid, "ShdPnd").c_str(), nullptr, 16);
+}
+
+constexpr std::uint64_t Bit(int signo) {
+  return 1ULL << (signo - 1);
+}
+
+}  // namespace
+
+void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
+  // Linux changes what a wait can report the moment a signal is sent, not
+  // when its target runs: SIGKILL sets SIGNAL_GROUP_EXIT in complete_signal
+  // (no stop or continue is reportable after it), SIGCONT ends the stop in
+  // prepare_signal. The target tells its tracer only when it next runs: its
+  // exit event, or under PTRACE_LISTEN its continue notification. A wait in
+  // between sees the new state; collect the target's reports first. Each
+  // round collects at least one report; a handful covers every thread's.
+  constexpr int kMaxRounds = 8;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
+    const kernel::WaitCandidate* missed = prediction ? MissedCandidate(*prediction) : nullptr;
+    if (missed == nullptr) return;
+    const auto child = static_cast<pid_t>(
+        model_.RootIdSeenBy(ThreadId(waiter), missed->pid).value_or(missed->pid));
+    std::vector<pid_t> threads;
+    for (const auto& [tid, ts] : tasks_) {
+      if (ts.tgid == child) threads.push_back(tid);
+    }
+    bool collected = false;
+    for (pid_t tid : threads) {
+      while (CollectReport(tid, WNOHANG) > 0) collected = true;
+    }
+    if (collected) continue;
+    // Nothing queued: block only for a thread the host shows on its way
+    // into a stop (woken by SIGKILL, or out of its group stop by SIGCONT);
+    // one still in a ptrace stop ('t') has its report queued or is
+    // listening, and is looked at again next round.
+    pid_t woken = 0;
+    for (pid_t tid : threads) {
+      const auto stat = ReadProcStat(tid);
+      if (!stat || stat->state == 't' || stat->state == 'T') continue;
+      const std::uint64_t pending = PendingSignals(tid);
+      const bool continued =
+          missed->event == kernel::WaitEvent::kStop && (pending & Bit(SIGCONT)) != 0;
+      if (continued || DyingOnTheHost(tid)) {
+        woken = tid;
+        break;
+      }
+    }
+    if (woken == 0) {
+      if (std::none_of(threads.begin(), threads.end(), [](pid_t tid) {
+            const auto stat = ReadProcStat(tid);
+            return stat && stat->state == 't';
+          })) {
+        return;  // no sign of anything the host knew: the model's check decides
+      }
+      continue;
+    }
+    if (CollectReport(woken, 0) != woken) return;
   }
 }
 

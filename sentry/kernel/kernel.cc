@@ -123,6 +123,7 @@ Task* Kernel::NewTask(ThreadGroup* tg, PidNamespace* ns, NsIds ids) {
   t->ns = ns;
   t->tg = tg;
   t->start_time_ns = now_ns_;
+  t->child_since = seq_;
   t->external_stops = task_set_stops_;
   ++ns->refs;
   for (PidNamespace* level = ns; level != nullptr; level = level->parent) {

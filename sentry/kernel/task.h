@@ -58,6 +58,9 @@ struct Task {
   // The observation of its wait's entry (0: none seen). The host decides a
   // WNOHANG wait somewhere between entry and result.
   std::uint64_t wait_started = 0;
+  // The observation that made it its parent's child (its clone, or its last
+  // reparenting): a wait that began earlier may not have seen it there.
+  std::uint64_t child_since = 0;
 
   int parent_death_signal = 0;
   // Set while this task's vfork child holds its memory; the child points back.

@@ -92,6 +92,10 @@ struct WaitCandidate {
   int status = 0;  // exit code or signal, as waitid's si_status
   std::uint32_t wait_status = 0;  // the wait4 status word
   std::uint64_t since = 0;        // the observation that made it reportable
+  // Reportable before the waiter's current wait began (or no wait is under
+  // way): a wait that finds nothing has missed it. One that became
+  // reportable during the wait the host may or may not have seen.
+  bool certain = true;
 };
 
 struct WaitPrediction {
@@ -100,6 +104,8 @@ struct WaitPrediction {
   // Every event that may be reported now (the host picks one). Empty and not
   // echild: nothing yet (WNOHANG returns 0; a blocking wait sleeps).
   std::vector<WaitCandidate> candidates;
+  // The children this wait may apply to, reportable or not (waiter's ids).
+  std::vector<std::int32_t> eligible;
   // A consuming wait on an exit reports the group exit status when the group
   // exited as a whole (Linux wait_task_zombie); candidates already carry it.
 };

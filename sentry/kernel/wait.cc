@@ -2,6 +2,7 @@
 // answer against it (gVisor Task.waitOnce; Linux kernel/exit.c
 // wait_consider_task, which is the reference where the two differ).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <utility>
@@ -28,11 +29,19 @@ bool IsExitCode(int code) {
   return code == abi::kCLD_EXITED || code == abi::kCLD_KILLED || code == abi::kCLD_DUMPED;
 }
 
+// Since when a wait could see `child`'s event: the later of the event
+// itself and the child's arrival among the waiter's children. Linux
+// do_wait walks the children list once per wake-up, so a child adopted
+// while the wait ran may or may not be in the walk.
+std::uint64_t VisibleSince(const Task* child) {
+  return std::max(child->tg->reportable_since, child->child_since);
+}
+
 WaitCandidate ExitCandidate(const Task* child, std::int32_t pid, const ExitStatus& es) {
   WaitCandidate c{.task = child->uid,
                   .pid = pid,
                   .event = WaitEvent::kExit,
-                  .since = child->tg->reportable_since};
+                  .since = VisibleSince(child)};
   if (es.Signaled()) {
     c.code = es.core ? abi::kCLD_DUMPED : abi::kCLD_KILLED;
     c.status = es.signo;
@@ -54,7 +63,6 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   if (request.idtype == abi::kP_PGID && want_pgid == 0) {
     want_pgid = IdIn(waiter->tg->process_group->ids, waiter->tg->process_group->ns, ns);
   }
-  bool any_eligible = false;
   auto consider = [&](const Task* child) {
     const ThreadGroup* ctg = child->tg;
     const std::int32_t pid = IdIn(child->ids, child->ns, ns);
@@ -72,13 +80,13 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
     if (child->exit_state == ExitState::kZombie && ctg->tasks_count == 1) {
       // A reapable zombie: without WEXITED it does not even count as eligible.
       if ((opts & abi::kWEXITED) == 0) return;
-      any_eligible = true;
+      out.eligible.push_back(pid);
       // Linux reports the group exit code when the group exited as a whole.
       out.candidates.push_back(
           ExitCandidate(child, pid, ctg->exiting ? ctg->exit_status : child->exit_status));
       return;
     }
-    any_eligible = true;  // live, or a zombie leader with live threads
+    out.eligible.push_back(pid);  // live, or a zombie leader with live threads
     if ((opts & abi::kWSTOPPED) != 0 && ctg->stop_waitable) {
       out.candidates.push_back(
           WaitCandidate{.task = child->uid,
@@ -87,7 +95,7 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                         .code = abi::kCLD_STOPPED,
                         .status = ctg->stop_signal,
                         .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU,
-                        .since = ctg->reportable_since});
+                        .since = VisibleSince(child)});
     }
     if ((opts & abi::kWCONTINUED) != 0 && ctg->cont_waitable) {
       out.candidates.push_back(WaitCandidate{.task = child->uid,
@@ -96,7 +104,7 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                                              .code = abi::kCLD_CONTINUED,
                                              .status = abi::kSIGCONT,
                                              .wait_status = 0xffffU,
-                                             .since = ctg->reportable_since});
+                                             .since = VisibleSince(child)});
     }
   };
   // Without __WNOTHREAD a thread waits for the children of every thread in
@@ -106,7 +114,10 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   } else {
     waiter->tg->tasks.ForEach([&](const Task* t) { t->children.ForEach(consider); });
   }
-  out.echild = !any_eligible;
+  out.echild = out.eligible.empty();
+  for (WaitCandidate& c : out.candidates) {
+    c.certain = waiter->wait_started == 0 || c.since < waiter->wait_started;
+  }
   return out;
 }
 
@@ -121,6 +132,7 @@ void Kernel::On(const WaitDone& o) {
   Task* t = Lookup(o.tid, "wait result");
   if (t == nullptr) return;
   t->sleeping = false;
+  const WaitPrediction predicted = WaitOnce(t, o.request);
   const std::uint64_t started = std::exchange(t->wait_started, 0);
   // The host decides somewhere between the wait's entry and its result: what
   // became reportable in between it may or may not have seen.
@@ -129,12 +141,15 @@ void Kernel::On(const WaitDone& o) {
   };
   // Interrupted waits are restarted or fail without reporting anything.
   if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
-  const WaitPrediction predicted = WaitOnce(t, o.request);
   if (o.result < 0) {
     Emit(RecordKind::kWaitReturned, t, nullptr, o.result, 0);
     if (o.result == -abi::kECHILD && !predicted.echild) {
-      Diverge(t, nullptr, static_cast<std::int64_t>(predicted.candidates.size()), o.result,
-              "wait: host returned ECHILD but the model has eligible children");
+      const std::int32_t first = predicted.eligible.front();
+      auto found = t->tg->ns->tasks.find(first);
+      Diverge(t, found != t->tg->ns->tasks.end() ? found->second : nullptr,
+              static_cast<std::int64_t>(predicted.eligible.size()), o.result,
+              fmt::format("wait: host returned ECHILD but the model has eligible children: pid {}",
+                          fmt::join(predicted.eligible, ", pid ")));
     }
     return;
   }
@@ -144,7 +159,7 @@ void Kernel::On(const WaitDone& o) {
       Diverge(t, nullptr, -abi::kECHILD, 0,
               "wait: host found children to wait for, the model predicted ECHILD");
     } else if (auto c = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
-                                     [&](const WaitCandidate& w) { return !during_wait(w.since); });
+                                     [](const WaitCandidate& w) { return w.certain; });
                c != predicted.candidates.end()) {
       Diverge(t, nullptr, c->pid, 0,
               fmt::format("wait: host had nothing to report, the model had the {} of pid {}",

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "sentry/kernel/json_codec.h"
 
@@ -95,6 +96,51 @@ std::string Traced::Divergences() const {
   }
   if (!kept_log.empty()) out += "the run's records are kept in " + kept_log + "\n";
   return out;
+}
+
+std::vector<int> Traced::NeverReaped() const {
+  std::map<std::uint64_t, int> unreaped;  // task uid -> tid
+  for (const Record& r : records) {
+    if (r.kind == RecordKind::kTaskCreated && r.tid.value != sentry_pid_hint) {
+      unreaped[r.task.value] = r.tid.value;
+    } else if (r.kind == RecordKind::kReaped) {
+      unreaped.erase(r.task.value);
+    }
+  }
+  std::vector<int> out;
+  for (const auto& [uid, tid] : unreaped) out.push_back(tid);
+  return out;
+}
+
+Traced RunTraced(const std::vector<std::string>& scenario_args,
+                 const std::vector<std::string>& sentry_options) {
+  static int runs = 0;  // a log kept must not be overwritten by the next run
+  const std::string name = scenario_args.empty() ? "scenario" : scenario_args.front();
+  const std::string log = TempPath(name + "-" + std::to_string(++runs) + ".jsonl");
+  Traced t;
+  std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log};
+  argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
+  argv.insert(argv.end(), {"--", SCENARIOS_BINARY});
+  argv.insert(argv.end(), scenario_args.begin(), scenario_args.end());
+  t.outcome = RunInNewSession(argv, name);
+  t.ReadLog(log);
+  if (t.Count(RecordKind::kDivergence) == 0 && t.NeverReaped().empty()) {
+    unlink(log.c_str());
+  } else {
+    t.kept_log = log;  // for the one who reads the failure
+  }
+  return t;
+}
+
+Traced Compare(const std::string& mode, const std::vector<std::string>& sentry_options) {
+  const Outcome native = RunInNewSession({SCENARIOS_BINARY, mode}, mode + "-native");
+  Traced traced = RunTraced(mode, sentry_options);
+  EXPECT_EQ(traced.outcome.exit_code, native.exit_code) << mode;
+  EXPECT_EQ(traced.outcome.out, native.out) << mode;
+  EXPECT_EQ(traced.outcome.err, native.err) << mode;  // the sentry is quiet by default
+  EXPECT_EQ(traced.Count(RecordKind::kDivergence), 0u) << traced.Divergences();
+  EXPECT_GT(traced.records.size(), 0u);
+  return traced;
 }
 
 }  // namespace sentry::platform::testing

@@ -45,6 +45,21 @@ struct Traced {
   std::size_t Count(kernel::RecordKind kind) const;
   std::vector<kernel::Record> All(kernel::RecordKind kind) const;
   std::string Divergences() const;  // their details, a line each, and the kept log
+  // Tasks the records show created and never reaped, the sentry aside: at
+  // the end of a run whose first process is gone, the host has none.
+  std::vector<int> NeverReaped() const;
 };
+
+// Runs `scenarios ARGS...` under `sentry run --log-records` (with
+// sentry_options) and reads its records; the log is kept if it diverged.
+Traced RunTraced(const std::vector<std::string>& scenario_args,
+                 const std::vector<std::string>& sentry_options = {});
+inline Traced RunTraced(const std::string& mode,
+                        const std::vector<std::string>& sentry_options = {}) {
+  return RunTraced(std::vector<std::string>{mode}, sentry_options);
+}
+
+// Same output and exit status natively and under the sentry; no divergence.
+Traced Compare(const std::string& mode, const std::vector<std::string>& sentry_options = {});
 
 }  // namespace sentry::platform::testing

@@ -30,36 +30,9 @@ using testing::Outcome;
 using testing::RunInNewSession;
 using testing::Slurp;
 using testing::TempPath;
+using testing::Compare;
+using testing::RunTraced;
 using testing::Traced;
-
-Traced RunTraced(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
-  static int runs = 0;  // a log kept must not be overwritten by the next run
-  const std::string log = TempPath(mode + "-" + std::to_string(++runs) + ".jsonl");
-  Traced t;
-  std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log};
-  argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
-  argv.insert(argv.end(), {"--", SCENARIOS_BINARY, mode});
-  t.outcome = RunInNewSession(argv, mode);
-  t.ReadLog(log);
-  if (t.Count(RecordKind::kDivergence) == 0) {
-    unlink(log.c_str());
-  } else {
-    t.kept_log = log;  // for the one who reads the failure
-  }
-  return t;
-}
-
-// Same output and exit status natively and under the sentry; no divergence.
-Traced Compare(const std::string& mode, const std::vector<std::string>& sentry_options = {}) {
-  const Outcome native = RunInNewSession({SCENARIOS_BINARY, mode}, mode + "-native");
-  Traced traced = RunTraced(mode, sentry_options);
-  EXPECT_EQ(traced.outcome.exit_code, native.exit_code) << mode;
-  EXPECT_EQ(traced.outcome.out, native.out) << mode;
-  EXPECT_EQ(traced.outcome.err, native.err) << mode;  // the sentry is quiet by default
-  EXPECT_EQ(traced.Count(RecordKind::kDivergence), 0u) << traced.Divergences();
-  EXPECT_GT(traced.records.size(), 0u);
-  return traced;
-}
 
 TEST(ScenarioTest, ForkExecWait) {
   const Traced t = Compare("fork-exec-wait");

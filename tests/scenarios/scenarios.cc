@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/scenarios/races.h"
+
 namespace {
 
 void Check(bool ok, const char* what) {
@@ -674,6 +676,13 @@ int main(int argc, char** argv) {
   if (mode == "foreign-abi") return ForeignAbi();
   if (mode == "core-dump") return CoreDump();
   if (mode == "deny-syscall") return DenySyscall(argc, argv);
+  if (mode == "killed-making-threads") return scenarios::KilledMakingThreads();
+  if (mode == "killed-after-reap") return scenarios::KilledAfterReap(false);
+  if (mode == "killed-after-reap-subreaper") return scenarios::KilledAfterReap(true);
+  if (mode == "kill-stopped") return scenarios::KillStopped(false);
+  if (mode == "kill-continued") return scenarios::KillStopped(true);
+  if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
+  if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
 }

@@ -1,0 +1,98 @@
+// Race tests: kills that land where the tracer cannot see them at once
+// (tests/scenarios/races.cc). Each scenario loops enough rounds to hit its
+// window many times a run (before the fixes, every run of each diverged or,
+// for the reap cut short without a subreaper, kept zombies the host did not
+// have); the run must match the native one, with no divergence, and leave
+// no task the host does not have.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "sentry/kernel/exit_status.h"
+#include "sentry/kernel/record.h"
+#include "tests/platform/platform_test_util.h"
+
+namespace sentry::platform {
+namespace {
+
+using kernel::Record;
+using kernel::RecordKind;
+using testing::Compare;
+using testing::Traced;
+
+void ExpectNothingLeft(const Traced& t) {
+  EXPECT_EQ(t.NeverReaped(), std::vector<int>{}) << t.Divergences();
+}
+
+// Case 1: a thread made by a clone that a SIGKILL to its process cut short
+// is first seen at its exit event; it is told to the model as its group's.
+TEST(RaceTest, ThreadsOfProcessesKilledInsideCloneAreKnown) {
+  const Traced t = Compare("killed-making-threads");
+  EXPECT_EQ(t.outcome.out, "30 thread makers killed\n");
+  ExpectNothingLeft(t);
+}
+
+// Case 2: the reap done by a wait that a SIGKILL kept from returning is
+// recorded as that waiter's, so the reaped child is no phantom zombie,
+// neither the sentry's nor a workload subreaper's.
+TEST(RaceTest, AReapByAWaitCutShortIsRecorded) {
+  for (const std::string mode : {"killed-after-reap", "killed-after-reap-subreaper"}) {
+    const Traced t = Compare(mode);
+    ExpectNothingLeft(t);
+    if (mode == std::string("killed-after-reap")) continue;  // orphans are the sentry's
+    const auto reaped = t.All(RecordKind::kReaped);
+    // Under the subreaper every grandchild was reaped by a wait (its
+    // parent's, or the subreaper's once adopted), never by the sentry.
+    EXPECT_EQ(std::count_if(reaped.begin(), reaped.end(),
+                            [&](const Record& r) {
+                              return r.other_tid.value == t.sentry_pid_hint &&
+                                     r.tid.value != t.sentry_pid_hint;
+                            }),
+              1)
+        << mode << ": only the first process is the sentry's to reap";
+  }
+}
+
+// Case 3: SIGKILL ends a stop's (or a continue's) reportability when sent;
+// a WNOHANG poll in between finds nothing, and that is no divergence.
+TEST(RaceTest, AKillEndsAStopOrContinueAtOnce) {
+  const Traced stopped = Compare("kill-stopped");
+  EXPECT_EQ(stopped.outcome.out, "40 stopped children killed\n");
+  ExpectNothingLeft(stopped);
+  const Traced continued = Compare("kill-continued");
+  EXPECT_EQ(continued.outcome.out, "40 continued children killed\n");
+  ExpectNothingLeft(continued);
+}
+
+// Case 4: a zombie adopted while its new parent's WNOHANG wait runs may or
+// may not be seen by that wait.
+TEST(RaceTest, AZombieAdoptedDuringAPollMayBeMissed) {
+  const Traced t = Compare("adopt-during-poll");
+  EXPECT_EQ(t.outcome.out, "100 zombies adopted and reaped\n");
+  ExpectNothingLeft(t);
+}
+
+// Case 5: a thread already exiting when its process exits as a whole gets
+// the group's SIGKILL and no PTRACE_EVENT_EXIT stop; its exit, told by the
+// exit report alone, is still its own: pthread_exit's 0. The others report
+// the group's exit code (Linux do_group_exit takes group_exit_code once the
+// group is exiting), and the process's status is the exit_group's.
+TEST(RaceTest, ThreadsExitingWithTheirProcessEndRight) {
+  const Traced t = Compare("threads-exit-with-process");
+  EXPECT_EQ(t.outcome.out, "100 processes exited with their threads\n");
+  ExpectNothingLeft(t);
+  int threads = 0;
+  for (const Record& r : t.All(RecordKind::kReaped)) {
+    if (r.value2 != static_cast<int>(kernel::ReapCause::kThread)) continue;
+    ++threads;
+    // 0 from pthread_exit, or exit(round % 7)'s status.
+    EXPECT_TRUE(r.value % 256 == 0 && r.value / 256 < 7)
+        << "thread " << r.tid.value << " status " << r.value;
+  }
+  EXPECT_EQ(threads, 400);
+}
+
+}  // namespace
+}  // namespace sentry::platform

@@ -1,0 +1,233 @@
+// Race scenarios (issue: the model stays right under races). Each one makes
+// a kill land at the moment the tracer cannot see directly: inside clone,
+// between a wait's reap and its return, on a stopped child a wait is about
+// to poll, during a subreaper's poll, and while threads exit on their own.
+// They loop enough rounds to hit the window; the output is the same natively
+// and under the sentry, and the sentry must record no divergence.
+#include "tests/scenarios/races.h"
+
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cstddef>
+
+namespace scenarios {
+namespace {
+
+void Check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "scenario: %s: %s\n", what, std::strerror(errno));
+    std::exit(99);
+  }
+}
+
+void ReadByte(int fd) {
+  char c;
+  while (read(fd, &c, 1) < 0 && errno == EINTR) {
+  }
+}
+
+void WriteByte(int fd) {
+  Check(write(fd, "x", 1) == 1, "write");
+}
+
+int WaitStatus(pid_t pid, int options = 0) {
+  int status = 0;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, options);
+  } while (got < 0 && errno == EINTR);
+  Check(got == pid, "waitpid");
+  return status;
+}
+
+void* Nothing(void*) {
+  return nullptr;
+}
+
+}  // namespace
+
+// Case 1: processes that do nothing but create threads are SIGKILLed; some
+// die inside clone, after the new thread exists but before the clone's
+// event, and the new thread dies before it ever ran.
+int KilledMakingThreads() {
+  constexpr int kRounds = 30;
+  for (int round = 0; round < kRounds; ++round) {
+    int started[2];
+    Check(pipe(started) == 0, "pipe");
+    const pid_t maker = fork();
+    Check(maker >= 0, "fork");
+    if (maker == 0) {
+      close(started[0]);
+      for (int i = 0;; ++i) {
+        pthread_t t;
+        if (pthread_create(&t, nullptr, Nothing, nullptr) == 0) pthread_detach(t);
+        if (i == 3) WriteByte(started[1]);
+      }
+    }
+    close(started[1]);
+    ReadByte(started[0]);
+    close(started[0]);
+    kill(maker, SIGKILL);
+    Check(WaitStatus(maker) == SIGKILL, "maker killed");
+  }
+  std::printf("%d thread makers killed\n", kRounds);
+  return 0;
+}
+
+// Case 2: C blocks in wait for its child G; G exits and, as soon as G is a
+// zombie, C's parent SIGKILLs C: C's wait may reap G and never return. G
+// must not stay a zombie in the model (nobody has it on the host), nor,
+// with a subreaper, be counted among the subreaper's children.
+namespace {
+// Whether `pid` is a zombie or gone (host /proc: the workload's own view).
+bool ZombieOrGone(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return true;
+  char buf[512] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const char* close = std::strrchr(buf, ')');
+  return n == 0 || close == nullptr || close[2] == 'Z' || close[2] == 'X';
+}
+}  // namespace
+
+int KilledAfterReap(bool subreaper) {
+  if (subreaper) Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    int named[2];
+    Check(pipe(named) == 0, "pipe");
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      close(named[0]);
+      const pid_t g = fork();
+      if (g == 0) _exit(3);
+      Check(write(named[1], &g, sizeof g) == sizeof g, "write");
+      waitpid(g, nullptr, 0);
+      for (;;) pause();  // killed here if not before
+    }
+    close(named[1]);
+    pid_t g = 0;
+    Check(read(named[0], &g, sizeof g) == sizeof g, "read");
+    close(named[0]);
+    while (!ZombieOrGone(g)) {
+    }
+    kill(c, SIGKILL);
+    Check(WaitStatus(c) == SIGKILL, "C killed");
+    if (subreaper) {
+      // G, if C's wait did not reap it, is ours now: reap what is there.
+      while (waitpid(-1, nullptr, WNOHANG) > 0) {
+      }
+    }
+  }
+  std::printf("%d waiters killed\n", kRounds);
+  if (subreaper) {
+    while (wait(nullptr) > 0) {
+    }
+    std::printf("orphans reaped: %s\n", errno == ECHILD ? "all" : std::strerror(errno));
+  }
+  return 0;
+}
+
+// Case 3: a stopped child (its stop seen with WNOWAIT), or a continued one,
+// is SIGKILLed; the parent then polls it with WNOHANG. The kill ends the
+// stop's (or continue's) reportability the moment it is sent.
+int KillStopped(bool continue_first) {
+  constexpr int kRounds = 40;
+  int polls_with_nothing = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      kill(getpid(), SIGSTOP);
+      for (;;) pause();
+    }
+    siginfo_t info{};
+    Check(waitid(P_PID, c, &info, WSTOPPED | WNOWAIT) == 0, "waitid stopped");
+    int options = WNOHANG | WUNTRACED;
+    if (continue_first) {
+      kill(c, SIGCONT);
+      Check(waitid(P_PID, c, &info, WCONTINUED | WNOWAIT) == 0, "waitid continued");
+      options = WNOHANG | WCONTINUED;
+    }
+    kill(c, SIGKILL);
+    int status = 0;
+    for (;;) {
+      const pid_t got = waitpid(c, &status, options);
+      Check(got >= 0, "waitpid");
+      if (got == c) break;
+      ++polls_with_nothing;
+    }
+    Check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child killed");
+  }
+  std::printf("%d %s children killed\n", kRounds, continue_first ? "continued" : "stopped");
+  return 0;
+}
+
+// Case 4: a subreaper polls with WNOHANG while a middle process dies leaving
+// a zombie, which the subreaper adopts during one of its polls.
+int AdoptDuringPoll() {
+  Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t middle = fork();
+    Check(middle >= 0, "fork");
+    if (middle == 0) {
+      const pid_t zombie = fork();
+      if (zombie == 0) _exit(5);
+      siginfo_t info{};
+      // A zombie before its parent goes, without reaping it.
+      Check(waitid(P_PID, zombie, &info, WEXITED | WNOWAIT) == 0, "waitid");
+      _exit(0);
+    }
+    int reaped = 0;
+    while (reaped < 2) {
+      const pid_t got = waitpid(-1, nullptr, WNOHANG);
+      Check(got >= 0, "waitpid");
+      if (got > 0) ++reaped;
+    }
+  }
+  std::printf("%d zombies adopted and reaped\n", kRounds);
+  return 0;
+}
+
+// Case 5: threads exit on their own while the process exits as a whole:
+// a thread already in its exit gets the group's SIGKILL, and the kernel
+// skips its PTRACE_EVENT_EXIT stop.
+namespace {
+void* ExitAtOnce(void*) {
+  pthread_exit(nullptr);
+}
+}  // namespace
+
+int ThreadsExitWithTheProcess() {
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      for (int i = 0; i < 4; ++i) {
+        pthread_t t;
+        if (pthread_create(&t, nullptr, ExitAtOnce, nullptr) == 0) pthread_detach(t);
+      }
+      std::exit(round % 7);  // exit_group while the threads exit
+    }
+    const int status = WaitStatus(c);
+    Check(WIFEXITED(status) && WEXITSTATUS(status) == round % 7, "exit status");
+  }
+  std::printf("%d processes exited with their threads\n", kRounds);
+  return 0;
+}
+
+}  // namespace scenarios

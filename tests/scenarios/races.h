@@ -1,0 +1,13 @@
+// Race scenarios: kills that land where the tracer cannot see them at once
+// (races.cc). Each returns the scenario's exit code.
+#pragma once
+
+namespace scenarios {
+
+int KilledMakingThreads();
+int KilledAfterReap(bool subreaper);
+int KillStopped(bool continue_first);
+int AdoptDuringPoll();
+int ThreadsExitWithTheProcess();
+
+}  // namespace scenarios
