@@ -350,7 +350,8 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
       OnExec(pid);
       return;
     case PTRACE_EVENT_EXIT:
-      OnExitEvent(pid, st);
+      if (exiting_.contains(pid)) CatchUpSkippedExec(pid);
+      OnExitEvent(pid, tasks_[pid]);
       return;
     case PTRACE_EVENT_VFORK_DONE:
       Apply(kernel::VforkDone{.parent = ThreadId(pid)});
@@ -575,6 +576,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       break;
     case Trap::kSetPgid:
       if (!IsRestart(result)) {
+        CatchUpBeforeSetPgid(pid, st, result);
         Apply(kernel::SetPgid{.tid = ThreadId(pid),
                               .pid = static_cast<std::int32_t>(st.args[0]),
                               .pgid = static_cast<std::int32_t>(st.args[1]),
@@ -596,15 +598,37 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
 void Tracer::OnExec(pid_t pid) {
   // Killed in the stop: take the exec as its own.
   const auto former = EventMessage(pid, PTRACE_EVENT_EXEC).value_or(0);
-  const auto former_tid = former != 0 ? static_cast<pid_t>(former) : pid;
+  TellExec(pid, former != 0 ? static_cast<pid_t>(former) : pid);
+  Resume(pid, tasks_[pid]);
+}
+
+void Tracer::CatchUpSkippedExec(pid_t pid) {
+  // A second exit event on one tid: after the first (the old leader's,
+  // killed by de_thread), a non-leader's exec took the leader's tid, and a
+  // SIGKILL skipped its exec event. Its former tid is the thread of the
+  // group that the host no longer has and whose exit nobody saw begin.
+  const pid_t tgid = tasks_[pid].tgid;
+  pid_t former = 0;
+  for (const auto& [tid, ts] : tasks_) {
+    if (tid == pid || ts.tgid != tgid || !ts.known || exiting_.contains(tid)) continue;
+    if (::access(("/proc/" + std::to_string(tid)).c_str(), F_OK) == 0) continue;
+    if (former != 0) return;  // more than one: nothing certain to tell
+    former = tid;
+  }
+  if (former != 0) TellExec(pid, former);
+}
+
+void Tracer::TellExec(pid_t pid, pid_t former_tid) {
   if (former_tid != pid) {
-    // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
+    // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9), and
+    // the old leader, whose exit event came, has no exit report to come.
     auto node = tasks_.extract(former_tid);
     if (!node.empty()) {
       node.key() = pid;
       tasks_.erase(pid);
       tasks_.insert(std::move(node));
     }
+    exiting_.erase(pid);
   }
   TaskState& st = tasks_[pid];
   st.tgid = pid;
@@ -628,7 +652,6 @@ void Tracer::OnExec(pid_t pid) {
                      .comm = std::move(comm),
                      .argv = std::move(argv)});
   if (pid == root_) root_execed_ = true;
-  Resume(pid, st);
 }
 
 void Tracer::OnExitEvent(pid_t pid, TaskState& st) {

@@ -114,6 +114,11 @@ class Tracer {
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
   void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
   void OnExec(pid_t pid);
+  // Tells the model `former_tid` exec'd and is now `pid`.
+  void TellExec(pid_t pid, pid_t former_tid);
+  // `pid`'s exit event came twice: finds the thread whose exec took its tid
+  // unreported (killed before its exec event) and tells that exec first.
+  void CatchUpSkippedExec(pid_t pid);
   void OnExitEvent(pid_t pid, TaskState& st);
   void OnEventStop(pid_t pid, TaskState& st, int sig);
   // The tgid of the process that created `pid`: its own group for a thread,
@@ -151,6 +156,10 @@ class Tracer {
   // continue it should have found: collects the reports of a child that the
   // host shows woken (SIGKILL, SIGCONT) before the model judges.
   void CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done);
+  // `caller`'s setpgid got `result`, which the model does not predict: the
+  // target's own setsid/setpgid/exec, done first on the host, may not be
+  // collected yet; collects it (tracer_waits.cc, beside the waits' catch-up).
+  void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
   // `tid` is at its exit event with a trapped syscall's result unread (a
   // fatal signal skipped or cut short its exit stop): what the syscall did
   // is read from the host's state and told to the model (tracer_cut_short.cc).

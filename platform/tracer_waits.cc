@@ -132,4 +132,31 @@ void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
   }
 }
 
+void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result) {
+  // setpgid's answer depends on the target's own state: a session leader
+  // (EPERM), exec'd (EACCES), in another session. The target changed it in
+  // its own syscall or exec, which the host ran first; its report may still
+  // be queued, or, for a trapped setsid/setpgid, be on its way (resumed with
+  // PTRACE_SYSCALL, it stops at the syscall's exit before anything else).
+  const auto pid = static_cast<std::int32_t>(st.args[0]);
+  const auto pgid = static_cast<std::int32_t>(st.args[1]);
+  const auto agrees = [&] {
+    const auto predicted = model_.PredictSetPgid(ThreadId(caller), pid, pgid);
+    return !predicted || -static_cast<std::int64_t>(*predicted) == result;
+  };
+  if (pid == 0 || agrees()) return;
+  const auto target = static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(caller), pid).value_or(0));
+  if (target <= 0 || target == caller) return;
+  DrainPending(target);
+  constexpr int kMaxReports = 4;
+  for (int i = 0; i < kMaxReports && !agrees(); ++i) {
+    const auto it = tasks_.find(target);
+    if (it == tasks_.end() || !it->second.exit_pending ||
+        (it->second.trap != Trap::kSetSid && it->second.trap != Trap::kSetPgid)) {
+      return;
+    }
+    if (CollectReport(target, 0) != target) return;
+  }
+}
+
 }  // namespace sentry::platform

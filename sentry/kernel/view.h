@@ -106,6 +106,11 @@ struct WaitPrediction {
   std::vector<WaitCandidate> candidates;
   // The children this wait may apply to, reportable or not (waiter's ids).
   std::vector<std::int32_t> eligible;
+  // A zombie that, without WEXITED, is not eligible now, but was while the
+  // wait ran: until the tracer collects a traced zombie, Linux counts it
+  // as something to wait for whatever the options (wait_consider_task
+  // clears notask_error for a zombie it may not reap yet).
+  bool eligible_during_wait = false;
   // A consuming wait on an exit reports the group exit status when the group
   // exited as a whole (Linux wait_task_zombie); candidates already carry it.
 };

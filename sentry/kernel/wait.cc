@@ -79,7 +79,12 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
     }
     if (child->exit_state == ExitState::kZombie && ctg->tasks_count == 1) {
       // A reapable zombie: without WEXITED it does not even count as eligible.
-      if ((opts & abi::kWEXITED) == 0) return;
+      if ((opts & abi::kWEXITED) == 0) {
+        if (waiter->wait_started != 0 && VisibleSince(child) >= waiter->wait_started) {
+          out.eligible_during_wait = true;
+        }
+        return;
+      }
       out.eligible.push_back(pid);
       // Linux reports the group exit code when the group exited as a whole.
       out.candidates.push_back(
@@ -155,7 +160,7 @@ void Kernel::On(const WaitDone& o) {
   }
   if (o.result == 0) {
     Emit(RecordKind::kWaitReturned, t, nullptr, 0, 0);
-    if (predicted.echild) {
+    if (predicted.echild && !predicted.eligible_during_wait) {
       Diverge(t, nullptr, -abi::kECHILD, 0,
               "wait: host found children to wait for, the model predicted ECHILD");
     } else if (auto c = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),

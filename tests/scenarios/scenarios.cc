@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/scenarios/races.h"
+#include "tests/scenarios/random_workload.h"
 
 namespace {
 
@@ -683,6 +684,10 @@ int main(int argc, char** argv) {
   if (mode == "kill-continued") return scenarios::KillStopped(true);
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
+  if (mode == "random" && argc >= 3) {
+    return scenarios::RandomWorkload(std::strtoul(argv[2], nullptr, 10),
+                                     argc >= 4 && std::string(argv[3]) == "subreaper");
+  }
   std::fprintf(stderr, "scenarios: unknown mode '%s'\n", mode.c_str());
   return 2;
 }
