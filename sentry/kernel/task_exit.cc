@@ -51,17 +51,14 @@ void Kernel::BeginExit(Task* t, const ExitStatus& status, bool group) {
   // namespace is gone: the model cannot wait for it to do the same.
   if (tg->active_tasks == 0 && IsNamespaceInit(tg)) TearDownNamespace(tg, t);
   if (group && !tg->exiting) {
-    // A group exit (exit_group, fatal signal) cancels any group stop, and
-    // with it what a wait could report of the last stop or continue: Linux
-    // complete_signal and do_group_exit set signal->flags to
-    // SIGNAL_GROUP_EXIT alone, dropping SIGNAL_STOP_STOPPED and
-    // SIGNAL_STOP_CONTINUED, which wait_task_stopped/continued look at.
+    // A group exit (exit_group, fatal signal) cancels any group stop. What
+    // a wait could report of the last continue ends too (WaitOnce), though
+    // a wait that looked before the exit may still have reported it.
     tg->exiting = true;
     tg->exit_status = status;
     tg->stop_phase = GroupStopPhase::kNone;
     tg->stop_count = 0;
     tg->stop_waitable = false;
-    tg->cont_waitable = false;
   }
   // An exiting thread no longer takes part in a group stop; it may be the one
   // the stop was waiting for (gVisor exitThreadGroup).

@@ -102,7 +102,11 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                         .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU,
                         .since = VisibleSince(child)});
     }
-    if ((opts & abi::kWCONTINUED) != 0 && ctg->cont_waitable) {
+    // Linux complete_signal and do_group_exit set signal->flags to
+    // SIGNAL_GROUP_EXIT alone, dropping SIGNAL_STOP_CONTINUED, which
+    // wait_task_continued looks at: no continue is reportable once the
+    // group exits.
+    if ((opts & abi::kWCONTINUED) != 0 && ctg->cont_waitable && !ctg->exiting) {
       out.candidates.push_back(WaitCandidate{.task = child->uid,
                                              .pid = pid,
                                              .event = WaitEvent::kContinue,
