@@ -53,7 +53,6 @@ void Tracer::SettleCutShortWait(pid_t tid, const TaskState& st) {
   }
 }
 
-
 void Tracer::SettleCutShortSetSid(pid_t tid) {
   const auto stat = ReadProcStat(tid);
   const auto known = model_.FindTask(ThreadId(tid));
@@ -73,13 +72,11 @@ void Tracer::SettleCutShortSetPgid(pid_t tid, const TaskState& st) {
   const auto target = caller_pid == 0 ? std::optional<std::int32_t>(known->tgid)
                                       : model_.RootIdSeenBy(ThreadId(tid), caller_pid);
   if (!target) return;
-  const auto pgid =
-      caller_pgid == 0 ? target : model_.RootIdSeenBy(ThreadId(tid), caller_pgid);
+  const auto pgid = caller_pgid == 0 ? target : model_.RootIdSeenBy(ThreadId(tid), caller_pgid);
   const auto stat = ReadProcStat(*target);
   const auto modelled = model_.FindTask(ThreadId(*target));
   if (!pgid || !stat || !modelled || stat->pgrp != *pgid || modelled->pgid == *pgid) return;
-  Apply(kernel::SetPgid{
-      .tid = ThreadId(tid), .pid = caller_pid, .pgid = caller_pgid, .result = 0});
+  Apply(kernel::SetPgid{.tid = ThreadId(tid), .pid = caller_pid, .pgid = caller_pgid, .result = 0});
 }
 
 }  // namespace sentry::platform

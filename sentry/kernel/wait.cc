@@ -38,10 +38,8 @@ std::uint64_t VisibleSince(const Task* child) {
 }
 
 WaitCandidate ExitCandidate(const Task* child, std::int32_t pid, const ExitStatus& es) {
-  WaitCandidate c{.task = child->uid,
-                  .pid = pid,
-                  .event = WaitEvent::kExit,
-                  .since = VisibleSince(child)};
+  WaitCandidate c{
+      .task = child->uid, .pid = pid, .event = WaitEvent::kExit, .since = VisibleSince(child)};
   if (es.Signaled()) {
     c.code = es.core ? abi::kCLD_DUMPED : abi::kCLD_KILLED;
     c.status = es.signo;

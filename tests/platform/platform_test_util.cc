@@ -108,6 +108,7 @@ std::vector<int> Traced::NeverReaped() const {
     }
   }
   std::vector<int> out;
+  out.reserve(unreaped.size());
   for (const auto& [uid, tid] : unreaped) out.push_back(tid);
   return out;
 }

@@ -26,12 +26,12 @@ namespace {
 namespace abi = kernel::abi;
 using kernel::Record;
 using kernel::RecordKind;
+using testing::Compare;
 using testing::Outcome;
 using testing::RunInNewSession;
+using testing::RunTraced;
 using testing::Slurp;
 using testing::TempPath;
-using testing::Compare;
-using testing::RunTraced;
 using testing::Traced;
 
 TEST(ScenarioTest, ForkExecWait) {

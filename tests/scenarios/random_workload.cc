@@ -48,10 +48,14 @@ void Spin(Rng& rng) {
   if (rng.Below(4) == 0) sched_yield();
 }
 
+// What a thread does: returns, exits, or execs from a non-leader.
+enum class ThreadDoes : std::uint8_t { kReturn, kExit, kExec };
+ThreadDoes kThreadDoes[] = {ThreadDoes::kReturn, ThreadDoes::kExit, ThreadDoes::kExec};
+
 void* ThreadBody(void* arg) {
-  const auto what = reinterpret_cast<std::intptr_t>(arg);
-  if (what == 1) execl("/bin/true", "true", nullptr);  // exec from a non-leader
-  if (what == 2) pthread_exit(nullptr);
+  const ThreadDoes what = *static_cast<const ThreadDoes*>(arg);
+  if (what == ThreadDoes::kExec) execl("/bin/true", "true", nullptr);
+  if (what == ThreadDoes::kExit) pthread_exit(nullptr);
   return nullptr;
 }
 
@@ -79,8 +83,8 @@ bool IsExitCode(int code) {
 // `children`.
 void RandomWait(Rng& rng, std::set<pid_t>& children) {
   const std::vector<pid_t> list(children.begin(), children.end());
-  const pid_t some = list.empty() ? 0 : list[static_cast<std::size_t>(rng.Below(
-                                            static_cast<int>(list.size())))];
+  const pid_t some =
+      list.empty() ? 0 : list[static_cast<std::size_t>(rng.Below(static_cast<int>(list.size())))];
   if (rng.Below(2) == 0) {
     int options = WNOHANG;
     if (rng.Below(2) != 0) options |= WUNTRACED;
@@ -138,10 +142,8 @@ void IgnoreHangup(int) {}
         break;
       case 4: {
         pthread_t t;
-        const auto what = static_cast<std::intptr_t>(rng.Below(6) == 0 ? 1 : rng.Below(2) + 2);
-        if (pthread_create(&t, nullptr, ThreadBody, reinterpret_cast<void*>(what)) == 0) {
-          pthread_detach(t);
-        }
+        ThreadDoes* what = &kThreadDoes[rng.Below(6) == 0 ? 2 : rng.Below(2)];
+        if (pthread_create(&t, nullptr, ThreadBody, what) == 0) pthread_detach(t);
         break;
       }
       case 5:
@@ -191,8 +193,7 @@ int RandomWorkload(unsigned long seed, bool subreaper) {
     Spin(rng);
     const std::vector<pid_t> list(children.begin(), children.end());
     const pid_t some =
-        list.empty() ? 0
-                     : list[static_cast<std::size_t>(rng.Below(static_cast<int>(list.size())))];
+        list.empty() ? 0 : list[static_cast<std::size_t>(rng.Below(static_cast<int>(list.size())))];
     switch (rng.Below(8)) {
       case 0:
       case 1: {
@@ -215,10 +216,7 @@ int RandomWorkload(unsigned long seed, bool subreaper) {
         break;
       default: {
         pthread_t t;
-        if (pthread_create(&t, nullptr, ThreadBody, reinterpret_cast<void*>(std::intptr_t{2})) ==
-            0) {
-          pthread_join(t, nullptr);
-        }
+        if (pthread_create(&t, nullptr, ThreadBody, &kThreadDoes[1]) == 0) pthread_join(t, nullptr);
         break;
       }
     }
