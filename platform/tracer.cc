@@ -336,7 +336,12 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   DrainExits(pid);
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
-  TaskState& st = tasks_[pid];
+  const auto [found, first_sight] = tasks_.try_emplace(pid);
+  TaskState& st = found->second;
+  // The first process is gone and took the rest with it (KillAll), but a
+  // task created meanwhile was not among them: it goes too, or a stopped
+  // one would keep the run waiting for good.
+  if (first_sight && root_done_ && !options_.wait_all) ::kill(pid, SIGKILL);
   switch (event) {
     case PTRACE_EVENT_SECCOMP:
       OnSeccomp(pid, st);

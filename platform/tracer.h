@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -152,6 +153,12 @@ class Tracer {
   void AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done);
   // `waiter`'s wait returned a child: collects what the model must see first.
   void OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done);
+  // Collects the reports of group `tgid`'s threads until `settled` (at most
+  // a few), blocking only for a thread that must report next.
+  void CatchUpWithGroup(pid_t tgid, const std::function<bool()>& settled);
+  // Of `threads`, one the host shows on its way into a stop it will report:
+  // woken out of PTRACE_LISTEN, or dying; 0 if none.
+  pid_t ThreadOnItsWay(const std::vector<pid_t>& threads);
   // `waiter`'s WNOHANG wait found nothing while the model has a stop or
   // continue it should have found: collects the reports of a child that the
   // host shows woken (SIGKILL, SIGCONT) before the model judges.

@@ -1,6 +1,7 @@
 // Tracer: telling the model of new tasks: clone events, and the children
 // whose event never comes (their creator killed inside clone) or comes late
 // (a child's first stop can precede its parent's event).
+#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -74,6 +75,8 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
                     .exit_signal = exit_signal,
                     .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
                     .error = 0});
+  // Made after the first process's end killed the rest (KillAll): it goes too.
+  if (root_done_ && !options_.wait_all) ::kill(child, SIGKILL);
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
   cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
   cs.known = true;

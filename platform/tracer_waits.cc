@@ -8,9 +8,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <csignal>
+#include <functional>
 #include <cstdint>
-#include <cstdlib>
 #include <vector>
 
 #include "platform/proc_files.h"
@@ -42,39 +41,69 @@ void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitD
 }
 
 void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done) {
-  const auto matches = [&] {
+  // The host told the parent of a stop or continue: for a stop, every thread
+  // is already in its ptrace stop with its report queued (the last one
+  // notifies the parent from inside ptrace_stop); for a continue, the first
+  // thread to wake notifies the parent (get_signal) before it stops to tell
+  // its tracer.
+  CatchUpWithGroup(child, [&] {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
-    if (!prediction) return true;
-    return std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
+    return !prediction ||
+           std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
                        [&](const kernel::WaitCandidate& c) {
                          return c.pid == done.result && c.code == done.code;
                        });
-  };
-  // Bounded: each report moves the child on; it stops for good within a few.
-  for (int i = 0; i < 4 && !matches() && tasks_.contains(child); ++i) {
-    if (CollectReport(child, 0) != child) return;
+  });
+}
+
+void Tracer::CatchUpWithGroup(pid_t tgid, const std::function<bool()>& settled) {
+  // Bounded: each round collects a report; a handful covers every thread's.
+  constexpr int kMaxRounds = 8;
+  for (int round = 0; round < kMaxRounds && !settled(); ++round) {
+    std::vector<pid_t> threads;
+    for (const auto& [tid, ts] : tasks_) {
+      if (ts.tgid == tgid) threads.push_back(tid);
+    }
+    bool collected = false;
+    for (pid_t tid : threads) {
+      while (CollectReport(tid, WNOHANG) > 0) collected = true;
+    }
+    if (collected) continue;
+    // Nothing queued: block only for a thread that must report next.
+    const pid_t next = ThreadOnItsWay(threads);
+    if (next == 0 || CollectReport(next, 0) != next) return;
   }
+}
+
+pid_t Tracer::ThreadOnItsWay(const std::vector<pid_t>& threads) {
+  for (pid_t tid : threads) {
+    const auto st = tasks_.find(tid);
+    if (st == tasks_.end()) continue;
+    const auto stat = ReadProcStat(tid);
+    // In a ptrace stop: its report is queued (and was just drained) or it
+    // is listening; either way it is not on its way.
+    if (!stat || stat->state == 't' || stat->state == 'T') continue;
+    // Held in PTRACE_LISTEN and running: SIGCONT or SIGKILL woke it, and it
+    // stops to tell (its continue notification, or its exit event).
+    if (st->second.listening) return tid;
+    // SIGKILL queued or taken: its exit event (or exit report) is next.
+    if (DyingOnTheHost(tid)) return tid;
+  }
+  return 0;
 }
 
 namespace {
 
-// The certain stop or continue candidate of a wait, if any: the one a
-// "nothing to report" answer contradicts.
-const kernel::WaitCandidate* MissedCandidate(const kernel::WaitPrediction& prediction) {
+// The certain stop or continue candidate for `child` (all children: 0) of
+// a wait, if any: the one a "nothing to report" answer contradicts.
+const kernel::WaitCandidate* MissedCandidate(const kernel::WaitPrediction& prediction,
+                                             std::int32_t child = 0) {
   for (const kernel::WaitCandidate& c : prediction.candidates) {
-    if (c.certain && c.event != kernel::WaitEvent::kExit) return &c;
+    if (c.certain && c.event != kernel::WaitEvent::kExit && (child == 0 || c.pid == child)) {
+      return &c;
+    }
   }
   return nullptr;
-}
-
-// Signals queued to thread `tid` or its group (SigPnd | ShdPnd); 0 if gone.
-std::uint64_t PendingSignals(pid_t tid) {
-  return std::strtoull(StatusField(tid, "SigPnd").c_str(), nullptr, 16) |
-         std::strtoull(StatusField(tid, "ShdPnd").c_str(), nullptr, 16);
-}
-
-constexpr std::uint64_t Bit(int signo) {
-  return 1ULL << (signo - 1);
 }
 
 }  // namespace
@@ -85,50 +114,21 @@ void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
   // (no stop or continue is reportable after it), SIGCONT ends the stop in
   // prepare_signal. The target tells its tracer only when it next runs: its
   // exit event, or under PTRACE_LISTEN its continue notification. A wait in
-  // between sees the new state; collect the target's reports first. Each
-  // round collects at least one report; a handful covers every thread's.
-  constexpr int kMaxRounds = 8;
-  for (int round = 0; round < kMaxRounds; ++round) {
+  // between sees the new state; collect the target's reports first.
+  constexpr int kMaxChildren = 8;
+  for (int i = 0; i < kMaxChildren; ++i) {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
     const kernel::WaitCandidate* missed = prediction ? MissedCandidate(*prediction) : nullptr;
     if (missed == nullptr) return;
-    const auto child = static_cast<pid_t>(
-        model_.RootIdSeenBy(ThreadId(waiter), missed->pid).value_or(missed->pid));
-    std::vector<pid_t> threads;
-    for (const auto& [tid, ts] : tasks_) {
-      if (ts.tgid == child) threads.push_back(tid);
-    }
-    bool collected = false;
-    for (pid_t tid : threads) {
-      while (CollectReport(tid, WNOHANG) > 0) collected = true;
-    }
-    if (collected) continue;
-    // Nothing queued: block only for a thread the host shows on its way
-    // into a stop (woken by SIGKILL, or out of its group stop by SIGCONT);
-    // one still in a ptrace stop ('t') has its report queued or is
-    // listening, and is looked at again next round.
-    pid_t woken = 0;
-    for (pid_t tid : threads) {
-      const auto stat = ReadProcStat(tid);
-      if (!stat || stat->state == 't' || stat->state == 'T') continue;
-      const std::uint64_t pending = PendingSignals(tid);
-      const bool continued =
-          missed->event == kernel::WaitEvent::kStop && (pending & Bit(SIGCONT)) != 0;
-      if (continued || DyingOnTheHost(tid)) {
-        woken = tid;
-        break;
-      }
-    }
-    if (woken == 0) {
-      if (std::none_of(threads.begin(), threads.end(), [](pid_t tid) {
-            const auto stat = ReadProcStat(tid);
-            return stat && stat->state == 't';
-          })) {
-        return;  // no sign of anything the host knew: the model's check decides
-      }
-      continue;
-    }
-    if (CollectReport(woken, 0) != woken) return;
+    const std::int32_t pid = missed->pid;
+    const auto child =
+        static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(waiter), pid).value_or(pid));
+    CatchUpWithGroup(child, [&] {
+      const auto now = model_.PredictWait(ThreadId(waiter), done.request);
+      return !now || MissedCandidate(*now, pid) == nullptr;
+    });
+    const auto after = model_.PredictWait(ThreadId(waiter), done.request);
+    if (after && MissedCandidate(*after, pid) != nullptr) return;  // the model's check decides
   }
 }
 
