@@ -572,6 +572,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
         }
         if (done.result > 0) OnWaitResult(pid, st, done);
         if (done.result == 0) CatchUpBeforeNothing(pid, done);
+      } else if (result == -ECHILD) {
+        CatchUpBeforeEchild(pid, done);
       }
       Apply(done);
       break;

@@ -167,6 +167,14 @@ class Tracer {
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // collected yet; collects it (tracer_waits.cc, beside the waits' catch-up).
   void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
+  // `waiter`'s wait got ECHILD while the model has eligible children: a
+  // child's own setpgid/setsid, done first on the host, is collected first.
+  void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
+  // Whether `tid` is between a trapped setsid/setpgid and its exit stop.
+  bool OnItsWayFromSessionCall(pid_t tid) const;
+  // Whether the host shows `tid` past exec's point of no return, its exec
+  // event not yet seen.
+  bool OnItsWayFromExec(pid_t tid) const;
   // `tid` is at its exit event with a trapped syscall's result unread (a
   // fatal signal skipped or cut short its exit stop): what the syscall did
   // is read from the host's state and told to the model (tracer_cut_short.cc).

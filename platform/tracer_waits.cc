@@ -150,12 +150,48 @@ void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_
   DrainPending(target);
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !agrees(); ++i) {
-    const auto it = tasks_.find(target);
-    if (it == tasks_.end() || !it->second.exit_pending ||
-        (it->second.trap != Trap::kSetSid && it->second.trap != Trap::kSetPgid)) {
-      return;
-    }
+    if (!OnItsWayFromSessionCall(target) && !OnItsWayFromExec(target)) return;
     if (CollectReport(target, 0) != target) return;
+  }
+}
+
+bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
+  // Resumed with PTRACE_SYSCALL past its seccomp stop, it stops at the
+  // syscall's exit before anything else (setsid and setpgid never block).
+  const auto it = tasks_.find(tid);
+  return it != tasks_.end() && it->second.exit_pending &&
+         (it->second.trap == Trap::kSetSid || it->second.trap == Trap::kSetPgid);
+}
+
+bool Tracer::OnItsWayFromExec(pid_t tid) const {
+  // Linux clears PF_FORKNOEXEC at exec's point of no return (begin_new_exec),
+  // and setpgid's EACCES tests just that; the exec event stop follows. A
+  // task the model has not seen exec, without the flag, is in between.
+  const auto info = model_.FindTask(ThreadId(tid));
+  const auto stat = ReadProcStat(tid);
+  constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
+  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0 &&
+         stat->state != 't' && stat->state != 'T';
+}
+
+void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
+  // ECHILD while the model has eligible children: a child left the set the
+  // wait looks at (setpgid or setsid for a P_PGID wait) in a syscall whose
+  // exit the host ran before the wait, and whose exit stop is still to come.
+  constexpr int kMaxReports = 8;
+  for (int i = 0; i < kMaxReports; ++i) {
+    const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
+    if (!prediction || prediction->echild) return;
+    bool collected = false;
+    pid_t on_its_way = 0;
+    for (std::int32_t pid : prediction->eligible) {
+      const auto child =
+          static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(waiter), pid).value_or(pid));
+      while (CollectReport(child, WNOHANG) > 0) collected = true;
+      if (on_its_way == 0 && OnItsWayFromSessionCall(child)) on_its_way = child;
+    }
+    if (collected) continue;
+    if (on_its_way == 0 || CollectReport(on_its_way, 0) != on_its_way) return;
   }
 }
 

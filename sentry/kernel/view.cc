@@ -95,6 +95,7 @@ TaskInfo Kernel::Describe(const Task* t, const PidNamespace* view) const {
   info.sigchld = tg->sigchld;
   info.nocldwait = tg->nocldwait;
   info.subreaper = tg->is_child_subreaper;
+  info.execed = tg->execed;
   info.usage = t->usage;
   info.children_usage = tg->child_usage;
   return info;

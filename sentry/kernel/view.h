@@ -46,6 +46,7 @@ struct TaskInfo {
   SigChldDisposition sigchld = SigChldDisposition::kDefault;
   bool nocldwait = false;
   bool subreaper = false;
+  bool execed = false;   // its thread group exec'd since its fork
   Usage usage;           // this task
   Usage children_usage;  // reaped children of its thread group
 };
