@@ -88,6 +88,9 @@ void Tracer::CheckNewParents() {
   std::vector<pid_t> children;
   children.swap(reparented_);
   for (pid_t child : children) {
+    // Reaped as it was reparented (a dying namespace init's adoptee, an
+    // ignoring parent's): nothing left to check; the host follows.
+    if (!model_.FindTask(ThreadId(child))) continue;
     const auto stat = ReadProcStat(child);
     if (!stat) continue;  // gone meanwhile
     Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(stat->ppid)});

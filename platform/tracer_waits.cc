@@ -64,14 +64,16 @@ void Tracer::CatchUpWithGroup(pid_t tgid, const std::function<bool()>& settled) 
     for (const auto& [tid, ts] : tasks_) {
       if (ts.tgid == tgid) threads.push_back(tid);
     }
+    // Looked at before the queue is drained: a thread seen running that
+    // enters its stop meanwhile has its report drained now, or waited for.
+    const pid_t next = ThreadOnItsWay(threads);
     bool collected = false;
     for (pid_t tid : threads) {
       while (CollectReport(tid, WNOHANG) > 0) collected = true;
     }
     if (collected) continue;
     // Nothing queued: block only for a thread that must report next.
-    const pid_t next = ThreadOnItsWay(threads);
-    if (next == 0 || CollectReport(next, 0) != next) return;
+    if (next == 0 || !tasks_.contains(next) || CollectReport(next, 0) != next) return;
   }
 }
 

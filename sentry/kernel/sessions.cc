@@ -83,6 +83,7 @@ void Kernel::MoveToProcessGroup(ThreadGroup* tg, ProcessGroup* pg) {
   ForEachChildGroup(tg, [this](ThreadGroup* child) { Uncount(child); });
   if (old != nullptr) old->members.Remove(tg);
   tg->process_group = pg;
+  tg->pgrp_since = seq_;
   pg->members.PushBack(tg);
   Recount(tg);
   ForEachChildGroup(tg, [this](ThreadGroup* child) { Recount(child); });

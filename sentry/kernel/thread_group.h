@@ -38,6 +38,8 @@ struct ThreadGroup {
   // The observation that last gave the parent something new to wait for
   // (an exit, a stop, a continue).
   std::uint64_t reportable_since = 0;
+  // The observation that last moved it to another process group.
+  std::uint64_t pgrp_since = 0;
 
   bool exiting = false;  // group exit in progress (SIGNAL_GROUP_EXIT)
   ExitStatus exit_status;

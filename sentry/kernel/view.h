@@ -107,10 +107,15 @@ struct WaitPrediction {
   std::vector<WaitCandidate> candidates;
   // The children this wait may apply to, reportable or not (waiter's ids).
   std::vector<std::int32_t> eligible;
-  // A zombie that, without WEXITED, is not eligible now, but was while the
-  // wait ran: until the tracer collects a traced zombie, Linux counts it
-  // as something to wait for whatever the options (wait_consider_task
-  // clears notask_error for a zombie it may not reap yet).
+  // One of them was so before the waiter's current wait began: a wait that
+  // returns ECHILD has missed it. (A child adopted, or moved into the group
+  // a wait names, while the wait ran may or may not have been in its walk.)
+  bool eligible_certain = false;
+  // A child not eligible now that may have been while the wait ran: a
+  // zombie without WEXITED (until the tracer collects a traced zombie,
+  // Linux counts it as something to wait for whatever the options:
+  // wait_consider_task clears notask_error for a zombie it may not reap
+  // yet), or a child that left the process group a wait names.
   bool eligible_during_wait = false;
   // A consuming wait on an exit reports the group exit status when the group
   // exited as a whole (Linux wait_task_zombie); candidates already carry it.

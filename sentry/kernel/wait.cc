@@ -61,14 +61,23 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   if (request.idtype == abi::kP_PGID && want_pgid == 0) {
     want_pgid = IdIn(waiter->tg->process_group->ids, waiter->tg->process_group->ns, ns);
   }
+  // Linux do_wait walks the children under tasklist_lock, which setpgid,
+  // setsid and reparenting take too: a change made while the wait ran came
+  // before or after its walk.
+  const auto during_wait = [&](std::uint64_t since) {
+    return waiter->wait_started != 0 && since >= waiter->wait_started;
+  };
   auto consider = [&](const Task* child) {
     const ThreadGroup* ctg = child->tg;
     const std::int32_t pid = IdIn(child->ids, child->ns, ns);
     if (request.idtype == abi::kP_PID && pid != request.id) return;
     if (request.idtype == abi::kP_PGID &&
         IdIn(ctg->process_group->ids, ctg->process_group->ns, ns) != want_pgid) {
+      if (during_wait(ctg->pgrp_since)) out.eligible_during_wait = true;
       return;
     }
+    const bool certain = !during_wait(child->child_since) &&
+                         !(request.idtype == abi::kP_PGID && during_wait(ctg->pgrp_since));
     // "A clone child is one which delivers no signal, or a signal other than
     // SIGCHLD to its parent upon termination." - wait(2)
     if ((opts & abi::kWALL) == 0 &&
@@ -78,18 +87,18 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
     if (child->exit_state == ExitState::kZombie && ctg->tasks_count == 1) {
       // A reapable zombie: without WEXITED it does not even count as eligible.
       if ((opts & abi::kWEXITED) == 0) {
-        if (waiter->wait_started != 0 && VisibleSince(child) >= waiter->wait_started) {
-          out.eligible_during_wait = true;
-        }
+        if (during_wait(VisibleSince(child))) out.eligible_during_wait = true;
         return;
       }
       out.eligible.push_back(pid);
+      out.eligible_certain = out.eligible_certain || certain;
       // Linux reports the group exit code when the group exited as a whole.
       out.candidates.push_back(
           ExitCandidate(child, pid, ctg->exiting ? ctg->exit_status : child->exit_status));
       return;
     }
     out.eligible.push_back(pid);  // live, or a zombie leader with live threads
+    out.eligible_certain = out.eligible_certain || certain;
     if ((opts & abi::kWSTOPPED) != 0 && ctg->stop_waitable) {
       out.candidates.push_back(
           WaitCandidate{.task = child->uid,
@@ -150,7 +159,7 @@ void Kernel::On(const WaitDone& o) {
   if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
   if (o.result < 0) {
     Emit(RecordKind::kWaitReturned, t, nullptr, o.result, 0);
-    if (o.result == -abi::kECHILD && !predicted.echild) {
+    if (o.result == -abi::kECHILD && predicted.eligible_certain) {
       const std::int32_t first = predicted.eligible.front();
       auto found = t->tg->ns->tasks.find(first);
       Diverge(t, found != t->tg->ns->tasks.end() ? found->second : nullptr,
