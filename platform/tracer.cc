@@ -90,9 +90,21 @@ void Tracer::CheckNewParents() {
   for (pid_t child : children) {
     // Reaped as it was reparented (a dying namespace init's adoptee, an
     // ignoring parent's): nothing left to check; the host follows.
-    if (!model_.FindTask(ThreadId(child))) continue;
-    const auto stat = ReadProcStat(child);
+    const auto known = model_.FindTask(ThreadId(child));
+    if (!known) continue;
+    auto stat = ReadProcStat(child);
     if (!stat) continue;  // gone meanwhile
+    if (stat->ppid != known->ppid && known->ppid > 0) {
+      // The host may be a step ahead: the new parent's group has exited
+      // too, its exit not yet collected. Collect it first.
+      const auto parent_tgid = static_cast<pid_t>(known->ppid);
+      CatchUpWithGroup(parent_tgid, [&] {
+        const auto now = model_.FindTask(ThreadId(child));
+        stat = ReadProcStat(child);
+        return !now || !stat || now->ppid == stat->ppid;
+      });
+      if (!model_.FindTask(ThreadId(child)) || !stat) continue;
+    }
     Apply(kernel::ParentObserved{.tid = ThreadId(child), .parent = ThreadId(stat->ppid)});
   }
 }
