@@ -412,6 +412,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   }
   if (it != tasks_.end()) tasks_.erase(it);
   exiting_.erase(pid);
+  setpgid_in_flight_.erase(pid);
   held_.erase(pid);  // killed while held
   if (pid == root_ && !root_execed_) {
     // The first process died before its exec: say why, in the shell's terms.
@@ -501,8 +502,11 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
       st.exit_pending = true;
       break;
     }
-    case Trap::kSetSid:
     case Trap::kSetPgid:
+      setpgid_in_flight_.insert(pid);
+      st.exit_pending = true;
+      break;
+    case Trap::kSetSid:
     case Trap::kUnshare:
     case Trap::kTerminal:
       st.exit_pending = true;
@@ -545,6 +549,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   // syscall stays pending, for its exit event to settle (SettleCutShortWait).
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
   st.exit_pending = false;
+  setpgid_in_flight_.erase(pid);
   const auto result = static_cast<std::int64_t>(regs.rax);
   switch (st.trap) {
     case Trap::kClone:
@@ -603,6 +608,16 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
                               .pid = static_cast<std::int32_t>(st.args[0]),
                               .pgid = static_cast<std::int32_t>(st.args[1]),
                               .result = result});
+        // Another process moved: its fork, if one is under way, may have
+        // come first (TellClone reads the child's group then).
+        const auto named = static_cast<std::int32_t>(st.args[0]);
+        if (result == 0 && named != 0) {
+          const auto target = model_.RootIdSeenBy(ThreadId(pid), named);
+          if (const auto it = target ? tasks_.find(*target) : tasks_.end();
+              it != tasks_.end() && it->second.tgid != st.tgid) {
+            it->second.moved_by_other = true;
+          }
+        }
       }
       break;
     case Trap::kUnshare:

@@ -73,6 +73,9 @@ class Tracer {
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
     bool clone_refused = false;   // --max-tasks: the clone was skipped; make it EAGAIN
+    // Leader: another task's setpgid moved its group; its next fork may have
+    // come first (its child's group is read from /proc).
+    bool moved_by_other = false;
     Trap trap{};                  // the syscall whose exit we wait for
     std::uint64_t args[6] = {};
     std::uint64_t clone_flags = 0;
@@ -167,6 +170,10 @@ class Tracer {
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // collected yet; collects it (tracer_waits.cc, beside the waits' catch-up).
   void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
+  // `child` of group `parent_tgid` is about to be told: if the host put it
+  // in a group other than its creator's in the model, a setpgid that moved
+  // the creator before the fork is collected first.
+  void CatchUpBeforeClone(pid_t parent_tgid, pid_t child);
   // `waiter`'s wait got ECHILD while the model has eligible children: a
   // child's own setpgid/setsid, done first on the host, is collected first.
   void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
@@ -211,6 +218,8 @@ class Tracer {
   std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
   // New tasks held at their first stop: it came before their parent's event.
   std::unordered_set<pid_t> held_;
+  // Tasks between a setpgid's seccomp stop and its exit stop.
+  std::unordered_set<pid_t> setpgid_in_flight_;
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;

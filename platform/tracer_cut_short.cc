@@ -16,6 +16,7 @@ using kernel::ThreadId;
 void Tracer::SettleCutShortSyscall(pid_t tid, TaskState& st) {
   if (!st.exit_pending) return;
   st.exit_pending = false;
+  setpgid_in_flight_.erase(tid);
   switch (st.trap) {
     case Trap::kWait:
       SettleCutShortWait(tid, st);

@@ -68,13 +68,23 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
 
 void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
                        int exit_signal) {
+  std::int32_t forked_into = 0;
+  if ((flags & CLONE_THREAD) == 0) {
+    if (!setpgid_in_flight_.empty()) CatchUpBeforeClone(parent_tgid, child);
+    if (auto creator = tasks_.find(parent_tgid);
+        creator != tasks_.end() && creator->second.moved_by_other) {
+      creator->second.moved_by_other = false;
+      if (const auto stat = ReadProcStat(child)) forked_into = stat->pgrp;
+    }
+  }
   Apply(
       kernel::Clone{.parent = ThreadId(parent),
                     .child = ThreadId(child),
                     .flags = flags,
                     .exit_signal = exit_signal,
                     .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
-                    .error = 0});
+                    .error = 0,
+                    .pgid = forked_into});
   // Made after the first process's end killed the rest (KillAll): it goes too.
   if (root_done_ && !options_.wait_all) ::kill(child, SIGKILL);
   TaskState& cs = tasks_[child];  // may exist: its first stop came first

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <cstdint>
 #include <vector>
 
@@ -194,6 +195,35 @@ void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
     }
     if (collected) continue;
     if (on_its_way == 0 || CollectReport(on_its_way, 0) != on_its_way) return;
+  }
+}
+
+void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
+  // A fork copies its creator's process group at that moment. A setpgid on
+  // the creator by another task that the host ran first, but whose exit stop
+  // the tracer has not seen, shows as a child in a group the model would not
+  // give it; such a setpgid never blocks, so its exit stop is on its way.
+  const auto host = ReadProcStat(child);
+  if (!host) return;
+  const auto in_creators_group = [&] {
+    const auto creator = model_.FindTask(ThreadId(parent_tgid));
+    return !creator || creator->pgid == host->pgrp;
+  };
+  constexpr int kMaxReports = 4;
+  for (int i = 0; i < kMaxReports && !in_creators_group(); ++i) {
+    pid_t mover = 0;
+    for (pid_t caller : setpgid_in_flight_) {
+      const auto it = tasks_.find(caller);
+      if (it == tasks_.end()) continue;
+      const auto named = static_cast<std::int32_t>(it->second.args[0]);
+      const auto target = named == 0 ? std::optional<std::int32_t>(it->second.tgid)
+                                     : model_.RootIdSeenBy(ThreadId(caller), named);
+      if (target && *target == parent_tgid) {
+        mover = caller;
+        break;
+      }
+    }
+    if (mover == 0 || CollectReport(mover, 0) != mover) return;
   }
 }
 

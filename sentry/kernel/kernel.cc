@@ -315,7 +315,19 @@ void Kernel::On(const Clone& o) {
     tg->has_child_subreaper = ctg->has_child_subreaper || ctg->is_child_subreaper;
     t->parent = parent;
     if (parent != nullptr) parent->children.PushBack(t);
-    MoveToProcessGroup(tg, ctg->process_group);
+    // A fork copies the group its creator is in at that moment. A setpgid
+    // that moved the creator just after the fork may reach the model first:
+    // the host's group, when the platform says so, is the one it was forked
+    // into (it can only be a group of the creator's session).
+    ProcessGroup* pg = ctg->process_group;
+    if (o.pgid != 0 && o.pgid != pg->ids.root) {
+      auto forked_into = root_ns_->process_groups.find(o.pgid);
+      if (forked_into != root_ns_->process_groups.end() &&
+          forked_into->second->session == pg->session) {
+        pg = forked_into->second;
+      }
+    }
+    MoveToProcessGroup(tg, pg);
   }
   if ((o.flags & abi::kCLONE_VFORK) != 0 && caller->vfork_child == nullptr) {
     t->vfork_parent = caller;

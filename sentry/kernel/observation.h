@@ -45,6 +45,10 @@ struct Clone {
   // then the model allocates them as Linux would).
   std::vector<std::int32_t> nested_tids;
   int error = 0;  // errno the host (or the sentry) returned; 0 on success
+  // The process group (root id) the host forked the child into, when the
+  // platform looked because a setpgid that moved the creator was told
+  // between the fork and its event; 0: the creator's, as the model has it.
+  std::int32_t pgid = 0;
 
   bool operator==(const Clone&) const = default;
 };
