@@ -55,6 +55,7 @@ void Kernel::BeginExit(Task* t, const ExitStatus& status, bool group) {
     // a wait could report of the last continue ends too (WaitOnce), though
     // a wait that looked before the exit may still have reported it.
     tg->exiting = true;
+    tg->exiting_since = seq_;
     tg->exit_status = status;
     tg->stop_phase = GroupStopPhase::kNone;
     tg->stop_count = 0;

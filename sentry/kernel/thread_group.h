@@ -42,6 +42,7 @@ struct ThreadGroup {
   std::uint64_t pgrp_since = 0;
 
   bool exiting = false;  // group exit in progress (SIGNAL_GROUP_EXIT)
+  std::uint64_t exiting_since = 0;  // the observation that began it
   ExitStatus exit_status;
   int termination_signal = 0;  // sent to the parent when the leader exits
 

@@ -198,11 +198,13 @@ void Kernel::On(const WaitDone& o) {
     status = same_pid->status;
   }
   Emit(RecordKind::kWaitReturned, t, child, o.result, code);
-  // A child whose exit became waitable only during the wait hides its stop
-  // or continue from the model's candidates; the host may have looked first.
+  // A child whose exit became waitable, or whose group exit began, only
+  // during the wait hides its stop or continue from the model's candidates;
+  // the host may have looked first.
   const bool stop_before_exit =
-      child != nullptr && child->exit_state == ExitState::kZombie &&
-      during_wait(child->tg->reportable_since) &&
+      child != nullptr &&
+      ((child->exit_state == ExitState::kZombie && during_wait(child->tg->reportable_since)) ||
+       (child->tg->exiting && during_wait(child->tg->exiting_since))) &&
       ((code == abi::kCLD_STOPPED && child->tg->stop_waitable &&
         status == child->tg->stop_signal) ||
        (code == abi::kCLD_CONTINUED && child->tg->cont_waitable && status == abi::kSIGCONT));
