@@ -706,6 +706,17 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   const bool called_exit_group = ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&
                                  static_cast<long>(regs.orig_rax) == SYS_exit_group;
   if (es.Signaled() || called_exit_group) group_exiting_.insert(st.tgid);
+  // Only a fatal signal skips an exec's event (Linux ptrace_stop does not
+  // stop with one pending): past exec's point of no return (begin_new_exec
+  // cleared PF_FORKNOEXEC) the process did exec, and setpgid on its zombie
+  // says so (EACCES). A leader's exec is told now; a non-leader's shows as a
+  // second exit event on the leader's tid (CatchUpSkippedExec).
+  if (es.Signaled() && pid == st.tgid) {
+    constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
+    const auto known = model_.FindTask(ThreadId(pid));
+    const auto stat = known && !known->execed ? ReadProcStat(pid) : std::nullopt;
+    if (stat && (stat->flags & kPfForkNoExec) == 0) TellExec(pid, pid);
+  }
   Apply(kernel::ExitBegin{
       .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});
   exiting_.insert(pid);

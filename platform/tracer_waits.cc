@@ -153,7 +153,12 @@ void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_
   DrainPending(target);
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !agrees(); ++i) {
+    // Looked at before its queue is drained (a stop entered in between is
+    // then collected, not waited for).
     if (!OnItsWayFromSessionCall(target) && !OnItsWayFromExec(target)) return;
+    if (CollectReport(target, WNOHANG) > 0) continue;
+    const auto stat = ReadProcStat(target);
+    if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
     if (CollectReport(target, 0) != target) return;
   }
 }
@@ -173,8 +178,7 @@ bool Tracer::OnItsWayFromExec(pid_t tid) const {
   const auto info = model_.FindTask(ThreadId(tid));
   const auto stat = ReadProcStat(tid);
   constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
-  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0 &&
-         stat->state != 't' && stat->state != 'T';
+  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0;
 }
 
 void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
