@@ -59,6 +59,10 @@ void Kernel::BeginExit(Task* t, const ExitStatus& status, bool group) {
     tg->exit_status = status;
     tg->stop_phase = GroupStopPhase::kNone;
     tg->stop_count = 0;
+    if (tg->stop_waitable) {
+      tg->stop_superseded_at = seq_;
+      tg->superseded_stop_signal = tg->stop_signal;
+    }
     tg->stop_waitable = false;
   }
   // An exiting thread no longer takes part in a group stop; it may be the one

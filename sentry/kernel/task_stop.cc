@@ -42,6 +42,7 @@ void Kernel::CompleteGroupStop(ThreadGroup* tg, const Task* last) {
   tg->stop_waitable = true;
   tg->reportable_since = seq_;
   tg->cont_notify = false;
+  if (tg->cont_waitable) tg->cont_superseded_at = seq_;
   tg->cont_waitable = false;
   // The parent is sent SIGCHLD with CLD_STOPPED.
   Emit(RecordKind::kGroupStopCompleted, last, tg->Parent(), tg->stop_signal, 0);
@@ -55,6 +56,10 @@ void Kernel::ContinueGroup(ThreadGroup* tg) {
   tg->cont_interrupted = tg->stop_phase == GroupStopPhase::kInitiated;
   tg->cont_waitable = true;
   tg->reportable_since = seq_;
+  if (tg->stop_waitable) {
+    tg->stop_superseded_at = seq_;
+    tg->superseded_stop_signal = tg->stop_signal;
+  }
   tg->stop_waitable = false;
   tg->stop_phase = GroupStopPhase::kNone;
   tg->stop_count = 0;

@@ -38,6 +38,12 @@ struct ThreadGroup {
   // The observation that last gave the parent something new to wait for
   // (an exit, a stop, a continue).
   std::uint64_t reportable_since = 0;
+  // The observation at which a stop (a continue) a wait could report was
+  // superseded, not consumed: by a continue, or a group exit (by a new
+  // stop). A wait under way then may still report it.
+  std::uint64_t stop_superseded_at = 0;
+  int superseded_stop_signal = 0;
+  std::uint64_t cont_superseded_at = 0;
   // The observation that last moved it to another process group.
   std::uint64_t pgrp_since = 0;
 

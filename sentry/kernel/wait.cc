@@ -208,8 +208,18 @@ void Kernel::On(const WaitDone& o) {
       ((code == abi::kCLD_STOPPED && child->tg->stop_waitable &&
         status == child->tg->stop_signal) ||
        (code == abi::kCLD_CONTINUED && child->tg->cont_waitable && status == abi::kSIGCONT));
+  // A stop or continue superseded (a continue ended the stop, a new stop
+  // or the group exit ended the continue) during the wait: Linux
+  // wait_task_stopped/continued read the flags when the walk reaches the
+  // child, which may have been before.
+  const bool superseded_during_wait =
+      child != nullptr &&
+      ((code == abi::kCLD_STOPPED && during_wait(child->tg->stop_superseded_at) &&
+        status == child->tg->superseded_stop_signal) ||
+       (code == abi::kCLD_CONTINUED && during_wait(child->tg->cont_superseded_at) &&
+        status == abi::kSIGCONT));
   const bool matched =
-      stop_before_exit || std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
+      stop_before_exit || superseded_during_wait || std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
                                       [&](const WaitCandidate& c) {
                                         return c.pid == pid && c.code == code && c.status == status;
                                       });
