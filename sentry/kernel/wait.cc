@@ -78,6 +78,10 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
     }
     const bool certain = !during_wait(child->child_since) &&
                          !(request.idtype == abi::kP_PGID && during_wait(ctg->pgrp_since));
+    // Joining the group a P_PGID wait names is as late as becoming a child.
+    const std::uint64_t since = request.idtype == abi::kP_PGID
+                                    ? std::max(VisibleSince(child), ctg->pgrp_since)
+                                    : VisibleSince(child);
     // "A clone child is one which delivers no signal, or a signal other than
     // SIGCHLD to its parent upon termination." - wait(2)
     if ((opts & abi::kWALL) == 0 &&
@@ -95,6 +99,7 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
       // Linux reports the group exit code when the group exited as a whole.
       out.candidates.push_back(
           ExitCandidate(child, pid, ctg->exiting ? ctg->exit_status : child->exit_status));
+      out.candidates.back().since = since;
       return;
     }
     out.eligible.push_back(pid);  // live, or a zombie leader with live threads
@@ -107,7 +112,7 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                         .code = abi::kCLD_STOPPED,
                         .status = ctg->stop_signal,
                         .wait_status = (static_cast<std::uint32_t>(ctg->stop_signal) << 8) | 0x7fU,
-                        .since = VisibleSince(child)});
+                        .since = since});
     }
     // Linux complete_signal and do_group_exit set signal->flags to
     // SIGNAL_GROUP_EXIT alone, dropping SIGNAL_STOP_CONTINUED, which
@@ -120,7 +125,7 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
                                              .code = abi::kCLD_CONTINUED,
                                              .status = abi::kSIGCONT,
                                              .wait_status = 0xffffU,
-                                             .since = VisibleSince(child)});
+                                             .since = since});
     }
   };
   // Without __WNOTHREAD a thread waits for the children of every thread in
@@ -218,11 +223,23 @@ void Kernel::On(const WaitDone& o) {
         status == child->tg->superseded_stop_signal) ||
        (code == abi::kCLD_CONTINUED && during_wait(child->tg->cont_superseded_at) &&
         status == abi::kSIGCONT));
-  const bool matched =
-      stop_before_exit || superseded_during_wait || std::any_of(predicted.candidates.begin(), predicted.candidates.end(),
-                                      [&](const WaitCandidate& c) {
-                                        return c.pid == pid && c.code == code && c.status == status;
-                                      });
+  const auto reports_it = [&](const WaitPrediction& p) {
+    return std::any_of(p.candidates.begin(), p.candidates.end(), [&](const WaitCandidate& c) {
+      return c.pid == pid && c.code == code && c.status == status;
+    });
+  };
+  // A child that left the process group a P_PGID wait names while the wait
+  // ran may have been in the walk all the same (the walk and setpgid/setsid
+  // both take tasklist_lock): judge it as if the wait had named it.
+  const bool left_group_during_wait = child != nullptr && o.request.idtype == abi::kP_PGID &&
+                                      during_wait(child->tg->pgrp_since) && [&] {
+                                        WaitRequest named = o.request;
+                                        named.idtype = abi::kP_PID;
+                                        named.id = pid;
+                                        return reports_it(WaitOnce(t, named));
+                                      }();
+  const bool matched = stop_before_exit || superseded_during_wait || left_group_during_wait ||
+                       reports_it(predicted);
   if (!matched) {
     Diverge(
         t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, code,
