@@ -84,8 +84,12 @@ pid_t Tracer::ThreadOnItsWay(const std::vector<pid_t>& threads) {
     if (st == tasks_.end()) continue;
     const auto stat = ReadProcStat(tid);
     // In a ptrace stop: its report is queued (and was just drained) or it
-    // is listening; either way it is not on its way.
-    if (!stat || stat->state == 't' || stat->state == 'T') continue;
+    // is listening; either way it is not on its way. A zombie's last report
+    // may wait for others (a leader's, for its whole group).
+    if (!stat || stat->state == 't' || stat->state == 'T' || stat->state == 'Z' ||
+        stat->state == 'X') {
+      continue;
+    }
     // Held in PTRACE_LISTEN and running: SIGCONT or SIGKILL woke it, and it
     // stops to tell (its continue notification, or its exit event).
     if (st->second.listening) return tid;
@@ -178,7 +182,10 @@ bool Tracer::OnItsWayFromExec(pid_t tid) const {
   const auto info = model_.FindTask(ThreadId(tid));
   const auto stat = ReadProcStat(tid);
   constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
-  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0;
+  // Running or in uninterruptible sleep (loading the new image); a task
+  // asleep otherwise is not in an exec, whatever the model missed.
+  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0 &&
+         (stat->state == 'R' || stat->state == 'D' || stat->state == 't');
 }
 
 void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
