@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <optional>
-#include <cstdint>
 #include <vector>
 
 #include "platform/proc_files.h"
@@ -49,11 +49,10 @@ void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& 
   // its tracer.
   CatchUpWithGroup(child, [&] {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
-    return !prediction ||
-           std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
-                       [&](const kernel::WaitCandidate& c) {
-                         return c.pid == done.result && c.code == done.code;
-                       });
+    return !prediction || std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
+                                      [&](const kernel::WaitCandidate& c) {
+                                        return c.pid == done.result && c.code == done.code;
+                                      });
   });
 }
 
@@ -128,8 +127,7 @@ void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
     const kernel::WaitCandidate* missed = prediction ? MissedCandidate(*prediction) : nullptr;
     if (missed == nullptr) return;
     const std::int32_t pid = missed->pid;
-    const auto child =
-        static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(waiter), pid).value_or(pid));
+    const auto child = static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(waiter), pid).value_or(pid));
     CatchUpWithGroup(child, [&] {
       const auto now = model_.PredictWait(ThreadId(waiter), done.request);
       return !now || MissedCandidate(*now, pid) == nullptr;

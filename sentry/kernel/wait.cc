@@ -238,8 +238,8 @@ void Kernel::On(const WaitDone& o) {
                                         named.id = pid;
                                         return reports_it(WaitOnce(t, named));
                                       }();
-  const bool matched = stop_before_exit || superseded_during_wait || left_group_during_wait ||
-                       reports_it(predicted);
+  const bool matched =
+      stop_before_exit || superseded_during_wait || left_group_during_wait || reports_it(predicted);
   if (!matched) {
     Diverge(
         t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, code,
