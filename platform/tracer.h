@@ -76,7 +76,7 @@ class Tracer {
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
     bool moved_by_other = false;
-    Trap trap{};                  // the syscall whose exit we wait for
+    Trap trap{};  // the syscall whose exit we wait for
     std::uint64_t args[6] = {};
     std::uint64_t clone_flags = 0;
     int clone_exit_signal = 0;

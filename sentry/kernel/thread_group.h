@@ -47,7 +47,7 @@ struct ThreadGroup {
   // The observation that last moved it to another process group.
   std::uint64_t pgrp_since = 0;
 
-  bool exiting = false;  // group exit in progress (SIGNAL_GROUP_EXIT)
+  bool exiting = false;             // group exit in progress (SIGNAL_GROUP_EXIT)
   std::uint64_t exiting_since = 0;  // the observation that began it
   ExitStatus exit_status;
   int termination_signal = 0;  // sent to the parent when the leader exits
