@@ -548,8 +548,14 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   // A SIGKILL woke it out of this stop before the result could be read: the
   // syscall stays pending, for its exit event to settle (SettleCutShortWait).
   if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
-  st.exit_pending = false;
   setpgid_in_flight_.erase(pid);
+  // The catch-ups below collect other reports, and with them, if a SIGKILL
+  // woke this task meanwhile, its own exit (which erases `st`): then the
+  // syscall, still pending, was settled from the host at its exit event.
+  const auto still_held = [&] {
+    const auto it = tasks_.find(pid);
+    return it != tasks_.end() && &it->second == &st;
+  };
   const auto result = static_cast<std::int64_t>(regs.rax);
   switch (st.trap) {
     case Trap::kClone:
@@ -595,6 +601,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       } else if (result == -ECHILD) {
         CatchUpBeforeEchild(pid, done);
       }
+      if (!still_held()) return;
       Apply(done);
       break;
     }
@@ -604,6 +611,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
     case Trap::kSetPgid:
       if (!IsRestart(result)) {
         CatchUpBeforeSetPgid(pid, st, result);
+        if (!still_held()) return;
         Apply(kernel::SetPgid{.tid = ThreadId(pid),
                               .pid = static_cast<std::int32_t>(st.args[0]),
                               .pgid = static_cast<std::int32_t>(st.args[1]),
@@ -629,14 +637,22 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
     default:
       break;
   }
+  if (!still_held()) return;
+  st.exit_pending = false;
   Resume(pid, st);
 }
 
 void Tracer::OnExec(pid_t pid) {
   // Killed in the stop: take the exec as its own.
-  const auto former = EventMessage(pid, PTRACE_EVENT_EXEC).value_or(0);
-  TellExec(pid, former != 0 ? static_cast<pid_t>(former) : pid);
-  Resume(pid, tasks_[pid]);
+  const auto former = EventMessage(pid, PTRACE_EVENT_EXEC);
+  if (former) {
+    TellExec(pid, static_cast<pid_t>(*former));
+  } else if (exiting_.contains(pid)) {
+    CatchUpSkippedExec(pid);  // a non-leader's: find which thread it was
+  } else {
+    TellExec(pid, pid);
+  }
+  if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second);
 }
 
 void Tracer::CatchUpSkippedExec(pid_t pid) {
@@ -657,16 +673,17 @@ void Tracer::CatchUpSkippedExec(pid_t pid) {
 
 void Tracer::TellExec(pid_t pid, pid_t former_tid) {
   if (former_tid != pid) {
-    // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9), and
-    // the old leader, whose exit event came, has no exit report to come.
+    // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
     auto node = tasks_.extract(former_tid);
     if (!node.empty()) {
       node.key() = pid;
       tasks_.erase(pid);
       tasks_.insert(std::move(node));
     }
-    exiting_.erase(pid);
   }
+  // An exit event seen on this tid was the old leader's, which has no exit
+  // report to come.
+  exiting_.erase(pid);
   TaskState& st = tasks_[pid];
   st.tgid = pid;
   st.exit_pending = false;
@@ -694,7 +711,12 @@ void Tracer::TellExec(pid_t pid, pid_t former_tid) {
 void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   if (!st.known) AnnounceUnseenTask(pid);
   SettleCutShortSyscall(pid, st);
+  st.listening = false;  // its next report is its exit's, not a continue
   AnnounceUnnamedChildren(pid, st.tgid);
+  // Telling those children can collect other reports, and with them this
+  // task's exit report if a SIGKILL woke it out of this stop (erasing `st`):
+  // that report tells the whole exit.
+  if (const auto it = tasks_.find(pid); it == tasks_.end() || &it->second != &st) return;
   unsigned long msg = 0;
   // Killed out of this stop: its exit report tells the whole exit.
   if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0) return;

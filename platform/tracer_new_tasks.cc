@@ -63,7 +63,8 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   }
   st.trap = Trap{};  // this clone is told; the next one decodes afresh
   TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
-  Resume(pid, tasks_[pid]);
+  // Telling it may collect other reports, this task's exit among them.
+  if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second);
 }
 
 void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,

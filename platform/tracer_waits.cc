@@ -44,9 +44,9 @@ void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitD
 void Tracer::AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done) {
   // The host told the parent of a stop or continue: for a stop, every thread
   // is already in its ptrace stop with its report queued (the last one
-  // notifies the parent from inside ptrace_stop); for a continue, the first
-  // thread to wake notifies the parent (get_signal) before it stops to tell
-  // its tracer.
+  // notifies the parent from inside ptrace_stop); a continue is waitable
+  // from the SIGCONT itself (prepare_signal sets SIGNAL_STOP_CONTINUED),
+  // before any thread wakes to tell its tracer.
   CatchUpWithGroup(child, [&] {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
     return !prediction || std::any_of(prediction->candidates.begin(), prediction->candidates.end(),
@@ -89,6 +89,13 @@ pid_t Tracer::ThreadOnItsWay(const std::vector<pid_t>& threads) {
         stat->state == 'X') {
       continue;
     }
+    // A leader past its exit event (or exiting unseen) reports only once
+    // every other thread is reaped (Linux delay_group_leader), and those may
+    // be waiting for the tracer: never wait for it while they are there.
+    const bool exiting_leader = tid == st->second.tgid &&
+                                (exiting_.contains(tid) || DyingOnTheHost(tid)) &&
+                                threads.size() > 1;
+    if (exiting_leader) continue;
     // Held in PTRACE_LISTEN and running: SIGCONT or SIGKILL woke it, and it
     // stops to tell (its continue notification, or its exit event).
     if (st->second.listening) return tid;
@@ -212,6 +219,18 @@ void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
   // the creator by another task that the host ran first, but whose exit stop
   // the tracer has not seen, shows as a child in a group the model would not
   // give it; such a setpgid never blocks, so its exit stop is on its way.
+  const auto mover = [&]() -> pid_t {
+    for (pid_t caller : setpgid_in_flight_) {
+      const auto it = tasks_.find(caller);
+      if (it == tasks_.end()) continue;
+      const auto named = static_cast<std::int32_t>(it->second.args[0]);
+      const auto target = named == 0 ? std::optional<std::int32_t>(it->second.tgid)
+                                     : model_.RootIdSeenBy(ThreadId(caller), named);
+      if (target && *target == parent_tgid) return caller;
+    }
+    return 0;
+  };
+  if (mover() == 0) return;  // the usual case: /proc is not read
   const auto host = ReadProcStat(child);
   if (!host) return;
   const auto in_creators_group = [&] {
@@ -220,19 +239,8 @@ void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
   };
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !in_creators_group(); ++i) {
-    pid_t mover = 0;
-    for (pid_t caller : setpgid_in_flight_) {
-      const auto it = tasks_.find(caller);
-      if (it == tasks_.end()) continue;
-      const auto named = static_cast<std::int32_t>(it->second.args[0]);
-      const auto target = named == 0 ? std::optional<std::int32_t>(it->second.tgid)
-                                     : model_.RootIdSeenBy(ThreadId(caller), named);
-      if (target && *target == parent_tgid) {
-        mover = caller;
-        break;
-      }
-    }
-    if (mover == 0 || CollectReport(mover, 0) != mover) return;
+    const pid_t caller = mover();
+    if (caller == 0 || CollectReport(caller, 0) != caller) return;
   }
 }
 
