@@ -18,35 +18,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tests/scenarios/scenario_util.h"
+
 namespace scenarios {
 namespace {
-
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "scenario: %s: %s\n", what, std::strerror(errno));
-    std::exit(99);
-  }
-}
-
-void ReadByte(int fd) {
-  char c;
-  while (read(fd, &c, 1) < 0 && errno == EINTR) {
-  }
-}
-
-void WriteByte(int fd) {
-  Check(write(fd, "x", 1) == 1, "write");
-}
-
-int WaitStatus(pid_t pid, int options = 0) {
-  int status = 0;
-  pid_t got;
-  do {
-    got = waitpid(pid, &status, options);
-  } while (got < 0 && errno == EINTR);
-  Check(got == pid, "waitpid");
-  return status;
-}
 
 void* Nothing(void*) {
   return nullptr;
@@ -76,7 +51,7 @@ int KilledMakingThreads() {
     ReadByte(started[0]);
     close(started[0]);
     kill(maker, SIGKILL);
-    Check(WaitStatus(maker) == SIGKILL, "maker killed");
+    Check(WaitFor(maker) == SIGKILL, "maker killed");
   }
   std::printf("%d thread makers killed\n", kRounds);
   return 0;
@@ -124,7 +99,7 @@ int KilledAfterReap(bool subreaper) {
     while (!ZombieOrGone(g)) {
     }
     kill(c, SIGKILL);
-    Check(WaitStatus(c) == SIGKILL, "C killed");
+    Check(WaitFor(c) == SIGKILL, "C killed");
     if (subreaper) {
       // G, if C's wait did not reap it, is ours now: reap what is there.
       while (waitpid(-1, nullptr, WNOHANG) > 0) {
@@ -223,7 +198,7 @@ int ThreadsExitWithTheProcess() {
       }
       std::exit(round % 7);  // exit_group while the threads exit
     }
-    const int status = WaitStatus(c);
+    const int status = WaitFor(c);
     Check(WIFEXITED(status) && WEXITSTATUS(status) == round % 7, "exit status");
   }
   std::printf("%d processes exited with their threads\n", kRounds);

@@ -26,35 +26,14 @@
 
 #include "tests/scenarios/races.h"
 #include "tests/scenarios/random_workload.h"
+#include "tests/scenarios/scenario_util.h"
 
 namespace {
 
-void Check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "scenario: %s: %s\n", what, std::strerror(errno));
-    std::exit(99);
-  }
-}
-
-void ReadByte(int fd) {
-  char c;
-  while (read(fd, &c, 1) < 0 && errno == EINTR) {
-  }
-}
-
-void WriteByte(int fd) {
-  Check(write(fd, "x", 1) == 1, "write");
-}
-
-int WaitFor(pid_t pid, int options = 0) {
-  int status = 0;
-  pid_t got;
-  do {
-    got = waitpid(pid, &status, options);
-  } while (got < 0 && errno == EINTR);
-  Check(got == pid, "waitpid");
-  return status;
-}
+using scenarios::Check;
+using scenarios::ReadByte;
+using scenarios::WaitFor;
+using scenarios::WriteByte;
 
 const char* Describe(int status) {
   static char buf[64];
