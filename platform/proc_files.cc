@@ -11,6 +11,7 @@ namespace sentry::platform {
 namespace {
 // include/linux/sched.h
 constexpr std::uint32_t kPfExiting = 0x4;
+constexpr std::uint32_t kPfForkNoExec = 0x40;
 constexpr std::uint32_t kPfSignaled = 0x400;
 constexpr int kSigKill = 9;
 }  // namespace
@@ -51,6 +52,10 @@ std::vector<std::int32_t> NestedTids(pid_t tid) {
   line >> id;  // the sentry's own view: the root id
   while (line >> id) ids.push_back(id);
   return ids;
+}
+
+bool ExecedOnTheHost(const ProcStat& stat) {
+  return (stat.flags & kPfForkNoExec) == 0;
 }
 
 bool DyingOnTheHost(pid_t tid) {

@@ -35,6 +35,10 @@ std::string StatusField(pid_t pid, const char* name);
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
 std::vector<std::int32_t> NestedTids(pid_t tid);
 
+// Whether the task exec'd since its fork: Linux clears PF_FORKNOEXEC at
+// exec's point of no return (begin_new_exec), before the exec event stop.
+bool ExecedOnTheHost(const ProcStat& stat);
+
 // Whether the host shows thread `tid` woken by a fatal signal and on its way
 // to its exit: SIGKILL queued to it (Linux complete_signal and
 // zap_other_threads queue one to every thread) or, once it has taken it,

@@ -734,10 +734,9 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   // says so (EACCES). A leader's exec is told now; a non-leader's shows as a
   // second exit event on the leader's tid (CatchUpSkippedExec).
   if (es.Signaled() && pid == st.tgid) {
-    constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
     const auto known = model_.FindTask(ThreadId(pid));
     const auto stat = known && !known->execed ? ReadProcStat(pid) : std::nullopt;
-    if (stat && (stat->flags & kPfForkNoExec) == 0) TellExec(pid, pid);
+    if (stat && ExecedOnTheHost(*stat)) TellExec(pid, pid);
   }
   Apply(kernel::ExitBegin{
       .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});

@@ -186,10 +186,9 @@ bool Tracer::OnItsWayFromExec(pid_t tid) const {
   // task the model has not seen exec, without the flag, is in between.
   const auto info = model_.FindTask(ThreadId(tid));
   const auto stat = ReadProcStat(tid);
-  constexpr std::uint32_t kPfForkNoExec = 0x40;  // include/linux/sched.h
   // Running or in uninterruptible sleep (loading the new image); a task
   // asleep otherwise is not in an exec, whatever the model missed.
-  return info && !info->execed && stat && (stat->flags & kPfForkNoExec) == 0 &&
+  return info && !info->execed && stat && ExecedOnTheHost(*stat) &&
          (stat->state == 'R' || stat->state == 'D' || stat->state == 't');
 }
 
