@@ -27,7 +27,6 @@
 
 #include "platform/proc_files.h"
 #include "sentry/kernel/abi.h"
-#include "sentry/kernel/json_codec.h"
 
 namespace sentry::platform {
 
@@ -59,24 +58,16 @@ kernel::Usage UsageOf(const ::rusage& ru) {
 Tracer::Tracer(kernel::Kernel& model, RunOptions options)
     : model_(model), options_(std::move(options)) {}
 
-Tracer::~Tracer() {
-  if (log_ != nullptr) std::fclose(log_);
-}
+Tracer::~Tracer() = default;
 
 void Tracer::Apply(kernel::ObservationBody body) {
   const kernel::Observation obs{.time_ns = Now(), .body = std::move(body)};
   const auto records = model_.Apply(obs);
   ++observations_;
-  if (log_ != nullptr) {
-    const std::string line = kernel::EncodeObservation(obs, observations_);
-    std::fputs(line.c_str(), log_);
-    std::fputc('\n', log_);
+  for (kernel::RecordConsumer* consumer : options_.consumers) {
+    consumer->Consume(obs, observations_, records);
   }
   for (const kernel::Record& r : records) {
-    if (log_ != nullptr) {
-      std::fputs(kernel::EncodeRecord(r).c_str(), log_);
-      std::fputc('\n', log_);
-    }
     if (r.kind == kernel::RecordKind::kDivergence) {
       Warn("divergence: " + r.detail);
     }
@@ -111,14 +102,6 @@ void Tracer::CheckNewParents() {
 
 int Tracer::Run() {
   self_ = ::getpid();
-  if (!options_.log_records_path.empty()) {
-    log_ = std::fopen(options_.log_records_path.c_str(), "w");
-    if (log_ == nullptr) {
-      std::fprintf(stderr, "sentry: cannot write %s: %s\n", options_.log_records_path.c_str(),
-                   std::strerror(errno));
-      return 125;
-    }
-  }
   auto path = ResolveCommand(options_.argv.front());
   if (!path) {
     std::fprintf(stderr, "sentry: %s\n", path.error().message.c_str());
@@ -231,7 +214,6 @@ done:
     raw_mode_.Restore();
   }
   ::sigprocmask(SIG_SETMASK, &original, nullptr);
-  if (log_ != nullptr) std::fflush(log_);
   const kernel::KernelStats stats = model_.Stats();
   if (options_.verbose) {
     std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n", exit_code_,

@@ -27,6 +27,7 @@
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
 #include "platform/terminal.h"
+#include "sentry/kernel/consumer.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/observation.h"
 
@@ -49,7 +50,8 @@ struct RunOptions {
   std::size_t max_tasks = 0;     // refuse clones beyond this many live tasks (0: no limit)
   bool pidns = false;            // the workload in a new PID namespace, its first process pid 1
   bool terminal = false;         // give the workload a pty of its own (stdin must be a tty)
-  std::string log_records_path;  // JSON lines of observations and records ("" = none)
+  // Handed each observation and its records, in order, on the tracer thread.
+  std::vector<kernel::RecordConsumer*> consumers;
 };
 
 class Tracer {
@@ -228,7 +230,6 @@ class Tracer {
   // exit hand them to the sentry: pid -> wait status.
   std::unordered_map<pid_t, int> unsettled_reaps_;
   std::uint64_t observations_ = 0;
-  std::FILE* log_ = nullptr;
   // Interactive runs only. Destroyed in reverse order: the relay stops
   // before the pty closes, and the user's terminal is restored last.
   RawMode raw_mode_;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "sentry/cmd/describe.h"
+#include "sentry/kernel/describe.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
 
@@ -87,12 +87,12 @@ int ReplayMain(int argc, char** argv) {
     }
     if (at != 0 && applied >= at) continue;
     for (const kernel::Record& r : model.Apply(decoded->observation)) {
-      if (print_records) std::cout << DescribeRecord(r) << "\n";
+      if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
       replayed.push_back(r);
     }
     ++applied;
   }
-  std::cout << ProcessTable(model.Processes());
+  std::cout << kernel::ProcessTable(model.Processes());
   const kernel::KernelStats stats = model.Stats();
   std::cout << fmt::format("observations {}, records {}, divergences {}", stats.observations,
                            stats.records, stats.divergences);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "platform/tracer.h"
+#include "sentry/cmd/json_lines_log.h"
 #include "sentry/kernel/kernel.h"
 
 namespace sentry::cmd {
@@ -52,11 +53,12 @@ int RunMain(int argc, char** argv) {
   for (int i = dashes ? split + 1 : split; i < argc; ++i) workload.emplace_back(argv[i]);
   po::options_description opts(kUsage);
   platform::RunOptions options;
+  std::string log_records_path;
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
       "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
       "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
-      "log-records", po::value<std::string>(&options.log_records_path)->value_name("FILE"),
+      "log-records", po::value<std::string>(&log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
@@ -89,6 +91,16 @@ int RunMain(int argc, char** argv) {
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
   options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
+  std::unique_ptr<JsonLinesLog> log;
+  if (!log_records_path.empty()) {
+    auto opened = JsonLinesLog::Open(log_records_path);
+    if (!opened) {
+      std::cerr << "sentry: " << opened.error() << "\n";
+      return 125;
+    }
+    log = std::move(*opened);
+    options.consumers.push_back(log.get());
+  }
   kernel::Kernel model;
   platform::Tracer tracer(model, std::move(options));
   return tracer.Run();

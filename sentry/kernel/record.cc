@@ -24,4 +24,42 @@ std::optional<RecordKind> RecordKindFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view ReapCauseName(ReapCause cause) {
+  switch (cause) {
+    case ReapCause::kWait:
+      return "wait";
+    case ReapCause::kIgnored:
+      return "parent ignores SIGCHLD";
+    case ReapCause::kNoCldWait:
+      return "parent set SA_NOCLDWAIT";
+    case ReapCause::kNoParent:
+      return "no parent in the sandbox";
+    case ReapCause::kThread:
+      return "thread released";
+    case ReapCause::kExec:
+      return "replaced by a thread's exec";
+    case ReapCause::kForced:
+      return "its id was reused: gone unseen";
+    case ReapCause::kNamespaceExit:
+      return "its PID namespace's init exited";
+  }
+  return "?";
+}
+
+std::string_view SignalCauseName(SignalCause cause) {
+  switch (cause) {
+    case SignalCause::kOrphanedGroup:
+      return "process group newly orphaned with a stopped member";
+    case SignalCause::kParentDeath:
+      return "parent death signal";
+    case SignalCause::kNamespaceInit:
+      return "PID namespace init exited";
+    case SignalCause::kSessionLeaderExit:
+      return "session leader exited: its terminal's foreground group is hung up";
+    case SignalCause::kTerminalDropped:
+      return "session leader gave up its terminal (TIOCNOTTY)";
+  }
+  return "?";
+}
+
 }  // namespace sentry::kernel

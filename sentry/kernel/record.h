@@ -93,6 +93,10 @@ enum class SignalCause : std::uint8_t {
   kTerminalDropped = 4,    // the session leader gave up its terminal (TIOCNOTTY)
 };
 
+// The causes in words ("parent ignores SIGCHLD"), for sentences and tables.
+std::string_view ReapCauseName(ReapCause cause);
+std::string_view SignalCauseName(SignalCause cause);
+
 // Which syscall a kSyscallResult / kDivergence concerns (value2 / detail).
 enum class SyscallKind : std::uint8_t { kSetSid = 0, kSetPgid = 1, kWait = 2, kClone = 3 };
 

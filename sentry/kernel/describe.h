@@ -1,4 +1,5 @@
-// Human-readable lines for records and process tables (the CLI's output).
+// Human-readable lines for records and process tables: what `sentry replay`
+// prints, the FUSE view's `events` stream and `sentry inspect` show.
 #pragma once
 
 #include <string>
@@ -7,15 +8,15 @@
 #include "sentry/kernel/record.h"
 #include "sentry/kernel/view.h"
 
-namespace sentry::cmd {
+namespace sentry::kernel {
 
 // "#12 reaped 300 by 200: exit 3 (wait)"
-std::string DescribeRecord(const kernel::Record& r);
+std::string DescribeRecord(const Record& r);
 
 // A terminal's name from its tty_nr as /proc/PID/stat encodes it ("pts/3"; "?" for none).
 std::string TtyName(std::int64_t tty_nr);
 
 // A ps-like table: PID PPID PGID SID TTY STAT UID COMMAND.
-std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes);
+std::string ProcessTable(const std::vector<TaskInfo>& processes);
 
-}  // namespace sentry::cmd
+}  // namespace sentry::kernel

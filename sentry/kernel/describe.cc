@@ -1,4 +1,4 @@
-#include "sentry/cmd/describe.h"
+#include "sentry/kernel/describe.h"
 
 #include <fmt/format.h>
 
@@ -6,58 +6,18 @@
 #include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/task_stop.h"
 
-namespace sentry::cmd {
+namespace sentry::kernel {
 
 namespace {
 
-namespace abi = kernel::abi;
-using kernel::RecordKind;
 
 std::string Status(std::int64_t wait_status) {
-  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
+  const auto es = ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
   if (es.Signaled()) {
     return fmt::format("killed by {}{}", abi::SignalName(es.signo),
                        es.core ? " (core dumped)" : "");
   }
   return fmt::format("exit {}", es.code);
-}
-
-const char* ReapCauseName(std::int64_t cause) {
-  switch (static_cast<kernel::ReapCause>(cause)) {
-    case kernel::ReapCause::kWait:
-      return "wait";
-    case kernel::ReapCause::kIgnored:
-      return "parent ignores SIGCHLD";
-    case kernel::ReapCause::kNoCldWait:
-      return "parent set SA_NOCLDWAIT";
-    case kernel::ReapCause::kNoParent:
-      return "no parent in the sandbox";
-    case kernel::ReapCause::kThread:
-      return "thread released";
-    case kernel::ReapCause::kExec:
-      return "replaced by a thread's exec";
-    case kernel::ReapCause::kForced:
-      return "its id was reused: gone unseen";
-    case kernel::ReapCause::kNamespaceExit:
-      return "its PID namespace's init exited";
-  }
-  return "?";
-}
-
-const char* SignalCauseName(std::int64_t cause) {
-  switch (static_cast<kernel::SignalCause>(cause)) {
-    case kernel::SignalCause::kOrphanedGroup:
-      return "process group newly orphaned with a stopped member";
-    case kernel::SignalCause::kParentDeath:
-      return "parent death signal";
-    case kernel::SignalCause::kNamespaceInit:
-      return "PID namespace init exited";
-    case kernel::SignalCause::kSessionLeaderExit:
-      return "session leader exited: its terminal's foreground group is hung up";
-    case kernel::SignalCause::kTerminalDropped:
-      return "session leader gave up its terminal (TIOCNOTTY)";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -75,7 +35,7 @@ std::string TtyName(std::int64_t tty_nr) {
   return fmt::format("tty({},{})", major_nr, minor_nr);
 }
 
-std::string DescribeRecord(const kernel::Record& r) {
+std::string DescribeRecord(const Record& r) {
   const std::int32_t tid = r.tid.value;
   const std::int32_t other = r.other_tid.value;
   std::string what;
@@ -104,8 +64,8 @@ std::string DescribeRecord(const kernel::Record& r) {
     case RecordKind::kReaped:
       what = other != 0
                  ? fmt::format("{} reaped by {}: {} ({})", tid, other, Status(r.value),
-                               ReapCauseName(r.value2))
-                 : fmt::format("{} reaped: {} ({})", tid, Status(r.value), ReapCauseName(r.value2));
+                               ReapCauseName(static_cast<ReapCause>(r.value2)))
+                 : fmt::format("{} reaped: {} ({})", tid, Status(r.value), ReapCauseName(static_cast<ReapCause>(r.value2)));
       break;
     case RecordKind::kReparented:
       what = fmt::format("{} reparented from {} to {}", tid, r.value, other);
@@ -146,7 +106,7 @@ std::string DescribeRecord(const kernel::Record& r) {
       break;
     case RecordKind::kStopChanged:
       what = fmt::format("{} stop: {}, external {}", tid,
-                         kernel::StopKindName(static_cast<kernel::StopKind>(r.value)), r.value2);
+                         StopKindName(static_cast<StopKind>(r.value)), r.value2);
       break;
     case RecordKind::kSignalDelivered:
       what = fmt::format("{} got {} from {}", tid, abi::SignalName(static_cast<int>(r.value)),
@@ -154,7 +114,7 @@ std::string DescribeRecord(const kernel::Record& r) {
       break;
     case RecordKind::kSignalPredicted:
       what = fmt::format("predict {} to {}: {}", abi::SignalName(static_cast<int>(r.value)), tid,
-                         SignalCauseName(r.value2));
+                         SignalCauseName(static_cast<SignalCause>(r.value2)));
       break;
     case RecordKind::kWaitReturned:
       what = fmt::format("{} wait returned {}", tid,
@@ -189,7 +149,7 @@ std::string DescribeRecord(const kernel::Record& r) {
   return fmt::format("#{} {}", r.seq, what);
 }
 
-std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes) {
+std::string ProcessTable(const std::vector<TaskInfo>& processes) {
   std::string out = fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", "PID", "PPID",
                                 "PGID", "SID", "TTY", "STAT", "UID", "COMMAND");
   for (const auto& p : processes) {
@@ -207,4 +167,4 @@ std::string ProcessTable(const std::vector<kernel::TaskInfo>& processes) {
   return out;
 }
 
-}  // namespace sentry::cmd
+}  // namespace sentry::kernel

@@ -1,0 +1,30 @@
+// StartQuietThread: a std::jthread that never takes a signal.
+//
+// The tracer reads SIGCHLD, SIGINT, SIGTERM... from a signalfd, which only
+// sees signals the whole process blocks. A thread started before those are
+// blocked (or by a library, inheriting its creator's mask) would take them
+// and lose them: the sentry would wait for a SIGCHLD forever. So every
+// helper thread starts with every signal blocked; its creator's mask is left
+// as it was.
+#pragma once
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <thread>
+#include <utility>
+
+namespace sentry::cmd {
+
+template <class Fn>
+std::jthread StartQuietThread(Fn&& fn) {
+  sigset_t all;
+  sigset_t before;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &before);
+  std::jthread thread(std::forward<Fn>(fn));
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return thread;
+}
+
+}  // namespace sentry::cmd
