@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "sentry/cmd/quiet_thread.h"
+#include "platform/quiet_thread.h"
 #include "sentry/kernel/json_codec.h"
 
 namespace sentry::cmd {
@@ -30,7 +30,7 @@ std::expected<std::unique_ptr<JsonLinesLog>, std::string> JsonLinesLog::Open(
 JsonLinesLog::JsonLinesLog(std::string path, platform::UniqueFd fd)
     : path_(std::move(path)),
       fd_(std::move(fd)),
-      writer_(StartQuietThread([this](const std::stop_token& stop) { WriterLoop(stop); })) {}
+      writer_(platform::StartQuietThread([this](const std::stop_token& stop) { WriterLoop(stop); })) {}
 
 JsonLinesLog::~JsonLinesLog() {
   writer_.request_stop();

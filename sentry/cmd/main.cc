@@ -5,6 +5,7 @@
 
 #include "sentry/cmd/replay.h"
 #include "sentry/cmd/run.h"
+#include "sentry/cmd/view.h"
 
 namespace {
 
@@ -16,8 +17,9 @@ constexpr const char* kHelp =
     "exits and waits) with gVisor-sentry semantics, checked against the host.\n"
     "\n"
     "commands:\n"
-    "  run -- CMD [ARGS...]   run CMD under ptrace and mirror it in the model\n"
-
+    "  run -- CMD [ARGS...]   run CMD under ptrace and mirror it in the model, live\n"
+    "                         as a procfs view (/sandbox/proc as root)\n"
+    "  view -- CMD [ARGS...]  run CMD (ps, pstree, top) with that view over /proc\n"
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
     "  help                   show this help\n"
     "\n"
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
+  if (command == "view") return sentry::cmd::ViewMain(argc - 1, argv + 1);
   if (command == "run") return sentry::cmd::RunMain(argc - 1, argv + 1);
   std::cerr << "sentry: unknown command '" << command << "'\n" << kHelp;
   return 2;

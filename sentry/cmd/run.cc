@@ -1,14 +1,21 @@
 #include "sentry/cmd/run.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstring>
+#include <expected>
+#include <filesystem>
+#include <memory>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "fusefs/mount.h"
+#include "fusefs/procfs.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/kernel/kernel.h"
@@ -36,6 +43,48 @@ constexpr const char* kUsage =
     "\n"
     "options";
 
+// Mounts the view: at `path` if given (failing is an error), else at the
+// default place. The default never keeps the workload from running: if a
+// live sentry holds it, this run's view goes to a place of its own; if FUSE
+// is missing, the run goes on without a view (said with -v).
+std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Procfs& view,
+                                                                    const std::string& path,
+                                                                    bool allow_other,
+                                                                    bool verbose) {
+  std::string notice;
+  const bool chosen = !path.empty();
+  std::string where = chosen ? path : fusefs::DefaultMountPath();
+  struct stat st{};
+  if (!chosen && fusefs::IsSentryMount(where) && ::stat(where.c_str(), &st) == 0) {
+    where = (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc")
+                .string();
+  }
+  auto mounted = fusefs::Mount::Create(view, {.path = where, .allow_other = allow_other}, &notice);
+  if (!notice.empty()) std::cerr << "sentry: " << notice << "\n";
+  if (!mounted) {
+    if (chosen) return std::unexpected(mounted.error());
+    if (verbose) std::cerr << "sentry: running without the view: " << mounted.error() << "\n";
+    return nullptr;
+  }
+  if (verbose) std::cerr << "sentry: view mounted at " << (*mounted)->Path() << "\n";
+  return std::move(*mounted);
+}
+
+// --keep-mounted: the view stays until SIGINT or SIGTERM.
+void WaitForInterrupt(const std::string& path) {
+  std::cerr << "sentry: the workload ended; its final state stays mounted at " << path
+            << " until SIGINT or SIGTERM\n";
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigset_t before;
+  ::sigprocmask(SIG_BLOCK, &stop, &before);
+  int signo = 0;
+  ::sigwait(&stop, &signo);
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
+}
+
 }  // namespace
 
 int RunMain(int argc, char** argv) {
@@ -44,7 +93,8 @@ int RunMain(int argc, char** argv) {
   int split = 1;
   while (split < argc && std::strcmp(argv[split], "--") != 0 && argv[split][0] == '-') {
     const bool takes_value = std::strcmp(argv[split], "--log-records") == 0 ||
-                             std::strcmp(argv[split], "--max-tasks") == 0;
+                             std::strcmp(argv[split], "--max-tasks") == 0 ||
+                             std::strcmp(argv[split], "--mount") == 0;
     split += takes_value ? 2 : 1;
   }
   split = std::min(split, argc);
@@ -54,6 +104,7 @@ int RunMain(int argc, char** argv) {
   po::options_description opts(kUsage);
   platform::RunOptions options;
   std::string log_records_path;
+  std::string mount_path;
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
       "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
@@ -63,7 +114,18 @@ int RunMain(int argc, char** argv) {
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
-      "no-tty", "do not give the workload a terminal of its own, even when stdin is one");
+      "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
+      "mount", po::value<std::string>(&mount_path)->value_name("DIR"),
+      "mount the live procfs view at DIR (default: /sandbox/proc as root, else "
+      "$XDG_RUNTIME_DIR/sentry/PID/proc); `sentry view -- ps -ef` reads it")(
+      "no-fuse", "run without the procfs view")(
+      "keep-mounted",
+      "keep the view mounted after the workload ends (its final state: zombies, exit "
+      "statuses) until SIGINT or SIGTERM")(
+      "allow-other",
+      "let other users read the view (file modes still apply: a process's environ stays "
+      "its owner's). Without it only the sentry's user can enter the mount; with it, anyone "
+      "can list the workload's processes and their command lines");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(split, argv).options(opts).run(), vm);
@@ -102,8 +164,25 @@ int RunMain(int argc, char** argv) {
     options.consumers.push_back(log.get());
   }
   kernel::Kernel model;
+  std::unique_ptr<fusefs::Procfs> view;
+  std::unique_ptr<fusefs::Mount> mount;
+  if (vm.count("no-fuse") == 0) {
+    view = std::make_unique<fusefs::Procfs>(
+        model, fusefs::Procfs::Options{.owner = ::getuid(), .pidns = options.pidns});
+    auto mounted = MountView(*view, mount_path, vm.count("allow-other") != 0, options.verbose);
+    if (!mounted) {
+      std::cerr << "sentry: " << mounted.error() << "\n";
+      return 125;
+    }
+    mount = std::move(*mounted);
+    if (mount) options.consumers.push_back(view.get());
+  }
+  const bool keep_mounted = mount && vm.count("keep-mounted") != 0;
   platform::Tracer tracer(model, std::move(options));
-  return tracer.Run();
+  const int status = tracer.Run();
+  if (log) log.reset();  // written out before the user is told anything
+  if (keep_mounted) WaitForInterrupt(mount->Path());
+  return status;
 }
 
 }  // namespace sentry::cmd

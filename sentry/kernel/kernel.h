@@ -45,6 +45,15 @@ class Kernel {
   // ---- Read API (any thread). `ns` names the namespace whose ids are shown;
   // a default NamespaceUid means the root namespace.
   std::optional<TaskInfo> FindTask(ThreadId tid, NamespaceUid ns = {}) const;
+  // The task with this never-reused id, if it is still in the model and
+  // visible in ns.
+  std::optional<TaskInfo> FindTaskByUid(TaskUid uid, NamespaceUid ns = {}) const;
+  // The leader of this thread group, if it is still in the model and visible in ns.
+  std::optional<TaskInfo> FindProcessByUid(ThreadGroupUid uid, NamespaceUid ns = {}) const;
+  // The task the host calls `root_tid`, with ids shown in ns.
+  std::optional<TaskInfo> FindTaskByHostTid(ThreadId root_tid, NamespaceUid ns = {}) const;
+  // Who will reap thread group `uid` when it dies, and why.
+  std::optional<ReaperInfo> Reaper(ThreadGroupUid uid, NamespaceUid ns = {}) const;
   // Thread group leaders visible in ns, by tgid.
   std::vector<TaskInfo> Processes(NamespaceUid ns = {}) const;
   // Threads of the thread group tgid (in ns), by tid.
@@ -153,7 +162,7 @@ class Kernel {
   void ExitNotify(Task* t);
   void Reap(Task* t, ReapCause cause, const Task* reaper);
   void ExitChildren(Task* t);
-  Task* FindReparentTarget(Task* t) const;
+  Task* FindReparentTarget(const Task* t) const;
   void Reparent(Task* child, Task* new_parent);
   bool IsNamespaceInit(const ThreadGroup* tg) const;
   void TearDownNamespace(ThreadGroup* init, Task* last);

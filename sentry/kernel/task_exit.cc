@@ -166,7 +166,7 @@ void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
   if (notify_leader) ExitNotify(leader);
 }
 
-Task* Kernel::FindReparentTarget(Task* t) const {
+Task* Kernel::FindReparentTarget(const Task* t) const {
   const ThreadGroup* tg = t->tg;
   // A thread of `group` other than `except` in exit state `state`.
   auto thread_in = [](const ThreadGroup* group, ExitState state, const Task* except) -> Task* {

@@ -62,11 +62,19 @@ TaskInfo Kernel::Describe(const Task* t, const PidNamespace* view) const {
   TaskInfo info;
   info.uid = t->uid;
   info.tg_uid = tg->uid;
+  info.root_tid = t->ids.root;
   info.tid = IdIn(t->ids, t->ns, view);
   if (tg->leader != nullptr) info.tgid = IdIn(tg->leader->ids, tg->ns, view);
   if (const Task* parent = tg->Parent(); parent != nullptr && parent->tg->leader != nullptr) {
     info.ppid = IdIn(parent->tg->leader->ids, parent->tg->ns, view);
+    info.parent_tid = IdIn(parent->ids, parent->ns, view);
   }
+  t->children.ForEach([&](const Task* child) {
+    if (const std::int32_t id = IdIn(child->ids, child->ns, view); id != 0) {
+      info.children.push_back(id);
+    }
+  });
+  std::sort(info.children.begin(), info.children.end());
   if (const ProcessGroup* pg = tg->process_group; pg != nullptr) {
     info.pgid = IdIn(pg->ids, pg->ns, view);
     const Session* s = pg->session;
@@ -92,6 +100,9 @@ TaskInfo Kernel::Describe(const Task* t, const PidNamespace* view) const {
   info.termination_signal = tg->termination_signal;
   info.parent_death_signal = t->parent_death_signal;
   info.group_stop_signal = tg->stop_phase != GroupStopPhase::kNone ? tg->stop_signal : 0;
+  info.group_stop_phase = tg->stop_phase;
+  info.exit_parent_notified = t->exit_parent_notified;
+  info.exit_parent_acked = t->exit_parent_acked;
   info.sigchld = tg->sigchld;
   info.nocldwait = tg->nocldwait;
   info.subreaper = tg->is_child_subreaper;
@@ -108,6 +119,72 @@ std::optional<TaskInfo> Kernel::FindTask(ThreadId tid, NamespaceUid ns) const {
   auto it = view->tasks.find(tid.value);
   if (it == view->tasks.end()) return std::nullopt;
   return Describe(it->second, view);
+}
+
+std::optional<TaskInfo> Kernel::FindTaskByUid(TaskUid uid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  const Task* t = FindByUid(uid);
+  if (view == nullptr || t == nullptr || IdIn(t->ids, t->ns, view) == 0) return std::nullopt;
+  return Describe(t, view);
+}
+
+std::optional<TaskInfo> Kernel::FindProcessByUid(ThreadGroupUid uid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  auto it = thread_groups_.find(uid);
+  if (view == nullptr || it == thread_groups_.end()) return std::nullopt;
+  const Task* leader = it->second->leader;
+  if (leader == nullptr || IdIn(leader->ids, leader->ns, view) == 0) return std::nullopt;
+  return Describe(leader, view);
+}
+
+std::optional<TaskInfo> Kernel::FindTaskByHostTid(ThreadId root_tid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  auto it = root_ns_->tasks.find(root_tid.value);
+  if (view == nullptr || it == root_ns_->tasks.end()) return std::nullopt;
+  return Describe(it->second, view);
+}
+
+std::optional<ReaperInfo> Kernel::Reaper(ThreadGroupUid uid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  auto it = thread_groups_.find(uid);
+  if (view == nullptr || it == thread_groups_.end()) return std::nullopt;
+  const ThreadGroup* tg = it->second.get();
+  ReaperInfo info;
+  const Task* parent = tg->Parent();
+  if (tg->leader == nullptr || tg->leader->exit_state == ExitState::kDead) {
+    info.who = ReaperInfo::Who::kAlreadyReaped;
+    return info;
+  }
+  if (parent == nullptr) {
+    info.who = ReaperInfo::Who::kOutside;
+    return info;
+  }
+  const ThreadGroup* ptg = parent->tg;
+  if (ptg->leader != nullptr) info.parent = IdIn(ptg->leader->ids, ptg->ns, view);
+  // Linux do_notify_parent: an ignoring parent (SIG_IGN or SA_NOCLDWAIT) has
+  // its children reaped at exit, unless it is a traced child (not modelled).
+  if (ptg->sigchld == SigChldDisposition::kIgnore || ptg->nocldwait) {
+    info.who = ReaperInfo::Who::kAutoReap;
+    info.nocldwait = ptg->sigchld != SigChldDisposition::kIgnore;
+  }
+  // Who adopts it if its parent goes first (FindReparentTarget follows
+  // Linux find_new_reaper: a live thread of the parent's group first).
+  if (const Task* next = FindReparentTarget(parent); next != nullptr) {
+    info.next_parent = IdIn(next->tg->leader != nullptr ? next->tg->leader->ids : next->ids,
+                            next->tg->ns, view);
+    if (next->tg == ptg) {
+      info.adopter = ReaperInfo::Adopter::kParentThread;
+    } else if (IsNamespaceInit(next->tg)) {
+      info.adopter = ReaperInfo::Adopter::kNamespaceInit;
+    } else {
+      info.adopter = ReaperInfo::Adopter::kSubreaper;
+    }
+  }
+  return info;
 }
 
 std::vector<TaskInfo> Kernel::Processes(NamespaceUid ns) const {

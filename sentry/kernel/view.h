@@ -20,9 +20,11 @@ namespace sentry::kernel {
 struct TaskInfo {
   TaskUid uid;
   ThreadGroupUid tg_uid;
+  std::int32_t root_tid = 0;  // the host's id (root namespace)
   std::int32_t tid = 0;
   std::int32_t tgid = 0;
   std::int32_t ppid = 0;
+  std::int32_t parent_tid = 0;  // the parent thread (leaders' real parent); 0 if not visible
   std::int32_t pgid = 0;
   std::int32_t sid = 0;
   std::int32_t tty_nr = 0;
@@ -43,12 +45,36 @@ struct TaskInfo {
   int termination_signal = 0;  // of the thread group
   int parent_death_signal = 0;
   int group_stop_signal = 0;
+  GroupStopPhase group_stop_phase = GroupStopPhase::kNone;
+  bool exit_parent_notified = false;  // the parent was told of its exit
+  bool exit_parent_acked = false;     // ... and acknowledged it (a wait)
+  std::vector<std::int32_t> children;  // tgids of groups whose real parent is this thread
   SigChldDisposition sigchld = SigChldDisposition::kDefault;
   bool nocldwait = false;
   bool subreaper = false;
   bool execed = false;   // its thread group exec'd since its fork
   Usage usage;           // this task
   Usage children_usage;  // reaped children of its thread group
+};
+
+// Who will reap a thread group when it dies, and why (Linux do_notify_parent
+// and forget_original_parent, as the model sees them now).
+struct ReaperInfo {
+  enum class Who : std::uint8_t {
+    kParent,         // its parent's wait (which may be any thread of the parent's group)
+    kAutoReap,       // nobody: the parent ignores SIGCHLD or set SA_NOCLDWAIT
+    kOutside,        // its parent is outside the model (the sentry's own parent)
+    kAlreadyReaped,  // dead
+  };
+  Who who = Who::kParent;
+  std::int32_t parent = 0;  // tgid of the parent's group, in the view
+  bool nocldwait = false;   // with kAutoReap: SA_NOCLDWAIT rather than SIG_IGN
+  // If the parent's group exits first, who adopts it (Linux
+  // find_new_reaper): a live sibling thread of the parent, the nearest
+  // subreaper, or the namespace's init; 0 if nobody in the view.
+  std::int32_t next_parent = 0;
+  enum class Adopter : std::uint8_t { kNone, kParentThread, kSubreaper, kNamespaceInit };
+  Adopter adopter = Adopter::kNone;
 };
 
 struct ProcessGroupInfo {

@@ -14,7 +14,7 @@
 #include <thread>
 #include <utility>
 
-namespace sentry::cmd {
+namespace sentry::platform {
 
 template <class Fn>
 std::jthread StartQuietThread(Fn&& fn) {
@@ -27,4 +27,4 @@ std::jthread StartQuietThread(Fn&& fn) {
   return thread;
 }
 
-}  // namespace sentry::cmd
+}  // namespace sentry::platform

@@ -1,0 +1,235 @@
+#include "fusefs/mount.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "platform/quiet_thread.h"
+
+namespace sentry::fusefs {
+
+namespace {
+
+// The mount a crash must detach (async-signal-safe: a fixed buffer).
+std::array<char, 4096> g_crash_unmount_path{};
+
+void OnCrash(int sig) {
+  if (g_crash_unmount_path[0] != '\0') ::umount2(g_crash_unmount_path.data(), MNT_DETACH);
+  // SA_RESETHAND restored the default action; the signal, blocked while
+  // this handler runs, is delivered again when it returns.
+  ::raise(sig);
+}
+
+void InstallCrashCleanup(const std::string& path) {
+  if (path.size() >= g_crash_unmount_path.size()) return;
+  std::memcpy(g_crash_unmount_path.data(), path.c_str(), path.size() + 1);
+  struct sigaction sa{};
+  sa.sa_handler = OnCrash;
+  sa.sa_flags = static_cast<int>(SA_RESETHAND);
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
+}
+
+void RemoveCrashCleanup() {
+  g_crash_unmount_path[0] = '\0';
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
+}
+
+// mountinfo escapes blanks in paths as octal (\040).
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size() + 1 && i + 3 <= s.size()) {
+      out += static_cast<char>(std::strtol(s.substr(i + 1, 3).c_str(), nullptr, 8));
+      i += 3;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Aborts the FUSE connection (fusectl), mounting fusectl where it is not.
+void AbortConnection(dev_t device) {
+  const std::string dir = "/sys/fs/fuse/connections";
+  const std::string abort = dir + "/" + std::to_string(minor(device)) + "/abort";
+  if (::access(abort.c_str(), W_OK) != 0) ::mount("fusectl", dir.c_str(), "fusectl", 0, nullptr);
+  const int fd = ::open(abort.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  [[maybe_unused]] const ssize_t n = ::write(fd, "1", 1);
+  ::close(fd);
+}
+
+}  // namespace
+
+std::vector<std::string> SentryMounts() {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    const std::size_t dash = line.find(" - ");
+    if (dash == std::string::npos) continue;
+    std::istringstream rest(line.substr(dash + 3));
+    std::string fstype;
+    rest >> fstype;
+    if (fstype == "fuse.sentry") out.push_back(Unescape(point));
+  }
+  return out;
+}
+
+bool IsSentryMount(const std::string& path) {
+  const auto mounts = SentryMounts();
+  return std::find(mounts.begin(), mounts.end(), path) != mounts.end();
+}
+
+std::string DefaultMountPath() {
+  if (::geteuid() == 0) return "/sandbox/proc";
+  const std::string pid = std::to_string(::getpid());
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != 0) {
+    return std::string(runtime) + "/sentry/" + pid + "/proc";
+  }
+  return "/tmp/sentry-" + std::to_string(::getuid()) + "/" + pid + "/proc";
+}
+
+std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
+                                                                 const MountOptions& options,
+                                                                 std::string* notice) {
+  std::error_code ec;
+  std::string created;  // the top directory this call made, if any
+  std::filesystem::path path = std::filesystem::absolute(options.path, ec);
+  if (ec) return std::unexpected(options.path + ": " + ec.message());
+  path = path.lexically_normal();
+  if (path.has_filename() == false && path.has_parent_path()) path = path.parent_path();
+  const std::string where = path.string();
+  struct stat st{};
+  if (::stat(where.c_str(), &st) != 0) {
+    if (errno == ENOTCONN) {
+      // A sentry killed with SIGKILL left its mount: nobody serves it. (Killed
+      // sentries may have stacked several.)
+      int cleaned = 0;
+      do {
+        if (::umount2(where.c_str(), MNT_DETACH) != 0) {
+          return std::unexpected("cannot clean the dead mount at " + where + ": " +
+                                 std::strerror(errno));
+        }
+        ++cleaned;
+      } while (::stat(where.c_str(), &st) != 0 && errno == ENOTCONN && cleaned < 64);
+      if (notice != nullptr) {
+        *notice = "cleaned a dead mount left at " + where + " by a killed sentry";
+      }
+    } else if (errno == ENOENT) {
+      // Remember the first directory made, to remove what we made at the end.
+      std::filesystem::path first = path;
+      while (first.has_parent_path() && first.parent_path() != first &&
+             !std::filesystem::exists(first.parent_path())) {
+        first = first.parent_path();
+      }
+      std::filesystem::create_directories(path, ec);
+      if (ec) return std::unexpected("cannot create " + where + ": " + ec.message());
+      created = first.string();
+    } else {
+      return std::unexpected(where + ": " + std::strerror(errno));
+    }
+  } else if (IsSentryMount(where)) {
+    return std::unexpected(where + " is the view of a sentry still running; give this run "
+                                   "another place with --mount DIR");
+  } else if (!S_ISDIR(st.st_mode)) {
+    return std::unexpected(where + " is not a directory");
+  }
+
+  std::string opts = "default_permissions,fsname=sentry,subtype=sentry";
+  if (options.allow_other) opts += ",allow_other";
+  std::vector<std::string> args_text = {"sentry", "-o", opts};
+  std::vector<char*> argv;
+  for (std::string& a : args_text) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_session* session =
+      fuse_session_new(&args, &Procfs::Operations(), sizeof(fuse_lowlevel_ops), &fs);
+  fuse_opt_free_args(&args);
+  if (session == nullptr) return std::unexpected("cannot start a FUSE session");
+  if (fuse_session_mount(session, where.c_str()) != 0) {
+    fuse_session_destroy(session);
+    return std::unexpected("cannot mount the view at " + where +
+                           (::access("/dev/fuse", R_OK | W_OK) != 0
+                                ? std::string(": /dev/fuse: ") + std::strerror(errno)
+                                : std::string()));
+  }
+  auto mount = std::unique_ptr<Mount>(new Mount(fs, where, session));
+  mount->created_ = created;
+  return mount;
+}
+
+Mount::Mount(Procfs& fs, std::string path, fuse_session* session)
+    : fs_(fs), path_(std::move(path)), session_(session) {
+  fs_.SetSession(session_);
+  InstallCrashCleanup(path_);
+  loop_ = platform::StartQuietThread([this] { Loop(); });
+  // Only now: the kernel's first request waits for the loop to answer it.
+  struct stat st{};
+  if (::stat(path_.c_str(), &st) == 0) device_ = st.st_dev;
+}
+
+void Mount::Loop() {
+  fuse_loop_config* config = fuse_loop_cfg_create();
+  fuse_loop_cfg_set_max_threads(config, 4);
+  fuse_loop_cfg_set_idle_threads(config, 2);
+  fuse_session_loop_mt(session_, config);
+  fuse_loop_cfg_destroy(config);
+  std::lock_guard lock(mu_);
+  ended_ = true;
+  ended_cv_.notify_all();
+}
+
+Mount::~Mount() {
+  fs_.CloseEvents();
+  fs_.SetSession(nullptr);
+  RemoveCrashCleanup();
+  fuse_session_exit(session_);
+  // Lazily: a reader inside keeps its files until it leaves.
+  fuse_session_unmount(session_);
+  std::unique_lock lock(mu_);
+  if (!ended_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return ended_; })) {
+    // Someone is still inside (a shell's cwd, an open file): end the
+    // connection, so they get ENOTCONN instead of a server that is gone.
+    lock.unlock();
+    AbortConnection(device_);
+    lock.lock();
+    if (!ended_cv_.wait_for(lock, std::chrono::seconds(2), [&] { return ended_; })) {
+      // Never seen: leave the loop to the process's exit rather than hang.
+      loop_.detach();
+      return;
+    }
+  }
+  lock.unlock();
+  loop_.join();
+  fuse_session_destroy(session_);
+  RemoveCreated();
+}
+
+void Mount::RemoveCreated() const {
+  if (created_.empty()) return;
+  // Only empty directories go, deepest first, up to the one we made.
+  for (std::filesystem::path p = path_; p.string().size() >= created_.size(); p = p.parent_path()) {
+    if (::rmdir(p.c_str()) != 0) break;
+    if (p.string() == created_) break;
+  }
+}
+
+}  // namespace sentry::fusefs

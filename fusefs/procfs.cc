@@ -1,0 +1,895 @@
+#include "fusefs/procfs.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <span>
+
+#include "fusefs/host_files.h"
+#include "fusefs/render_model.h"
+#include "fusefs/render_task.h"
+#include "platform/quiet_thread.h"
+#include "sentry/kernel/describe.h"
+
+namespace sentry::fusefs {
+
+namespace {
+
+using kernel::TaskInfo;
+
+// Dentries and attributes stay cached this long; a reaped task's entry is
+// invalidated at once, so the cache never shows a task that is gone.
+constexpr double kCacheSeconds = 1.0;
+// How many wait results a task's history keeps.
+constexpr std::size_t kWaitHistory = 256;
+
+struct NodeSpec {
+  const char* name;
+  std::uint8_t file;
+  mode_t mode;  // with its type bits
+};
+
+constexpr mode_t kDir = S_IFDIR | 0555;
+constexpr mode_t kFile = S_IFREG | 0444;
+constexpr mode_t kLink = S_IFLNK | 0777;
+
+constexpr std::uint8_t T(Top t) { return static_cast<std::uint8_t>(t); }
+constexpr std::uint8_t F(TaskFile f) { return static_cast<std::uint8_t>(f); }
+constexpr std::uint8_t S(SentryFile f) { return static_cast<std::uint8_t>(f); }
+constexpr std::uint8_t G(GroupFile f) { return static_cast<std::uint8_t>(f); }
+
+constexpr std::array kRootEntries = {
+    NodeSpec{"self", T(Top::kSelf), kLink},         NodeSpec{"thread-self", T(Top::kThreadSelf), kLink},
+    NodeSpec{"stat", T(Top::kStat), kFile},         NodeSpec{"uptime", T(Top::kUptime), kFile},
+    NodeSpec{"loadavg", T(Top::kLoadavg), kFile},   NodeSpec{"meminfo", T(Top::kMeminfo), kFile},
+    NodeSpec{"cpuinfo", T(Top::kCpuinfo), kFile},   NodeSpec{"version", T(Top::kVersion), kFile},
+    NodeSpec{"sys", T(Top::kSys), kDir},            NodeSpec{"tty", T(Top::kTty), kDir},
+    NodeSpec{"sentry", T(Top::kSentry), kDir},
+};
+constexpr std::array kSysEntries = {NodeSpec{"kernel", T(Top::kSysKernel), kDir}};
+constexpr std::array kSysKernelEntries = {NodeSpec{"pid_max", T(Top::kPidMax), kFile},
+                                          NodeSpec{"osrelease", T(Top::kOsRelease), kFile}};
+constexpr std::array kTtyEntries = {NodeSpec{"drivers", T(Top::kTtyDrivers), kFile}};
+constexpr std::array kSentryEntries = {
+    NodeSpec{"tree", T(Top::kTree), kFile}, NodeSpec{"status", T(Top::kStatus), kFile},
+    NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
+    NodeSpec{"session", T(Top::kSessionDir), kDir}};
+
+constexpr std::array kProcessEntries = {
+    NodeSpec{"stat", F(TaskFile::kStat), kFile},
+    NodeSpec{"status", F(TaskFile::kStatus), kFile},
+    NodeSpec{"statm", F(TaskFile::kStatm), kFile},
+    NodeSpec{"cmdline", F(TaskFile::kCmdline), kFile},
+    NodeSpec{"comm", F(TaskFile::kComm), kFile},
+    NodeSpec{"environ", F(TaskFile::kEnviron), S_IFREG | 0400},
+    NodeSpec{"exe", F(TaskFile::kExe), kLink},
+    NodeSpec{"cwd", F(TaskFile::kCwd), kLink},
+    NodeSpec{"root", F(TaskFile::kRoot), kLink},
+    NodeSpec{"children", F(TaskFile::kChildren), kFile},
+    NodeSpec{"cgroup", F(TaskFile::kCgroup), kFile},
+    NodeSpec{"task", F(TaskFile::kTaskDir), kDir},
+    NodeSpec{"sentry", F(TaskFile::kSentryDir), kDir},
+};
+// A thread directory has the same files, without task/ and sentry/; an
+// outside reader's own entry has task/ (empty: ps only checks it is there).
+constexpr std::size_t kThreadEntryCount = kProcessEntries.size() - 2;
+constexpr std::size_t kForeignEntryCount = kProcessEntries.size() - 1;
+constexpr std::array kProcessSentryEntries = {
+    NodeSpec{"exit", S(SentryFile::kExit), kFile},
+    NodeSpec{"exit_state", S(SentryFile::kExitState), kFile},
+    NodeSpec{"stop", S(SentryFile::kStop), kFile},
+    NodeSpec{"waits", S(SentryFile::kWaits), kFile},
+    NodeSpec{"reaper", S(SentryFile::kReaper), kFile}};
+constexpr std::array kPgrpEntries = {
+    NodeSpec{"members", G(GroupFile::kMembers), kFile},
+    NodeSpec{"session", G(GroupFile::kSession), kFile},
+    NodeSpec{"orphaned", G(GroupFile::kOrphaned), kFile},
+    NodeSpec{"stopped_members", G(GroupFile::kStoppedMembers), kFile}};
+constexpr std::array kSessionEntries = {
+    NodeSpec{"leader", G(GroupFile::kLeader), kFile}, NodeSpec{"pgrps", G(GroupFile::kPgrps), kFile},
+    NodeSpec{"tty", G(GroupFile::kTty), kFile},
+    NodeSpec{"foreground", G(GroupFile::kForeground), kFile}};
+
+const NodeSpec* FindSpec(std::span<const NodeSpec> specs, std::string_view name) {
+  for (const NodeSpec& s : specs) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+const NodeSpec* SpecOf(std::span<const NodeSpec> specs, std::uint8_t file) {
+  for (const NodeSpec& s : specs) {
+    if (s.file == file) return &s;
+  }
+  return nullptr;
+}
+
+// The mode of a top-level node (its specs are spread over several tables).
+std::optional<mode_t> TopMode(Top t) {
+  if (t == Top::kRoot) return kDir;
+  for (const auto* spec :
+       {SpecOf(kRootEntries, T(t)), SpecOf(kSysEntries, T(t)), SpecOf(kSysKernelEntries, T(t)),
+        SpecOf(kTtyEntries, T(t)), SpecOf(kSentryEntries, T(t))}) {
+    if (spec != nullptr) return spec->mode;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int32_t> ParseId(std::string_view name) {
+  std::int32_t id = 0;
+  const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+  if (ec != std::errc() || end != name.data() + name.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+Procfs* Self(fuse_req_t req) { return static_cast<Procfs*>(fuse_req_userdata(req)); }
+
+const char* HostTopPath(Top t) {
+  switch (t) {
+    case Top::kStat:
+      return "/proc/stat";
+    case Top::kUptime:
+      return "/proc/uptime";
+    case Top::kLoadavg:
+      return "/proc/loadavg";
+    case Top::kMeminfo:
+      return "/proc/meminfo";
+    case Top::kCpuinfo:
+      return "/proc/cpuinfo";
+    case Top::kVersion:
+      return "/proc/version";
+    case Top::kPidMax:
+      return "/proc/sys/kernel/pid_max";
+    case Top::kOsRelease:
+      return "/proc/sys/kernel/osrelease";
+    case Top::kTtyDrivers:
+      return "/proc/tty/drivers";
+    default:
+      return nullptr;
+  }
+}
+
+const char* HostTaskFileName(TaskFile f) {
+  switch (f) {
+    case TaskFile::kStat:
+      return "stat";
+    case TaskFile::kStatus:
+      return "status";
+    case TaskFile::kStatm:
+      return "statm";
+    case TaskFile::kCmdline:
+      return "cmdline";
+    case TaskFile::kComm:
+      return "comm";
+    case TaskFile::kEnviron:
+      return "environ";
+    case TaskFile::kExe:
+      return "exe";
+    case TaskFile::kCwd:
+      return "cwd";
+    case TaskFile::kRoot:
+      return "root";
+    case TaskFile::kCgroup:
+      return "cgroup";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Procfs::Procfs(const kernel::Kernel& model, Options options)
+    : model_(model),
+      options_(options),
+      notifier_(platform::StartQuietThread(
+          [this](const std::stop_token& stop) { NotifierLoop(stop); })) {}
+
+Procfs::~Procfs() {
+  notifier_.request_stop();
+  notifier_.join();
+}
+
+void Procfs::SetSession(fuse_session* session) {
+  std::lock_guard lock(session_mu_);
+  session_ = session;
+}
+
+// ---- The record hand-off.
+
+void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
+                     std::span<const kernel::Record> records) {
+  const bool readers = events_.HasReaders();
+  std::vector<kernel::Record> wanted;
+  for (const kernel::Record& r : records) {
+    if (r.kind == kernel::RecordKind::kNamespaceCreated && options_.pidns &&
+        view_ns_.load() == 0) {
+      // The first namespace the workload makes is the one its first process starts.
+      if (auto ns = model_.NamespaceOf(r.tid)) view_ns_.store(ns->value);
+    }
+    if (readers || r.kind == kernel::RecordKind::kReaped ||
+        r.kind == kernel::RecordKind::kWaitReturned) {
+      wanted.push_back(r);
+    }
+  }
+  if (wanted.empty()) return;
+  {
+    std::lock_guard lock(queue_mu_);
+    queue_.insert(queue_.end(), std::make_move_iterator(wanted.begin()),
+                  std::make_move_iterator(wanted.end()));
+  }
+  queue_cv_.notify_one();
+}
+
+void Procfs::NotifierLoop(const std::stop_token& stop) {
+  std::vector<kernel::Record> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mu_);
+      if (!queue_cv_.wait(lock, stop, [&] { return !queue_.empty(); })) return;
+      batch.swap(queue_);
+    }
+    bool reaped = false;
+    std::vector<std::string> lines;
+    const bool readers = events_.HasReaders();
+    for (const kernel::Record& r : batch) {
+      std::string sentence = kernel::DescribeRecord(r) + "\n";
+      if (r.kind == kernel::RecordKind::kWaitReturned || r.kind == kernel::RecordKind::kReaped) {
+        const kernel::TaskUid waiter =
+            r.kind == kernel::RecordKind::kReaped ? r.other_task : r.task;
+        if (waiter) {
+          std::lock_guard lock(history_mu_);
+          auto& history = waits_[waiter];
+          history.push_back(sentence);
+          if (history.size() > kWaitHistory) history.pop_front();
+        }
+      }
+      if (r.kind == kernel::RecordKind::kReaped) reaped = true;
+      if (readers) lines.push_back(std::move(sentence));
+    }
+    batch.clear();
+    if (!lines.empty()) events_.Append(lines);
+    if (reaped) InvalidateReaped();
+  }
+}
+
+void Procfs::Remember(fuse_ino_t parent, const std::string& name, Inode child) {
+  std::lock_guard lock(cache_mu_);
+  cached_[{parent, name}] = child;
+}
+
+void Procfs::InvalidateReaped() {
+  std::vector<std::pair<fuse_ino_t, std::string>> gone;
+  {
+    std::lock_guard lock(cache_mu_);
+    for (auto it = cached_.begin(); it != cached_.end();) {
+      if (!Subject(it->second)) {
+        gone.push_back(it->first);
+        it = cached_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::lock_guard lock(session_mu_);
+  if (session_ == nullptr) return;
+  for (const auto& [parent, name] : gone) {
+    fuse_lowlevel_notify_inval_entry(session_, parent, name.c_str(), name.size());
+  }
+}
+
+// ---- The tree.
+
+std::optional<TaskInfo> Procfs::Subject(Inode node) const {
+  switch (node.scope) {
+    case Scope::kProcess:
+    case Scope::kProcessSentry:
+      return model_.FindProcessByUid(kernel::ThreadGroupUid(node.id), View());
+    case Scope::kThread:
+      return model_.FindTaskByUid(kernel::TaskUid(node.id), View());
+    default:
+      return std::nullopt;
+  }
+}
+
+Procfs::Caller Procfs::Identify(const fuse_ctx* caller) const {
+  if (auto t = model_.FindTaskByHostTid(kernel::ThreadId(static_cast<std::int32_t>(caller->pid)),
+                                        View());
+      t && t->tid != 0) {
+    return Caller{.tgid = t->tgid, .tid = t->tid, .in_sandbox = true};
+  }
+  Caller out{.tgid = static_cast<std::int32_t>(caller->pid),
+             .tid = static_cast<std::int32_t>(caller->pid),
+             .in_sandbox = false};
+  if (auto status = ReadHostFile(fmt::format("/proc/{}/status", caller->pid))) {
+    if (const std::size_t at = status->find("\nTgid:\t"); at != std::string::npos) {
+      out.tgid = std::atoi(status->c_str() + at + 7);
+    }
+  }
+  return out;
+}
+
+std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
+                                   const fuse_ctx* caller) const {
+  const auto top = [](const NodeSpec* spec) -> std::optional<Inode> {
+    if (spec == nullptr) return std::nullopt;
+    return Inode{.id = 0, .scope = Scope::kTop, .file = spec->file};
+  };
+  switch (parent.scope) {
+    case Scope::kTop:
+      switch (static_cast<Top>(parent.file)) {
+        case Top::kRoot: {
+          if (const NodeSpec* spec = FindSpec(kRootEntries, name)) return top(spec);
+          const auto pid = ParseId(name);
+          if (!pid) return std::nullopt;
+          if (auto t = model_.FindTask(kernel::ThreadId(*pid), View()); t && t->leader) {
+            return Inode{.id = t->tg_uid.value, .scope = Scope::kProcess, .file = 0};
+          }
+          // An outside reader (ps through `sentry view`) finds itself.
+          if (const Caller c = Identify(caller); !c.in_sandbox && c.tgid == *pid) {
+            return Inode{.id = static_cast<std::uint64_t>(*pid), .scope = Scope::kForeign,
+                         .file = 0};
+          }
+          return std::nullopt;
+        }
+        case Top::kSys:
+          return top(FindSpec(kSysEntries, name));
+        case Top::kSysKernel:
+          return top(FindSpec(kSysKernelEntries, name));
+        case Top::kTty:
+          return top(FindSpec(kTtyEntries, name));
+        case Top::kSentry:
+          return top(FindSpec(kSentryEntries, name));
+        case Top::kPgrpDir: {
+          const auto pgid = ParseId(name);
+          if (!pgid) return std::nullopt;
+          for (const auto& pg : model_.ProcessGroups(View())) {
+            if (pg.pgid == *pgid) {
+              return Inode{.id = static_cast<std::uint64_t>(*pgid),
+                           .scope = Scope::kProcessGroup, .file = 0};
+            }
+          }
+          return std::nullopt;
+        }
+        case Top::kSessionDir: {
+          const auto sid = ParseId(name);
+          if (!sid) return std::nullopt;
+          for (const auto& s : model_.Sessions(View())) {
+            if (s.sid == *sid) {
+              return Inode{.id = static_cast<std::uint64_t>(*sid), .scope = Scope::kSession,
+                           .file = 0};
+            }
+          }
+          return std::nullopt;
+        }
+        default:
+          return std::nullopt;
+      }
+    case Scope::kProcess:
+      if (parent.file == F(TaskFile::kDir)) {
+        const NodeSpec* spec = FindSpec(kProcessEntries, name);
+        if (spec == nullptr) return std::nullopt;
+        return Inode{.id = parent.id, .scope = Scope::kProcess, .file = spec->file};
+      }
+      if (parent.file == F(TaskFile::kTaskDir)) {
+        const auto tid = ParseId(name);
+        if (!tid) return std::nullopt;
+        auto t = model_.FindTask(kernel::ThreadId(*tid), View());
+        if (!t || t->tg_uid.value != parent.id) return std::nullopt;
+        return Inode{.id = t->uid.value, .scope = Scope::kThread, .file = 0};
+      }
+      if (parent.file == F(TaskFile::kSentryDir)) {
+        const NodeSpec* spec = FindSpec(kProcessSentryEntries, name);
+        if (spec == nullptr) return std::nullopt;
+        return Inode{.id = parent.id, .scope = Scope::kProcessSentry, .file = spec->file};
+      }
+      return std::nullopt;
+    case Scope::kThread:
+    case Scope::kForeign: {
+      if (parent.file != F(TaskFile::kDir)) return std::nullopt;
+      const NodeSpec* spec = FindSpec(
+          std::span(kProcessEntries)
+              .first(parent.scope == Scope::kThread ? kThreadEntryCount : kForeignEntryCount),
+          name);
+      if (spec == nullptr) return std::nullopt;
+      return Inode{.id = parent.id, .scope = parent.scope, .file = spec->file};
+    }
+    case Scope::kProcessGroup:
+    case Scope::kSession: {
+      if (parent.file != G(GroupFile::kDir)) return std::nullopt;
+      const NodeSpec* spec = parent.scope == Scope::kProcessGroup ? FindSpec(kPgrpEntries, name)
+                                                                  : FindSpec(kSessionEntries, name);
+      if (spec == nullptr) return std::nullopt;
+      return Inode{.id = parent.id, .scope = parent.scope, .file = spec->file};
+    }
+    case Scope::kProcessSentry:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<struct stat> Procfs::Attributes(Inode node) const {
+  struct stat st{};
+  st.st_ino = node.Encode();
+  // procfs stamps an inode when it is first looked up.
+  ::clock_gettime(CLOCK_REALTIME, &st.st_mtim);
+  st.st_atim = st.st_mtim;
+  st.st_ctim = st.st_mtim;
+  st.st_uid = options_.owner;
+  st.st_gid = 0;
+  std::optional<mode_t> mode;
+  switch (node.scope) {
+    case Scope::kTop:
+      mode = TopMode(static_cast<Top>(node.file));
+      st.st_uid = 0;
+      break;
+    case Scope::kProcess:
+    case Scope::kThread:
+    case Scope::kProcessSentry: {
+      const auto t = Subject(node);
+      if (!t) return std::nullopt;
+      st.st_uid = t->uid_creds;
+      st.st_gid = t->gid_creds;
+      if (node.scope == Scope::kProcessSentry) {
+        const NodeSpec* spec = SpecOf(kProcessSentryEntries, node.file);
+        if (spec != nullptr) mode = spec->mode;
+      } else if (node.file == F(TaskFile::kDir)) {
+        mode = kDir;
+      } else if (const NodeSpec* spec = SpecOf(kProcessEntries, node.file); spec != nullptr) {
+        mode = spec->mode;
+      }
+      break;
+    }
+    case Scope::kForeign: {
+      struct stat host{};
+      if (::stat(fmt::format("/proc/{}", node.id).c_str(), &host) != 0) return std::nullopt;
+      st.st_uid = host.st_uid;
+      st.st_gid = host.st_gid;
+      if (node.file == F(TaskFile::kDir)) {
+        mode = kDir;
+      } else if (const NodeSpec* spec = SpecOf(kProcessEntries, node.file); spec != nullptr) {
+        mode = spec->mode;
+      }
+      break;
+    }
+    case Scope::kProcessGroup:
+    case Scope::kSession: {
+      st.st_uid = 0;
+      if (node.file == G(GroupFile::kDir)) {
+        mode = kDir;
+      } else {
+        const NodeSpec* spec = node.scope == Scope::kProcessGroup ? SpecOf(kPgrpEntries, node.file)
+                                                                  : SpecOf(kSessionEntries, node.file);
+        if (spec != nullptr) mode = spec->mode;
+      }
+      break;
+    }
+  }
+  if (!mode) return std::nullopt;
+  st.st_mode = *mode;
+  st.st_nlink = S_ISDIR(*mode) ? 2 : 1;
+  return st;
+}
+
+std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
+  std::vector<DirEntry> out;
+  const auto add_specs = [&](std::span<const NodeSpec> specs, Inode base) {
+    for (const NodeSpec& spec : specs) {
+      Inode child = base;
+      child.file = spec.file;
+      out.push_back(DirEntry{.name = spec.name,
+                             .ino = child.Encode(),
+                             .type = static_cast<mode_t>(spec.mode & S_IFMT)});
+    }
+  };
+  const Inode top{.id = 0, .scope = Scope::kTop, .file = 0};
+  switch (dir.scope) {
+    case Scope::kTop:
+      switch (static_cast<Top>(dir.file)) {
+        case Top::kRoot:
+          add_specs(kRootEntries, top);
+          for (const TaskInfo& p : model_.Processes(View())) {
+            out.push_back(DirEntry{
+                .name = std::to_string(p.tgid),
+                .ino = Inode{.id = p.tg_uid.value, .scope = Scope::kProcess, .file = 0}.Encode(),
+                .type = S_IFDIR});
+          }
+          return out;
+        case Top::kSys:
+          add_specs(kSysEntries, top);
+          return out;
+        case Top::kSysKernel:
+          add_specs(kSysKernelEntries, top);
+          return out;
+        case Top::kTty:
+          add_specs(kTtyEntries, top);
+          return out;
+        case Top::kSentry:
+          add_specs(kSentryEntries, top);
+          return out;
+        case Top::kPgrpDir:
+          for (const auto& pg : model_.ProcessGroups(View())) {
+            out.push_back(DirEntry{.name = std::to_string(pg.pgid),
+                                   .ino = Inode{.id = static_cast<std::uint64_t>(pg.pgid),
+                                                .scope = Scope::kProcessGroup,
+                                                .file = 0}
+                                              .Encode(),
+                                   .type = S_IFDIR});
+          }
+          return out;
+        case Top::kSessionDir:
+          for (const auto& s : model_.Sessions(View())) {
+            out.push_back(DirEntry{
+                .name = std::to_string(s.sid),
+                .ino = Inode{.id = static_cast<std::uint64_t>(s.sid), .scope = Scope::kSession,
+                             .file = 0}
+                           .Encode(),
+                .type = S_IFDIR});
+          }
+          return out;
+        default:
+          return std::nullopt;
+      }
+    case Scope::kProcess: {
+      const auto leader = Subject(dir);
+      if (!leader) return std::nullopt;
+      if (dir.file == F(TaskFile::kDir)) {
+        add_specs(kProcessEntries, dir);
+      } else if (dir.file == F(TaskFile::kTaskDir)) {
+        for (const TaskInfo& t : model_.Threads(kernel::ThreadId(leader->tgid), View())) {
+          out.push_back(DirEntry{
+              .name = std::to_string(t.tid),
+              .ino = Inode{.id = t.uid.value, .scope = Scope::kThread, .file = 0}.Encode(),
+              .type = S_IFDIR});
+        }
+      } else if (dir.file == F(TaskFile::kSentryDir)) {
+        add_specs(kProcessSentryEntries, Inode{.id = dir.id, .scope = Scope::kProcessSentry});
+      } else {
+        return std::nullopt;
+      }
+      return out;
+    }
+    case Scope::kThread:
+    case Scope::kForeign:
+      if (!Attributes(dir)) return std::nullopt;
+      if (dir.file == F(TaskFile::kTaskDir)) return out;
+      if (dir.file != F(TaskFile::kDir)) return std::nullopt;
+      add_specs(std::span(kProcessEntries)
+                    .first(dir.scope == Scope::kThread ? kThreadEntryCount : kForeignEntryCount),
+                dir);
+      return out;
+    case Scope::kProcessGroup:
+      add_specs(kPgrpEntries, dir);
+      return out;
+    case Scope::kSession:
+      add_specs(kSessionEntries, dir);
+      return out;
+    case Scope::kProcessSentry:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Procfs::RenderTop(Top file) const {
+  if (const char* path = HostTopPath(file)) return ReadHostFile(path);
+  switch (file) {
+    case Top::kTree:
+      return RenderTree(model_.Processes(View()));
+    case Top::kStatus:
+      return RenderRunStatus(model_.Stats());
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<std::string> Procfs::RenderTaskFile(const TaskInfo& t, TaskFile file,
+                                                  bool thread) const {
+  const std::string host_dir = HostTaskDir(t.root_tid, thread);
+  switch (file) {
+    case TaskFile::kStat:
+      return RenderStat(t, ReadHostFile(host_dir + "/stat"), thread);
+    case TaskFile::kStatus:
+      return RenderStatus(t, ReadHostFile(host_dir + "/status"));
+    case TaskFile::kStatm:
+      return RenderStatm(ReadHostFile(host_dir + "/statm"));
+    case TaskFile::kCmdline:
+      return RenderCmdline(t);
+    case TaskFile::kComm:
+      return RenderComm(t);
+    case TaskFile::kEnviron:
+      return ReadHostFile(host_dir + "/environ").value_or("");
+    case TaskFile::kChildren:
+      return RenderChildren(t);
+    case TaskFile::kCgroup:
+      return ReadHostFile(host_dir + "/cgroup").value_or("");
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<std::string> Procfs::RenderProcessSentry(const TaskInfo& leader,
+                                                       SentryFile file) const {
+  switch (file) {
+    case SentryFile::kExit:
+      return RenderExit(leader);
+    case SentryFile::kExitState:
+      return RenderExitState(leader);
+    case SentryFile::kStop:
+      return RenderStop(leader);
+    case SentryFile::kReaper: {
+      const auto reaper = model_.Reaper(leader.tg_uid, View());
+      if (!reaper) return std::nullopt;
+      return RenderReaper(*reaper);
+    }
+    case SentryFile::kWaits: {
+      std::string out;
+      const auto threads = model_.Threads(kernel::ThreadId(leader.tgid), View());
+      std::lock_guard lock(history_mu_);
+      for (const TaskInfo& t : threads) {
+        if (auto it = waits_.find(t.uid); it != waits_.end()) {
+          for (const std::string& line : it->second) out += line;
+        }
+      }
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Procfs::RenderGroupFile(Inode node) const {
+  const auto id = static_cast<std::int32_t>(node.id);
+  if (node.scope == Scope::kProcessGroup) {
+    for (const auto& pg : model_.ProcessGroups(View())) {
+      if (pg.pgid != id) continue;
+      switch (static_cast<GroupFile>(node.file)) {
+        case GroupFile::kMembers:
+          return RenderIds(pg.members);
+        case GroupFile::kSession:
+          return fmt::format("{}\n", pg.sid);
+        case GroupFile::kOrphaned:
+          return pg.orphan ? "yes\n" : "no\n";
+        case GroupFile::kStoppedMembers: {
+          std::vector<std::int32_t> stopped;
+          for (std::int32_t member : pg.members) {
+            if (auto t = model_.FindTask(kernel::ThreadId(member), View());
+                t && t->group_stop_signal != 0) {
+              stopped.push_back(member);
+            }
+          }
+          return RenderIds(stopped);
+        }
+        default:
+          return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+  for (const auto& s : model_.Sessions(View())) {
+    if (s.sid != id) continue;
+    switch (static_cast<GroupFile>(node.file)) {
+      case GroupFile::kLeader:
+        return s.leader_alive ? fmt::format("{}\n", s.sid) : std::string("none (exited)\n");
+      case GroupFile::kPgrps:
+        return RenderIds(s.groups);
+      case GroupFile::kTty:
+        return s.tty_nr != 0 ? kernel::TtyName(s.tty_nr) + "\n" : std::string("none\n");
+      case GroupFile::kForeground:
+        return s.tty_nr != 0 ? fmt::format("{}\n", s.foreground_pgid) : std::string("none\n");
+      default:
+        return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Procfs::Render(Inode node) const {
+  switch (node.scope) {
+    case Scope::kTop:
+      return RenderTop(static_cast<Top>(node.file));
+    case Scope::kProcess:
+    case Scope::kThread: {
+      auto t = Subject(node);
+      if (!t) return std::nullopt;
+      // In the root namespace the sentry's own parent is outside the model.
+      // Shown as 1, the world outside the sandbox, as if init had adopted it:
+      // tools that start from init (pstree) then find the sandbox's tree.
+      if (t->ppid == 0 && !View()) t->ppid = 1;
+      return RenderTaskFile(*t, static_cast<TaskFile>(node.file), node.scope == Scope::kThread);
+    }
+    case Scope::kProcessSentry: {
+      const auto t = Subject(node);
+      if (!t) return std::nullopt;
+      return RenderProcessSentry(*t, static_cast<SentryFile>(node.file));
+    }
+    case Scope::kForeign: {
+      const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
+      if (name != nullptr) return ReadHostFile(fmt::format("/proc/{}/{}", node.id, name));
+      if (node.file == F(TaskFile::kChildren)) {
+        return ReadHostFile(fmt::format("/proc/{0}/task/{0}/children", node.id));
+      }
+      return std::nullopt;
+    }
+    case Scope::kProcessGroup:
+    case Scope::kSession:
+      return RenderGroupFile(node);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Procfs::Readlink(Inode node, const fuse_ctx* caller) const {
+  if (node.scope == Scope::kTop) {
+    const Caller c = Identify(caller);
+    if (node.file == T(Top::kSelf)) return std::to_string(c.tgid);
+    if (node.file == T(Top::kThreadSelf)) return fmt::format("{}/task/{}", c.tgid, c.tid);
+    return std::nullopt;
+  }
+  const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
+  if (name == nullptr) return std::nullopt;
+  if (node.scope == Scope::kForeign) return ReadHostLink(fmt::format("/proc/{}/{}", node.id, name));
+  const auto t = Subject(node);
+  if (!t) return std::nullopt;
+  return ReadHostLink(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);
+}
+
+// ---- Handlers.
+
+void Procfs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  const Inode dir = Inode::Decode(parent);
+  const auto child = Child(dir, name, fuse_req_ctx(req));
+  const auto attr = child ? Attributes(*child) : std::nullopt;
+  if (!attr) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  fuse_entry_param e{};
+  e.ino = child->Encode();
+  e.attr = *attr;
+  // Pid and thread entries are invalidated when reaped; an outside reader's
+  // own entry, the model's group directories and `self` change without a
+  // record saying so: never cached.
+  const bool tracked = (child->scope == Scope::kProcess || child->scope == Scope::kThread) &&
+                       child->file == F(TaskFile::kDir);
+  const bool cacheable =
+      child->scope != Scope::kForeign && child->scope != Scope::kProcessGroup &&
+      child->scope != Scope::kSession &&
+      !(child->scope == Scope::kTop &&
+        (child->file == T(Top::kSelf) || child->file == T(Top::kThreadSelf)));
+  e.entry_timeout = cacheable ? kCacheSeconds : 0;
+  e.attr_timeout = cacheable ? kCacheSeconds : 0;
+  if (tracked) Remember(parent, name, *child);
+  fuse_reply_entry(req, &e);
+}
+
+void Procfs::Getattr(fuse_req_t req, fuse_ino_t ino) {
+  const auto attr = Attributes(Inode::Decode(ino));
+  if (!attr) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  fuse_reply_attr(req, &*attr, kCacheSeconds);
+}
+
+void Procfs::DoReadlink(fuse_req_t req, fuse_ino_t ino) {
+  const auto target = Readlink(Inode::Decode(ino), fuse_req_ctx(req));
+  if (!target) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  fuse_reply_readlink(req, target->c_str());
+}
+
+void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+    fuse_reply_err(req, EACCES);
+    return;
+  }
+  const Inode node = Inode::Decode(ino);
+  fi->direct_io = 1;
+  fi->noflush = 1;
+  if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
+    fi->nonseekable = 1;
+    fi->fh = reinterpret_cast<std::uint64_t>(events_.Open());
+    fuse_reply_open(req, fi);
+    return;
+  }
+  auto content = Render(node);
+  if (!content) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  fi->fh = reinterpret_cast<std::uint64_t>(new std::string(std::move(*content)));
+  fuse_reply_open(req, fi);
+}
+
+void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
+                  fuse_file_info* fi) {
+  const Inode node = Inode::Decode(ino);
+  if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
+    events_.Read(req, reinterpret_cast<EventStream::Reader*>(fi->fh), size);
+    return;
+  }
+  const auto* content = reinterpret_cast<const std::string*>(fi->fh);
+  const auto start = std::min(static_cast<std::size_t>(off), content->size());
+  fuse_reply_buf(req, content->data() + start, std::min(size, content->size() - start));
+}
+
+void Procfs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  const Inode node = Inode::Decode(ino);
+  if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
+    events_.Release(reinterpret_cast<EventStream::Reader*>(fi->fh));
+  } else {
+    delete reinterpret_cast<std::string*>(fi->fh);
+  }
+  fuse_reply_err(req, 0);
+}
+
+void Procfs::Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  auto entries = List(Inode::Decode(ino));
+  if (!entries) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  fi->fh = reinterpret_cast<std::uint64_t>(new std::vector<DirEntry>(std::move(*entries)));
+  fuse_reply_open(req, fi);
+}
+
+void Procfs::Readdir(fuse_req_t req, fuse_ino_t /*ino*/, std::size_t size, off_t off,
+                     fuse_file_info* fi) {
+  const auto* entries = reinterpret_cast<const std::vector<DirEntry>*>(fi->fh);
+  std::string buf(size, '\0');
+  std::size_t used = 0;
+  for (auto i = static_cast<std::size_t>(off); i < entries->size(); ++i) {
+    const DirEntry& e = (*entries)[i];
+    struct stat st{};
+    st.st_ino = e.ino;
+    st.st_mode = e.type;
+    const std::size_t need = fuse_add_direntry(req, buf.data() + used, size - used, e.name.c_str(),
+                                               &st, static_cast<off_t>(i + 1));
+    if (need > size - used) break;
+    used += need;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void Procfs::Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  delete reinterpret_cast<std::vector<DirEntry>*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+const fuse_lowlevel_ops& Procfs::Operations() {
+  static const fuse_lowlevel_ops ops = [] {
+    fuse_lowlevel_ops o{};
+    o.lookup = [](fuse_req_t req, fuse_ino_t parent, const char* name) {
+      Self(req)->Lookup(req, parent, name);
+    };
+    o.getattr = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* /*fi*/) {
+      Self(req)->Getattr(req, ino);
+    };
+    o.readlink = [](fuse_req_t req, fuse_ino_t ino) { Self(req)->DoReadlink(req, ino); };
+    o.open = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+      Self(req)->Open(req, ino, fi);
+    };
+    o.read = [](fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi) {
+      Self(req)->Read(req, ino, size, off, fi);
+    };
+    o.release = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+      Self(req)->Release(req, ino, fi);
+    };
+    o.opendir = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+      Self(req)->Opendir(req, ino, fi);
+    };
+    o.readdir = [](fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
+                   fuse_file_info* fi) { Self(req)->Readdir(req, ino, size, off, fi); };
+    o.releasedir = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+      Self(req)->Releasedir(req, ino, fi);
+    };
+    return o;
+  }();
+  return ops;
+}
+
+}  // namespace sentry::fusefs

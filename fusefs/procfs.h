@@ -1,0 +1,139 @@
+// Procfs: the model as a procfs-style filesystem (libfuse3's low-level API).
+//
+// Every node is rendered from the model's read API (Kernel's snapshot
+// calls, each one consistent under the model's shared lock) and, where the
+// model does not know a value, from the live task's host /proc. A file is
+// rendered once, at open, into its handle: a reader sees one version however
+// small its reads (files are direct_io, as procfs files have no size).
+//
+// As a RecordConsumer it keeps what the model's snapshot does not (each
+// process's wait history), feeds the `events` stream, and drops a reaped
+// task's directory from the kernel's cache at once. The tracer's Consume
+// call only copies the records into a queue; a notifier thread does the
+// rest, so the tracer never waits for a reader or for the kernel's cache.
+//
+// Ids are those of the workload's PID namespace (with --pidns its first
+// process is 1), fixed once the first process's namespace exists.
+#pragma once
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "fusefs/event_stream.h"
+#include "fusefs/inode.h"
+#include "sentry/kernel/consumer.h"
+#include "sentry/kernel/kernel.h"
+
+namespace sentry::fusefs {
+
+class Procfs final : public kernel::RecordConsumer {
+ public:
+  struct Options {
+    uid_t owner = 0;     // the sentry's uid: owns the top-level files
+    bool pidns = false;  // show the workload's own PID namespace once it exists
+  };
+
+  Procfs(const kernel::Kernel& model, Options options);
+  ~Procfs() override;
+  Procfs(const Procfs&) = delete;
+  Procfs& operator=(const Procfs&) = delete;
+
+  // The handlers to give fuse_session_new, with this object as userdata.
+  static const fuse_lowlevel_ops& Operations();
+  // The mounted session, for cache invalidations; nullptr before it goes.
+  void SetSession(fuse_session* session);
+  // The run is over: every `events` reader gets end of file.
+  void CloseEvents() { events_.Close(); }
+
+  void Consume(const kernel::Observation& obs, std::uint64_t seq,
+               std::span<const kernel::Record> records) override;
+
+  struct DirEntry {
+    std::string name;
+    std::uint64_t ino = 0;
+    mode_t type = 0;
+  };
+
+ private:
+  // ---- The tree.
+  kernel::NamespaceUid View() const { return kernel::NamespaceUid(view_ns_.load()); }
+  // The child `name` of directory `parent`, as the caller sees it.
+  std::optional<Inode> Child(Inode parent, std::string_view name, const fuse_ctx* caller) const;
+  // The node's attributes; nullopt if its subject is gone.
+  std::optional<struct stat> Attributes(Inode node) const;
+  std::optional<std::vector<DirEntry>> List(Inode dir) const;
+  // A regular file's content; nullopt if its subject is gone.
+  std::optional<std::string> Render(Inode node) const;
+  std::optional<std::string> RenderTop(Top file) const;
+  std::optional<std::string> RenderTaskFile(const kernel::TaskInfo& t, TaskFile file,
+                                            bool thread) const;
+  std::optional<std::string> RenderProcessSentry(const kernel::TaskInfo& leader,
+                                                 SentryFile file) const;
+  std::optional<std::string> RenderGroupFile(Inode node) const;
+  std::optional<std::string> Readlink(Inode node, const fuse_ctx* caller) const;
+  // The caller's thread group and thread ids as the view shows them, and
+  // whether it is a task of the sandbox.
+  struct Caller {
+    std::int32_t tgid = 0;
+    std::int32_t tid = 0;
+    bool in_sandbox = false;
+  };
+  Caller Identify(const fuse_ctx* caller) const;
+  // The task a process or thread node names, if it is still there.
+  std::optional<kernel::TaskInfo> Subject(Inode node) const;
+
+  // ---- FUSE handlers (static trampolines in procfs.cc call these).
+ public:
+  void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void Getattr(fuse_req_t req, fuse_ino_t ino);
+  void DoReadlink(fuse_req_t req, fuse_ino_t ino);
+  void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi);
+  void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi);
+  void Releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+
+ private:
+  // ---- The notifier thread.
+  void NotifierLoop(const std::stop_token& stop);
+  // Drops cached directory entries whose subject was reaped.
+  void InvalidateReaped();
+  void Remember(fuse_ino_t parent, const std::string& name, Inode child);
+
+  const kernel::Kernel& model_;
+  const Options options_;
+  std::atomic<std::uint64_t> view_ns_{0};  // 0: the root namespace (the model's default)
+  EventStream events_;
+
+  // Wait history by waiter task: the sentences of its wait results and reaps.
+  mutable std::mutex history_mu_;
+  std::unordered_map<kernel::TaskUid, std::deque<std::string>> waits_;  // guarded by history_mu_
+
+  // Entries of process and thread directories the kernel may have cached.
+  std::mutex cache_mu_;
+  std::map<std::pair<fuse_ino_t, std::string>, Inode> cached_;  // guarded by cache_mu_
+
+  std::mutex session_mu_;
+  fuse_session* session_ = nullptr;  // guarded by session_mu_
+
+  std::mutex queue_mu_;
+  std::condition_variable_any queue_cv_;
+  std::vector<kernel::Record> queue_;  // guarded by queue_mu_
+  std::jthread notifier_;              // last: joined before the rest goes
+};
+
+}  // namespace sentry::fusefs

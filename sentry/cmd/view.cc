@@ -1,0 +1,153 @@
+#include "sentry/cmd/view.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "fusefs/mount.h"
+
+namespace sentry::cmd {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sentry view [--mount DIR] -- CMD [ARGS...]\n"
+    "\n"
+    "Runs CMD with a running sentry's procfs view bound over /proc, in a mount\n"
+    "namespace of its own: `sentry view -- ps -ef`, `sentry view -- pstree -p` and\n"
+    "`sentry view -- top -b -n1` show the sandbox's processes as the model knows them.\n"
+    "Nothing else changes for CMD, and nothing changes outside it.\n"
+    "\n"
+    "options:\n"
+    "  --mount DIR   the view to use (default: /sandbox/proc as root, or the only\n"
+    "                view mounted)\n"
+    "  -h, --help    show this help\n";
+
+// The view to bind: the one named, the default, or the only one mounted.
+std::expected<std::string, std::string> FindView(const std::string& named) {
+  if (!named.empty()) {
+    std::error_code ec;
+    const std::string path = std::filesystem::absolute(named, ec).lexically_normal().string();
+    if (fusefs::IsSentryMount(path)) return path;
+    return std::unexpected("nothing is mounted at " + path +
+                           ": start `sentry run --mount " + named + " -- CMD` first");
+  }
+  const std::string fallback = fusefs::DefaultMountPath();
+  if (fusefs::IsSentryMount(fallback)) return fallback;
+  const auto mounts = fusefs::SentryMounts();
+  if (mounts.size() == 1) return mounts.front();
+  if (mounts.empty()) {
+    return std::unexpected("no sentry view is mounted (looked at " + fallback +
+                           "): start `sentry run -- CMD` first, or give --mount DIR");
+  }
+  std::string list;
+  for (const auto& m : mounts) list += " " + m;
+  return std::unexpected("several sentry views are mounted (" + list.substr(1) +
+                         "): choose one with --mount DIR");
+}
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  return static_cast<bool>(out.flush());
+}
+
+// A private mount namespace (as a user namespace's root when not root).
+std::expected<void, std::string> EnterMountNamespace() {
+  if (::geteuid() == 0) {
+    if (::unshare(CLONE_NEWNS) != 0) {
+      return std::unexpected(std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno));
+    }
+  } else {
+    const uid_t uid = ::geteuid();
+    const gid_t gid = ::getegid();
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+      return std::unexpected(std::string("unshare(CLONE_NEWUSER|CLONE_NEWNS): ") +
+                             std::strerror(errno));
+    }
+    if (!WriteFile("/proc/self/setgroups", "deny") ||
+        !WriteFile("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
+        !WriteFile("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1")) {
+      return std::unexpected("cannot map ids in the user namespace");
+    }
+  }
+  // Keep our mounts to ourselves.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return std::unexpected(std::string("making / private: ") + std::strerror(errno));
+  }
+  return {};
+}
+
+// A mount whose sentry was killed answers ENOTCONN.
+std::expected<std::string, std::string> Alive(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOTCONN) {
+    return std::unexpected("the view at " + path +
+                           " is dead (its sentry was killed); the next `sentry run` there "
+                           "cleans it up");
+  }
+  return path;
+}
+
+}  // namespace
+
+int ViewMain(int argc, char** argv) {
+  std::string mount;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (arg == "--mount" && i + 1 < argc) {
+      mount = argv[++i];
+    } else if (arg.starts_with("--mount=")) {
+      mount = arg.substr(8);
+    } else if (arg.starts_with("-")) {
+      std::cerr << "sentry: view: unknown option " << arg << "; see 'sentry view --help'\n";
+      return 2;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    std::cerr << "sentry: view: no command given; see 'sentry view --help'\n";
+    return 2;
+  }
+  auto view = FindView(mount);
+  if (view) view = Alive(*view);
+  if (!view) {
+    std::cerr << "sentry: view: " << view.error() << "\n";
+    return 125;
+  }
+  if (auto entered = EnterMountNamespace(); !entered) {
+    std::cerr << "sentry: view: " << entered.error() << "\n";
+    return 125;
+  }
+  if (::mount(view->c_str(), "/proc", nullptr, MS_BIND, nullptr) != 0) {
+    std::cerr << "sentry: view: binding " << *view << " over /proc: " << std::strerror(errno)
+              << "\n";
+    return 125;
+  }
+  ::execvp(argv[i], argv + i);
+  const int error = errno;
+  std::cerr << "sentry: view: " << argv[i] << ": " << std::strerror(error) << "\n";
+  return error == ENOENT ? 127 : 126;
+}
+
+}  // namespace sentry::cmd
