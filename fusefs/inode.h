@@ -45,6 +45,7 @@ enum class Top : std::uint8_t {
   kTree,         // sentry/tree
   kStatus,       // sentry/status
   kEvents,       // sentry/events
+  kReaped,       // sentry/reaped
   kPgrpDir,      // sentry/pgrp/
   kSessionDir,   // sentry/session/
 };

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -94,6 +96,13 @@ std::vector<std::string> SentryMounts() {
   return out;
 }
 
+bool IsDeadMount(const std::string& path) {
+  // statfs always asks the server (stat may be answered from the kernel's
+  // attribute cache for a second after the server died).
+  struct statfs fs{};
+  return ::statfs(path.c_str(), &fs) != 0 && errno == ENOTCONN;
+}
+
 bool IsSentryMount(const std::string& path) {
   const auto mounts = SentryMounts();
   return std::find(mounts.begin(), mounts.end(), path) != mounts.end();
@@ -119,8 +128,8 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
   if (path.has_filename() == false && path.has_parent_path()) path = path.parent_path();
   const std::string where = path.string();
   struct stat st{};
-  if (::stat(where.c_str(), &st) != 0) {
-    if (errno == ENOTCONN) {
+  if (IsDeadMount(where) || ::stat(where.c_str(), &st) != 0) {
+    if (IsDeadMount(where)) {
       // A sentry killed with SIGKILL left its mount: nobody serves it. (Killed
       // sentries may have stacked several.)
       int cleaned = 0;
@@ -130,7 +139,11 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
                                  std::strerror(errno));
         }
         ++cleaned;
-      } while (::stat(where.c_str(), &st) != 0 && errno == ENOTCONN && cleaned < 64);
+      } while (IsDeadMount(where) && cleaned < 64);
+      if (::stat(where.c_str(), &st) != 0) {
+        std::filesystem::create_directories(path, ec);
+        if (ec) return std::unexpected("cannot create " + where + ": " + ec.message());
+      }
       if (notice != nullptr) {
         *notice = "cleaned a dead mount left at " + where + " by a killed sentry";
       }
@@ -197,18 +210,34 @@ void Mount::Loop() {
   ended_cv_.notify_all();
 }
 
+void Mount::Detach() const {
+  if (::geteuid() == 0) {
+    ::umount2(path_.c_str(), MNT_DETACH);
+    return;
+  }
+  // A user's mount goes through the setuid helper, as libfuse mounts it.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execlp("fusermount3", "fusermount3", "-u", "-z", "-q", path_.c_str(), nullptr);
+    ::_exit(127);
+  }
+  if (pid > 0) ::waitpid(pid, nullptr, 0);
+}
+
 Mount::~Mount() {
   fs_.CloseEvents();
   fs_.SetSession(nullptr);
   RemoveCrashCleanup();
-  fuse_session_exit(session_);
-  // Lazily: a reader inside keeps its files until it leaves.
-  fuse_session_unmount(session_);
+  // Lazily, with the loop still serving: a reader inside keeps its files
+  // (an `events` reader reads its end of file) until it leaves; when the
+  // last one has, the kernel ends the connection and the loop returns.
+  Detach();
   std::unique_lock lock(mu_);
   if (!ended_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return ended_; })) {
-    // Someone is still inside (a shell's cwd, an open file): end the
+    // Someone stays inside (a shell's cwd, an open file): end the
     // connection, so they get ENOTCONN instead of a server that is gone.
     lock.unlock();
+    fuse_session_exit(session_);
     AbortConnection(device_);
     lock.lock();
     if (!ended_cv_.wait_for(lock, std::chrono::seconds(2), [&] { return ended_; })) {
@@ -219,6 +248,7 @@ Mount::~Mount() {
   }
   lock.unlock();
   loop_.join();
+  fuse_session_unmount(session_);  // closes the device; the mount is already gone
   fuse_session_destroy(session_);
   RemoveCreated();
 }

@@ -47,6 +47,8 @@ class Mount {
  private:
   Mount(Procfs& fs, std::string path, fuse_session* session);
   void Loop();
+  // Detaches the mount (MNT_DETACH; fusermount3 -u -z when not root).
+  void Detach() const;
   // Removes the directories Create made for the mount point (if empty).
   void RemoveCreated() const;
 
@@ -68,7 +70,10 @@ std::string DefaultMountPath();
 // Where sentry views are mounted (this mount namespace), in mount order.
 std::vector<std::string> SentryMounts();
 
-// Whether `path` is a live mount of a sentry's view (fstype fuse.sentry).
+// Whether `path` is a mount whose server is gone (ENOTCONN).
+bool IsDeadMount(const std::string& path);
+
+// Whether `path` is a mount of a sentry's view (fstype fuse.sentry).
 bool IsSentryMount(const std::string& path);
 
 }  // namespace sentry::fusefs

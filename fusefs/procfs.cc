@@ -25,8 +25,9 @@ using kernel::TaskInfo;
 // Dentries and attributes stay cached this long; a reaped task's entry is
 // invalidated at once, so the cache never shows a task that is gone.
 constexpr double kCacheSeconds = 1.0;
-// How many wait results a task's history keeps.
+// How many wait results a task's history keeps, and reaps the run's.
 constexpr std::size_t kWaitHistory = 256;
+constexpr std::size_t kReapHistory = 4096;
 
 struct NodeSpec {
   const char* name;
@@ -57,7 +58,8 @@ constexpr std::array kSysKernelEntries = {NodeSpec{"pid_max", T(Top::kPidMax), k
 constexpr std::array kTtyEntries = {NodeSpec{"drivers", T(Top::kTtyDrivers), kFile}};
 constexpr std::array kSentryEntries = {
     NodeSpec{"tree", T(Top::kTree), kFile}, NodeSpec{"status", T(Top::kStatus), kFile},
-    NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
+    NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"reaped", T(Top::kReaped), kFile},
+    NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
     NodeSpec{"session", T(Top::kSessionDir), kDir}};
 
 constexpr std::array kProcessEntries = {
@@ -248,7 +250,12 @@ void Procfs::NotifierLoop(const std::stop_token& stop) {
           if (history.size() > kWaitHistory) history.pop_front();
         }
       }
-      if (r.kind == kernel::RecordKind::kReaped) reaped = true;
+      if (r.kind == kernel::RecordKind::kReaped) {
+        reaped = true;
+        std::lock_guard lock(history_mu_);
+        reaps_.push_back(sentence);
+        if (reaps_.size() > kReapHistory) reaps_.pop_front();
+      }
       if (readers) lines.push_back(std::move(sentence));
     }
     batch.clear();
@@ -581,6 +588,12 @@ std::optional<std::string> Procfs::RenderTop(Top file) const {
       return RenderTree(model_.Processes(View()));
     case Top::kStatus:
       return RenderRunStatus(model_.Stats());
+    case Top::kReaped: {
+      std::lock_guard lock(history_mu_);
+      std::string out;
+      for (const std::string& line : reaps_) out += line;
+      return out;
+    }
     default:
       return std::nullopt;
   }

@@ -122,6 +122,8 @@ class Procfs final : public kernel::RecordConsumer {
   // Wait history by waiter task: the sentences of its wait results and reaps.
   mutable std::mutex history_mu_;
   std::unordered_map<kernel::TaskUid, std::deque<std::string>> waits_;  // guarded by history_mu_
+  // Every reap of the run (the latest kReapHistory): who reaped whom, how.
+  std::deque<std::string> reaps_;  // guarded by history_mu_
 
   // Entries of process and thread directories the kernel may have cached.
   std::mutex cache_mu_;

@@ -9,6 +9,8 @@ SENTRY_PACKAGES=(
   libfmt-dev              # message formatting (GCC 12 has no <format>)
   libboost-program-options-dev  # command line
   libseccomp-dev          # the platform's seccomp filter
+  libfuse3-dev fuse3      # the procfs view (fusefs/)
+  procps psmisc python3-psutil  # the view's tests read it with ps, pstree, top, psutil
   clang-format clang-tidy-19  # share/lint.sh
 )
 

@@ -1,6 +1,5 @@
 #include "sentry/cmd/run.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -54,8 +53,7 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
   std::string notice;
   const bool chosen = !path.empty();
   std::string where = chosen ? path : fusefs::DefaultMountPath();
-  struct stat st{};
-  if (!chosen && fusefs::IsSentryMount(where) && ::stat(where.c_str(), &st) == 0) {
+  if (!chosen && fusefs::IsSentryMount(where) && !fusefs::IsDeadMount(where)) {
     where = (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc")
                 .string();
   }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,8 +89,7 @@ std::expected<void, std::string> EnterMountNamespace() {
 
 // A mount whose sentry was killed answers ENOTCONN.
 std::expected<std::string, std::string> Alive(const std::string& path) {
-  struct stat st{};
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOTCONN) {
+  if (fusefs::IsDeadMount(path)) {
     return std::unexpected("the view at " + path +
                            " is dead (its sentry was killed); the next `sentry run` there "
                            "cleans it up");

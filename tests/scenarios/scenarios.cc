@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "tests/scenarios/races.h"
+#include "tests/scenarios/view_fixture.h"
 #include "tests/scenarios/random_workload.h"
 #include "tests/scenarios/scenario_util.h"
 
@@ -663,6 +664,8 @@ int main(int argc, char** argv) {
   if (mode == "kill-continued") return scenarios::KillStopped(true);
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
+  if (mode == "view-fixture") return scenarios::ViewFixture();
+  if (mode == "view-stepper") return scenarios::ViewStepper();
   if (mode == "random" && argc >= 3) {
     return scenarios::RandomWorkload(std::strtoul(argv[2], nullptr, 10),
                                      argc >= 4 && std::string(argv[3]) == "subreaper");

@@ -1,0 +1,395 @@
+// The procfs view with real mounts, real workloads and the real tools: ps,
+// pstree, pgrep, top and Debian's python3-psutil read the view through
+// `sentry view` (or PROCFS_PATH) and must agree with the host's /proc on
+// every process of the sandbox. Each tool test first proves that it reads
+// the view, not the host's /proc.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/fusefs/live_run.h"
+#include "tests/platform/platform_test_util.h"
+
+namespace sentry::fusefs::testing {
+namespace {
+
+using platform::testing::Slurp;
+using platform::testing::TempPath;
+
+// The rows of a ps-like table by pid (first column), header dropped.
+std::map<int, std::string> RowsByPid(const std::string& table) {
+  std::map<int, std::string> rows;
+  std::istringstream in(table);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    int pid = 0;
+    if (fields >> pid) rows[pid] = line;
+  }
+  return rows;
+}
+
+// A fixture run (see view_fixture.cc) with the view mounted at a place of
+// its own, ready to be looked at.
+class ViewTest : public ::testing::Test {
+ protected:
+  void Start(const std::vector<std::string>& extra = {}, const std::string& mode = "view-fixture") {
+    std::vector<std::string> options = {"--mount", mount_};
+    options.insert(options.end(), extra.begin(), extra.end());
+    run_ = std::make_unique<LiveRun>(options, std::vector<std::string>{SCENARIOS_BINARY, mode});
+    ASSERT_EQ(run_->ReadLine(), "ready") << run_->Stderr();
+  }
+  void TearDown() override {
+    if (run_) {
+      EXPECT_EQ(run_->Finish(), 0) << run_->Stderr();
+      EXPECT_FALSE(IsMounted(mount_)) << "stale mount at " << mount_;
+    }
+  }
+  // The workload's processes (the view lists the sentry too).
+  std::vector<int> WorkloadPids() const {
+    std::vector<int> pids = ListedPids(mount_);
+    std::erase(pids, run_->Pid());
+    return pids;
+  }
+  Captured View(const std::vector<std::string>& tool) const {
+    std::vector<std::string> argv = {SENTRY_BINARY, "view", "--mount", mount_, "--"};
+    argv.insert(argv.end(), tool.begin(), tool.end());
+    return Capture(argv);
+  }
+
+  std::string mount_ = TempPath("view");
+  std::unique_ptr<LiveRun> run_;
+};
+
+TEST_F(ViewTest, ToolsAreRealAndReadTheView) {
+  Start();
+  EXPECT_NE(Capture({"ps", "--version"}).out.find("procps-ng"), std::string::npos);
+  EXPECT_NE(Capture({"pstree", "--version"}).err.find("PSmisc"), std::string::npos);
+  // Through `sentry view`, /proc is the view: it has the model's files and
+  // no host process outside the sandbox (the host's init, pid 1).
+  const Captured status = View({"cat", "/proc/sentry/status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("divergences: 0"), std::string::npos) << status.out;
+  const auto rows = RowsByPid(View({"ps", "-eo", "pid,comm"}).out);
+  EXPECT_FALSE(rows.contains(1));
+  EXPECT_TRUE(rows.contains(run_->Pid()));
+  EXPECT_TRUE(RowsByPid(Capture({"ps", "-eo", "pid,comm"}).out).contains(1));
+}
+
+TEST_F(ViewTest, PsAgreesWithHostProc) {
+  Start();
+  const std::vector<int> pids = WorkloadPids();
+  ASSERT_GE(pids.size(), 6u);  // leader, job, zombie, session leader, its child, orphan
+  // Time-varying columns (%CPU, TIME, RSS, START) aside.
+  for (const std::string& columns :
+       {std::string("pid,ppid,pgid,sid,tty,tpgid,stat,nlwp,uid,comm,args"),
+        std::string("pid,ppid,lwp,nlwp,stat,comm"), std::string("pid,user,tty,stat,comm,args")}) {
+    const bool threads = columns.find("lwp") != std::string::npos;
+    const std::string flag = threads ? "-eLo" : "-eo";
+    const Captured viewed = View({"ps", flag, columns});
+    ASSERT_EQ(viewed.exit_code, 0) << viewed.err;
+    const Captured host = Capture({"ps", flag, columns});
+    // With -L a pid has several rows: compare the whole set of each pid's rows.
+    std::multimap<int, std::string> view_rows;
+    std::multimap<int, std::string> host_rows;
+    for (auto [table, rows] :
+         {std::pair{&viewed.out, &view_rows}, std::pair{&host.out, &host_rows}}) {
+      std::istringstream in(*table);
+      std::string line;
+      std::getline(in, line);
+      while (std::getline(in, line)) {
+        int pid = 0;
+        if (std::istringstream(line) >> pid) rows->emplace(pid, line);
+      }
+    }
+    for (int pid : pids) {
+      auto [vb, ve] = view_rows.equal_range(pid);
+      auto [hb, he] = host_rows.equal_range(pid);
+      std::vector<std::string> v;
+      std::vector<std::string> h;
+      for (auto it = vb; it != ve; ++it) v.push_back(it->second);
+      for (auto it = hb; it != he; ++it) {
+        // ptrace shows every group stop as a tracing stop ('t'); the
+        // workload, untraced, would see 'T', which the view shows.
+        std::string row = it->second;
+        for (std::size_t at = row.find(" t"); at != std::string::npos; at = row.find(" t", at + 1)) {
+          if (at + 2 == row.size() || row[at + 2] == ' ' || row[at + 2] == '+' ||
+              row[at + 2] == 's' || row[at + 2] == 'l') {
+            row[at + 1] = 'T';
+          }
+        }
+        h.push_back(row);
+      }
+      std::sort(v.begin(), v.end());
+      std::sort(h.begin(), h.end());
+      EXPECT_EQ(v, h) << "ps " << flag << " " << columns << ", pid " << pid;
+    }
+  }
+}
+
+TEST_F(ViewTest, PstreePgrepAndTopSeeTheSandbox) {
+  Start();
+  const std::vector<int> pids = WorkloadPids();
+  ASSERT_FALSE(pids.empty());
+  const int first = *std::min_element(pids.begin(), pids.end());
+  const Captured tree = View({"pstree", "-p", std::to_string(first)});
+  ASSERT_EQ(tree.exit_code, 0) << tree.err;
+  EXPECT_EQ(tree.out, Capture({"pstree", "-p", std::to_string(first)}).out);
+  // Without a pid, pstree starts from 1: the world outside, then the sentry.
+  EXPECT_NE(View({"pstree", "-p"}).out.find("sentry(" + std::to_string(run_->Pid()) + ")"),
+            std::string::npos);
+
+  // The sentry's own command line names the fixture too: workload pids only.
+  const auto workload_only = [&](const std::string& out) {
+    std::string kept;
+    std::istringstream in(out);
+    for (int pid = 0; in >> pid;) {
+      if (std::find(pids.begin(), pids.end(), pid) != pids.end()) kept += std::to_string(pid) + "\n";
+    }
+    return kept;
+  };
+  const Captured pgrep = View({"pgrep", "-f", "view-fixture"});
+  EXPECT_EQ(workload_only(pgrep.out), workload_only(Capture({"pgrep", "-f", "view-fixture"}).out));
+  EXPECT_FALSE(workload_only(pgrep.out).empty());
+
+  const Captured top = View({"top", "-b", "-n1"});
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  const auto rows = RowsByPid(top.out.substr(top.out.find("  PID")));
+  for (int pid : pids) EXPECT_TRUE(rows.contains(pid)) << pid << "\n" << top.out;
+}
+
+TEST_F(ViewTest, PsutilAgreesWithHostProc) {
+  Start();
+  const std::vector<int> pids = WorkloadPids();
+  std::string list;
+  for (int pid : pids) list += std::to_string(pid) + ",";
+  const std::string script =
+      "import json, sys, psutil\n"
+      "psutil.PROCFS_PATH = sys.argv[1]\n"
+      "out = {}\n"
+      "for pid in [" + list + "]:\n"
+      "    p = psutil.Process(pid)\n"
+      "    out[pid] = [p.pid, p.ppid(), p.status(), p.name(), p.cmdline(), p.create_time(),\n"
+      "        sorted(c.pid for c in p.children(recursive=True)), p.num_threads()]\n"
+      "print(json.dumps(out, sort_keys=True))\n";
+  // Debian's python3 and python3-psutil (share/deps.sh), whatever `python3` is.
+  const Captured viewed = Capture({"/usr/bin/python3", "-c", script, mount_});
+  ASSERT_EQ(viewed.exit_code, 0) << viewed.err;
+  const Captured host = Capture({"/usr/bin/python3", "-c", script, "/proc"});
+  ASSERT_EQ(host.exit_code, 0) << host.err;
+  // psutil reads "stopped" where ptrace makes the host say "tracing-stop".
+  std::string expected = host.out;
+  for (std::size_t at = expected.find("\"tracing-stop\""); at != std::string::npos;
+       at = expected.find("\"tracing-stop\"")) {
+    expected.replace(at, 14, "\"stopped\"");
+  }
+  EXPECT_EQ(viewed.out, expected);
+  EXPECT_NE(viewed.out.find("\"zombie\""), std::string::npos);
+  EXPECT_NE(viewed.out.find("\"stopped\""), std::string::npos);
+}
+
+TEST_F(ViewTest, PidNamespaceInitIsOne) {
+  Start({"--pidns"});
+  const Captured ps = View({"ps", "-eo", "pid,ppid,comm"});
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  const auto rows = RowsByPid(ps.out);
+  ASSERT_TRUE(rows.contains(1)) << ps.out;
+  EXPECT_NE(rows.at(1).find("scenarios"), std::string::npos) << ps.out;
+  // The workload's processes and the sentry's outside reader: nothing else.
+  EXPECT_FALSE(rows.contains(run_->Pid())) << ps.out;
+  const std::string status = Slurp(mount_ + "/1/status");
+  EXPECT_NE(status.find("NSpid:\t1\n"), std::string::npos) << status;
+}
+
+TEST_F(ViewTest, ZombieShowsThenVanishesAtOnce) {
+  Start({}, "view-stepper");
+  run_->WriteLine("fork");
+  const std::string zombie = run_->ReadLine();
+  ASSERT_EQ(zombie.rfind("zombie ", 0), 0u) << zombie;
+  const std::string pid = zombie.substr(7);
+  const std::string dir = mount_ + "/" + pid;
+  std::string stat = Slurp(dir + "/stat");
+  ASSERT_NE(stat.find(") Z "), std::string::npos) << stat;
+  EXPECT_EQ(Slurp(dir + "/cmdline"), "");  // a zombie has no arguments left
+  struct stat st{};
+  ASSERT_EQ(::stat(dir.c_str(), &st), 0);  // now in the kernel's cache for a second
+  run_->WriteLine("reap");
+  ASSERT_EQ(run_->ReadLine(), "reaped " + pid);
+  // Gone within 100 ms, not after the cache's second: the entry was dropped.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+  while (::stat(dir.c_str(), &st) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_NE(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_NE(Slurp(mount_ + "/sentry/status").find("divergences: 0"), std::string::npos);
+  run_->WriteLine("quit");
+}
+
+TEST_F(ViewTest, OtherUsersAreRefused) {
+  Start();
+  const pid_t child = fork();
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+    struct stat st{};
+    _exit(::stat((mount_ + "/sentry/status").c_str(), &st) != 0 && errno == EACCES ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "another uid could enter the view";
+}
+
+TEST_F(ViewTest, EventsStreamToSeveralReadersAndAKilledReaderLeavesNothing) {
+  Start({}, "view-stepper");
+  // Two readers, each a real `cat`, and a third killed while it blocks.
+  std::vector<pid_t> cats;
+  std::vector<std::string> outs;
+  for (int i = 0; i < 3; ++i) {
+    outs.push_back(TempPath("events-" + std::to_string(i)));
+    const std::string events = mount_ + "/sentry/events";
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const int out = open(outs.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (out < 0 || dup2(out, 1) < 0) _exit(126);
+      execlp("cat", "cat", events.c_str(), nullptr);
+      _exit(127);
+    }
+    cats.push_back(pid);
+  }
+  // The readers are open once the view counts them... give them a record to
+  // wait for: each prints it when it comes.
+  const auto has = [](const std::string& path, const std::string& text) {
+    return Slurp(path).find(text) != std::string::npos;
+  };
+  std::string pid;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    run_->WriteLine("fork");
+    pid = run_->ReadLine().substr(7);
+    run_->WriteLine("reap");
+    run_->ReadLine();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (has(outs[0], pid + " reaped by") && has(outs[1], pid + " reaped by")) break;
+  }
+  EXPECT_TRUE(has(outs[0], pid + " is a zombie")) << Slurp(outs[0]);
+  EXPECT_TRUE(has(outs[1], pid + " is a zombie")) << Slurp(outs[1]);
+  // A reader blocked in read dies at once on SIGKILL (no D state).
+  kill(cats[2], SIGKILL);
+  const auto start = std::chrono::steady_clock::now();
+  waitpid(cats[2], nullptr, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // The run ends promptly with the other two still reading: they get EOF.
+  run_->WriteLine("quit");
+  EXPECT_EQ(run_->Finish(), 0);
+  for (int i = 0; i < 2; ++i) {
+    int status = 0;
+    waitpid(cats[static_cast<std::size_t>(i)], &status, 0);
+    EXPECT_TRUE(WIFEXITED(status)) << "reader " << i;
+    unlink(outs[static_cast<std::size_t>(i)].c_str());
+  }
+  unlink(outs[2].c_str());
+}
+
+// ---- Mount hygiene.
+
+class MountTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    // A failed test must not leave a mount for the next one.
+    for (const std::string& m : {mount_, other_}) {
+      while (IsMounted(m)) umount2(m.c_str(), MNT_DETACH);
+    }
+  }
+  std::string mount_ = TempPath("mount");
+  std::string other_ = TempPath("mount-other");
+};
+
+TEST_F(MountTest, NoStaleMountAfterSigintSigtermOrACrashingWorkload) {
+  for (int signo : {SIGINT, SIGTERM}) {
+    LiveRun run({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
+    ASSERT_EQ(run.ReadLine(), "ready");
+    ASSERT_TRUE(IsMounted(mount_));
+    run.Signal(signo);
+    EXPECT_FALSE(IsMounted(mount_)) << strsignal(signo);
+  }
+  LiveRun crash({"--mount", mount_}, {"sh", "-c", "echo ready; kill -SEGV $$"});
+  EXPECT_EQ(crash.ReadLine(), "ready");
+  EXPECT_EQ(crash.Finish(), 128 + SIGSEGV);
+  EXPECT_FALSE(IsMounted(mount_));
+}
+
+TEST_F(MountTest, AfterKillNineTheNextRunCleansAndMounts) {
+  {
+    LiveRun run({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
+    ASSERT_EQ(run.ReadLine(), "ready");
+    EXPECT_EQ(run.Signal(SIGKILL), 128 + SIGKILL);
+  }
+  ASSERT_TRUE(IsMounted(mount_));
+  struct stat st{};
+  EXPECT_NE(::stat((mount_ + "/no-such-entry").c_str(), &st), 0);  // never cached
+  EXPECT_EQ(errno, ENOTCONN);
+  LiveRun again({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
+  ASSERT_EQ(again.ReadLine(), "ready");
+  EXPECT_EQ(ListedPids(mount_).size(), 2u);  // the sentry and the stepper
+  again.WriteLine("quit");
+  EXPECT_EQ(again.Finish(), 0);
+  EXPECT_NE(again.Stderr().find("cleaned a dead mount left at " + mount_), std::string::npos)
+      << again.Stderr();
+  EXPECT_FALSE(IsMounted(mount_));
+}
+
+TEST_F(MountTest, TwoRunsAtOnceAndALivePathRefused) {
+  const std::string& other = other_;
+  LiveRun a({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
+  LiveRun b({"--mount", other}, {SCENARIOS_BINARY, "view-stepper"});
+  ASSERT_EQ(a.ReadLine(), "ready");
+  ASSERT_EQ(b.ReadLine(), "ready");
+  const auto in_a = ListedPids(mount_);
+  const auto in_b = ListedPids(other);
+  EXPECT_TRUE(std::find(in_a.begin(), in_a.end(), a.Pid()) != in_a.end());
+  EXPECT_TRUE(std::find(in_b.begin(), in_b.end(), b.Pid()) != in_b.end());
+  EXPECT_TRUE(std::find(in_a.begin(), in_a.end(), b.Pid()) == in_a.end());
+  // A third run asking for a path a live sentry holds is refused, nothing run.
+  const Captured third = Capture({SENTRY_BINARY, "run", "--no-tty", "--mount", mount_, "--",
+                                  "sh", "-c", "echo ran"});
+  EXPECT_EQ(third.exit_code, 125);
+  EXPECT_EQ(third.out, "");
+  EXPECT_NE(third.err.find("--mount"), std::string::npos) << third.err;
+  a.WriteLine("quit");
+  b.WriteLine("quit");
+  EXPECT_EQ(a.Finish(), 0);
+  EXPECT_EQ(b.Finish(), 0);
+}
+
+TEST_F(MountTest, KeepMountedShowsTheFinalStateUntilSigterm) {
+  LiveRun run({"--mount", mount_, "--keep-mounted"},
+              {"sh", "-c", "sleep 1000 & echo ready; read x; exit 3"});
+  ASSERT_EQ(run.ReadLine(), "ready");
+  run.WriteLine("go");
+  // The workload is gone; its final state stays: who reaped whom, and how.
+  std::string reaped;
+  for (int i = 0; i < 200 && reaped.find(": exit 3") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    reaped = Slurp(mount_ + "/sentry/reaped");
+  }
+  EXPECT_NE(reaped.find(": exit 3"), std::string::npos) << reaped;
+  EXPECT_NE(reaped.find("killed by SIGKILL"), std::string::npos) << reaped;  // the sleep
+  EXPECT_NE(Slurp(mount_ + "/sentry/status").find("divergences: 0"), std::string::npos);
+  EXPECT_TRUE(IsMounted(mount_));
+  EXPECT_EQ(run.Signal(SIGTERM), 3);
+  EXPECT_FALSE(IsMounted(mount_));
+}
+
+}  // namespace
+}  // namespace sentry::fusefs::testing

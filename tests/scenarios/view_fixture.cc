@@ -1,0 +1,119 @@
+#include "tests/scenarios/view_fixture.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tests/scenarios/scenario_util.h"
+
+namespace scenarios {
+
+namespace {
+
+int g_hold[2];  // threads and children block reading this until the end
+
+void* Sleeper(void*) {
+  ReadByte(g_hold[0]);
+  return nullptr;
+}
+
+// Forks a child that runs `body` and exits with its result.
+template <class Fn>
+pid_t Child(Fn body) {
+  const pid_t pid = fork();
+  Check(pid >= 0, "fork");
+  if (pid == 0) {
+    close(g_hold[1]);  // only the first process holds it: its close ends the holds
+    _exit(body());
+  }
+  return pid;
+}
+
+bool WaitForLine() {
+  char buf[64];
+  return fgets(buf, sizeof buf, stdin) != nullptr;
+}
+
+}  // namespace
+
+int ViewFixture() {
+  Check(pipe(g_hold) == 0, "pipe");
+  pthread_t threads[2];
+  for (pthread_t& t : threads) Check(pthread_create(&t, nullptr, Sleeper, nullptr) == 0, "thread");
+
+  int ready[2];
+  Check(pipe(ready) == 0, "pipe");
+  // A stopped job in a group of its own.
+  const pid_t job = Child([] {
+    setpgid(0, 0);
+    raise(SIGSTOP);
+    return 0;
+  });
+  setpgid(job, job);
+  WaitFor(job, WUNTRACED);
+  // A zombie.
+  const pid_t zombie = Child([] { return 3; });
+  siginfo_t info{};
+  Check(waitid(P_PID, zombie, &info, WEXITED | WNOWAIT) == 0, "waitid");
+  // A second session with a child of its own, and an orphan.
+  const pid_t leader = Child([&] {
+    setsid();
+    const pid_t inner = Child([&] {
+      ReadByte(g_hold[0]);
+      return 0;
+    });
+    const pid_t middle = Child([&] {
+      Child([&] {
+        ReadByte(g_hold[0]);
+        return 0;
+      });
+      return 0;  // its child is orphaned
+    });
+    WaitFor(middle);
+    WriteByte(ready[1]);
+    ReadByte(g_hold[0]);
+    WaitFor(inner);
+    return 0;
+  });
+  ReadByte(ready[0]);
+
+  std::printf("ready\n");
+  std::fflush(stdout);
+  WaitForLine();
+
+  close(g_hold[1]);  // everyone blocked on it wakes up and ends
+  kill(job, SIGKILL);
+  WaitFor(job);
+  WaitFor(zombie);
+  WaitFor(leader);
+  for (pthread_t t : threads) pthread_join(t, nullptr);
+  return 0;
+}
+
+int ViewStepper() {
+  std::printf("ready\n");
+  std::fflush(stdout);
+  char line[64];
+  while (fgets(line, sizeof line, stdin) != nullptr) {
+    if (std::strncmp(line, "quit", 4) == 0) break;
+    if (std::strncmp(line, "fork", 4) == 0) {
+      const pid_t child = Child([] { return 7; });
+      siginfo_t info{};
+      Check(waitid(P_PID, child, &info, WEXITED | WNOWAIT) == 0, "waitid");
+      std::printf("zombie %d\n", child);
+      std::fflush(stdout);
+      if (fgets(line, sizeof line, stdin) == nullptr) break;
+      WaitFor(child);
+      std::printf("reaped %d\n", child);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace scenarios
