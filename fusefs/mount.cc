@@ -103,6 +103,14 @@ bool IsDeadMount(const std::string& path) {
   return ::statfs(path.c_str(), &fs) != 0 && errno == ENOTCONN;
 }
 
+int CleanDeadMounts() {
+  int cleaned = 0;
+  for (const std::string& path : SentryMounts()) {
+    if (IsDeadMount(path) && ::umount2(path.c_str(), MNT_DETACH) == 0) ++cleaned;
+  }
+  return cleaned;
+}
+
 bool IsSentryMount(const std::string& path) {
   const auto mounts = SentryMounts();
   return std::find(mounts.begin(), mounts.end(), path) != mounts.end();

@@ -70,8 +70,14 @@ std::string DefaultMountPath();
 // Where sentry views are mounted (this mount namespace), in mount order.
 std::vector<std::string> SentryMounts();
 
+// Detaches every sentry mount whose sentry is gone (root only); how many.
+int CleanDeadMounts();
+
 // Whether `path` is a mount whose server is gone (ENOTCONN).
 bool IsDeadMount(const std::string& path);
+
+// Detaches every sentry mount whose sentry is gone (root only); how many.
+int CleanDeadMounts();
 
 // Whether `path` is a mount of a sentry's view (fstype fuse.sentry).
 bool IsSentryMount(const std::string& path);

@@ -44,8 +44,9 @@ constexpr const char* kUsage =
 
 // Mounts the view: at `path` if given (failing is an error), else at the
 // default place. The default never keeps the workload from running: if a
-// live sentry holds it, this run's view goes to a place of its own; if FUSE
-// is missing, the run goes on without a view (said with -v).
+// live sentry holds it, this run's view goes to a place of its own
+// (/sandbox/PID/proc); if FUSE is missing, the run goes on without a view
+// (said with -v). Views left by killed sentries are cleaned on the way.
 std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Procfs& view,
                                                                     const std::string& path,
                                                                     bool allow_other,
@@ -53,12 +54,22 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
   std::string notice;
   const bool chosen = !path.empty();
   std::string where = chosen ? path : fusefs::DefaultMountPath();
+  if (!chosen && ::geteuid() == 0) {
+    // Killed sentries' views at the default place or beside it (a run that
+    // found the default taken mounts at /sandbox/PID/proc): nobody serves them.
+    if (const int dead = fusefs::CleanDeadMounts(); dead > 0 && verbose) {
+      std::cerr << "sentry: cleaned " << dead << " dead view mount" << (dead > 1 ? "s" : "")
+                << " left by killed sentries\n";
+    }
+  }
   if (!chosen && fusefs::IsSentryMount(where) && !fusefs::IsDeadMount(where)) {
     where = (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc")
                 .string();
   }
   auto mounted = fusefs::Mount::Create(view, {.path = where, .allow_other = allow_other}, &notice);
-  if (!notice.empty()) std::cerr << "sentry: " << notice << "\n";
+  // Said when the user chose the place; the default stays quiet (with -v
+  // it is said): the workload's stderr is not the place for our housekeeping.
+  if (!notice.empty() && (chosen || verbose)) std::cerr << "sentry: " << notice << "\n";
   if (!mounted) {
     if (chosen) return std::unexpected(mounted.error());
     if (verbose) std::cerr << "sentry: running without the view: " << mounted.error() << "\n";
