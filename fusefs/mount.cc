@@ -241,7 +241,7 @@ Mount::~Mount() {
   // last one has, the kernel ends the connection and the loop returns.
   Detach();
   std::unique_lock lock(mu_);
-  if (!ended_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return ended_; })) {
+  if (!ended_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return ended_; })) {
     // Someone stays inside (a shell's cwd, an open file): end the
     // connection, so they get ENOTCONN instead of a server that is gone.
     lock.unlock();

@@ -194,6 +194,9 @@ Procfs::Procfs(const kernel::Kernel& model, Options options)
 Procfs::~Procfs() {
   notifier_.request_stop();
   notifier_.join();
+  // Files still open when the connection ended never get their RELEASE.
+  for (std::string* handle : open_files_) delete handle;
+  for (std::vector<DirEntry>* handle : open_dirs_) delete handle;
 }
 
 void Procfs::SetSession(fuse_session* session) {
@@ -814,7 +817,12 @@ void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  fi->fh = reinterpret_cast<std::uint64_t>(new std::string(std::move(*content)));
+  auto* handle = new std::string(std::move(*content));
+  {
+    std::lock_guard lock(handles_mu_);
+    open_files_.insert(handle);
+  }
+  fi->fh = reinterpret_cast<std::uint64_t>(handle);
   fuse_reply_open(req, fi);
 }
 
@@ -827,7 +835,11 @@ void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
   }
   const auto* content = reinterpret_cast<const std::string*>(fi->fh);
   const auto start = std::min(static_cast<std::size_t>(off), content->size());
-  fuse_reply_buf(req, content->data() + start, std::min(size, content->size() - start));
+  // Replied from a copy: once the reply is written the reader may close the
+  // file, and its RELEASE (another loop thread) frees the content while
+  // this thread is still returning from the write.
+  const std::string chunk = content->substr(start, std::min(size, content->size() - start));
+  fuse_reply_buf(req, chunk.data(), chunk.size());
 }
 
 void Procfs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -835,7 +847,12 @@ void Procfs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
     events_.Release(reinterpret_cast<EventStream::Reader*>(fi->fh));
   } else {
-    delete reinterpret_cast<std::string*>(fi->fh);
+    auto* handle = reinterpret_cast<std::string*>(fi->fh);
+    {
+      std::lock_guard lock(handles_mu_);
+      open_files_.erase(handle);
+    }
+    delete handle;
   }
   fuse_reply_err(req, 0);
 }
@@ -846,7 +863,12 @@ void Procfs::Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  fi->fh = reinterpret_cast<std::uint64_t>(new std::vector<DirEntry>(std::move(*entries)));
+  auto* handle = new std::vector<DirEntry>(std::move(*entries));
+  {
+    std::lock_guard lock(handles_mu_);
+    open_dirs_.insert(handle);
+  }
+  fi->fh = reinterpret_cast<std::uint64_t>(handle);
   fuse_reply_open(req, fi);
 }
 
@@ -869,7 +891,12 @@ void Procfs::Readdir(fuse_req_t req, fuse_ino_t /*ino*/, std::size_t size, off_t
 }
 
 void Procfs::Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  delete reinterpret_cast<std::vector<DirEntry>*>(fi->fh);
+  auto* handle = reinterpret_cast<std::vector<DirEntry>*>(fi->fh);
+  {
+    std::lock_guard lock(handles_mu_);
+    open_dirs_.erase(handle);
+  }
+  delete handle;
   fuse_reply_err(req, 0);
 }
 

@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "fusefs/event_stream.h"
@@ -128,6 +129,12 @@ class Procfs final : public kernel::RecordConsumer {
   // Entries of process and thread directories the kernel may have cached.
   std::mutex cache_mu_;
   std::map<std::pair<fuse_ino_t, std::string>, Inode> cached_;  // guarded by cache_mu_
+
+  // Rendered files and listed directories still open (their handles'
+  // contents); freed at RELEASE, or at the end if the connection ended first.
+  std::mutex handles_mu_;
+  std::unordered_set<std::string*> open_files_;        // guarded by handles_mu_
+  std::unordered_set<std::vector<DirEntry>*> open_dirs_;  // guarded by handles_mu_
 
   std::mutex session_mu_;
   fuse_session* session_ = nullptr;  // guarded by session_mu_

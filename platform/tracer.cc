@@ -213,7 +213,14 @@ done:
     relay_->Finish();
     raw_mode_.Restore();
   }
-  ::sigprocmask(SIG_SETMASK, &original, nullptr);
+  {
+    // The signals a user ends things with stay blocked: one that came too
+    // late for the workload must not kill the sentry on its way out (before
+    // it unmounts its view); the caller may sigwait for them.
+    sigset_t after = original;
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&after, s);
+    ::sigprocmask(SIG_SETMASK, &after, nullptr);
+  }
   const kernel::KernelStats stats = model_.Stats();
   if (options_.verbose) {
     std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n", exit_code_,

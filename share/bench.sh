@@ -4,6 +4,9 @@
 #   share/bench.sh trace   the tracer's overhead: fork+exec+wait and plain syscalls,
 #                          native vs sentry run vs strace --seccomp-bpf vs the
 #                          floor (the sentry's ptrace stops, nothing done at them)
+#   share/bench.sh fuse    the procfs view: scans of the view vs host /proc vs a floor
+#                          FUSE server (1000 processes), ps through the view, and
+#                          fork+exec while readers scan the view
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
@@ -21,8 +24,15 @@ case ${1:-} in
     exec "$bin/bench/bench_trace" "$bin/sentry/cmd/sentry" "$bin/bench/floor_tracer" \
       "$bin/bench/workloads" "${2:-5}"
     ;;
+  fuse)
+    sentry_install_deps
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    bin="$SENTRY_ROOT/build-release"
+    exec "$bin/bench/bench_fuse" "$bin/sentry/cmd/sentry" "$bin/bench/floor_fuse" \
+      "$bin/bench/workloads" "${2:-1000}" "${3:-7}"
+    ;;
   *)
-    echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS]" >&2
+    echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS] | fuse [PROCESSES [ROUNDS]]" >&2
     exit 2
     ;;
 esac

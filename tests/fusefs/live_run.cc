@@ -114,7 +114,10 @@ int LiveRun::Finish() {
 
 int LiveRun::Signal(int signo) {
   kill(pid_, signo);
-  return Finish();
+  int status = 0;
+  waitpid(pid_, &status, 0);  // the workload's stdin stays open: only the signal ends it
+  status_ = status;
+  return ShellExitCode(status_);
 }
 
 std::string LiveRun::Stderr() const { return Slurp(err_path_); }

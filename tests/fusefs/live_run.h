@@ -33,7 +33,7 @@ class LiveRun {
   void WriteLine(const std::string& line);
   // Closes the workload's stdin and waits for the sentry; its shell exit code.
   int Finish();
-  // Sends the sentry a signal and waits for it; its shell exit code.
+  // Sends the sentry a signal (stdin left open) and waits for it; its shell exit code.
   int Signal(int signo);
   pid_t Pid() const { return pid_; }
   // What the sentry wrote on stderr (once finished).
