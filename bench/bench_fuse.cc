@@ -80,9 +80,9 @@ Child Start(const std::vector<std::string>& argv) {
   c.pid = fork();
   if (c.pid == 0) {
     setsid();
-    dup2(in[0], 0);
-    dup2(out[1], 1);
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(126);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
@@ -125,7 +125,11 @@ void Scan(const std::string& dir, const std::vector<std::string>* only) {
   char buf[4096];
   for (const std::string& pid : pids) {
     for (const char* file : {"/stat", "/status", "/cmdline"}) {
-      const int fd = open((dir + "/" + pid + file).c_str(), O_RDONLY | O_CLOEXEC);
+      std::string path = dir;
+      path += '/';
+      path += pid;
+      path += file;
+      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) continue;
       while (read(fd, buf, sizeof buf) > 0) {
       }
@@ -137,6 +141,7 @@ void Scan(const std::string& dir, const std::vector<std::string>* only) {
 double TimedScan(const std::string& dir, const std::vector<std::string>* only, int readers) {
   const auto start = Clock::now();
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(readers));
   for (int i = 0; i < readers; ++i) threads.emplace_back([&] { Scan(dir, only); });
   for (auto& t : threads) t.join();
   return Since(start);
@@ -147,9 +152,9 @@ double TimedRun(const std::vector<std::string>& argv) {
   const pid_t pid = fork();
   if (pid == 0) {
     const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
+    if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(126);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execvp(args[0], args.data());
@@ -160,7 +165,7 @@ double TimedRun(const std::vector<std::string>& argv) {
 }
 
 bool Mounted(const std::string& dir) {
-  struct statfs fs{};
+  struct statfs fs {};
   return statfs(dir.c_str(), &fs) == 0 && fs.f_type == 0x65735546;  // FUSE_SUPER_MAGIC
 }
 
@@ -172,6 +177,7 @@ double ForkExecWithReaders(const std::string& sentry, const std::string& workloa
   AwaitLine(run);
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(readers));
   for (int i = 0; i < readers; ++i) {
     threads.emplace_back([&] {
       while (!stop.load()) Scan(mount, nullptr);
@@ -202,7 +208,12 @@ int main(int argc, char** argv) {
   const int n = std::atoi(argv[4]);
   const int rounds = std::atoi(argv[5]);
   char base_template[] = "/tmp/bench-fuse-XXXXXX";
-  const std::string base = mkdtemp(base_template);
+  const char* made = mkdtemp(base_template);
+  if (made == nullptr) {
+    std::perror("bench_fuse: mkdtemp");
+    return 1;
+  }
+  const std::string base = made;
   const std::string view = base + "/view";
   const std::string floor_dir = base + "/floor";
   const std::string fe = base + "/forkexec";
@@ -211,8 +222,8 @@ int main(int argc, char** argv) {
   char self[4096];
   const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   self[len > 0 ? len : 0] = '\0';
-  Child run = Start({sentry, "run", "--no-tty", "--mount", view, "--", self, "hold",
-                     std::to_string(n)});
+  Child run =
+      Start({sentry, "run", "--no-tty", "--mount", view, "--", self, "hold", std::to_string(n)});
   AwaitLine(run);
   Child floor = Start({floor_fuse, floor_dir, std::to_string(n)});
   AwaitLine(floor);

@@ -22,14 +22,16 @@
 namespace {
 
 int g_count = 0;
-const std::string kFiles[3] = {"stat", "status", "cmdline"};
-// Sizes like a shell's: stat ~300 bytes, status ~1,400, cmdline ~20.
-const std::string kContent[3] = {std::string(300, 's') + "\n", std::string(1400, 'x') + "\n",
-                                 std::string("sleep\0" "1000\0", 11)};
+constexpr const char* kFiles[3] = {"stat", "status", "cmdline"};
+// Sizes like a shell's: stat ~300 bytes, status ~1,400, cmdline ~11.
+constexpr std::size_t kSizes[3] = {300, 1400, 11};
+char g_content[1400] = {};  // filled with 'x' at start: constant content
 constexpr fuse_ino_t kFirstPid = 1000;
 
 // ino: 1 the root; 16*(i+1) pid dir i; +1..+3 its files.
-fuse_ino_t DirIno(int i) { return 16 * static_cast<fuse_ino_t>(i + 1); }
+fuse_ino_t DirIno(int i) {
+  return 16 * static_cast<fuse_ino_t>(i + 1);
+}
 
 bool Attr(fuse_ino_t ino, struct stat* st) {
   *st = {};
@@ -55,7 +57,7 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     e.ino = DirIno(static_cast<int>(pid - static_cast<long>(kFirstPid)));
   } else {
     for (int f = 0; f < 3; ++f) {
-      if (kFiles[f] == name) e.ino = parent + static_cast<fuse_ino_t>(f) + 1;
+      if (std::strcmp(kFiles[f], name) == 0) e.ino = parent + static_cast<fuse_ino_t>(f) + 1;
     }
   }
   if (e.ino == 0 || !Attr(e.ino, &e.attr)) {
@@ -67,7 +69,7 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
-  struct stat st{};
+  struct stat st {};
   if (!Attr(ino, &st)) {
     fuse_reply_err(req, ENOENT);
     return;
@@ -82,9 +84,9 @@ void Open(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 }
 
 void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
-  const std::string& c = kContent[(ino % 16) - 1];
-  const auto start = std::min(static_cast<size_t>(off), c.size());
-  fuse_reply_buf(req, c.data() + start, std::min(size, c.size() - start));
+  const size_t length = kSizes[(ino % 16) - 1];
+  const auto start = std::min(static_cast<size_t>(off), length);
+  fuse_reply_buf(req, g_content + start, std::min(size, length - start));
 }
 
 void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info*) {
@@ -94,12 +96,13 @@ void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
       entries.emplace_back(std::to_string(kFirstPid + static_cast<fuse_ino_t>(i)), DirIno(i));
     }
   } else {
-    for (int f = 0; f < 3; ++f) entries.emplace_back(kFiles[f], ino + static_cast<fuse_ino_t>(f) + 1);
+    for (int f = 0; f < 3; ++f)
+      entries.emplace_back(kFiles[f], ino + static_cast<fuse_ino_t>(f) + 1);
   }
   std::string buf(size, '\0');
   size_t used = 0;
   for (auto i = static_cast<size_t>(off); i < entries.size(); ++i) {
-    struct stat st{};
+    struct stat st {};
     st.st_ino = entries[i].second;
     st.st_mode = ino == 1 ? S_IFDIR : S_IFREG;
     const size_t need = fuse_add_direntry(req, buf.data() + used, size - used,
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_count = std::atoi(argv[2]);
+  std::memset(g_content, 'x', sizeof g_content);
   fuse_lowlevel_ops ops{};
   ops.lookup = Lookup;
   ops.getattr = Getattr;

@@ -100,7 +100,8 @@ void EventStream::Append(const std::vector<std::string>& lines) {
         continue;
       }
       if (r->dropped != 0) {
-        r->unread += "sentry: " + std::to_string(r->dropped) + " records dropped (reader too slow)\n";
+        r->unread +=
+            "sentry: " + std::to_string(r->dropped) + " records dropped (reader too slow)\n";
         r->dropped = 0;
       }
       r->unread += line;

@@ -15,13 +15,13 @@
 namespace sentry::fusefs {
 
 enum class Scope : std::uint8_t {
-  kTop = 0,             // files and directories at the top
-  kProcess = 1,         // /PID and its files
-  kThread = 2,          // /PID/task/TID and its files
-  kProcessSentry = 3,   // /PID/sentry/*
-  kForeign = 4,         // /PID of a reader outside the sandbox (host values)
-  kProcessGroup = 5,    // /sentry/pgrp/PGID/*
-  kSession = 6,         // /sentry/session/SID/*
+  kTop = 0,            // files and directories at the top
+  kProcess = 1,        // /PID and its files
+  kThread = 2,         // /PID/task/TID and its files
+  kProcessSentry = 3,  // /PID/sentry/*
+  kForeign = 4,        // /PID of a reader outside the sandbox (host values)
+  kProcessGroup = 5,   // /sentry/pgrp/PGID/*
+  kSession = 6,        // /sentry/session/SID/*
 };
 
 // Top-level nodes (scope kTop, id 0).
@@ -41,13 +41,13 @@ enum class Top : std::uint8_t {
   kOsRelease,
   kTty,
   kTtyDrivers,
-  kSentry,       // sentry/
-  kTree,         // sentry/tree
-  kStatus,       // sentry/status
-  kEvents,       // sentry/events
-  kReaped,       // sentry/reaped
-  kPgrpDir,      // sentry/pgrp/
-  kSessionDir,   // sentry/session/
+  kSentry,      // sentry/
+  kTree,        // sentry/tree
+  kStatus,      // sentry/status
+  kEvents,      // sentry/events
+  kReaped,      // sentry/reaped
+  kPgrpDir,     // sentry/pgrp/
+  kSessionDir,  // sentry/session/
 };
 
 // Files of a process or thread directory (scopes kProcess, kThread, kForeign).
@@ -74,14 +74,14 @@ enum class SentryFile : std::uint8_t { kExit = 1, kExitState, kStop, kWaits, kRe
 // Files of the model's group and session directories.
 enum class GroupFile : std::uint8_t {
   kDir = 0,
-  kMembers,        // pgrp
-  kSession,        // pgrp
-  kOrphaned,       // pgrp
-  kStoppedMembers, // pgrp
-  kLeader,         // session
-  kPgrps,          // session
-  kTty,            // session
-  kForeground,     // session
+  kMembers,         // pgrp
+  kSession,         // pgrp
+  kOrphaned,        // pgrp
+  kStoppedMembers,  // pgrp
+  kLeader,          // session
+  kPgrps,           // session
+  kTty,             // session
+  kForeground,      // session
 };
 
 struct Inode {
@@ -99,6 +99,8 @@ struct Inode {
   }
 };
 
-inline Inode TopInode(Top t) { return Inode{.id = 0, .scope = Scope::kTop, .file = static_cast<std::uint8_t>(t)}; }
+inline Inode TopInode(Top t) {
+  return Inode{.id = 0, .scope = Scope::kTop, .file = static_cast<std::uint8_t>(t)};
+}
 
 }  // namespace sentry::fusefs

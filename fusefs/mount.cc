@@ -39,7 +39,7 @@ void OnCrash(int sig) {
 void InstallCrashCleanup(const std::string& path) {
   if (path.size() >= g_crash_unmount_path.size()) return;
   std::memcpy(g_crash_unmount_path.data(), path.c_str(), path.size() + 1);
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnCrash;
   sa.sa_flags = static_cast<int>(SA_RESETHAND);
   sigemptyset(&sa.sa_mask);
@@ -99,7 +99,7 @@ std::vector<std::string> SentryMounts() {
 bool IsDeadMount(const std::string& path) {
   // statfs always asks the server (stat may be answered from the kernel's
   // attribute cache for a second after the server died).
-  struct statfs fs{};
+  struct statfs fs {};
   return ::statfs(path.c_str(), &fs) != 0 && errno == ENOTCONN;
 }
 
@@ -135,7 +135,7 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
   path = path.lexically_normal();
   if (path.has_filename() == false && path.has_parent_path()) path = path.parent_path();
   const std::string where = path.string();
-  struct stat st{};
+  struct stat st {};
   if (IsDeadMount(where) || ::stat(where.c_str(), &st) != 0) {
     if (IsDeadMount(where)) {
       // A sentry killed with SIGKILL left its mount: nobody serves it. (Killed
@@ -169,8 +169,9 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
       return std::unexpected(where + ": " + std::strerror(errno));
     }
   } else if (IsSentryMount(where)) {
-    return std::unexpected(where + " is the view of a sentry still running; give this run "
-                                   "another place with --mount DIR");
+    return std::unexpected(where +
+                           " is the view of a sentry still running; give this run "
+                           "another place with --mount DIR");
   } else if (!S_ISDIR(st.st_mode)) {
     return std::unexpected(where + " is not a directory");
   }
@@ -179,6 +180,7 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
   if (options.allow_other) opts += ",allow_other";
   std::vector<std::string> args_text = {"sentry", "-o", opts};
   std::vector<char*> argv;
+  argv.reserve(args_text.size());
   for (std::string& a : args_text) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   fuse_session* session =
@@ -203,7 +205,7 @@ Mount::Mount(Procfs& fs, std::string path, fuse_session* session)
   InstallCrashCleanup(path_);
   loop_ = platform::StartQuietThread([this] { Loop(); });
   // Only now: the kernel's first request waits for the loop to answer it.
-  struct stat st{};
+  struct stat st {};
   if (::stat(path_.c_str(), &st) == 0) device_ = st.st_dev;
 }
 

@@ -36,8 +36,8 @@ class Mount {
   // Mounts `fs` at options.path. `notice` receives a line for the user when
   // a dead mount had to be cleaned first.
   static std::expected<std::unique_ptr<Mount>, std::string> Create(Procfs& fs,
-                                                                 const MountOptions& options,
-                                                                 std::string* notice);
+                                                                   const MountOptions& options,
+                                                                   std::string* notice);
   ~Mount();
   Mount(const Mount&) = delete;
   Mount& operator=(const Mount&) = delete;
@@ -56,7 +56,7 @@ class Mount {
   const std::string path_;
   fuse_session* session_;
   std::string created_;  // the top directory Create made ("" if none)
-  dev_t device_ = 0;  // names the connection under /sys/fs/fuse/connections
+  dev_t device_ = 0;     // names the connection under /sys/fs/fuse/connections
   std::mutex mu_;
   std::condition_variable ended_cv_;
   bool ended_ = false;  // guarded by mu_: the loop returned
@@ -75,9 +75,6 @@ int CleanDeadMounts();
 
 // Whether `path` is a mount whose server is gone (ENOTCONN).
 bool IsDeadMount(const std::string& path);
-
-// Detaches every sentry mount whose sentry is gone (root only); how many.
-int CleanDeadMounts();
 
 // Whether `path` is a mount of a sentry's view (fstype fuse.sentry).
 bool IsSentryMount(const std::string& path);

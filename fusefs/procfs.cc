@@ -39,17 +39,30 @@ constexpr mode_t kDir = S_IFDIR | 0555;
 constexpr mode_t kFile = S_IFREG | 0444;
 constexpr mode_t kLink = S_IFLNK | 0777;
 
-constexpr std::uint8_t T(Top t) { return static_cast<std::uint8_t>(t); }
-constexpr std::uint8_t F(TaskFile f) { return static_cast<std::uint8_t>(f); }
-constexpr std::uint8_t S(SentryFile f) { return static_cast<std::uint8_t>(f); }
-constexpr std::uint8_t G(GroupFile f) { return static_cast<std::uint8_t>(f); }
+constexpr std::uint8_t T(Top t) {
+  return static_cast<std::uint8_t>(t);
+}
+constexpr std::uint8_t F(TaskFile f) {
+  return static_cast<std::uint8_t>(f);
+}
+constexpr std::uint8_t S(SentryFile f) {
+  return static_cast<std::uint8_t>(f);
+}
+constexpr std::uint8_t G(GroupFile f) {
+  return static_cast<std::uint8_t>(f);
+}
 
 constexpr std::array kRootEntries = {
-    NodeSpec{"self", T(Top::kSelf), kLink},         NodeSpec{"thread-self", T(Top::kThreadSelf), kLink},
-    NodeSpec{"stat", T(Top::kStat), kFile},         NodeSpec{"uptime", T(Top::kUptime), kFile},
-    NodeSpec{"loadavg", T(Top::kLoadavg), kFile},   NodeSpec{"meminfo", T(Top::kMeminfo), kFile},
-    NodeSpec{"cpuinfo", T(Top::kCpuinfo), kFile},   NodeSpec{"version", T(Top::kVersion), kFile},
-    NodeSpec{"sys", T(Top::kSys), kDir},            NodeSpec{"tty", T(Top::kTty), kDir},
+    NodeSpec{"self", T(Top::kSelf), kLink},
+    NodeSpec{"thread-self", T(Top::kThreadSelf), kLink},
+    NodeSpec{"stat", T(Top::kStat), kFile},
+    NodeSpec{"uptime", T(Top::kUptime), kFile},
+    NodeSpec{"loadavg", T(Top::kLoadavg), kFile},
+    NodeSpec{"meminfo", T(Top::kMeminfo), kFile},
+    NodeSpec{"cpuinfo", T(Top::kCpuinfo), kFile},
+    NodeSpec{"version", T(Top::kVersion), kFile},
+    NodeSpec{"sys", T(Top::kSys), kDir},
+    NodeSpec{"tty", T(Top::kTty), kDir},
     NodeSpec{"sentry", T(Top::kSentry), kDir},
 };
 constexpr std::array kSysEntries = {NodeSpec{"kernel", T(Top::kSysKernel), kDir}};
@@ -57,10 +70,9 @@ constexpr std::array kSysKernelEntries = {NodeSpec{"pid_max", T(Top::kPidMax), k
                                           NodeSpec{"osrelease", T(Top::kOsRelease), kFile}};
 constexpr std::array kTtyEntries = {NodeSpec{"drivers", T(Top::kTtyDrivers), kFile}};
 constexpr std::array kSentryEntries = {
-    NodeSpec{"tree", T(Top::kTree), kFile}, NodeSpec{"status", T(Top::kStatus), kFile},
+    NodeSpec{"tree", T(Top::kTree), kFile},     NodeSpec{"status", T(Top::kStatus), kFile},
     NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"reaped", T(Top::kReaped), kFile},
-    NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
-    NodeSpec{"session", T(Top::kSessionDir), kDir}};
+    NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},   NodeSpec{"session", T(Top::kSessionDir), kDir}};
 
 constexpr std::array kProcessEntries = {
     NodeSpec{"stat", F(TaskFile::kStat), kFile},
@@ -84,18 +96,17 @@ constexpr std::size_t kForeignEntryCount = kProcessEntries.size() - 1;
 constexpr std::array kProcessSentryEntries = {
     NodeSpec{"exit", S(SentryFile::kExit), kFile},
     NodeSpec{"exit_state", S(SentryFile::kExitState), kFile},
-    NodeSpec{"stop", S(SentryFile::kStop), kFile},
-    NodeSpec{"waits", S(SentryFile::kWaits), kFile},
+    NodeSpec{"stop", S(SentryFile::kStop), kFile}, NodeSpec{"waits", S(SentryFile::kWaits), kFile},
     NodeSpec{"reaper", S(SentryFile::kReaper), kFile}};
 constexpr std::array kPgrpEntries = {
     NodeSpec{"members", G(GroupFile::kMembers), kFile},
     NodeSpec{"session", G(GroupFile::kSession), kFile},
     NodeSpec{"orphaned", G(GroupFile::kOrphaned), kFile},
     NodeSpec{"stopped_members", G(GroupFile::kStoppedMembers), kFile}};
-constexpr std::array kSessionEntries = {
-    NodeSpec{"leader", G(GroupFile::kLeader), kFile}, NodeSpec{"pgrps", G(GroupFile::kPgrps), kFile},
-    NodeSpec{"tty", G(GroupFile::kTty), kFile},
-    NodeSpec{"foreground", G(GroupFile::kForeground), kFile}};
+constexpr std::array kSessionEntries = {NodeSpec{"leader", G(GroupFile::kLeader), kFile},
+                                        NodeSpec{"pgrps", G(GroupFile::kPgrps), kFile},
+                                        NodeSpec{"tty", G(GroupFile::kTty), kFile},
+                                        NodeSpec{"foreground", G(GroupFile::kForeground), kFile}};
 
 const NodeSpec* FindSpec(std::span<const NodeSpec> specs, std::string_view name) {
   for (const NodeSpec& s : specs) {
@@ -129,7 +140,15 @@ std::optional<std::int32_t> ParseId(std::string_view name) {
   return id;
 }
 
-Procfs* Self(fuse_req_t req) { return static_cast<Procfs*>(fuse_req_userdata(req)); }
+// What a file handle (fi->fh) carries: a pointer of the kind its node opens.
+template <class T>
+T* HandleOf(const fuse_file_info* fi) {
+  return reinterpret_cast<T*>(fi->fh);  // NOLINT(performance-no-int-to-ptr)
+}
+
+Procfs* Self(fuse_req_t req) {
+  return static_cast<Procfs*>(fuse_req_userdata(req));
+}
 
 const char* HostTopPath(Top t) {
   switch (t) {
@@ -188,8 +207,9 @@ const char* HostTaskFileName(TaskFile f) {
 Procfs::Procfs(const kernel::Kernel& model, Options options)
     : model_(model),
       options_(options),
-      notifier_(platform::StartQuietThread(
-          [this](const std::stop_token& stop) { NotifierLoop(stop); })) {}
+      notifier_(
+          platform::StartQuietThread([this](const std::stop_token& stop) { NotifierLoop(stop); })) {
+}
 
 Procfs::~Procfs() {
   notifier_.request_stop();
@@ -211,8 +231,7 @@ void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
   const bool readers = events_.HasReaders();
   std::vector<kernel::Record> wanted;
   for (const kernel::Record& r : records) {
-    if (r.kind == kernel::RecordKind::kNamespaceCreated && options_.pidns &&
-        view_ns_.load() == 0) {
+    if (r.kind == kernel::RecordKind::kNamespaceCreated && options_.pidns && view_ns_.load() == 0) {
       // The first namespace the workload makes is the one its first process starts.
       if (auto ns = model_.NamespaceOf(r.tid)) view_ns_.store(ns->value);
     }
@@ -341,8 +360,8 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           }
           // An outside reader (ps through `sentry view`) finds itself.
           if (const Caller c = Identify(caller); !c.in_sandbox && c.tgid == *pid) {
-            return Inode{.id = static_cast<std::uint64_t>(*pid), .scope = Scope::kForeign,
-                         .file = 0};
+            return Inode{
+                .id = static_cast<std::uint64_t>(*pid), .scope = Scope::kForeign, .file = 0};
           }
           return std::nullopt;
         }
@@ -360,7 +379,8 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           for (const auto& pg : model_.ProcessGroups(View())) {
             if (pg.pgid == *pgid) {
               return Inode{.id = static_cast<std::uint64_t>(*pgid),
-                           .scope = Scope::kProcessGroup, .file = 0};
+                           .scope = Scope::kProcessGroup,
+                           .file = 0};
             }
           }
           return std::nullopt;
@@ -370,8 +390,8 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           if (!sid) return std::nullopt;
           for (const auto& s : model_.Sessions(View())) {
             if (s.sid == *sid) {
-              return Inode{.id = static_cast<std::uint64_t>(*sid), .scope = Scope::kSession,
-                           .file = 0};
+              return Inode{
+                  .id = static_cast<std::uint64_t>(*sid), .scope = Scope::kSession, .file = 0};
             }
           }
           return std::nullopt;
@@ -423,7 +443,7 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
 }
 
 std::optional<struct stat> Procfs::Attributes(Inode node) const {
-  struct stat st{};
+  struct stat st {};
   st.st_ino = node.Encode();
   // procfs stamps an inode when it is first looked up.
   ::clock_gettime(CLOCK_REALTIME, &st.st_mtim);
@@ -455,7 +475,7 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
       break;
     }
     case Scope::kForeign: {
-      struct stat host{};
+      struct stat host {};
       if (::stat(fmt::format("/proc/{}", node.id).c_str(), &host) != 0) return std::nullopt;
       st.st_uid = host.st_uid;
       st.st_gid = host.st_gid;
@@ -472,8 +492,9 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
       if (node.file == G(GroupFile::kDir)) {
         mode = kDir;
       } else {
-        const NodeSpec* spec = node.scope == Scope::kProcessGroup ? SpecOf(kPgrpEntries, node.file)
-                                                                  : SpecOf(kSessionEntries, node.file);
+        const NodeSpec* spec = node.scope == Scope::kProcessGroup
+                                   ? SpecOf(kPgrpEntries, node.file)
+                                   : SpecOf(kSessionEntries, node.file);
         if (spec != nullptr) mode = spec->mode;
       }
       break;
@@ -533,12 +554,12 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
           return out;
         case Top::kSessionDir:
           for (const auto& s : model_.Sessions(View())) {
-            out.push_back(DirEntry{
-                .name = std::to_string(s.sid),
-                .ino = Inode{.id = static_cast<std::uint64_t>(s.sid), .scope = Scope::kSession,
-                             .file = 0}
-                           .Encode(),
-                .type = S_IFDIR});
+            out.push_back(DirEntry{.name = std::to_string(s.sid),
+                                   .ino = Inode{.id = static_cast<std::uint64_t>(s.sid),
+                                                .scope = Scope::kSession,
+                                                .file = 0}
+                                              .Encode(),
+                                   .type = S_IFDIR});
           }
           return out;
         default:
@@ -551,10 +572,10 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
         add_specs(kProcessEntries, dir);
       } else if (dir.file == F(TaskFile::kTaskDir)) {
         for (const TaskInfo& t : model_.Threads(kernel::ThreadId(leader->tgid), View())) {
-          out.push_back(DirEntry{
-              .name = std::to_string(t.tid),
-              .ino = Inode{.id = t.uid.value, .scope = Scope::kThread, .file = 0}.Encode(),
-              .type = S_IFDIR});
+          out.push_back(
+              DirEntry{.name = std::to_string(t.tid),
+                       .ino = Inode{.id = t.uid.value, .scope = Scope::kThread, .file = 0}.Encode(),
+                       .type = S_IFDIR});
         }
       } else if (dir.file == F(TaskFile::kSentryDir)) {
         add_specs(kProcessSentryEntries, Inode{.id = dir.id, .scope = Scope::kProcessSentry});
@@ -769,11 +790,10 @@ void Procfs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   // record saying so: never cached.
   const bool tracked = (child->scope == Scope::kProcess || child->scope == Scope::kThread) &&
                        child->file == F(TaskFile::kDir);
-  const bool cacheable =
-      child->scope != Scope::kForeign && child->scope != Scope::kProcessGroup &&
-      child->scope != Scope::kSession &&
-      !(child->scope == Scope::kTop &&
-        (child->file == T(Top::kSelf) || child->file == T(Top::kThreadSelf)));
+  const bool cacheable = child->scope != Scope::kForeign && child->scope != Scope::kProcessGroup &&
+                         child->scope != Scope::kSession &&
+                         !(child->scope == Scope::kTop &&
+                           (child->file == T(Top::kSelf) || child->file == T(Top::kThreadSelf)));
   e.entry_timeout = cacheable ? kCacheSeconds : 0;
   e.attr_timeout = cacheable ? kCacheSeconds : 0;
   if (tracked) Remember(parent, name, *child);
@@ -826,14 +846,13 @@ void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   fuse_reply_open(req, fi);
 }
 
-void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
-                  fuse_file_info* fi) {
+void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi) {
   const Inode node = Inode::Decode(ino);
   if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
-    events_.Read(req, reinterpret_cast<EventStream::Reader*>(fi->fh), size);
+    events_.Read(req, HandleOf<EventStream::Reader>(fi), size);
     return;
   }
-  const auto* content = reinterpret_cast<const std::string*>(fi->fh);
+  const auto* content = HandleOf<const std::string>(fi);
   const auto start = std::min(static_cast<std::size_t>(off), content->size());
   // Replied from a copy: once the reply is written the reader may close the
   // file, and its RELEASE (another loop thread) frees the content while
@@ -845,9 +864,9 @@ void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off,
 void Procfs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   const Inode node = Inode::Decode(ino);
   if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
-    events_.Release(reinterpret_cast<EventStream::Reader*>(fi->fh));
+    events_.Release(HandleOf<EventStream::Reader>(fi));
   } else {
-    auto* handle = reinterpret_cast<std::string*>(fi->fh);
+    auto* handle = HandleOf<std::string>(fi);
     {
       std::lock_guard lock(handles_mu_);
       open_files_.erase(handle);
@@ -874,12 +893,12 @@ void Procfs::Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 void Procfs::Readdir(fuse_req_t req, fuse_ino_t /*ino*/, std::size_t size, off_t off,
                      fuse_file_info* fi) {
-  const auto* entries = reinterpret_cast<const std::vector<DirEntry>*>(fi->fh);
+  const auto* entries = HandleOf<const std::vector<DirEntry>>(fi);
   std::string buf(size, '\0');
   std::size_t used = 0;
   for (auto i = static_cast<std::size_t>(off); i < entries->size(); ++i) {
     const DirEntry& e = (*entries)[i];
-    struct stat st{};
+    struct stat st {};
     st.st_ino = e.ino;
     st.st_mode = e.type;
     const std::size_t need = fuse_add_direntry(req, buf.data() + used, size - used, e.name.c_str(),
@@ -891,7 +910,7 @@ void Procfs::Readdir(fuse_req_t req, fuse_ino_t /*ino*/, std::size_t size, off_t
 }
 
 void Procfs::Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  auto* handle = reinterpret_cast<std::vector<DirEntry>*>(fi->fh);
+  auto* handle = HandleOf<std::vector<DirEntry>>(fi);
   {
     std::lock_guard lock(handles_mu_);
     open_dirs_.erase(handle);

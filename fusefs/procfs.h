@@ -133,7 +133,7 @@ class Procfs final : public kernel::RecordConsumer {
   // Rendered files and listed directories still open (their handles'
   // contents); freed at RELEASE, or at the end if the connection ended first.
   std::mutex handles_mu_;
-  std::unordered_set<std::string*> open_files_;        // guarded by handles_mu_
+  std::unordered_set<std::string*> open_files_;           // guarded by handles_mu_
   std::unordered_set<std::vector<DirEntry>*> open_dirs_;  // guarded by handles_mu_
 
   std::mutex session_mu_;

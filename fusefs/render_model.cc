@@ -61,11 +61,11 @@ std::string RenderExitState(const TaskInfo& leader) {
 }
 
 std::string RenderStop(const TaskInfo& leader) {
-  return fmt::format("internal: {}\ngroup_stop: {}\ngroup_stop_signal: {}\nexternal: {}\n",
-                     kernel::StopKindName(leader.stop), PhaseName(leader.group_stop_phase),
-                     leader.group_stop_signal != 0 ? abi::SignalName(leader.group_stop_signal)
-                                                   : "none",
-                     leader.external_stops);
+  return fmt::format(
+      "internal: {}\ngroup_stop: {}\ngroup_stop_signal: {}\nexternal: {}\n",
+      kernel::StopKindName(leader.stop), PhaseName(leader.group_stop_phase),
+      leader.group_stop_signal != 0 ? abi::SignalName(leader.group_stop_signal) : "none",
+      leader.external_stops);
 }
 
 std::string RenderReaper(const kernel::ReaperInfo& r) {
@@ -94,8 +94,7 @@ std::string RenderReaper(const kernel::ReaperInfo& r) {
                          r.next_parent);
       break;
     case Adopter::kSubreaper:
-      out += fmt::format("if its parent exits first: adopted by the subreaper {}\n",
-                         r.next_parent);
+      out += fmt::format("if its parent exits first: adopted by the subreaper {}\n", r.next_parent);
       break;
     case Adopter::kNamespaceInit:
       out += fmt::format("if its parent exits first: adopted by {}, its PID namespace's init\n",
@@ -124,8 +123,8 @@ std::string RenderTree(const std::vector<TaskInfo>& processes) {
       extra += fmt::format(" stopped by {}", abi::SignalName(p.group_stop_signal));
     }
     if (Exited(p)) extra += fmt::format(" {}", StatusWords(p.exit_status));
-    out += fmt::format("{}{} {} (pgid {}, sid {}, {}{}{})\n", prefix, p.tgid, p.comm, p.pgid,
-                       p.sid, p.state, p.num_threads > 1 ? fmt::format(", {} threads", p.num_threads) : "",
+    out += fmt::format("{}{} {} (pgid {}, sid {}, {}{}{})\n", prefix, p.tgid, p.comm, p.pgid, p.sid,
+                       p.state, p.num_threads > 1 ? fmt::format(", {} threads", p.num_threads) : "",
                        extra);
   };
   const auto walk = [&](const auto& self, const TaskInfo& p, const std::string& indent) -> void {

@@ -127,8 +127,8 @@ std::string RenderStat(const TaskInfo& t, const std::optional<std::string>& host
   if (f.size() < 50) {
     // No host values: the model's own, zeros where nothing is known.
     f.assign(50, "0");
-    f[18 - 3] = "20";                          // priority
-    f[25 - 3] = "18446744073709551615";        // rsslim: RLIM_INFINITY
+    f[18 - 3] = "20";                    // priority
+    f[25 - 3] = "18446744073709551615";  // rsslim: RLIM_INFINITY
     f[14 - 3] = std::to_string(Ticks(t.usage.utime_ns));
     f[15 - 3] = std::to_string(Ticks(t.usage.stime_ns));
     f[16 - 3] = std::to_string(Ticks(t.children_usage.utime_ns));
@@ -206,11 +206,11 @@ std::string RenderStatus(const TaskInfo& t, const std::optional<std::string>& ho
   for (const char* key : {"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"}) {
     line(key, host(key, "0000000000000000"));
   }
-  for (const char* key : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs",
-                          "Seccomp", "Seccomp_filters", "Speculation_Store_Bypass",
-                          "SpeculationIndirectBranch", "Cpus_allowed", "Cpus_allowed_list",
-                          "Mems_allowed", "Mems_allowed_list", "voluntary_ctxt_switches",
-                          "nonvoluntary_ctxt_switches"}) {
+  for (const char* key :
+       {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp",
+        "Seccomp_filters", "Speculation_Store_Bypass", "SpeculationIndirectBranch", "Cpus_allowed",
+        "Cpus_allowed_list", "Mems_allowed", "Mems_allowed_list", "voluntary_ctxt_switches",
+        "nonvoluntary_ctxt_switches"}) {
     if (host_status) {
       if (auto v = StatusValue(*host_status, key)) line(key, *v);
     }
@@ -233,7 +233,9 @@ std::string RenderCmdline(const TaskInfo& t) {
   return out;
 }
 
-std::string RenderComm(const TaskInfo& t) { return t.comm + "\n"; }
+std::string RenderComm(const TaskInfo& t) {
+  return t.comm + "\n";
+}
 
 std::string RenderChildren(const TaskInfo& t) {
   std::string out;

@@ -29,8 +29,7 @@ char ViewState(const kernel::TaskInfo& t, std::optional<char> host_state);
 // a replay). `thread` selects the per-thread flavour (task/TID/stat).
 std::string RenderStat(const kernel::TaskInfo& t, const std::optional<std::string>& host_stat,
                        bool thread);
-std::string RenderStatus(const kernel::TaskInfo& t,
-                         const std::optional<std::string>& host_status);
+std::string RenderStatus(const kernel::TaskInfo& t, const std::optional<std::string>& host_status);
 std::string RenderStatm(const std::optional<std::string>& host_statm);
 std::string RenderCmdline(const kernel::TaskInfo& t);
 std::string RenderComm(const kernel::TaskInfo& t);

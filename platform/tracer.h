@@ -46,10 +46,10 @@ inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 struct RunOptions {
   std::vector<std::string> argv;
   bool verbose = false;
-  bool wait_all = false;         // wait for every task, not just the first process
-  std::size_t max_tasks = 0;     // refuse clones beyond this many live tasks (0: no limit)
-  bool pidns = false;            // the workload in a new PID namespace, its first process pid 1
-  bool terminal = false;         // give the workload a pty of its own (stdin must be a tty)
+  bool wait_all = false;      // wait for every task, not just the first process
+  std::size_t max_tasks = 0;  // refuse clones beyond this many live tasks (0: no limit)
+  bool pidns = false;         // the workload in a new PID namespace, its first process pid 1
+  bool terminal = false;      // give the workload a pty of its own (stdin must be a tty)
   // Handed each observation and its records, in order, on the tracer thread.
   std::vector<kernel::RecordConsumer*> consumers;
 };

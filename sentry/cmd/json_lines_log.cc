@@ -15,7 +15,7 @@ namespace sentry::cmd {
 
 namespace {
 
-constexpr std::size_t kEarlyWrite = 256 * 1024;  // wake the writer before 100 ms
+constexpr std::size_t kEarlyWrite = std::size_t{256} * 1024;  // wake the writer before 100 ms
 constexpr auto kWriteInterval = std::chrono::milliseconds(100);
 
 }  // namespace
@@ -30,7 +30,8 @@ std::expected<std::unique_ptr<JsonLinesLog>, std::string> JsonLinesLog::Open(
 JsonLinesLog::JsonLinesLog(std::string path, platform::UniqueFd fd)
     : path_(std::move(path)),
       fd_(std::move(fd)),
-      writer_(platform::StartQuietThread([this](const std::stop_token& stop) { WriterLoop(stop); })) {}
+      writer_(
+          platform::StartQuietThread([this](const std::stop_token& stop) { WriterLoop(stop); })) {}
 
 JsonLinesLog::~JsonLinesLog() {
   writer_.request_stop();

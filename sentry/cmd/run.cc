@@ -8,8 +8,8 @@
 #include <cstring>
 #include <expected>
 #include <filesystem>
-#include <memory>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,9 +48,9 @@ constexpr const char* kUsage =
 // (/sandbox/PID/proc); if FUSE is missing, the run goes on without a view
 // (said with -v). Views left by killed sentries are cleaned on the way.
 std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Procfs& view,
-                                                                    const std::string& path,
-                                                                    bool allow_other,
-                                                                    bool verbose) {
+                                                                     const std::string& path,
+                                                                     bool allow_other,
+                                                                     bool verbose) {
   std::string notice;
   const bool chosen = !path.empty();
   std::string where = chosen ? path : fusefs::DefaultMountPath();
@@ -63,8 +63,8 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
     }
   }
   if (!chosen && fusefs::IsSentryMount(where) && !fusefs::IsDeadMount(where)) {
-    where = (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc")
-                .string();
+    where =
+        (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc").string();
   }
   auto mounted = fusefs::Mount::Create(view, {.path = where, .allow_other = allow_other}, &notice);
   // Said when the user chose the place; the default stays quiet (with -v

@@ -36,12 +36,12 @@ constexpr const char* kUsage =
 std::expected<std::string, std::string> FindView(const std::string& named) {
   if (!named.empty()) {
     std::error_code ec;
-    const std::string path = std::filesystem::absolute(named, ec).lexically_normal().string();
+    std::string path = std::filesystem::absolute(named, ec).lexically_normal().string();
     if (fusefs::IsSentryMount(path)) return path;
-    return std::unexpected("nothing is mounted at " + path +
-                           ": start `sentry run --mount " + named + " -- CMD` first");
+    return std::unexpected("nothing is mounted at " + path + ": start `sentry run --mount " +
+                           named + " -- CMD` first");
   }
-  const std::string fallback = fusefs::DefaultMountPath();
+  std::string fallback = fusefs::DefaultMountPath();
   if (fusefs::IsSentryMount(fallback)) return fallback;
   const auto mounts = fusefs::SentryMounts();
   if (mounts.size() == 1) return mounts.front();

@@ -10,7 +10,6 @@ namespace sentry::kernel {
 
 namespace {
 
-
 std::string Status(std::int64_t wait_status) {
   const auto es = ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
   if (es.Signaled()) {
@@ -62,10 +61,10 @@ std::string DescribeRecord(const Record& r) {
                           : fmt::format("{} did not signal its parent {}", tid, other);
       break;
     case RecordKind::kReaped:
-      what = other != 0
-                 ? fmt::format("{} reaped by {}: {} ({})", tid, other, Status(r.value),
-                               ReapCauseName(static_cast<ReapCause>(r.value2)))
-                 : fmt::format("{} reaped: {} ({})", tid, Status(r.value), ReapCauseName(static_cast<ReapCause>(r.value2)));
+      what = other != 0 ? fmt::format("{} reaped by {}: {} ({})", tid, other, Status(r.value),
+                                      ReapCauseName(static_cast<ReapCause>(r.value2)))
+                        : fmt::format("{} reaped: {} ({})", tid, Status(r.value),
+                                      ReapCauseName(static_cast<ReapCause>(r.value2)));
       break;
     case RecordKind::kReparented:
       what = fmt::format("{} reparented from {} to {}", tid, r.value, other);

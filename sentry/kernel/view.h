@@ -46,8 +46,8 @@ struct TaskInfo {
   int parent_death_signal = 0;
   int group_stop_signal = 0;
   GroupStopPhase group_stop_phase = GroupStopPhase::kNone;
-  bool exit_parent_notified = false;  // the parent was told of its exit
-  bool exit_parent_acked = false;     // ... and acknowledged it (a wait)
+  bool exit_parent_notified = false;   // the parent was told of its exit
+  bool exit_parent_acked = false;      // ... and acknowledged it (a wait)
   std::vector<std::int32_t> children;  // tgids of groups whose real parent is this thread
   SigChldDisposition sigchld = SigChldDisposition::kDefault;
   bool nocldwait = false;

@@ -94,7 +94,7 @@ std::string LiveRun::ReadLine() {
   }
 }
 
-void LiveRun::WriteLine(const std::string& line) {
+void LiveRun::WriteLine(const std::string& line) const {
   const std::string text = line + "\n";
   if (write(to_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) std::abort();
 }
@@ -120,7 +120,9 @@ int LiveRun::Signal(int signo) {
   return ShellExitCode(status_);
 }
 
-std::string LiveRun::Stderr() const { return Slurp(err_path_); }
+std::string LiveRun::Stderr() const {
+  return Slurp(err_path_);
+}
 
 std::vector<int> ListedPids(const std::string& mount) {
   std::vector<int> pids;

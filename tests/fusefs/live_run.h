@@ -22,15 +22,14 @@ Captured Capture(const std::vector<std::string>& argv);
 // own; the workload's stdin and stdout are pipes to the test.
 class LiveRun {
  public:
-  LiveRun(const std::vector<std::string>& sentry_options,
-          const std::vector<std::string>& workload);
+  LiveRun(const std::vector<std::string>& sentry_options, const std::vector<std::string>& workload);
   ~LiveRun();
   LiveRun(const LiveRun&) = delete;
   LiveRun& operator=(const LiveRun&) = delete;
 
   // A line of the workload's stdout, without the newline ("" at EOF).
   std::string ReadLine();
-  void WriteLine(const std::string& line);
+  void WriteLine(const std::string& line) const;
   // Closes the workload's stdin and waits for the sentry; its shell exit code.
   int Finish();
   // Sends the sentry a signal (stdin left open) and waits for it; its shell exit code.

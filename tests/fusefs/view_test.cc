@@ -124,7 +124,8 @@ TEST_F(ViewTest, PsAgreesWithHostProc) {
         // ptrace shows every group stop as a tracing stop ('t'); the
         // workload, untraced, would see 'T', which the view shows.
         std::string row = it->second;
-        for (std::size_t at = row.find(" t"); at != std::string::npos; at = row.find(" t", at + 1)) {
+        for (std::size_t at = row.find(" t"); at != std::string::npos;
+             at = row.find(" t", at + 1)) {
           if (at + 2 == row.size() || row[at + 2] == ' ' || row[at + 2] == '+' ||
               row[at + 2] == 's' || row[at + 2] == 'l') {
             row[at + 1] = 'T';
@@ -156,7 +157,8 @@ TEST_F(ViewTest, PstreePgrepAndTopSeeTheSandbox) {
     std::string kept;
     std::istringstream in(out);
     for (int pid = 0; in >> pid;) {
-      if (std::find(pids.begin(), pids.end(), pid) != pids.end()) kept += std::to_string(pid) + "\n";
+      if (std::find(pids.begin(), pids.end(), pid) != pids.end())
+        kept += std::to_string(pid) + "\n";
     }
     return kept;
   };
@@ -179,7 +181,9 @@ TEST_F(ViewTest, PsutilAgreesWithHostProc) {
       "import json, sys, psutil\n"
       "psutil.PROCFS_PATH = sys.argv[1]\n"
       "out = {}\n"
-      "for pid in [" + list + "]:\n"
+      "for pid in [" +
+      list +
+      "]:\n"
       "    p = psutil.Process(pid)\n"
       "    out[pid] = [p.pid, p.ppid(), p.status(), p.name(), p.cmdline(), p.create_time(),\n"
       "        sorted(c.pid for c in p.children(recursive=True)), p.num_threads()]\n"
@@ -223,7 +227,7 @@ TEST_F(ViewTest, ZombieShowsThenVanishesAtOnce) {
   std::string stat = Slurp(dir + "/stat");
   ASSERT_NE(stat.find(") Z "), std::string::npos) << stat;
   EXPECT_EQ(Slurp(dir + "/cmdline"), "");  // a zombie has no arguments left
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(dir.c_str(), &st), 0);  // now in the kernel's cache for a second
   run_->WriteLine("reap");
   ASSERT_EQ(run_->ReadLine(), "reaped " + pid);
@@ -243,7 +247,7 @@ TEST_F(ViewTest, OtherUsersAreRefused) {
   const pid_t child = fork();
   if (child == 0) {
     if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
-    struct stat st{};
+    struct stat st {};
     _exit(::stat((mount_ + "/sentry/status").c_str(), &st) != 0 && errno == EACCES ? 0 : 1);
   }
   int status = 0;
@@ -337,7 +341,7 @@ TEST_F(MountTest, AfterKillNineTheNextRunCleansAndMounts) {
     EXPECT_EQ(run.Signal(SIGKILL), 128 + SIGKILL);
   }
   ASSERT_TRUE(IsMounted(mount_));
-  struct stat st{};
+  struct stat st {};
   EXPECT_NE(::stat((mount_ + "/no-such-entry").c_str(), &st), 0);  // never cached
   EXPECT_EQ(errno, ENOTCONN);
   LiveRun again({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
@@ -362,8 +366,8 @@ TEST_F(MountTest, TwoRunsAtOnceAndALivePathRefused) {
   EXPECT_TRUE(std::find(in_b.begin(), in_b.end(), b.Pid()) != in_b.end());
   EXPECT_TRUE(std::find(in_a.begin(), in_a.end(), b.Pid()) == in_a.end());
   // A third run asking for a path a live sentry holds is refused, nothing run.
-  const Captured third = Capture({SENTRY_BINARY, "run", "--no-tty", "--mount", mount_, "--",
-                                  "sh", "-c", "echo ran"});
+  const Captured third =
+      Capture({SENTRY_BINARY, "run", "--no-tty", "--mount", mount_, "--", "sh", "-c", "echo ran"});
   EXPECT_EQ(third.exit_code, 125);
   EXPECT_EQ(third.out, "");
   EXPECT_NE(third.err.find("--mount"), std::string::npos) << third.err;

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "tests/scenarios/races.h"
-#include "tests/scenarios/view_fixture.h"
 #include "tests/scenarios/random_workload.h"
 #include "tests/scenarios/scenario_util.h"
+#include "tests/scenarios/view_fixture.h"
 
 namespace {
 
