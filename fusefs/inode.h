@@ -46,6 +46,7 @@ enum class Top : std::uint8_t {
   kStatus,      // sentry/status
   kEvents,      // sentry/events
   kReaped,      // sentry/reaped
+  kFreeze,      // sentry/freeze
   kPgrpDir,     // sentry/pgrp/
   kSessionDir,  // sentry/session/
 };

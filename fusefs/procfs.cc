@@ -72,6 +72,7 @@ constexpr std::array kTtyEntries = {NodeSpec{"drivers", T(Top::kTtyDrivers), kFi
 constexpr std::array kSentryEntries = {
     NodeSpec{"tree", T(Top::kTree), kFile},     NodeSpec{"status", T(Top::kStatus), kFile},
     NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"reaped", T(Top::kReaped), kFile},
+    NodeSpec{"freeze", T(Top::kFreeze), S_IFREG | 0644},
     NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},   NodeSpec{"session", T(Top::kSessionDir), kDir}};
 
 constexpr std::array kProcessEntries = {
@@ -217,6 +218,11 @@ Procfs::~Procfs() {
   // Files still open when the connection ended never get their RELEASE.
   for (std::string* handle : open_files_) delete handle;
   for (std::vector<DirEntry>* handle : open_dirs_) delete handle;
+}
+
+void Procfs::SetFreezeControl(std::function<void(bool)> control) {
+  std::lock_guard lock(freeze_mu_);
+  freeze_control_ = std::move(control);
 }
 
 void Procfs::SetSession(fuse_session* session) {
@@ -455,7 +461,8 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
   switch (node.scope) {
     case Scope::kTop:
       mode = TopMode(static_cast<Top>(node.file));
-      st.st_uid = 0;
+      // The control file is its owner's, the sentry's user (root for the rest).
+      st.st_uid = node.file == T(Top::kFreeze) ? options_.owner : 0;
       break;
     case Scope::kProcess:
     case Scope::kThread:
@@ -612,6 +619,8 @@ std::optional<std::string> Procfs::RenderTop(Top file) const {
       return RenderTree(model_.Processes(View()));
     case Top::kStatus:
       return RenderRunStatus(model_.Stats());
+    case Top::kFreeze:
+      return frozen_.load() ? "1\n" : "0\n";
     case Top::kReaped: {
       std::lock_guard lock(history_mu_);
       std::string out;
@@ -819,11 +828,12 @@ void Procfs::DoReadlink(fuse_req_t req, fuse_ino_t ino) {
 }
 
 void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+  const Inode node = Inode::Decode(ino);
+  const bool control = node.scope == Scope::kTop && node.file == T(Top::kFreeze);
+  if ((fi->flags & O_ACCMODE) != O_RDONLY && !control) {
     fuse_reply_err(req, EACCES);
     return;
   }
-  const Inode node = Inode::Decode(ino);
   fi->direct_io = 1;
   fi->noflush = 1;
   if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
@@ -919,6 +929,45 @@ void Procfs::Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) 
   fuse_reply_err(req, 0);
 }
 
+void Procfs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, std::size_t size) {
+  const Inode node = Inode::Decode(ino);
+  if (node.scope != Scope::kTop || node.file != T(Top::kFreeze)) {
+    fuse_reply_err(req, EACCES);
+    return;
+  }
+  // "1" or "0", as cgroup.freeze takes it (a trailing newline or blank is fine).
+  std::string_view text(data, size);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (text != "0" && text != "1") {
+    fuse_reply_err(req, EINVAL);
+    return;
+  }
+  std::lock_guard lock(freeze_mu_);
+  if (!freeze_control_) {
+    fuse_reply_err(req, EBUSY);
+    return;
+  }
+  frozen_.store(text == "1");
+  freeze_control_(text == "1");
+  fuse_reply_write(req, size);
+}
+
+void Procfs::Setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* /*attr*/, int to_set) {
+  // Only the truncation a shell's `echo 1 > freeze` asks for, on the control file.
+  const Inode node = Inode::Decode(ino);
+  const auto attr = Attributes(node);
+  if (!attr) {
+    fuse_reply_err(req, ENOENT);
+    return;
+  }
+  if (node.scope != Scope::kTop || node.file != T(Top::kFreeze) ||
+      (static_cast<unsigned>(to_set) & ~static_cast<unsigned>(FUSE_SET_ATTR_SIZE)) != 0) {
+    fuse_reply_err(req, EPERM);
+    return;
+  }
+  fuse_reply_attr(req, &*attr, 0);
+}
+
 const fuse_lowlevel_ops& Procfs::Operations() {
   static const fuse_lowlevel_ops ops = [] {
     fuse_lowlevel_ops o{};
@@ -946,6 +995,10 @@ const fuse_lowlevel_ops& Procfs::Operations() {
     o.releasedir = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       Self(req)->Releasedir(req, ino, fi);
     };
+    o.write = [](fuse_req_t req, fuse_ino_t ino, const char* data, std::size_t size, off_t /*off*/,
+                 fuse_file_info* /*fi*/) { Self(req)->Write(req, ino, data, size); };
+    o.setattr = [](fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+                   fuse_file_info* /*fi*/) { Self(req)->Setattr(req, ino, attr, to_set); };
     return o;
   }();
   return ops;

@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,9 @@ class Procfs final : public kernel::RecordConsumer {
   static const fuse_lowlevel_ops& Operations();
   // The mounted session, for cache invalidations; nullptr before it goes.
   void SetSession(fuse_session* session);
+  // What writing `sentry/freeze` does: hold (true) or let go (false) every
+  // task of the workload. Until it is set the file refuses writes (EBUSY).
+  void SetFreezeControl(std::function<void(bool)> control);
   // The run is over: every `events` reader gets end of file.
   void CloseEvents() { events_.Close(); }
 
@@ -107,6 +111,8 @@ class Procfs final : public kernel::RecordConsumer {
   void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
   void Readdir(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, fuse_file_info* fi);
   void Releasedir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void Write(fuse_req_t req, fuse_ino_t ino, const char* data, std::size_t size);
+  void Setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set);
 
  private:
   // ---- The notifier thread.
@@ -135,6 +141,10 @@ class Procfs final : public kernel::RecordConsumer {
   std::mutex handles_mu_;
   std::unordered_set<std::string*> open_files_;           // guarded by handles_mu_
   std::unordered_set<std::vector<DirEntry>*> open_dirs_;  // guarded by handles_mu_
+
+  std::mutex freeze_mu_;
+  std::function<void(bool)> freeze_control_;  // guarded by freeze_mu_
+  std::atomic<bool> frozen_{false};           // what was last asked for
 
   std::mutex session_mu_;
   fuse_session* session_ = nullptr;  // guarded by session_mu_

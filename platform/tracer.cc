@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -56,7 +58,9 @@ kernel::Usage UsageOf(const ::rusage& ru) {
 }  // namespace
 
 Tracer::Tracer(kernel::Kernel& model, RunOptions options)
-    : model_(model), options_(std::move(options)) {}
+    : model_(model),
+      options_(std::move(options)),
+      freeze_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 Tracer::~Tracer() = default;
 
@@ -193,17 +197,21 @@ int Tracer::Run() {
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
       break;
     }
-    if (!held_.empty()) {
-      // A held child's creator may never report it: look again soon.
-      AnnounceOverdueChildren();
-      pollfd pfd{.fd = signals.Get(), .events = POLLIN, .revents = 0};
-      if (!held_.empty() && ::poll(&pfd, 1, static_cast<int>(kHeldChildPatience.count())) == 0) {
-        continue;
-      }
+    // A held child's creator may never report it: look again soon.
+    if (!held_.empty()) AnnounceOverdueChildren();
+    std::array<pollfd, 2> fds{pollfd{.fd = signals.Get(), .events = POLLIN, .revents = 0},
+                              pollfd{.fd = freeze_wake_.Get(), .events = POLLIN, .revents = 0}};
+    const int patience = held_.empty() ? -1 : static_cast<int>(kHeldChildPatience.count());
+    if (::poll(fds.data(), fds.size(), patience) <= 0) continue;
+    if ((fds[1].revents & POLLIN) != 0) {
+      std::uint64_t requests = 0;
+      [[maybe_unused]] const ssize_t got = ::read(freeze_wake_.Get(), &requests, sizeof requests);
+      OnFreezeRequest();
     }
     signalfd_siginfo si{};
-    const ssize_t n = ::read(signals.Get(), &si, sizeof si);
-    if (n == static_cast<ssize_t>(sizeof si) && si.ssi_signo != SIGCHLD) {
+    if ((fds[0].revents & POLLIN) != 0 &&
+        ::read(signals.Get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si) &&
+        si.ssi_signo != SIGCHLD) {
       OnSentrySignal(static_cast<int>(si.ssi_signo));
     }
   }
@@ -234,6 +242,11 @@ void Tracer::OnSentrySignal(int signo) {
   if (signo == SIGWINCH) {
     if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
     return;
+  }
+  if (frozen_) {
+    // Whoever signals the sentry wants the workload to hear it: thaw first.
+    freeze_wanted_.store(false);
+    OnFreezeRequest();
   }
   if (root_done_) return;
   if (signo == SIGINT && ++interrupts_ >= 2) {
@@ -294,6 +307,11 @@ void Tracer::KillAll() {
 }
 
 void Tracer::Resume(pid_t pid, const TaskState& st, int sig) {
+  if (frozen_ && !exiting_.contains(pid)) {
+    parked_[pid] = sig;  // let go when thawed
+    return;
+  }
+  parked_.erase(pid);
   ::ptrace(st.exit_pending ? PTRACE_SYSCALL : PTRACE_CONT, pid, nullptr, sig);
 }
 

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -64,6 +65,12 @@ class Tracer {
   // Runs the workload to the end; returns the sentry's exit code (the
   // workload's shell exit code, or 125-127 when it could not start).
   int Run();
+
+  // Asks the event loop to hold every task of the workload in an external
+  // stop (true), new ones included, or to let them all go (false), as
+  // cgroup.freeze does. Any thread may call it; the loop acts at once
+  // (tracer_freeze.cc).
+  void RequestFreeze(bool frozen);
 
  private:
   // Per-tid ptrace bookkeeping (the model holds the semantics).
@@ -145,7 +152,11 @@ class Tracer {
   // `preferred` if it is one; 0 if none.
   pid_t ThreadLeftIn(pid_t tgid, pid_t preferred) const;
   void OnSignal(pid_t pid, TaskState& st, int sig);
+  // Lets a task go on from its ptrace stop (with `sig` delivered); while the
+  // workload is frozen the task is parked instead, a dying one aside.
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
+  // tracer_freeze.cc: acts on RequestFreeze from the event loop.
+  void OnFreezeRequest();
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
   // of order; a wait result must be checked against up-to-date state).
   void DrainPending(pid_t pid);
@@ -230,6 +241,12 @@ class Tracer {
   // exit hand them to the sentry: pid -> wait status.
   std::unordered_map<pid_t, int> unsettled_reaps_;
   std::uint64_t observations_ = 0;
+  // Freezing: an eventfd that wakes the loop, the state asked for, the state
+  // applied, and the tasks parked meanwhile (pid -> signal to resume with).
+  UniqueFd freeze_wake_;
+  std::atomic<bool> freeze_wanted_{false};
+  bool frozen_ = false;
+  std::unordered_map<pid_t, int> parked_;
   // Interactive runs only. Destroyed in reverse order: the relay stops
   // before the pty closes, and the user's terminal is restored last.
   RawMode raw_mode_;

@@ -129,8 +129,9 @@ int RunMain(int argc, char** argv) {
       "$XDG_RUNTIME_DIR/sentry/PID/proc); `sentry view -- ps -ef` reads it")(
       "no-fuse", "run without the procfs view")(
       "keep-mounted",
-      "keep the view mounted after the workload ends (its final state: zombies, exit "
-      "statuses) until SIGINT or SIGTERM")(
+      "keep the view mounted after the workload ends, until SIGINT or SIGTERM: its final "
+      "state (sentry/reaped: who reaped whom and how each ended; sentry/status: the "
+      "counts and divergences)")(
       "allow-other",
       "let other users read the view (file modes still apply: a process's environ stays "
       "its owner's). Without it only the sentry's user can enter the mount; with it, anyone "
@@ -188,7 +189,9 @@ int RunMain(int argc, char** argv) {
   }
   const bool keep_mounted = mount && vm.count("keep-mounted") != 0;
   platform::Tracer tracer(model, std::move(options));
+  if (view) view->SetFreezeControl([&tracer](bool frozen) { tracer.RequestFreeze(frozen); });
   const int status = tracer.Run();
+  if (view) view->SetFreezeControl(nullptr);
   if (log) log.reset();  // written out before the user is told anything
   if (keep_mounted) WaitForInterrupt(mount->Path());
   return status;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <map>
 #include <set>
@@ -304,6 +305,52 @@ TEST_F(ViewTest, EventsStreamToSeveralReadersAndAKilledReaderLeavesNothing) {
     unlink(outs[static_cast<std::size_t>(i)].c_str());
   }
   unlink(outs[2].c_str());
+}
+
+// CPU time (utime + stime, in ticks) of a host task.
+long CpuTicks(const std::string& pid) {
+  const std::string stat = Slurp("/proc/" + pid + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stol(field);
+  }
+  return ticks;
+}
+
+TEST_F(ViewTest, FreezeHoldsTheWorkloadUnseenByItsWaits) {
+  run_ = std::make_unique<LiveRun>(std::vector<std::string>{"--mount", mount_},
+                                   std::vector<std::string>{SCENARIOS_BINARY, "view-spinner"});
+  const std::string ready = run_->ReadLine();
+  ASSERT_EQ(ready.rfind("ready ", 0), 0u) << ready << run_->Stderr();
+  const std::string child = ready.substr(6);
+  const std::string freeze = mount_ + "/sentry/freeze";
+  const auto write = [&](const char* value) {
+    const int fd = open(freeze.c_str(), O_WRONLY | O_TRUNC);
+    if (fd < 0) return false;
+    const bool ok = ::write(fd, value, std::strlen(value)) == static_cast<ssize_t>(std::strlen(value));
+    close(fd);
+    return ok;
+  };
+  const auto spins = [&] {
+    const long before = CpuTicks(child);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return CpuTicks(child) - before;
+  };
+  ASSERT_GT(spins(), 5);  // it runs: more than 50 ms of CPU in 300 ms
+  ASSERT_TRUE(write("1\n"));
+  EXPECT_EQ(Slurp(freeze), "1\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last tick's rounding
+  EXPECT_EQ(spins(), 0) << "a frozen task ran";
+  EXPECT_NE(Slurp(mount_ + "/" + child + "/sentry/stop").find("external: 1"), std::string::npos);
+  EXPECT_FALSE(write("2"));  // only 0 and 1
+  ASSERT_TRUE(write("0"));
+  EXPECT_GT(spins(), 5) << "the thawed task stays still";
+  // Its parent's WUNTRACED wait finds nothing: a freeze is no stop.
+  run_->WriteLine("check");
+  EXPECT_EQ(run_->ReadLine(), "0");
+  run_->WriteLine("quit");
 }
 
 // ---- Mount hygiene.

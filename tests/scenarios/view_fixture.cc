@@ -116,4 +116,31 @@ int ViewStepper() {
   return 0;
 }
 
+int ViewSpinner() {
+  const pid_t child = fork();
+  Check(child >= 0, "fork");
+  if (child == 0) {
+    volatile unsigned long spins = 0;
+    for (;;) {
+      const unsigned long next = spins + 1;
+      spins = next;
+    }
+  }
+  std::printf("ready %d\n", child);
+  std::fflush(stdout);
+  char line[64];
+  while (fgets(line, sizeof line, stdin) != nullptr) {
+    if (std::strncmp(line, "check", 5) == 0) {
+      int status = 0;
+      std::printf("%d\n", static_cast<int>(waitpid(child, &status, WNOHANG | WUNTRACED)));
+      std::fflush(stdout);
+    } else if (std::strncmp(line, "quit", 4) == 0) {
+      break;
+    }
+  }
+  kill(child, SIGKILL);
+  WaitFor(child);
+  return 0;
+}
+
 }  // namespace scenarios

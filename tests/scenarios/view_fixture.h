@@ -17,4 +17,9 @@ int ViewFixture();
 // (the tests watch the zombie appear and vanish), "quit" ends.
 int ViewStepper();
 
+// Forks a child that spins (burning CPU) and prints "ready CHILD"; then, for
+// each "check" on stdin, prints what waitpid(child, WNOHANG | WUNTRACED)
+// returned; "quit" kills the child and ends.
+int ViewSpinner();
+
 }  // namespace scenarios

@@ -1,0 +1,47 @@
+// Freezing the workload (the view's `sentry/freeze`, like cgroup.freeze):
+// every task is held in a ptrace stop, new ones included, until thawed.
+//
+// A running task is stopped with PTRACE_INTERRUPT; a task in any ptrace
+// stop is simply not resumed (Resume parks it, remembering the signal it
+// was to get). A task in a group stop (PTRACE_LISTEN) is already stopped
+// and is left as it is. A dying task (past PTRACE_EVENT_EXIT) is never held:
+// SIGKILL ends a frozen task, as it does under cgroup v2's freezer. The
+// workload cannot tell a freeze from being descheduled: ptrace stops are
+// never reported to a real parent's wait, so WUNTRACED sees nothing. The
+// model records one external stop of the whole task set.
+#include <sys/eventfd.h>
+#include <sys/ptrace.h>
+
+#include "platform/tracer.h"
+
+namespace sentry::platform {
+
+using kernel::ThreadId;
+
+void Tracer::RequestFreeze(bool frozen) {
+  freeze_wanted_.store(frozen);
+  ::eventfd_write(freeze_wake_.Get(), 1);
+}
+
+void Tracer::OnFreezeRequest() {
+  const bool wanted = freeze_wanted_.load();
+  // Once the first process is gone the run is ending: nothing new is frozen.
+  if (wanted == frozen_ || (wanted && root_done_)) return;
+  frozen_ = wanted;
+  Apply(kernel::ExternalStop{.tid = ThreadId(0), .stopped = wanted});
+  if (wanted) {
+    for (const auto& [pid, st] : tasks_) {
+      // Held children and listeners are stopped already; the dying go on.
+      if (st.listening || held_.contains(pid) || exiting_.contains(pid)) continue;
+      ::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+    }
+    return;
+  }
+  std::unordered_map<pid_t, int> parked;
+  parked.swap(parked_);
+  for (const auto& [pid, sig] : parked) {
+    if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second, sig);
+  }
+}
+
+}  // namespace sentry::platform
