@@ -170,8 +170,9 @@ bool Mounted(const std::string& dir) {
 }
 
 // `workloads forkexec` under the sentry, with `readers` scanning its view.
+// `scan` names the directory the readers scan ("" for the run's own view).
 double ForkExecWithReaders(const std::string& sentry, const std::string& workloads,
-                           const std::string& mount, int readers) {
+                           const std::string& mount, int readers, const std::string& scan = "") {
   Child run = Start({sentry, "run", "--no-tty", "--mount", mount, "--", "sh", "-c",
                      "echo ready; read x; exec " + workloads + " forkexec 300"});
   AwaitLine(run);
@@ -180,7 +181,7 @@ double ForkExecWithReaders(const std::string& sentry, const std::string& workloa
   threads.reserve(static_cast<std::size_t>(readers));
   for (int i = 0; i < readers; ++i) {
     threads.emplace_back([&] {
-      while (!stop.load()) Scan(mount, nullptr);
+      while (!stop.load()) Scan(scan.empty() ? mount : scan, nullptr);
     });
   }
   const auto start = Clock::now();
@@ -256,16 +257,22 @@ int main(int argc, char** argv) {
     std::printf("fuse.floor_ratio_vs_host_proc_%s: %.2f\n", tag, Median(floor_vs_host[k]));
   }
   std::printf("fuse.ps_ratio_vs_host: %.2f\n", Median(ps_ratio));
-  Stop(floor);
   Stop(run);
 
+  // The same 4 readers scanning the floor server instead: what 4 busy
+  // readers cost the workload on this machine whatever they read.
   std::vector<double> fe_ratio;
+  std::vector<double> fe_floor_ratio;
   for (int r = 0; r < rounds; ++r) {
     const double with = ForkExecWithReaders(sentry, workloads, fe, 4);
+    const double floor_readers = ForkExecWithReaders(sentry, workloads, fe, 4, floor_dir);
     const double without = ForkExecWithReaders(sentry, workloads, fe, 0);
     fe_ratio.push_back(with / without);
+    fe_floor_ratio.push_back(floor_readers / without);
   }
   std::printf("fuse.forkexec_ratio_with_readers: %.3f\n", Median(fe_ratio));
+  std::printf("fuse.forkexec_ratio_with_floor_readers: %.3f\n", Median(fe_floor_ratio));
+  Stop(floor);
   rmdir(floor_dir.c_str());
   rmdir(base.c_str());
   return Mounted(view) ? 1 : 0;

@@ -467,10 +467,12 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
     case Scope::kProcess:
     case Scope::kThread:
     case Scope::kProcessSentry: {
-      const auto t = Subject(node);
-      if (!t) return std::nullopt;
-      st.st_uid = t->uid_creds;
-      st.st_gid = t->gid_creds;
+      const auto owner = node.scope == Scope::kThread
+                             ? model_.FindTaskOwner(kernel::TaskUid(node.id), View())
+                             : model_.FindProcessOwner(kernel::ThreadGroupUid(node.id), View());
+      if (!owner) return std::nullopt;
+      st.st_uid = owner->uid;
+      st.st_gid = owner->gid;
       if (node.scope == Scope::kProcessSentry) {
         const NodeSpec* spec = SpecOf(kProcessSentryEntries, node.file);
         if (spec != nullptr) mode = spec->mode;

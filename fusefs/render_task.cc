@@ -58,43 +58,80 @@ const char* StateName(char state) {
   }
 }
 
-// The host's "Key:\tvalue" line of a status file, without the key.
-std::optional<std::string> StatusValue(const std::string& status, std::string_view key) {
-  std::size_t pos = 0;
-  while (pos < status.size()) {
-    const std::size_t end = status.find('\n', pos);
-    const std::string_view line(status.data() + pos,
-                                (end == std::string::npos ? status.size() : end) - pos);
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':') {
-      std::string_view value = line.substr(key.size() + 1);
-      while (!value.empty() && value.front() == '\t') value.remove_prefix(1);
-      return std::string(value);
-    }
-    if (end == std::string::npos) break;
+// Ids in every namespace from the view down: the model's for the view's
+// level, the host's line (`host_value`, tab-separated, root first) for the
+// deeper ones (the model shows one id per query).
+std::string NsIds(const TaskInfo& t, std::int32_t view_id, std::string_view host_value) {
+  std::string out = std::to_string(view_id);
+  if (t.nspid.size() <= 1) return out;
+  std::vector<std::string_view> parts;
+  for (std::size_t pos = 0; pos <= host_value.size();) {
+    const std::size_t tab = host_value.find('\t', pos);
+    const std::size_t end = tab == std::string_view::npos ? host_value.size() : tab;
+    parts.push_back(host_value.substr(pos, end - pos));
     pos = end + 1;
   }
+  if (parts.size() < t.nspid.size()) return out;
+  for (std::size_t i = parts.size() - t.nspid.size() + 1; i < parts.size(); ++i) {
+    out += '\t';
+    out += parts[i];
+  }
+  return out;
+}
+
+// The model's value for a status line, if the model knows that one.
+std::optional<std::string> ModelStatusValue(const TaskInfo& t, std::string_view key,
+                                            std::string_view host_value) {
+  if (key == "Name") return t.comm;
+  if (key == "State") {
+    return StateName(ViewState(
+        t, host_value.empty() ? std::nullopt : std::optional<char>(host_value.front())));
+  }
+  if (key == "Tgid") return std::to_string(t.tgid);
+  if (key == "Pid") return std::to_string(t.tid);
+  if (key == "PPid") return std::to_string(t.ppid);
+  if (key == "TracerPid") return std::string("0");
+  if (key == "NStgid") return NsIds(t, t.tgid, host_value);
+  if (key == "NSpid") return NsIds(t, t.tid, host_value);
+  if (key == "NSpgid") return NsIds(t, t.pgid, host_value);
+  if (key == "NSsid") return NsIds(t, t.sid, host_value);
+  if (key == "Threads") return std::to_string(t.num_threads);
   return std::nullopt;
 }
 
-// Ids in every namespace from the view down: the model's for one level, the
-// host's deeper levels otherwise (the model shows one id per query).
-std::string NsIds(const TaskInfo& t, std::int32_t view_id, const std::optional<std::string>& host,
-                  std::string_view key) {
-  if (t.nspid.size() <= 1 || !host) return std::to_string(view_id);
-  const auto line = StatusValue(*host, key);
-  if (!line) return std::to_string(view_id);
-  std::vector<std::string> parts;
-  std::size_t pos = 0;
-  while (pos <= line->size()) {
-    const std::size_t tab = line->find('\t', pos);
-    parts.push_back(line->substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
-    if (tab == std::string::npos) break;
-    pos = tab + 1;
-  }
-  if (parts.size() < t.nspid.size()) return std::to_string(view_id);
-  std::string out = std::to_string(view_id);
-  for (std::size_t i = parts.size() - t.nspid.size() + 1; i < parts.size(); ++i) {
-    out += "\t" + parts[i];
+// Without the host (a replay, a task gone): what the model knows, the rest
+// as procfs shows a task with nothing pending, blocked or caught.
+std::string ModelOnlyStatus(const TaskInfo& t) {
+  const std::string uid = std::to_string(t.uid_creds);
+  const std::string gid = std::to_string(t.gid_creds);
+  const std::string id = std::to_string(t.tid);
+  std::string out;
+  const auto line = [&](std::string_view key, std::string_view value) {
+    out += key;
+    out += ":\t";
+    out += value;
+    out += '\n';
+  };
+  line("Name", t.comm);
+  line("Umask", "0022");
+  line("State", StateName(ViewState(t, std::nullopt)));
+  line("Tgid", std::to_string(t.tgid));
+  line("Ngid", "0");
+  line("Pid", id);
+  line("PPid", std::to_string(t.ppid));
+  line("TracerPid", "0");
+  line("Uid", fmt::format("{0}\t{0}\t{0}\t{0}", uid));
+  line("Gid", fmt::format("{0}\t{0}\t{0}\t{0}", gid));
+  line("FDSize", "0");
+  line("Groups", "");
+  line("NStgid", std::to_string(t.tgid));
+  line("NSpid", id);
+  line("NSpgid", std::to_string(t.pgid));
+  line("NSsid", std::to_string(t.sid));
+  line("Threads", std::to_string(t.num_threads));
+  line("SigQ", "0/0");
+  for (const char* key : {"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"}) {
+    line(key, "0000000000000000");
   }
   return out;
 }
@@ -158,62 +195,33 @@ std::string RenderStat(const TaskInfo& t, const std::optional<std::string>& host
 }
 
 std::string RenderStatus(const TaskInfo& t, const std::optional<std::string>& host_status) {
-  const auto host = [&](std::string_view key, std::string_view fallback) {
-    if (host_status) {
-      if (auto v = StatusValue(*host_status, key)) return *v;
-    }
-    return std::string(fallback);
-  };
-  const std::string uid = std::to_string(t.uid_creds);
-  const std::string gid = std::to_string(t.gid_creds);
-  const std::string ids4 = fmt::format("{0}\t{0}\t{0}\t{0}", uid);
-  const std::string gids4 = fmt::format("{0}\t{0}\t{0}\t{0}", gid);
-  const std::optional<char> host_state =
-      host_status ? StatusValue(*host_status, "State").and_then([](const std::string& s) {
-        return s.empty() ? std::nullopt : std::optional<char>(s[0]);
-      })
-                  : std::nullopt;
+  if (!host_status) return ModelOnlyStatus(t);
+  // The host's lines in the host's order, with the model's values where it
+  // knows them: one pass over the text.
   std::string out;
-  const auto line = [&](std::string_view key, const std::string& value) {
-    out += fmt::format("{}:\t{}\n", key, value);
-  };
-  line("Name", t.comm);
-  line("Umask", host("Umask", "0022"));
-  line("State", StateName(ViewState(t, host_state)));
-  line("Tgid", std::to_string(t.tgid));
-  line("Ngid", host("Ngid", "0"));
-  line("Pid", std::to_string(t.tid));
-  line("PPid", std::to_string(t.ppid));
-  line("TracerPid", "0");
-  line("Uid", host("Uid", ids4));
-  line("Gid", host("Gid", gids4));
-  line("FDSize", host("FDSize", "0"));
-  line("Groups", host("Groups", ""));
-  line("NStgid", NsIds(t, t.tgid, host_status, "NStgid"));
-  line("NSpid", NsIds(t, t.tid, host_status, "NSpid"));
-  line("NSpgid", NsIds(t, t.pgid, host_status, "NSpgid"));
-  line("NSsid", NsIds(t, t.sid, host_status, "NSsid"));
-  // Memory lines exist only while the task has an address space.
-  for (const char* key : {"VmPeak", "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon",
-                          "RssFile", "RssShmem", "VmData", "VmStk", "VmExe", "VmLib", "VmPTE",
-                          "VmSwap", "HugetlbPages", "CoreDumping", "THP_enabled"}) {
-    if (host_status) {
-      if (auto v = StatusValue(*host_status, key)) line(key, *v);
+  out.reserve(host_status->size() + 64);
+  std::string_view rest(*host_status);
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    const std::size_t colon = line.find(':');
+    std::optional<std::string> value;
+    if (colon != std::string_view::npos) {
+      std::string_view host_value = line.substr(colon + 1);
+      while (!host_value.empty() && (host_value.front() == '\t' || host_value.front() == ' ')) {
+        host_value.remove_prefix(1);
+      }
+      value = ModelStatusValue(t, line.substr(0, colon), host_value);
     }
-  }
-  line("Threads", std::to_string(t.num_threads));
-  line("SigQ", host("SigQ", "0/0"));
-  for (const char* key : {"SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt"}) {
-    line(key, host(key, "0000000000000000"));
-  }
-  for (const char* key :
-       {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp",
-        "Seccomp_filters", "Speculation_Store_Bypass", "SpeculationIndirectBranch", "Cpus_allowed",
-        "Cpus_allowed_list", "Mems_allowed", "Mems_allowed_list", "voluntary_ctxt_switches",
-        "nonvoluntary_ctxt_switches"}) {
-    if (host_status) {
-      if (auto v = StatusValue(*host_status, key)) line(key, *v);
+    if (value) {
+      out += line.substr(0, colon);
+      out += ":\t";
+      out += *value;
+    } else {
+      out += line;
     }
+    out += '\n';
   }
   return out;
 }

@@ -50,6 +50,11 @@ class Kernel {
   std::optional<TaskInfo> FindTaskByUid(TaskUid uid, NamespaceUid ns = {}) const;
   // The leader of this thread group, if it is still in the model and visible in ns.
   std::optional<TaskInfo> FindProcessByUid(ThreadGroupUid uid, NamespaceUid ns = {}) const;
+  // Only the credentials of a process (its leader) or task that is still in
+  // the model and visible in ns: what a file's owner needs, without a copy
+  // of the whole TaskInfo.
+  std::optional<TaskOwner> FindProcessOwner(ThreadGroupUid uid, NamespaceUid ns = {}) const;
+  std::optional<TaskOwner> FindTaskOwner(TaskUid uid, NamespaceUid ns = {}) const;
   // The task the host calls `root_tid`, with ids shown in ns.
   std::optional<TaskInfo> FindTaskByHostTid(ThreadId root_tid, NamespaceUid ns = {}) const;
   // Who will reap thread group `uid` when it dies, and why.

@@ -139,6 +139,24 @@ std::optional<TaskInfo> Kernel::FindProcessByUid(ThreadGroupUid uid, NamespaceUi
   return Describe(leader, view);
 }
 
+std::optional<TaskOwner> Kernel::FindProcessOwner(ThreadGroupUid uid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  auto it = thread_groups_.find(uid);
+  if (view == nullptr || it == thread_groups_.end()) return std::nullopt;
+  const Task* leader = it->second->leader;
+  if (leader == nullptr || IdIn(leader->ids, leader->ns, view) == 0) return std::nullopt;
+  return TaskOwner{.uid = leader->uid_creds, .gid = leader->gid_creds};
+}
+
+std::optional<TaskOwner> Kernel::FindTaskOwner(TaskUid uid, NamespaceUid ns) const {
+  std::shared_lock lock(mu_);
+  const PidNamespace* view = ViewNamespace(ns);
+  const Task* t = FindByUid(uid);
+  if (view == nullptr || t == nullptr || IdIn(t->ids, t->ns, view) == 0) return std::nullopt;
+  return TaskOwner{.uid = t->uid_creds, .gid = t->gid_creds};
+}
+
 std::optional<TaskInfo> Kernel::FindTaskByHostTid(ThreadId root_tid, NamespaceUid ns) const {
   std::shared_lock lock(mu_);
   const PidNamespace* view = ViewNamespace(ns);

@@ -57,6 +57,12 @@ struct TaskInfo {
   Usage children_usage;  // reaped children of its thread group
 };
 
+// A task's credentials, as files it owns show them.
+struct TaskOwner {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
 // Who will reap a thread group when it dies, and why (Linux do_notify_parent
 // and forget_original_parent, as the model sees them now).
 struct ReaperInfo {
