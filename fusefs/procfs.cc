@@ -69,11 +69,13 @@ constexpr std::array kSysEntries = {NodeSpec{"kernel", T(Top::kSysKernel), kDir}
 constexpr std::array kSysKernelEntries = {NodeSpec{"pid_max", T(Top::kPidMax), kFile},
                                           NodeSpec{"osrelease", T(Top::kOsRelease), kFile}};
 constexpr std::array kTtyEntries = {NodeSpec{"drivers", T(Top::kTtyDrivers), kFile}};
-constexpr std::array kSentryEntries = {
-    NodeSpec{"tree", T(Top::kTree), kFile},     NodeSpec{"status", T(Top::kStatus), kFile},
-    NodeSpec{"events", T(Top::kEvents), kFile}, NodeSpec{"reaped", T(Top::kReaped), kFile},
-    NodeSpec{"freeze", T(Top::kFreeze), S_IFREG | 0644},
-    NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},   NodeSpec{"session", T(Top::kSessionDir), kDir}};
+constexpr std::array kSentryEntries = {NodeSpec{"tree", T(Top::kTree), kFile},
+                                       NodeSpec{"status", T(Top::kStatus), kFile},
+                                       NodeSpec{"events", T(Top::kEvents), kFile},
+                                       NodeSpec{"reaped", T(Top::kReaped), kFile},
+                                       NodeSpec{"freeze", T(Top::kFreeze), S_IFREG | 0644},
+                                       NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
+                                       NodeSpec{"session", T(Top::kSessionDir), kDir}};
 
 constexpr std::array kProcessEntries = {
     NodeSpec{"stat", F(TaskFile::kStat), kFile},

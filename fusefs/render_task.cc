@@ -84,8 +84,8 @@ std::optional<std::string> ModelStatusValue(const TaskInfo& t, std::string_view 
                                             std::string_view host_value) {
   if (key == "Name") return t.comm;
   if (key == "State") {
-    return StateName(ViewState(
-        t, host_value.empty() ? std::nullopt : std::optional<char>(host_value.front())));
+    return StateName(
+        ViewState(t, host_value.empty() ? std::nullopt : std::optional<char>(host_value.front())));
   }
   if (key == "Tgid") return std::to_string(t.tgid);
   if (key == "Pid") return std::to_string(t.tid);

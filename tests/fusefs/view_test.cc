@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <set>
 #include <sstream>
@@ -329,7 +329,8 @@ TEST_F(ViewTest, FreezeHoldsTheWorkloadUnseenByItsWaits) {
   const auto write = [&](const char* value) {
     const int fd = open(freeze.c_str(), O_WRONLY | O_TRUNC);
     if (fd < 0) return false;
-    const bool ok = ::write(fd, value, std::strlen(value)) == static_cast<ssize_t>(std::strlen(value));
+    const bool ok =
+        ::write(fd, value, std::strlen(value)) == static_cast<ssize_t>(std::strlen(value));
     close(fd);
     return ok;
   };
