@@ -120,7 +120,6 @@ int KilledAfterReap(bool subreaper) {
 // stop's (or continue's) reportability the moment it is sent.
 int KillStopped(bool continue_first) {
   constexpr int kRounds = 40;
-  int polls_with_nothing = 0;
   for (int round = 0; round < kRounds; ++round) {
     const pid_t c = fork();
     Check(c >= 0, "fork");
@@ -141,8 +140,7 @@ int KillStopped(bool continue_first) {
     for (;;) {
       const pid_t got = waitpid(c, &status, options);
       Check(got >= 0, "waitpid");
-      if (got == c) break;
-      ++polls_with_nothing;
+      if (got == c) break;  // else nothing yet: poll again
     }
     Check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child killed");
   }
