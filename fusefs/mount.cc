@@ -108,6 +108,17 @@ int CleanDeadMounts() {
   for (const std::string& path : SentryMounts()) {
     if (IsDeadMount(path) && ::umount2(path.c_str(), MNT_DETACH) == 0) ++cleaned;
   }
+  // The places runs made beside the default (/sandbox/PID/proc) whose
+  // sentry is gone: rmdir takes only what is empty and not mounted on.
+  const std::filesystem::path beside = std::filesystem::path(DefaultMountPath()).parent_path();
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(beside, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::access(("/proc/" + name).c_str(), F_OK) == 0) continue;  // its sentry lives
+    ::rmdir((entry.path() / "proc").c_str());
+    ::rmdir(entry.path().c_str());
+  }
   return cleaned;
 }
 
@@ -253,6 +264,7 @@ Mount::~Mount() {
     if (!ended_cv_.wait_for(lock, std::chrono::seconds(2), [&] { return ended_; })) {
       // Never seen: leave the loop to the process's exit rather than hang.
       loop_.detach();
+      RemoveCreated();
       return;
     }
   }

@@ -70,7 +70,8 @@ std::string DefaultMountPath();
 // Where sentry views are mounted (this mount namespace), in mount order.
 std::vector<std::string> SentryMounts();
 
-// Detaches every sentry mount whose sentry is gone (root only); how many.
+// Detaches every sentry mount whose sentry is gone (root only), and removes
+// the empty mount points runs made beside the default; how many mounts.
 int CleanDeadMounts();
 
 // Whether `path` is a mount whose server is gone (ENOTCONN).
