@@ -190,6 +190,10 @@ class Kernel {
   // ---- Reading (view.cc).
   const PidNamespace* ViewNamespace(NamespaceUid ns) const;
   TaskInfo Describe(const Task* t, const PidNamespace* view) const;
+  // The task, or thread group leader, with this uid if it is visible in
+  // view (nullptr otherwise, and for a null view). mu_ held.
+  const Task* VisibleTask(TaskUid uid, const PidNamespace* view) const;
+  const Task* VisibleLeader(ThreadGroupUid uid, const PidNamespace* view) const;
 
   // Exclusive for Apply, shared for the read API. Guards everything below.
   mutable WriterPreferringRwLock mu_;

@@ -121,39 +121,47 @@ std::optional<TaskInfo> Kernel::FindTask(ThreadId tid, NamespaceUid ns) const {
   return Describe(it->second, view);
 }
 
+const Task* Kernel::VisibleTask(TaskUid uid, const PidNamespace* view) const {
+  const Task* t = FindByUid(uid);
+  if (view == nullptr || t == nullptr || IdIn(t->ids, t->ns, view) == 0) return nullptr;
+  return t;
+}
+
+const Task* Kernel::VisibleLeader(ThreadGroupUid uid, const PidNamespace* view) const {
+  auto it = thread_groups_.find(uid);
+  if (view == nullptr || it == thread_groups_.end()) return nullptr;
+  const Task* leader = it->second->leader;
+  if (leader == nullptr || IdIn(leader->ids, leader->ns, view) == 0) return nullptr;
+  return leader;
+}
+
 std::optional<TaskInfo> Kernel::FindTaskByUid(TaskUid uid, NamespaceUid ns) const {
   std::shared_lock lock(mu_);
   const PidNamespace* view = ViewNamespace(ns);
-  const Task* t = FindByUid(uid);
-  if (view == nullptr || t == nullptr || IdIn(t->ids, t->ns, view) == 0) return std::nullopt;
+  const Task* t = VisibleTask(uid, view);
+  if (t == nullptr) return std::nullopt;
   return Describe(t, view);
 }
 
 std::optional<TaskInfo> Kernel::FindProcessByUid(ThreadGroupUid uid, NamespaceUid ns) const {
   std::shared_lock lock(mu_);
   const PidNamespace* view = ViewNamespace(ns);
-  auto it = thread_groups_.find(uid);
-  if (view == nullptr || it == thread_groups_.end()) return std::nullopt;
-  const Task* leader = it->second->leader;
-  if (leader == nullptr || IdIn(leader->ids, leader->ns, view) == 0) return std::nullopt;
+  const Task* leader = VisibleLeader(uid, view);
+  if (leader == nullptr) return std::nullopt;
   return Describe(leader, view);
 }
 
 std::optional<TaskOwner> Kernel::FindProcessOwner(ThreadGroupUid uid, NamespaceUid ns) const {
   std::shared_lock lock(mu_);
-  const PidNamespace* view = ViewNamespace(ns);
-  auto it = thread_groups_.find(uid);
-  if (view == nullptr || it == thread_groups_.end()) return std::nullopt;
-  const Task* leader = it->second->leader;
-  if (leader == nullptr || IdIn(leader->ids, leader->ns, view) == 0) return std::nullopt;
+  const Task* leader = VisibleLeader(uid, ViewNamespace(ns));
+  if (leader == nullptr) return std::nullopt;
   return TaskOwner{.uid = leader->uid_creds, .gid = leader->gid_creds};
 }
 
 std::optional<TaskOwner> Kernel::FindTaskOwner(TaskUid uid, NamespaceUid ns) const {
   std::shared_lock lock(mu_);
-  const PidNamespace* view = ViewNamespace(ns);
-  const Task* t = FindByUid(uid);
-  if (view == nullptr || t == nullptr || IdIn(t->ids, t->ns, view) == 0) return std::nullopt;
+  const Task* t = VisibleTask(uid, ViewNamespace(ns));
+  if (t == nullptr) return std::nullopt;
   return TaskOwner{.uid = t->uid_creds, .gid = t->gid_creds};
 }
 
