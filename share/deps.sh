@@ -10,6 +10,7 @@ SENTRY_PACKAGES=(
   libboost-program-options-dev  # command line
   libseccomp-dev          # the platform's seccomp filter
   libfuse3-dev fuse3      # the procfs view (fusefs/)
+  libsqlite3-dev sqlite3  # the event log (inspect/); its tests query it with the sqlite3 CLI
   procps psmisc python3-psutil  # the view's tests read it with ps, pstree, top, psutil
   clang-format clang-tidy-19  # share/lint.sh
 )

@@ -15,6 +15,7 @@
 
 #include "fusefs/mount.h"
 #include "fusefs/procfs.h"
+#include "inspect/event_log.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/kernel/kernel.h"
@@ -102,6 +103,7 @@ int RunMain(int argc, char** argv) {
   int split = 1;
   while (split < argc && std::strcmp(argv[split], "--") != 0 && argv[split][0] == '-') {
     const bool takes_value = std::strcmp(argv[split], "--log-records") == 0 ||
+                             std::strcmp(argv[split], "--db") == 0 ||
                              std::strcmp(argv[split], "--max-tasks") == 0 ||
                              std::strcmp(argv[split], "--mount") == 0;
     split += takes_value ? 2 : 1;
@@ -114,12 +116,17 @@ int RunMain(int argc, char** argv) {
   platform::RunOptions options;
   std::string log_records_path;
   std::string mount_path;
+  std::string db_path = "sentry.db";
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
       "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
       "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
       "log-records", po::value<std::string>(&log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
+      "db", po::value<std::string>(&db_path)->value_name("FILE"),
+      "record the run in the SQLite file FILE (default ./sentry.db; one file holds many "
+      "runs): query it with `sentry inspect` or sqlite3")(
+      "no-db", "do not record the run in a database")(
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
@@ -152,6 +159,10 @@ int RunMain(int argc, char** argv) {
     std::cerr << "sentry: run: no command given\n\n" << opts << "\n";
     return 2;
   }
+  if (vm.count("db") != 0 && vm.count("no-db") != 0) {
+    std::cerr << "sentry: run: --db and --no-db contradict each other\n";
+    return 2;
+  }
   if (vm.count("wait-all") != 0 && vm.count("pidns") != 0) {
     // The kernel itself kills a PID namespace whose init exits: nothing to wait for.
     std::cerr << "sentry: run: --wait-all cannot work with --pidns: the kernel kills a PID "
@@ -160,6 +171,7 @@ int RunMain(int argc, char** argv) {
   }
   options.argv = std::move(workload);
   options.verbose = vm.count("verbose") != 0;
+  const bool verbose = options.verbose;
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
   options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
@@ -167,13 +179,36 @@ int RunMain(int argc, char** argv) {
   if (!log_records_path.empty()) {
     auto opened = JsonLinesLog::Open(log_records_path);
     if (!opened) {
-      std::cerr << "sentry: " << opened.error() << "\n";
+      std::cerr << "sentry: " << opened.error()
+                << (vm.count("db") == 0 ? " (--db FILE records elsewhere, --no-db not at all)" : "")
+                << "\n";
       return 125;
     }
     log = std::move(*opened);
     options.consumers.push_back(log.get());
   }
   kernel::Kernel model;
+  // The database first: a file that cannot be the log is an error before
+  // anything runs or is mounted.
+  std::unique_ptr<inspect::EventLog> db;
+  if (vm.count("no-db") == 0) {
+    std::error_code ec;
+    const std::filesystem::path cwd = std::filesystem::current_path(ec);
+    auto opened = inspect::EventLog::Open(db_path, model,
+                                          {.argv = options.argv,
+                                           .cwd = cwd.string(),
+                                           .pidns = options.pidns,
+                                           .start_time_ns = inspect::MonotonicNow()},
+                                          {.verbose = options.verbose});
+    if (!opened) {
+      std::cerr << "sentry: " << opened.error()
+                << (vm.count("db") == 0 ? " (--db FILE records elsewhere, --no-db not at all)" : "")
+                << "\n";
+      return 125;
+    }
+    db = std::move(*opened);
+    options.consumers.push_back(db.get());
+  }
   std::unique_ptr<fusefs::Procfs> view;
   std::unique_ptr<fusefs::Mount> mount;
   if (vm.count("no-fuse") == 0) {
@@ -193,6 +228,17 @@ int RunMain(int argc, char** argv) {
   const int status = tracer.Run();
   if (view) view->SetFreezeControl(nullptr);
   if (log) log.reset();  // written out before the user is told anything
+  if (db) {
+    const std::uint64_t full_waits = db->QueueFullWaits();
+    if (auto finished = db->Finish(status); !finished) {
+      std::cerr << "sentry: " << finished.error() << "\n";
+    } else if (verbose) {
+      std::cerr << "sentry: run " << db->RunId() << " recorded in " << db->Path()
+                << " (`sentry inspect --db " << db->Path() << " waits`)";
+      if (full_waits > 0) std::cerr << "; the tracer waited " << full_waits << " times for it";
+      std::cerr << "\n";
+    }
+  }
   if (keep_mounted) WaitForInterrupt(mount->Path());
   return status;
 }

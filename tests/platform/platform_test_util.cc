@@ -12,6 +12,7 @@
 #include <map>
 
 #include "sentry/kernel/json_codec.h"
+#include "tests/platform/database_check.h"
 
 namespace sentry::platform::testing {
 
@@ -118,13 +119,17 @@ Traced RunTraced(const std::vector<std::string>& scenario_args,
   static int runs = 0;  // a log kept must not be overwritten by the next run
   const std::string name = scenario_args.empty() ? "scenario" : scenario_args.front();
   const std::string log = TempPath(name + "-" + std::to_string(++runs) + ".jsonl");
+  const std::string db = log + ".db";
   Traced t;
-  std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log};
+  // Every traced run also writes the SQLite log, checked against the JSON one.
+  std::vector<std::string> argv = {SENTRY_BINARY, "run", "--log-records", log, "--db", db};
   argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
   argv.insert(argv.end(), {"--", SCENARIOS_BINARY});
   argv.insert(argv.end(), scenario_args.begin(), scenario_args.end());
   t.outcome = RunInNewSession(argv, name);
   t.ReadLog(log);
+  ExpectDatabaseMatchesLog(db, t.records, t.outcome.exit_code);
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((db + suffix).c_str());
   if (t.Count(RecordKind::kDivergence) == 0 && t.NeverReaped().empty()) {
     unlink(log.c_str());
   } else {

@@ -1,0 +1,17 @@
+// The lookup tables of a new event log: the names of the numbers the other
+// tables hold (signals, errnos, record kinds, reap and signal causes, stop
+// kinds, CLD_* codes, wait options, si_codes), generated from the same
+// definitions the model uses so the two never disagree.
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "inspect/sqlite.h"
+
+namespace sentry::inspect {
+
+// Fills them; called inside the transaction that creates the schema.
+std::expected<void, std::string> FillLookupTables(Database& db);
+
+}  // namespace sentry::inspect

@@ -1,0 +1,550 @@
+#include "inspect/table_writer.h"
+
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <utility>
+
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/json_codec.h"
+#include "sentry/kernel/task_stop.h"
+
+namespace sentry::inspect {
+
+namespace {
+
+using kernel::RecordKind;
+namespace abi = kernel::abi;
+
+// The statements, in TableWriter::Stmt order. ?1 is always run_id.
+constexpr std::string_view kSql[] = {
+    // kObservation
+    "INSERT INTO observation (run_id, seq, time_ns, kind, tid, body) VALUES (?1, ?2, ?3, ?4, ?5, "
+    "?6)",
+    // kRecord
+    "INSERT INTO record (run_id, seq, idx, time_ns, kind, utid, tid, other_utid, other_tid, "
+    "value, value2, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    // kThread
+    "INSERT INTO thread (run_id, utid, tid, ns_tids, upid, creator_utid, clone_flags, "
+    "is_main_thread, start_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    // kThreadExit
+    "UPDATE thread SET exit_ts = coalesce(exit_ts, ?3) WHERE run_id = ?1 AND utid = ?2",
+    // kThreadEnd
+    "UPDATE thread SET end_ts = coalesce(end_ts, ?3) WHERE run_id = ?1 AND utid = ?2",
+    // kProcess
+    "INSERT INTO process (run_id, upid, pid, ns_pids, parent_upid, ppid, creator_utid, comm, "
+    "argv, exit_signal, start_ts, last_parent_upid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?5)",
+    // kProcessExec
+    "UPDATE process SET comm = ?3, argv = ?4, exec_count = exec_count + 1 WHERE run_id = ?1 AND "
+    "upid = ?2",
+    // kProcessExit
+    "UPDATE process SET exit_ts = coalesce(exit_ts, ?3) WHERE run_id = ?1 AND upid = ?2",
+    // kProcessZombie
+    "UPDATE process SET exit_ts = coalesce(exit_ts, ?3), zombie_ts = ?3, wait_status = ?4, "
+    "exit_code = ?5, exit_signo = ?6, core_dumped = ?7 WHERE run_id = ?1 AND upid = ?2",
+    // kProcessReaped
+    "UPDATE process SET reaped_ts = ?3, reaper_upid = ?4, reap_cause = ?5, "
+    "wait_status = coalesce(wait_status, ?6), exit_code = coalesce(exit_code, ?7), "
+    "exit_signo = coalesce(exit_signo, ?8), core_dumped = coalesce(core_dumped, ?9), "
+    "zombie_ts = coalesce(zombie_ts, ?3), exit_ts = coalesce(exit_ts, ?3) "
+    "WHERE run_id = ?1 AND upid = ?2",
+    // kProcessParent
+    "UPDATE process SET last_parent_upid = ?3 WHERE run_id = ?1 AND upid = ?2",
+    // kProcessGroup
+    "INSERT INTO process_group (run_id, pgid, sid, created_ts, creator_utid) VALUES (?1, ?2, ?3, "
+    "?4, ?5)",
+    // kProcessGroupGone
+    "UPDATE process_group SET gone_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
+    // kSession
+    "INSERT INTO session (run_id, sid, leader_utid, created_ts) VALUES (?1, ?2, ?3, ?4)",
+    // kSessionGone
+    "UPDATE session SET gone_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
+    // kMemberJoin
+    "INSERT INTO process_group_member (run_id, upid, pgid, sid, join_ts) VALUES (?1, ?2, ?3, ?4, "
+    "?5)",
+    // kMemberLeave
+    "UPDATE process_group_member SET leave_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
+    // kExit
+    "INSERT INTO exit (run_id, seq, ts, utid, upid, tid, step, wait_status, group_exit, "
+    "other_utid, signo, reap_cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    // kWait
+    "INSERT INTO wait (run_id, seq, ts, waiter_utid, waiter_upid, waiter_tid, idtype, id, "
+    "options, result, errno, target_utid, target_upid, cld_code, status, consumed, "
+    "child_utime_ns, child_stime_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?16, ?17, ?18)",
+    // kSignal
+    "INSERT INTO signal (run_id, seq, ts, receiver_utid, receiver_tid, sender_utid, sender_tid, "
+    "signo, si_code, delivered, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    // kStopBegin
+    "INSERT INTO stop (run_id, utid, upid, tid, kind, signo, start_seq, start_ts) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, ?8)",
+    // kStopEnd
+    "UPDATE stop SET end_seq = ?2, end_ts = ?3 WHERE rowid = ?4 AND run_id = ?1",
+    // kDivergence
+    "INSERT INTO divergence (run_id, seq, ts, utid, tid, other_utid, other_tid, model, host, "
+    "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    // kRunCounts
+    "UPDATE run SET observations = ?2, records = ?3, divergences = ?4 WHERE run_id = ?1",
+};
+
+// The host tid an observation concerns (the caller for clone and vfork-done).
+std::int32_t ObservationTid(const kernel::Observation& obs) {
+  return std::visit(
+      [](const auto& body) -> std::int32_t {
+        using Body = std::decay_t<decltype(body)>;
+        if constexpr (requires { body.tid; }) {
+          return body.tid.value;
+        } else if constexpr (requires { body.parent; }) {
+          return body.parent.value;
+        } else {
+          static_assert(!std::is_same_v<Body, Body>, "an observation without a thread");
+          return 0;
+        }
+      },
+      obs.body);
+}
+
+std::string JoinIds(const std::vector<std::int32_t>& ids) {
+  std::string out;
+  for (const std::int32_t id : ids) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::int64_t Bool(bool b) { return b ? 1 : 0; }
+
+}  // namespace
+
+static_assert(std::size(kSql) == 24, "one statement per TableWriter::Stmt");
+
+TableWriter::TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns)
+    : db_(db.Get()), run_id_(run_id), start_time_ns_(start_time_ns) {}
+
+std::expected<TableWriter, std::string> TableWriter::Create(Database& db, std::int64_t run_id,
+                                                            std::int64_t start_time_ns) {
+  TableWriter writer(db, run_id, start_time_ns);
+  for (const std::string_view sql : kSql) {
+    auto stmt = db.Prepare(sql);
+    if (!stmt) return std::unexpected(std::string(sql.substr(0, 40)) + "…: " + stmt.error());
+    stmt->Bind(1, run_id);
+    writer.stmts_.push_back(std::move(*stmt));
+  }
+  return writer;
+}
+
+std::optional<std::int64_t> TableWriter::OrNull(std::uint64_t id) {
+  if (id == 0) return std::nullopt;
+  return static_cast<std::int64_t>(id);
+}
+
+std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
+  const auto it = upid_of_.find(utid);
+  if (it == upid_of_.end()) return std::nullopt;
+  return static_cast<std::int64_t>(it->second);
+}
+
+std::expected<void, std::string> TableWriter::UpdateRunCounts() {
+  Statement& s = stmts_[kRunCounts];
+  s.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(observations_))
+      .Bind(3, static_cast<std::int64_t>(records_))
+      .Bind(4, static_cast<std::int64_t>(divergences_));
+  return s.Run();
+}
+
+std::expected<void, std::string> TableWriter::Write(const LogEntry& entry) {
+  const kernel::Observation& obs = entry.observation;
+  Statement& o = stmts_[kObservation];
+  o.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(entry.seq))
+      .Bind(3, obs.time_ns)
+      .Bind(4, kernel::ObservationKindName(obs))
+      .Bind(5, std::int64_t{ObservationTid(obs)})
+      .Bind(6, kernel::EncodeObservation(obs, entry.seq));
+  if (auto done = o.Run(); !done) return done;
+  ++observations_;
+  if (const auto* end = std::get_if<kernel::ExitEnd>(&obs.body)) {
+    for (const kernel::Record& r : entry.records) {
+      // The exiting thread's CPU time counts toward its process's.
+      if (r.tid == end->tid) {
+        if (auto upid = UpidOf(r.task.value)) {
+          cpu_used_[static_cast<std::uint64_t>(*upid)].Accumulate(end->usage);
+        }
+        break;
+      }
+    }
+  }
+  std::size_t created = 0;
+  for (std::size_t i = 0; i < entry.records.size(); ++i) {
+    const kernel::Record& r = entry.records[i];
+    const TaskFacts* facts = nullptr;
+    if (r.kind == RecordKind::kTaskCreated && created < entry.created.size()) {
+      facts = &entry.created[created++];
+    }
+    if (auto done = WriteRecord(entry, r, i, facts); !done) return done;
+  }
+  return {};
+}
+
+std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
+                                                          const kernel::Record& r,
+                                                          std::size_t idx,
+                                                          const TaskFacts* facts) {
+  ++records_;
+  Statement& rec = stmts_[kRecord];
+  rec.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(r.seq))
+      .Bind(3, static_cast<std::int64_t>(idx))
+      .Bind(4, r.time_ns)
+      .Bind(5, static_cast<std::int64_t>(r.kind))
+      .Bind(6, static_cast<std::int64_t>(r.task.value))
+      .Bind(7, std::int64_t{r.tid.value})
+      .Bind(8, static_cast<std::int64_t>(r.other_task.value))
+      .Bind(9, std::int64_t{r.other_tid.value})
+      .Bind(10, r.value)
+      .Bind(11, r.value2)
+      .Bind(12, r.detail);
+  if (auto done = rec.Run(); !done) return done;
+
+  const std::int64_t ts = Ts(r.time_ns);
+  const std::uint64_t utid = r.task.value;
+  const auto upid = UpidOf(utid);
+  switch (r.kind) {
+    case RecordKind::kTaskCreated:
+      if (facts != nullptr) return OnTaskCreated(entry, r, *facts);
+      return {};
+    case RecordKind::kExec: {
+      if (!upid) return {};
+      // The exec-ing thread leads its process from now on (a non-leader's
+      // exec takes the leader's place).
+      leader_of_[static_cast<std::uint64_t>(*upid)] = utid;
+      const auto* exec = std::get_if<kernel::Exec>(&entry.observation.body);
+      Statement& s = stmts_[kProcessExec];
+      s.Bind(1, run_id_).Bind(2, *upid).Bind(3, r.detail);
+      s.Bind(4, exec != nullptr ? nlohmann::json(exec->argv).dump() : std::string("[]"));
+      return s.Run();
+    }
+    case RecordKind::kExitInitiated: {
+      Statement& t = stmts_[kThreadExit];
+      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+      const bool leader = upid && leader_of_[static_cast<std::uint64_t>(*upid)] == utid;
+      if (upid && (r.value2 != 0 || leader)) {
+        Statement& p = stmts_[kProcessExit];
+        if (auto done = p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Run(); !done) return done;
+      }
+      return InsertExit(r, "exit_initiated");
+    }
+    case RecordKind::kZombie: {
+      Statement& t = stmts_[kThreadEnd];
+      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+      if (upid) {
+        const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
+        Statement& p = stmts_[kProcessZombie];
+        p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Bind(4, r.value);
+        p.Bind(5, es.Signaled() ? std::nullopt : std::optional<std::int64_t>(es.code));
+        p.Bind(6, es.Signaled() ? std::optional<std::int64_t>(es.signo) : std::nullopt);
+        p.Bind(7, Bool(es.core));
+        if (auto done = p.Run(); !done) return done;
+      }
+      return InsertExit(r, "zombie");
+    }
+    case RecordKind::kParentNotified:
+      return InsertExit(r, "parent_notified");
+    case RecordKind::kReaped:
+      return OnReaped(r);
+    case RecordKind::kReparented: {
+      if (!upid) return {};
+      Statement& s = stmts_[kProcessParent];
+      return s.Bind(1, run_id_).Bind(2, *upid).Bind(3, UpidOf(r.other_task.value)).Run();
+    }
+    case RecordKind::kSessionCreated: {
+      Statement& s = stmts_[kSession];
+      s.Bind(1, run_id_).Bind(2, r.value).Bind(3, OrNull(utid)).Bind(4, ts);
+      if (auto done = s.Run(); !done) return done;
+      session_row_[static_cast<std::int32_t>(r.value)] = sqlite3_last_insert_rowid(db_);
+      return {};
+    }
+    case RecordKind::kSessionGone: {
+      const auto it = session_row_.find(static_cast<std::int32_t>(r.value));
+      if (it == session_row_.end()) return {};
+      Statement& s = stmts_[kSessionGone];
+      s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
+      session_row_.erase(it);
+      return s.Run();
+    }
+    case RecordKind::kProcessGroupCreated: {
+      const auto pgid = static_cast<std::int32_t>(r.value);
+      Statement& s = stmts_[kProcessGroup];
+      s.Bind(1, run_id_).Bind(2, r.value).Bind(3, r.value2).Bind(4, ts).Bind(5, OrNull(utid));
+      if (auto done = s.Run(); !done) return done;
+      group_row_[pgid] = sqlite3_last_insert_rowid(db_);
+      group_session_[pgid] = static_cast<std::int32_t>(r.value2);
+      return {};
+    }
+    case RecordKind::kProcessGroupGone: {
+      const auto pgid = static_cast<std::int32_t>(r.value);
+      group_session_.erase(pgid);
+      const auto it = group_row_.find(pgid);
+      if (it == group_row_.end()) return {};
+      Statement& s = stmts_[kProcessGroupGone];
+      s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
+      group_row_.erase(it);
+      return s.Run();
+    }
+    case RecordKind::kProcessGroupJoined: {
+      if (!upid) return {};
+      const auto process = static_cast<std::uint64_t>(*upid);
+      if (auto done = LeaveGroup(process, ts); !done) return done;
+      return JoinGroup(process, static_cast<std::int32_t>(r.value), ts);
+    }
+    case RecordKind::kGroupStopInitiated:
+      if (upid) stop_signal_[static_cast<std::uint64_t>(*upid)] = r.value;
+      return {};
+    case RecordKind::kStopChanged:
+      return OnStopChanged(r);
+    case RecordKind::kSignalDelivered:
+    case RecordKind::kSignalPredicted: {
+      const bool delivered = r.kind == RecordKind::kSignalDelivered;
+      Statement& s = stmts_[kSignal];
+      s.Bind(1, run_id_)
+          .Bind(2, static_cast<std::int64_t>(r.seq))
+          .Bind(3, ts)
+          .Bind(4, static_cast<std::int64_t>(utid))
+          .Bind(5, std::int64_t{r.tid.value})
+          .Bind(6, OrNull(r.other_task.value))
+          .Bind(7, r.other_tid ? std::optional<std::int64_t>(r.other_tid.value) : std::nullopt)
+          .Bind(8, r.value)
+          .Bind(9, delivered ? std::optional<std::int64_t>(r.value2) : std::nullopt)
+          .Bind(10, Bool(delivered))
+          .Bind(11, delivered ? std::nullopt : std::optional<std::int64_t>(r.value2));
+      return s.Run();
+    }
+    case RecordKind::kWaitReturned:
+      return OnWait(entry, r);
+    case RecordKind::kDivergence: {
+      ++divergences_;
+      Statement& s = stmts_[kDivergence];
+      s.Bind(1, run_id_)
+          .Bind(2, static_cast<std::int64_t>(r.seq))
+          .Bind(3, ts)
+          .Bind(4, OrNull(utid))
+          .Bind(5, r.tid ? std::optional<std::int64_t>(r.tid.value) : std::nullopt)
+          .Bind(6, OrNull(r.other_task.value))
+          .Bind(7, r.other_tid ? std::optional<std::int64_t>(r.other_tid.value) : std::nullopt)
+          .Bind(8, r.value)
+          .Bind(9, r.value2)
+          .Bind(10, r.detail);
+      return s.Run();
+    }
+    case RecordKind::kCloneFailed:
+    case RecordKind::kSyscallResult:
+    case RecordKind::kGroupStopCompleted:
+    case RecordKind::kGroupContinued:
+    case RecordKind::kDispositionChanged:
+    case RecordKind::kSubreaperChanged:
+    case RecordKind::kPdeathsigChanged:
+    case RecordKind::kForegroundChanged:
+    case RecordKind::kNamespaceCreated:
+      return {};  // in `record` only
+  }
+  return {};
+}
+
+std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entry,
+                                                            const kernel::Record& r,
+                                                            const TaskFacts& facts) {
+  const std::int64_t ts = Ts(r.time_ns);
+  const auto* clone = std::get_if<kernel::Clone>(&entry.observation.body);
+  upid_of_[facts.utid] = facts.upid;
+  Statement& t = stmts_[kThread];
+  t.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(facts.utid))
+      .Bind(3, std::int64_t{r.tid.value})
+      .Bind(4, JoinIds(facts.ns_tids))
+      .Bind(5, static_cast<std::int64_t>(facts.upid))
+      .Bind(6, clone != nullptr ? OrNull(r.other_task.value) : std::nullopt)
+      .Bind(7, clone != nullptr ? std::optional<std::int64_t>(static_cast<std::int64_t>(clone->flags))
+                                : std::nullopt)
+      .Bind(8, Bool(facts.leader))
+      .Bind(9, ts);
+  if (auto done = t.Run(); !done) return done;
+  if (!facts.leader) return {};
+
+  leader_of_[facts.upid] = facts.utid;
+  live_pid_[r.tid.value] = facts.upid;
+  std::optional<std::int64_t> parent;
+  if (const auto it = live_pid_.find(facts.ppid); facts.ppid != 0 && it != live_pid_.end()) {
+    parent = static_cast<std::int64_t>(it->second);
+  }
+  Statement& p = stmts_[kProcess];
+  p.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(facts.upid))
+      .Bind(3, std::int64_t{r.tid.value})
+      .Bind(4, JoinIds(facts.ns_tids))
+      .Bind(5, parent)
+      .Bind(6, std::int64_t{facts.ppid})
+      .Bind(7, clone != nullptr ? OrNull(r.other_task.value) : std::nullopt)
+      .Bind(8, facts.comm)
+      .Bind(9, nlohmann::json(facts.argv).dump())
+      .Bind(10, r.value2)
+      .Bind(11, ts);
+  if (auto done = p.Run(); !done) return done;
+  group_session_.try_emplace(facts.pgid, facts.sid);
+  return JoinGroup(facts.upid, facts.pgid, ts);
+}
+
+std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) {
+  const std::int64_t ts = Ts(r.time_ns);
+  const std::uint64_t utid = r.task.value;
+  Statement& t = stmts_[kThreadEnd];
+  if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+  if (auto done = InsertExit(r, "reaped"); !done) return done;
+  const auto upid = UpidOf(utid);
+  upid_of_.erase(utid);
+  open_stop_row_.erase(utid);
+  const auto cause = static_cast<kernel::ReapCause>(r.value2);
+  if (!upid) return {};
+  const auto process = static_cast<std::uint64_t>(*upid);
+  // A thread, or the old leader a non-leader's exec replaced: the process lives on.
+  if (cause == kernel::ReapCause::kExec || leader_of_[process] != utid) return {};
+  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
+  Statement& p = stmts_[kProcessReaped];
+  p.Bind(1, run_id_)
+      .Bind(2, *upid)
+      .Bind(3, ts)
+      .Bind(4, UpidOf(r.other_task.value))
+      .Bind(5, r.value2)
+      .Bind(6, r.value)
+      .Bind(7, es.Signaled() ? std::nullopt : std::optional<std::int64_t>(es.code))
+      .Bind(8, es.Signaled() ? std::optional<std::int64_t>(es.signo) : std::nullopt)
+      .Bind(9, Bool(es.core));
+  // The reaper may be gone from the live maps only after this record.
+  if (auto done = p.Run(); !done) return done;
+  if (auto done = LeaveGroup(process, ts); !done) return done;
+  if (const auto it = live_pid_.find(r.tid.value); it != live_pid_.end() && it->second == process)
+    live_pid_.erase(it);
+  leader_of_.erase(process);
+  stop_signal_.erase(process);
+  return {};
+}
+
+std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
+                                                     const kernel::Record& r) {
+  const auto* done_obs = std::get_if<kernel::WaitDone>(&entry.observation.body);
+  if (done_obs == nullptr) return {};
+  const std::uint32_t options = done_obs->request.options;
+  const bool reported = r.value > 0;
+  const bool consumed = reported && (options & abi::kWNOWAIT) == 0;
+  const int code = static_cast<int>(r.value2);
+  const bool exit_event =
+      code == abi::kCLD_EXITED || code == abi::kCLD_KILLED || code == abi::kCLD_DUMPED;
+  const auto target_upid = UpidOf(r.other_task.value);
+  std::optional<std::int64_t> utime;
+  std::optional<std::int64_t> stime;
+  if (consumed && exit_event && target_upid) {
+    const kernel::Usage& used = cpu_used_[static_cast<std::uint64_t>(*target_upid)];
+    utime = used.utime_ns;
+    stime = used.stime_ns;
+  }
+  Statement& s = stmts_[kWait];
+  s.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(r.seq))
+      .Bind(3, Ts(r.time_ns))
+      .Bind(4, static_cast<std::int64_t>(r.task.value))
+      .Bind(5, UpidOf(r.task.value).value_or(0))
+      .Bind(6, std::int64_t{r.tid.value})
+      .Bind(7, std::int64_t{done_obs->request.idtype})
+      .Bind(8, std::int64_t{done_obs->request.id})
+      .Bind(9, std::int64_t{options})
+      .Bind(10, r.value)
+      .Bind(11, r.value < 0 ? std::optional<std::int64_t>(-r.value) : std::nullopt)
+      .Bind(12, reported ? OrNull(r.other_task.value) : std::nullopt)
+      .Bind(13, reported ? target_upid : std::nullopt)
+      .Bind(14, reported ? std::optional<std::int64_t>(code) : std::nullopt)
+      .Bind(15, reported ? std::optional<std::int64_t>(done_obs->status) : std::nullopt)
+      .Bind(16, reported ? std::optional<std::int64_t>(Bool(consumed)) : std::nullopt)
+      .Bind(17, utime)
+      .Bind(18, stime);
+  return s.Run();
+}
+
+std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record& r) {
+  const std::uint64_t utid = r.task.value;
+  const std::int64_t ts = Ts(r.time_ns);
+  const auto kind = static_cast<kernel::StopKind>(r.value);
+  const auto open = open_stop_row_.find(utid);
+  // The same internal stop (only the external count moved): nothing to close.
+  if (open != open_stop_row_.end()) {
+    Statement& end = stmts_[kStopEnd];
+    end.Bind(1, run_id_).Bind(2, static_cast<std::int64_t>(r.seq)).Bind(3, ts).Bind(4, open->second);
+    if (auto done = end.Run(); !done) return done;
+    open_stop_row_.erase(open);
+  }
+  if (kind == kernel::StopKind::kNone) return {};
+  const auto upid = UpidOf(utid);
+  std::optional<std::int64_t> signo;
+  if (kind == kernel::StopKind::kGroupStop && upid) {
+    if (const auto it = stop_signal_.find(static_cast<std::uint64_t>(*upid));
+        it != stop_signal_.end())
+      signo = it->second;
+  }
+  Statement& begin = stmts_[kStopBegin];
+  begin.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(utid))
+      .Bind(3, upid.value_or(0))
+      .Bind(4, std::int64_t{r.tid.value})
+      .Bind(5, r.value)
+      .Bind(6, signo)
+      .Bind(7, static_cast<std::int64_t>(r.seq))
+      .Bind(8, ts);
+  if (auto done = begin.Run(); !done) return done;
+  open_stop_row_[utid] = sqlite3_last_insert_rowid(db_);
+  return {};
+}
+
+std::expected<void, std::string> TableWriter::JoinGroup(std::uint64_t upid, std::int32_t pgid,
+                                                        std::int64_t ts) {
+  const auto sid = group_session_.find(pgid);
+  Statement& s = stmts_[kMemberJoin];
+  s.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(upid))
+      .Bind(3, std::int64_t{pgid})
+      .Bind(4, std::int64_t{sid != group_session_.end() ? sid->second : 0})
+      .Bind(5, ts);
+  if (auto done = s.Run(); !done) return done;
+  member_row_[upid] = sqlite3_last_insert_rowid(db_);
+  return {};
+}
+
+std::expected<void, std::string> TableWriter::LeaveGroup(std::uint64_t upid, std::int64_t ts) {
+  const auto it = member_row_.find(upid);
+  if (it == member_row_.end()) return {};
+  Statement& s = stmts_[kMemberLeave];
+  s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
+  member_row_.erase(it);
+  return s.Run();
+}
+
+std::expected<void, std::string> TableWriter::InsertExit(const kernel::Record& r,
+                                                         std::string_view step) {
+  const bool notified = step == "parent_notified";
+  const bool reaped = step == "reaped";
+  Statement& s = stmts_[kExit];
+  s.Bind(1, run_id_)
+      .Bind(2, static_cast<std::int64_t>(r.seq))
+      .Bind(3, Ts(r.time_ns))
+      .Bind(4, static_cast<std::int64_t>(r.task.value))
+      .Bind(5, UpidOf(r.task.value).value_or(0))
+      .Bind(6, std::int64_t{r.tid.value})
+      .Bind(7, step)
+      .Bind(8, notified ? std::nullopt : std::optional<std::int64_t>(r.value))
+      .Bind(9, step == "exit_initiated" ? std::optional<std::int64_t>(r.value2) : std::nullopt)
+      .Bind(10, notified || reaped ? OrNull(r.other_task.value) : std::nullopt)
+      .Bind(11, notified ? std::optional<std::int64_t>(r.value) : std::nullopt)
+      .Bind(12, reaped ? std::optional<std::int64_t>(r.value2) : std::nullopt);
+  return s.Run();
+}
+
+}  // namespace sentry::inspect

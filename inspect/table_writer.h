@@ -1,0 +1,123 @@
+// TableWriter: turns one observation and its records into rows of the event
+// log's tables (share/sql/001_initial.sql): the raw `observation` and
+// `record` rows, and the question-shaped tables (process, thread, exit,
+// wait, signal, stop, process groups, sessions, divergence).
+//
+// Runs on the log's writer thread, inside the writer's transaction. Every
+// live-path write is an append or an update by primary key (the process
+// and thread rows as their tasks exit); which rows are still open (a
+// stop, a group membership, a live pid) is kept here, not looked up.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "inspect/sqlite.h"
+#include "sentry/kernel/observation.h"
+#include "sentry/kernel/record.h"
+
+namespace sentry::inspect {
+
+// What the model knew of a task the moment it was created, read on the
+// tracer thread (the writer cannot ask the model later: it has moved on).
+struct TaskFacts {
+  std::uint64_t utid = 0;
+  std::uint64_t upid = 0;
+  std::vector<std::int32_t> ns_tids;  // outermost first
+  std::int32_t ppid = 0;              // root pid of its parent process (0: outside)
+  std::int32_t pgid = 0;
+  std::int32_t sid = 0;
+  bool leader = false;
+  std::string comm;
+  std::vector<std::string> argv;
+};
+
+// One observation as the tracer handed it over.
+struct LogEntry {
+  std::uint64_t seq = 0;
+  kernel::Observation observation;
+  std::vector<kernel::Record> records;
+  std::vector<TaskFacts> created;  // one per kTaskCreated record, in order
+};
+
+class TableWriter {
+ public:
+  // Prepares every statement; the error is SQLite's.
+  static std::expected<TableWriter, std::string> Create(Database& db, std::int64_t run_id,
+                                                        std::int64_t start_time_ns);
+
+  std::expected<void, std::string> Write(const LogEntry& entry);
+  // The run row's counters, as of the entries written so far.
+  std::expected<void, std::string> UpdateRunCounts();
+
+ private:
+  enum Stmt : std::uint8_t {
+    kObservation,
+    kRecord,
+    kThread,
+    kThreadExit,
+    kThreadEnd,
+    kProcess,
+    kProcessExec,
+    kProcessExit,
+    kProcessZombie,
+    kProcessReaped,
+    kProcessParent,
+    kProcessGroup,
+    kProcessGroupGone,
+    kSession,
+    kSessionGone,
+    kMemberJoin,
+    kMemberLeave,
+    kExit,
+    kWait,
+    kSignal,
+    kStopBegin,
+    kStopEnd,
+    kDivergence,
+    kRunCounts,
+    kStmtCount,
+  };
+
+  TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns);
+  std::int64_t Ts(std::int64_t time_ns) const { return time_ns - start_time_ns_; }
+  std::expected<void, std::string> WriteRecord(const LogEntry& entry, const kernel::Record& r,
+                                               std::size_t idx, const TaskFacts* facts);
+  std::expected<void, std::string> OnTaskCreated(const LogEntry& entry, const kernel::Record& r,
+                                                 const TaskFacts& facts);
+  std::expected<void, std::string> OnReaped(const kernel::Record& r);
+  std::expected<void, std::string> OnWait(const LogEntry& entry, const kernel::Record& r);
+  std::expected<void, std::string> OnStopChanged(const kernel::Record& r);
+  std::expected<void, std::string> JoinGroup(std::uint64_t upid, std::int32_t pgid,
+                                             std::int64_t ts);
+  std::expected<void, std::string> LeaveGroup(std::uint64_t upid, std::int64_t ts);
+  std::expected<void, std::string> InsertExit(const kernel::Record& r, std::string_view step);
+  // 0 (unknown) becomes NULL.
+  static std::optional<std::int64_t> OrNull(std::uint64_t id);
+  std::optional<std::int64_t> UpidOf(std::uint64_t utid) const;
+
+  sqlite3* db_;  // for the rowid of the last insert (the Database may move)
+  std::int64_t run_id_;
+  std::int64_t start_time_ns_;
+  std::vector<Statement> stmts_;
+
+  std::uint64_t observations_ = 0;
+  std::uint64_t records_ = 0;
+  std::uint64_t divergences_ = 0;
+  std::unordered_map<std::uint64_t, std::uint64_t> upid_of_;        // utid -> upid
+  std::unordered_map<std::uint64_t, std::uint64_t> leader_of_;      // upid -> leader utid
+  std::unordered_map<std::int32_t, std::uint64_t> live_pid_;        // root pid -> upid
+  std::unordered_map<std::uint64_t, std::int64_t> member_row_;      // upid -> open membership
+  std::unordered_map<std::uint64_t, std::int64_t> open_stop_row_;   // utid -> open stop row
+  std::unordered_map<std::uint64_t, std::int64_t> stop_signal_;     // upid -> group stop signal
+  std::unordered_map<std::int32_t, std::int32_t> group_session_;    // live pgid -> sid
+  std::unordered_map<std::int32_t, std::int64_t> group_row_;        // live pgid -> its row
+  std::unordered_map<std::int32_t, std::int64_t> session_row_;      // live sid -> its row
+  std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;       // upid -> its threads' usage
+};
+
+}  // namespace sentry::inspect
