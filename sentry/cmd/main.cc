@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "sentry/cmd/inspect.h"
 #include "sentry/cmd/replay.h"
 #include "sentry/cmd/run.h"
 #include "sentry/cmd/view.h"
@@ -20,6 +21,8 @@ constexpr const char* kHelp =
     "  run -- CMD [ARGS...]   run CMD under ptrace and mirror it in the model, live\n"
     "                         as a procfs view (/sandbox/proc as root)\n"
     "  view -- CMD [ARGS...]  run CMD (ps, pstree, top) with that view over /proc\n"
+    "  inspect QUESTION       ask about recorded runs (./sentry.db): runs, waits,\n"
+    "                         explain PID, zombies, timeline, ps, tree, sql QUERY\n"
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
     "  help                   show this help\n"
     "\n"
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     std::cout << kHelp;
     return 0;
   }
+  if (command == "inspect") return sentry::cmd::InspectMain(argc - 1, argv + 1);
   if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
   if (command == "view") return sentry::cmd::ViewMain(argc - 1, argv + 1);
   if (command == "run") return sentry::cmd::RunMain(argc - 1, argv + 1);

@@ -1,0 +1,25 @@
+// Replays a run stored in the event log: its observations, decoded from
+// the `observation` table in order, applied to a fresh model. The same
+// Kernel::Apply as the live run, so the model comes out as it was.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "inspect/sqlite.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/record.h"
+
+namespace sentry::inspect {
+
+// Applies run `run_id`'s observations with seq <= at (0: all) to `model`;
+// `on_records` (if set) sees each observation's records. Returns how many
+// observations were applied; the error names the seq that failed to decode.
+std::expected<std::uint64_t, std::string> ReplayRun(
+    Database& db, std::int64_t run_id, std::uint64_t at, kernel::Kernel& model,
+    const std::function<void(std::span<const kernel::Record>)>& on_records = {});
+
+}  // namespace sentry::inspect

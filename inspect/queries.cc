@@ -1,0 +1,227 @@
+#include "inspect/queries.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "inspect/db_replay.h"
+#include "sentry/kernel/abi.h"
+#include "sentry/kernel/describe.h"
+#include "sentry/kernel/kernel.h"
+
+namespace sentry::inspect {
+
+namespace {
+
+std::expected<ResultTable, std::string> Query(Database& db, std::string_view sql,
+                                              const std::function<void(Statement&)>& bind = {}) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  if (bind) bind(*stmt);
+  return ResultTable::FromStatement(*stmt);
+}
+
+Cell Text(std::string text) { return Cell{.text = std::move(text), .number = false}; }
+Cell Number(std::int64_t n) { return Cell{.text = std::to_string(n), .number = true}; }
+
+// The model as of observation `at` of `run` (0: all of them).
+std::expected<void, std::string> Rebuild(Database& db, std::int64_t run, std::uint64_t at,
+                                         kernel::Kernel& model) {
+  auto applied = ReplayRun(db, run, at, model);
+  if (!applied) return std::unexpected(applied.error());
+  if (*applied == 0) return std::unexpected(fmt::format("run {} has no observations", run));
+  return {};
+}
+
+std::string Command(const kernel::TaskInfo& p) {
+  if (p.state == 'Z') return "[" + p.comm + "] <defunct>";
+  std::string command;
+  for (const auto& arg : p.argv) {
+    if (!command.empty()) command += ' ';
+    command += arg;
+  }
+  return command.empty() ? "[" + p.comm + "]" : command;
+}
+
+// Why nobody has reaped zombie `z` yet, in words, as the model sees it.
+std::string WhyUnreaped(const kernel::Kernel& model, const kernel::TaskInfo& z,
+                        std::int32_t sentry_pid) {
+  if (z.ppid == 0) return "its parent is outside the sandbox";
+  const auto parent = model.FindTask(kernel::ThreadId(z.ppid));
+  if (!parent) return fmt::format("its parent {} is gone", z.ppid);
+  const std::string who = fmt::format("its parent {} ({})", parent->tgid, parent->comm);
+  if (parent->tgid == sentry_pid) return who + " is the sentry, which reaps it next";
+  if (parent->exit_state != kernel::ExitState::kNone) {
+    std::string text = who + " is exiting too";
+    if (const auto reaper = model.Reaper(z.tg_uid); reaper && reaper->next_parent != 0)
+      text += fmt::format("; {} adopts it", reaper->next_parent);
+    return text;
+  }
+  if (parent->state == 'T' || parent->state == 't') return who + " is stopped";
+  std::string text = who + " has not waited for it";
+  if (parent->sigchld == kernel::SigChldDisposition::kHandler)
+    text += " (it has a SIGCHLD handler, which has not reaped it)";
+  return text;
+}
+
+}  // namespace
+
+std::expected<std::int64_t, std::string> ResolveRun(Database& db,
+                                                    std::optional<std::int64_t> wanted) {
+  auto last = db.QueryInt("SELECT coalesce(max(run_id), 0) FROM run");
+  if (!last) return std::unexpected(last.error());
+  if (*last == 0) return std::unexpected(db.Path() + ": no runs recorded yet");
+  if (!wanted) return *last;
+  auto stmt = db.Prepare("SELECT count(*) FROM run WHERE run_id = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, *wanted);
+  auto row = stmt->Step();
+  if (!row) return std::unexpected(row.error());
+  if (stmt->Int(0) == 0) {
+    return std::unexpected(fmt::format("{}: no run {} (runs are 1 to {}; `sentry inspect runs` "
+                                       "lists them)",
+                                       db.Path(), *wanted, *last));
+  }
+  return *wanted;
+}
+
+std::expected<ResultTable, std::string> RunsTable(Database& db) {
+  return Query(db,
+               "SELECT run_id AS run, state, exit_code AS exit, "
+               "strftime('%Y-%m-%d %H:%M:%S', start_ts / 1000000000, 'unixepoch', 'localtime') "
+               "AS started, printf('%.3f', (end_ts - start_ts) / 1e9) AS seconds, "
+               "(SELECT count(*) FROM process p WHERE p.run_id = run.run_id) AS processes, "
+               "records, divergences, command FROM run ORDER BY run_id");
+}
+
+std::expected<ResultTable, std::string> WaitsTable(Database& db, std::int64_t run, bool all) {
+  return Query(
+      db,
+      "SELECT seq, printf('%.6f', ts / 1e9) AS time, waiter_pid AS waiter, waiter_comm, "
+      "target AS asked, options, CASE WHEN result > 0 THEN result END AS child, target_comm AS "
+      "child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 THEN 'no (WNOWAIT)' END AS "
+      "consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR result > 0) ORDER BY seq",
+      [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); });
+}
+
+std::expected<ResultTable, std::string> TimelineTable(Database& db, std::int64_t run,
+                                                      std::optional<std::int32_t> pid) {
+  auto stmt = db.Prepare(
+      "SELECT r.seq, r.time_ns - run.start_time_ns, r.kind, r.utid, r.tid, r.other_utid, "
+      "r.other_tid, r.value, r.value2, r.detail FROM record r JOIN run USING (run_id) "
+      "WHERE r.run_id = ?1 AND (?2 IS NULL OR r.tid = ?2 OR r.other_tid = ?2) "
+      "ORDER BY r.seq, r.idx");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, run).Bind(2, pid ? std::optional<std::int64_t>(*pid) : std::nullopt);
+  ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    kernel::Record r;
+    r.seq = static_cast<std::uint64_t>(stmt->Int(0));
+    r.kind = static_cast<kernel::RecordKind>(stmt->Int(2));
+    r.task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(3)));
+    r.tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(4)));
+    r.other_task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(5)));
+    r.other_tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(6)));
+    r.value = stmt->Int(7);
+    r.value2 = stmt->Int(8);
+    r.detail = std::string(stmt->Text(9));
+    std::string sentence = kernel::DescribeRecord(r);
+    // DescribeRecord starts with "#seq ": the table has its own column.
+    if (const auto space = sentence.find(' '); space != std::string::npos)
+      sentence.erase(0, space + 1);
+    t.rows.push_back({Number(static_cast<std::int64_t>(r.seq)),
+                      Cell{.text = fmt::format("{:.6f}", static_cast<double>(stmt->Int(1)) / 1e9),
+                           .number = true},
+                      Text(std::move(sentence))});
+  }
+  return t;
+}
+
+std::expected<ResultTable, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at) {
+  kernel::Kernel model;
+  if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
+  ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
+  for (const kernel::TaskInfo& p : model.Processes()) {
+    std::string stat(1, p.state);
+    if (p.sid == p.tgid) stat += 's';
+    if (p.num_threads > 1) stat += 'l';
+    if (p.tpgid > 0 && p.pgid == p.tpgid) stat += '+';
+    t.rows.push_back({Number(p.tgid), Number(p.ppid), Number(p.pgid), Number(p.sid),
+                      Text(kernel::TtyName(p.tty_nr)), Text(stat), Text(Command(p))});
+  }
+  return t;
+}
+
+std::expected<ResultTable, std::string> ZombiesTable(Database& db, std::int64_t run,
+                                                     std::uint64_t at) {
+  kernel::Kernel model;
+  if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
+  auto sentry_pid = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
+  if (!sentry_pid) return std::unexpected(sentry_pid.error());
+  ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATUS", "WHY NOT REAPED"}, .rows = {}};
+  for (const kernel::TaskInfo& p : model.Processes()) {
+    if (p.state != 'Z') continue;
+    const auto& es = p.exit_status;
+    std::string status = es.Signaled() ? fmt::format("killed by {}{}", kernel::abi::SignalName(es.signo),
+                                                     es.core ? " (core dumped)" : "")
+                                       : fmt::format("exited {}", es.code);
+    t.rows.push_back({Number(p.tgid), Number(p.ppid), Text(p.comm), Text(std::move(status)),
+                      Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid)))});
+  }
+  return t;
+}
+
+std::expected<ResultTable, std::string> TreeTable(Database& db, std::int64_t run,
+                                                  std::uint64_t at) {
+  if (at == 0) {
+    return Query(db,
+                 "SELECT pid AS PID, ppid AS PPID, substr(printf('%*s', depth * 2, ''), 1) || "
+                 "comm AS COMMAND, state AS STATE, status AS STATUS FROM process_tree WHERE "
+                 "run_id = ?1 ORDER BY path",
+                 [&](Statement& s) { s.Bind(1, run); });
+  }
+  kernel::Kernel model;
+  if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
+  const auto processes = model.Processes();
+  std::map<std::int32_t, std::vector<const kernel::TaskInfo*>> children;
+  std::map<std::int32_t, bool> present;
+  for (const auto& p : processes) present[p.tgid] = true;
+  std::vector<const kernel::TaskInfo*> roots;
+  for (const auto& p : processes) {
+    if (present.contains(p.ppid)) {
+      children[p.ppid].push_back(&p);
+    } else {
+      roots.push_back(&p);
+    }
+  }
+  ResultTable t{.columns = {"PID", "PGID", "SID", "STAT", "COMMAND"}, .rows = {}};
+  std::function<void(const kernel::TaskInfo&, int)> walk = [&](const kernel::TaskInfo& p,
+                                                               int depth) {
+    t.rows.push_back({Number(p.tgid), Number(p.pgid), Number(p.sid), Text(std::string(1, p.state)),
+                      Text(std::string(static_cast<std::size_t>(depth) * 2, ' ') + Command(p))});
+    for (const kernel::TaskInfo* c : children[p.tgid]) walk(*c, depth + 1);
+  };
+  for (const kernel::TaskInfo* r : roots) walk(*r, 0);
+  return t;
+}
+
+std::expected<ResultTable, std::string> SqlTable(Database& db, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v2(db.Get(), sql.c_str(), static_cast<int>(sql.size()), &raw,
+                                    &tail);
+  Statement stmt(raw);
+  if (rc != SQLITE_OK) return std::unexpected(db.ErrorMessage());
+  if (raw == nullptr) return std::unexpected(std::string("no statement given"));
+  const std::string_view rest(tail != nullptr ? tail : "");
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos)
+    return std::unexpected(std::string("one statement at a time, please"));
+  return ResultTable::FromStatement(stmt);
+}
+
+}  // namespace sentry::inspect

@@ -1,0 +1,37 @@
+// The questions `sentry inspect` answers, each as a ResultTable: runs,
+// waits, zombies, timeline, ps and tree (the last three by replaying the
+// run to the point asked), and any SQL a user writes.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "inspect/result_table.h"
+#include "inspect/sqlite.h"
+
+namespace sentry::inspect {
+
+// The run a question is about: `wanted`, or the last one. The error says
+// which runs exist.
+std::expected<std::int64_t, std::string> ResolveRun(Database& db, std::optional<std::int64_t> wanted);
+
+std::expected<ResultTable, std::string> RunsTable(Database& db);
+// Wait calls that reported a child (all of them with `all`: nothing to
+// report, ECHILD and the other errors too).
+std::expected<ResultTable, std::string> WaitsTable(Database& db, std::int64_t run, bool all);
+// Records in order as sentences; with `pid`, those naming it.
+std::expected<ResultTable, std::string> TimelineTable(Database& db, std::int64_t run,
+                                                      std::optional<std::int32_t> pid);
+// The model replayed to observation `at` (0: the end of the log).
+std::expected<ResultTable, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at);
+std::expected<ResultTable, std::string> ZombiesTable(Database& db, std::int64_t run,
+                                                     std::uint64_t at);
+// Every process of the run in the tree it was born into (at = 0), or the
+// live tree at observation `at`.
+std::expected<ResultTable, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at);
+// One read-only statement.
+std::expected<ResultTable, std::string> SqlTable(Database& db, const std::string& sql);
+
+}  // namespace sentry::inspect

@@ -1,0 +1,165 @@
+#include "inspect/result_table.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace sentry::inspect {
+
+namespace {
+
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+// A terminal table keeps one row per line: control characters in a cell
+// (a multi-line `sh -c` script) are shown escaped.
+std::string OneLine(const std::string& text) {
+  if (std::none_of(text.begin(), text.end(), [](char c) { return c >= 0 && c < ' '; })) return text;
+  std::string out;
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c >= 0 && c < ' ') {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void PrintTable(std::ostream& out, const ResultTable& t) {
+  std::vector<std::size_t> width(t.columns.size());
+  std::vector<bool> numeric(t.columns.size(), true);
+  for (std::size_t c = 0; c < t.columns.size(); ++c) width[c] = t.columns[c].size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(t.rows.size());
+  for (const auto& row : t.rows) {
+    std::vector<std::string>& line = cells.emplace_back();
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      line.push_back(row[c].text ? OneLine(*row[c].text) : std::string());
+      width[c] = std::max(width[c], line.back().size());
+      if (row[c].text && !row[c].number) numeric[c] = false;
+    }
+  }
+  auto line = [&](auto cell_text) {
+    std::string text;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      const std::string cell = cell_text(c);
+      const bool last = c + 1 == t.columns.size();
+      if (numeric[c]) {
+        text += fmt::format("{:>{}}", cell, width[c]);
+      } else {
+        text += last ? cell : fmt::format("{:<{}}", cell, width[c]);
+      }
+      if (!last) text += "  ";
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out << text << '\n';
+  };
+  line([&](std::size_t c) { return t.columns[c]; });
+  for (const auto& row : cells) {
+    line([&](std::size_t c) { return row[c]; });
+  }
+}
+
+void PrintJson(std::ostream& out, const ResultTable& t) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& row : t.rows) {
+    nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      const Cell& cell = row[c];
+      if (!cell.text) {
+        obj[t.columns[c]] = nullptr;
+      } else if (cell.number) {
+        obj[t.columns[c]] = nlohmann::ordered_json::parse(*cell.text);
+      } else {
+        obj[t.columns[c]] = *cell.text;
+      }
+    }
+    rows.push_back(std::move(obj));
+  }
+  out << rows.dump(2) << '\n';
+}
+
+void PrintCsv(std::ostream& out, const ResultTable& t) {
+  std::string text;
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    if (c > 0) text += ',';
+    text += CsvField(t.columns[c]);
+  }
+  out << text << "\r\n";
+  for (const auto& row : t.rows) {
+    text.clear();
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) text += ',';
+      if (row[c].text) text += CsvField(*row[c].text);
+    }
+    out << text << "\r\n";
+  }
+}
+
+}  // namespace
+
+std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {
+  if (name == "table") return OutputFormat::kTable;
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "csv") return OutputFormat::kCsv;
+  return std::nullopt;
+}
+
+std::expected<ResultTable, std::string> ResultTable::FromStatement(Statement& stmt) {
+  ResultTable t;
+  const int n = stmt.Columns();
+  for (int c = 0; c < n; ++c) t.columns.emplace_back(stmt.ColumnName(c));
+  for (;;) {
+    auto row = stmt.Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    std::vector<Cell> cells(static_cast<std::size_t>(n));
+    for (int c = 0; c < n; ++c) {
+      Cell& cell = cells[static_cast<std::size_t>(c)];
+      switch (stmt.Type(c)) {
+        case SQLITE_NULL:
+          break;
+        case SQLITE_INTEGER:
+        case SQLITE_FLOAT:
+          cell.text = std::string(stmt.Text(c));
+          cell.number = true;
+          break;
+        default:
+          cell.text = std::string(stmt.Text(c));
+      }
+    }
+    t.rows.push_back(std::move(cells));
+  }
+  stmt.Reset();
+  return t;
+}
+
+void ResultTable::Print(std::ostream& out, OutputFormat format) const {
+  switch (format) {
+    case OutputFormat::kTable:
+      PrintTable(out, *this);
+      return;
+    case OutputFormat::kJson:
+      PrintJson(out, *this);
+      return;
+    case OutputFormat::kCsv:
+      PrintCsv(out, *this);
+      return;
+  }
+}
+
+}  // namespace sentry::inspect

@@ -1,0 +1,35 @@
+// ResultTable: rows of named columns, printed as an aligned table for a
+// terminal, as JSON (an array of objects) or as CSV (RFC 4180) for scripts.
+// Every `sentry inspect` answer goes through it.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inspect/sqlite.h"
+
+namespace sentry::inspect {
+
+enum class OutputFormat : std::uint8_t { kTable, kJson, kCsv };
+std::optional<OutputFormat> ParseOutputFormat(std::string_view name);
+
+struct Cell {
+  std::optional<std::string> text;  // nullopt: NULL
+  bool number = false;              // printed bare in JSON, right-aligned in tables
+};
+
+struct ResultTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+
+  // Runs `stmt` (bound already) to the end and takes every row.
+  static std::expected<ResultTable, std::string> FromStatement(Statement& stmt);
+  void Print(std::ostream& out, OutputFormat format) const;
+};
+
+}  // namespace sentry::inspect

@@ -1,0 +1,181 @@
+#include "sentry/cmd/inspect.h"
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inspect/explain.h"
+#include "inspect/queries.h"
+#include "inspect/schema.h"
+
+namespace sentry::cmd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sentry inspect [options] QUESTION [ARG]\n"
+    "\n"
+    "Answers questions about runs recorded by `sentry run` (in ./sentry.db unless\n"
+    "--db says otherwise), about the last run unless --run says which.\n"
+    "\n"
+    "questions:\n"
+    "  runs            every run: its command, start, length, exit status and state\n"
+    "  waits           who reaped whom: each wait that reported a child, the status in\n"
+    "                  words, the options, whether it consumed the event (--all: every\n"
+    "                  wait, also those that found nothing or failed)\n"
+    "  explain PID     the life of a process in sentences: created by whom and how,\n"
+    "                  exec'd what, signals from whom and why, stops, how it exited,\n"
+    "                  why it was a zombie and who reaped it (--upid N: a reused pid)\n"
+    "  zombies         the zombies at the end of the log (or --at SEQ), and why\n"
+    "                  nobody had reaped them\n"
+    "  timeline [PID]  every record in order as a sentence (those naming PID)\n"
+    "  ps              the processes as the model had them at the end (or --at SEQ)\n"
+    "  tree            every process of the run in the tree it was born into, with how\n"
+    "                  it ended (--at SEQ: the live tree at that observation)\n"
+    "  sql QUERY       any read-only SQL on the file (tables: run, process, thread,\n"
+    "                  wait, exit, signal, stop, process_group, session, divergence,\n"
+    "                  record, observation; views: wait_history, zombie_at_end,\n"
+    "                  lifetime, orphaned_group, process_tree; see share/sql/)\n"
+    "\n"
+    "SEQ is an observation's number, as `timeline` shows them. Answers print as an\n"
+    "aligned table, or as JSON or CSV for scripts.\n"
+    "\n"
+    "options";
+
+std::optional<std::int64_t> ParseInt(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+int InspectMain(int argc, char** argv) {
+  po::options_description opts(kUsage);
+  std::string db_path = "sentry.db";
+  std::string format_name = "table";
+  std::int64_t run_wanted = 0;
+  std::uint64_t at = 0;
+  std::int64_t upid = 0;
+  std::string question;
+  std::vector<std::string> args;
+  opts.add_options()("help,h", "show this help")(
+      "db", po::value<std::string>(&db_path)->value_name("FILE"),
+      "the database (default ./sentry.db)")(
+      "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
+      "the run to ask about (default: the last)")(
+      "format", po::value<std::string>(&format_name)->value_name("F"),
+      "table (default), json or csv")(
+      "at", po::value<std::uint64_t>(&at)->value_name("SEQ"),
+      "ps, tree, zombies: as the model was after observation SEQ")(
+      "all", "waits: every wait call, not only those that reported a child")(
+      "upid", po::value<std::int64_t>(&upid)->value_name("N"),
+      "explain: the process with this never-reused id (when a pid was reused)");
+  po::options_description hidden;
+  hidden.add_options()("question", po::value<std::string>(&question))(
+      "args", po::value<std::vector<std::string>>(&args));
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description positional;
+  positional.add("question", 1).add("args", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "sentry: inspect: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help") != 0) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (question.empty()) {
+    std::cerr << "sentry: inspect: no question given\n\n" << opts << "\n";
+    return 2;
+  }
+  const auto format = inspect::ParseOutputFormat(format_name);
+  if (!format) {
+    std::cerr << "sentry: inspect: unknown format '" << format_name
+              << "' (table, json or csv)\n";
+    return 2;
+  }
+  const bool takes_arg = question == "explain" || question == "timeline" || question == "sql";
+  if (!takes_arg && !args.empty()) {
+    std::cerr << "sentry: inspect: " << question << " takes no argument ('" << args.front()
+              << "')\n";
+    return 2;
+  }
+  if (args.size() > 1 && question != "sql") {
+    std::cerr << "sentry: inspect: " << question << " takes one argument\n";
+    return 2;
+  }
+  auto db = inspect::OpenForReading(db_path);
+  if (!db) {
+    std::cerr << "sentry: inspect: " << db.error() << "\n";
+    return 1;
+  }
+  std::expected<inspect::ResultTable, std::string> answer =
+      std::unexpected(std::string("unknown question '") + question +
+                      "' (runs, waits, explain, zombies, timeline, ps, tree or sql)");
+  if (question == "runs") {
+    answer = inspect::RunsTable(*db);
+  } else if (question == "sql") {
+    std::string sql;
+    for (const auto& a : args) sql += (sql.empty() ? "" : " ") + a;
+    if (sql.empty()) {
+      std::cerr << "sentry: inspect: sql needs a query\n";
+      return 2;
+    }
+    answer = inspect::SqlTable(*db, sql);
+  } else if (question == "waits" || question == "explain" || question == "zombies" ||
+             question == "timeline" || question == "ps" || question == "tree") {
+    auto run = inspect::ResolveRun(
+        *db, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt);
+    if (!run) {
+      std::cerr << "sentry: inspect: " << run.error() << "\n";
+      return 1;
+    }
+    std::optional<std::int32_t> pid;
+    if (!args.empty()) {
+      const auto parsed = ParseInt(args.front());
+      if (!parsed || *parsed <= 0 || *parsed > INT32_MAX) {
+        std::cerr << "sentry: inspect: '" << args.front() << "' is not a pid\n";
+        return 2;
+      }
+      pid = static_cast<std::int32_t>(*parsed);
+    }
+    if (question == "waits") {
+      answer = inspect::WaitsTable(*db, *run, vm.count("all") != 0);
+    } else if (question == "explain") {
+      if (!pid && upid == 0) {
+        std::cerr << "sentry: inspect: explain needs a PID (or --upid N)\n";
+        return 2;
+      }
+      answer = inspect::ExplainProcess(*db, *run, {.pid = pid.value_or(0), .upid = upid});
+    } else if (question == "zombies") {
+      answer = inspect::ZombiesTable(*db, *run, at);
+    } else if (question == "timeline") {
+      answer = inspect::TimelineTable(*db, *run, pid);
+    } else if (question == "ps") {
+      answer = inspect::PsTable(*db, *run, at);
+    } else {
+      answer = inspect::TreeTable(*db, *run, at);
+    }
+  }
+  if (!answer) {
+    std::cerr << "sentry: inspect: " << answer.error() << "\n";
+    return 1;
+  }
+  answer->Print(std::cout, *format);
+  return 0;
+}
+
+}  // namespace sentry::cmd
