@@ -5,10 +5,15 @@
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <fstream>
+#include <optional>
+#include <span>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "inspect/db_replay.h"
+#include "inspect/queries.h"
+#include "inspect/schema.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
@@ -21,12 +26,94 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: sentry replay [options] LOG\n"
+    "       sentry replay --db FILE [--run N] [options]\n"
     "\n"
     "Rebuilds the model from LOG, a file of one JSON object per line as written by\n"
     "`sentry run --log-records` (observations; record lines are compared, not applied),\n"
-    "then prints the process table as of the last observation applied.\n"
+    "or from a run stored in a database by `sentry run --db` (default the last run),\n"
+    "then prints the process table as of the last observation applied. Exits 1 if\n"
+    "the records it makes differ from those the run wrote.\n"
     "\n"
     "options";
+
+// The run's records as the live run wrote them (seq <= at, if at is set).
+std::expected<std::vector<kernel::Record>, std::string> StoredRecords(inspect::Database& db,
+                                                                      std::int64_t run,
+                                                                      std::uint64_t at) {
+  auto stmt = db.Prepare(
+      "SELECT seq, time_ns, kind, utid, tid, other_utid, other_tid, value, value2, detail "
+      "FROM record WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq, idx");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, run).Bind(2, static_cast<std::int64_t>(at));
+  std::vector<kernel::Record> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    kernel::Record r;
+    r.seq = static_cast<std::uint64_t>(stmt->Int(0));
+    r.time_ns = stmt->Int(1);
+    r.kind = static_cast<kernel::RecordKind>(stmt->Int(2));
+    r.task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(3)));
+    r.tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(4)));
+    r.other_task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(5)));
+    r.other_tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(6)));
+    r.value = stmt->Int(7);
+    r.value2 = stmt->Int(8);
+    r.detail = std::string(stmt->Text(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Prints the table and the comparison; 0 if the replay made the logged records.
+int Report(const kernel::Kernel& model, const std::vector<kernel::Record>& logged,
+           const std::vector<kernel::Record>& replayed) {
+  std::cout << kernel::ProcessTable(model.Processes());
+  const kernel::KernelStats stats = model.Stats();
+  std::cout << fmt::format("observations {}, records {}, divergences {}", stats.observations,
+                           stats.records, stats.divergences);
+  if (logged.empty()) {
+    std::cout << "\n";
+    return 0;
+  }
+  const bool same = logged == replayed;
+  std::cout << fmt::format(", logged records {} ({})\n", logged.size(),
+                           same ? "replay matches" : "REPLAY DIFFERS");
+  return same ? 0 : 1;
+}
+
+int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, std::uint64_t at,
+                   bool print_records) {
+  auto db = inspect::OpenForReading(path);
+  if (!db) {
+    std::cerr << "sentry: replay: " << db.error() << "\n";
+    return 1;
+  }
+  auto run = inspect::ResolveRun(*db, wanted);
+  if (!run) {
+    std::cerr << "sentry: replay: " << run.error() << "\n";
+    return 1;
+  }
+  auto logged = StoredRecords(*db, *run, at);
+  if (!logged) {
+    std::cerr << "sentry: replay: " << path << ": " << logged.error() << "\n";
+    return 1;
+  }
+  kernel::Kernel model;
+  std::vector<kernel::Record> replayed;
+  auto applied = inspect::ReplayRun(*db, *run, at, model, [&](std::span<const kernel::Record> rs) {
+    for (const kernel::Record& r : rs) {
+      if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
+      replayed.push_back(r);
+    }
+  });
+  if (!applied) {
+    std::cerr << "sentry: replay: " << path << ": " << applied.error() << "\n";
+    return 1;
+  }
+  return Report(model, *logged, replayed);
+}
 
 }  // namespace
 
@@ -34,10 +121,16 @@ int ReplayMain(int argc, char** argv) {
   po::options_description opts(kUsage);
   std::uint64_t at = 0;
   std::string log_path;
+  std::string db_path;
+  std::int64_t run_wanted = 0;
   opts.add_options()("help,h", "show this help")(
       "at", po::value<std::uint64_t>(&at), "stop after observation SEQ (default: the whole log)")(
       "records,r", "print each record as it is produced")(
-      "log", po::value<std::string>(&log_path), "the log to replay (also the positional argument)");
+      "log", po::value<std::string>(&log_path), "the log to replay (also the positional argument)")(
+      "db", po::value<std::string>(&db_path)->value_name("FILE"),
+      "replay a run stored in this database instead of a log")(
+      "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
+      "with --db: the run to replay (default: the last)");
   po::positional_options_description positional;
   positional.add("log", 1);
   po::variables_map vm;
@@ -51,6 +144,16 @@ int ReplayMain(int argc, char** argv) {
   if (vm.count("help") != 0) {
     std::cout << opts << "\n";
     return 0;
+  }
+  if (!db_path.empty()) {
+    if (!log_path.empty()) {
+      std::cerr << "sentry: replay: give a LOG or --db, not both\n";
+      return 2;
+    }
+    return ReplayDatabase(db_path,
+                          vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted)
+                                               : std::nullopt,
+                          at, vm.count("records") != 0);
   }
   if (log_path.empty()) {
     std::cerr << "sentry: replay: no log given\n" << opts << "\n";
@@ -92,19 +195,7 @@ int ReplayMain(int argc, char** argv) {
     }
     ++applied;
   }
-  std::cout << kernel::ProcessTable(model.Processes());
-  const kernel::KernelStats stats = model.Stats();
-  std::cout << fmt::format("observations {}, records {}, divergences {}", stats.observations,
-                           stats.records, stats.divergences);
-  if (!logged.empty()) {
-    const bool same = logged == replayed;
-    std::cout << fmt::format(", logged records {} ({})", logged.size(),
-                             same ? "replay matches" : "REPLAY DIFFERS");
-    std::cout << "\n";
-    return same ? 0 : 1;
-  }
-  std::cout << "\n";
-  return 0;
+  return Report(model, logged, replayed);
 }
 
 }  // namespace sentry::cmd

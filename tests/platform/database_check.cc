@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "tests/platform/platform_test_util.h"
+
 namespace sentry::platform::testing {
 
 namespace {
@@ -105,6 +107,11 @@ void ExpectDatabaseMatchesLog(const std::string& db_path,
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM wait"),
             QueryInt(db.get(), "SELECT count(*) FROM record WHERE kind = "
                                "(SELECT id FROM record_kind WHERE name = 'wait_returned')"));
+
+  // Replaying the stored observations makes exactly the stored records.
+  const Outcome replay = RunInNewSession({SENTRY_BINARY, "replay", "--db", db_path}, "db-replay");
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("(replay matches)"), std::string::npos) << replay.out << replay.err;
 }
 
 }  // namespace sentry::platform::testing

@@ -11,7 +11,9 @@ namespace sentry::platform::testing {
 
 // The run in `db_path` (its only run) is finished with `exit_code`, holds
 // every record of `records` in order, field for field, and its summary
-// tables agree with them (one process row per leader created, every reap).
+// tables agree with them (one process row per leader created, every reap),
+// and `sentry replay --db` rebuilds exactly those records from its
+// observations.
 void ExpectDatabaseMatchesLog(const std::string& db_path,
                               const std::vector<kernel::Record>& records, int exit_code);
 

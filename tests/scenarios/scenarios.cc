@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/scenarios/inspect_fixture.h"
 #include "tests/scenarios/races.h"
 #include "tests/scenarios/random_workload.h"
 #include "tests/scenarios/scenario_util.h"
@@ -664,6 +665,7 @@ int main(int argc, char** argv) {
   if (mode == "kill-continued") return scenarios::KillStopped(true);
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
+  if (mode == "inspect-questions") return scenarios::InspectQuestions();
   if (mode == "view-fixture") return scenarios::ViewFixture();
   if (mode == "view-stepper") return scenarios::ViewStepper();
   if (mode == "view-spinner") return scenarios::ViewSpinner();
