@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -50,6 +51,9 @@ LiveRun::LiveRun(const std::vector<std::string>& sentry_options,
   err_path_ = TempPath("live-" + std::to_string(++runs) + ".err");
   std::vector<std::string> argv = {SENTRY_BINARY, "run", "--no-tty"};
   argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
+  // Runs that do not ask for a database leave none in the tests' directory.
+  if (std::find(sentry_options.begin(), sentry_options.end(), "--db") == sentry_options.end())
+    argv.emplace_back("--no-db");
   argv.emplace_back("--");
   argv.insert(argv.end(), workload.begin(), workload.end());
   std::vector<char*> args = ExecArgv(argv);

@@ -1,0 +1,305 @@
+// The SQLite event log and `sentry inspect`, end to end: real runs of the
+// scenario programs write a real file, read back with the sqlite3 CLI (not
+// through the writer's code) and with `sentry inspect`.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/fusefs/live_run.h"
+#include "tests/platform/platform_test_util.h"
+
+namespace {
+
+using sentry::fusefs::testing::Captured;
+using sentry::fusefs::testing::Capture;
+using sentry::fusefs::testing::LiveRun;
+using sentry::platform::testing::Slurp;
+using sentry::platform::testing::TempPath;
+
+void RemoveDb(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
+}
+
+// The sqlite3 CLI's answer, trimmed of the last newline.
+std::string Sql(const std::string& db, const std::string& query) {
+  Captured c = Capture({"sqlite3", db, query});
+  EXPECT_EQ(c.exit_code, 0) << query << ": " << c.err;
+  if (!c.out.empty() && c.out.back() == '\n') c.out.pop_back();
+  return c.out;
+}
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Polls `done` until it holds or 10 s pass: the writer commits every
+// 100 ms, asynchronously, so a test can only watch for the commit.
+template <class Pred>
+bool Eventually(Pred done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// One recorded run of `scenarios inspect-questions`, shared by the tests
+// that only read it.
+class InspectTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = TempPath("inspect.db");
+    RemoveDb(db_);
+    const Captured run = Capture({SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", db_, "--",
+                                  SCENARIOS_BINARY, "inspect-questions"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    std::istringstream lines(run.out);
+    std::string name;
+    int pid = 0;
+    while (lines >> name >> pid) pids_[name] = pid;
+    first_ = std::stoi(Sql(db_, "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid "
+                                "LIMIT 1"));
+  }
+  static void TearDownTestSuite() { RemoveDb(db_); }
+
+  static Captured Inspect(std::vector<std::string> args) {
+    args.insert(args.begin(), {SENTRY_BINARY, "inspect", "--db", db_});
+    return Capture(args);
+  }
+  static std::string Pid(const std::string& name) { return std::to_string(pids_.at(name)); }
+
+  static inline std::string db_;
+  static inline std::map<std::string, int> pids_;  // zombie, middle, hupped
+  static inline int first_ = 0;                    // the workload's first process
+};
+
+TEST_F(InspectTest, TheRunIsAPlainSqliteFileWithItsSchema) {
+  ASSERT_EQ(pids_.size(), 3u);
+  EXPECT_TRUE(Contains(Capture({"sqlite3", "--version"}).out, "3."));
+  // The sentry's mark and schema version, as the CLI reads them.
+  EXPECT_EQ(Sql(db_, "PRAGMA application_id"), "1397642322");
+  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(Sql(db_, "PRAGMA integrity_check"), "ok");
+  EXPECT_TRUE(Contains(Sql(db_, "SELECT state, exit_code, command FROM run"),
+                       "finished|0|" SCENARIOS_BINARY " inspect-questions"));
+  // Names come from lookup tables in the file.
+  EXPECT_EQ(Sql(db_, "SELECT name FROM signal_name WHERE signo = 1"), "SIGHUP");
+  EXPECT_EQ(Sql(db_, "SELECT name FROM errno_name WHERE errno = 10"), "ECHILD");
+  EXPECT_EQ(Sql(db_, "SELECT name FROM record_kind WHERE id = 0"), "task_created");
+  // Every process of the run, the sentry's own row among them.
+  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM process WHERE pid IN (" + Pid("zombie") + ", " +
+                         Pid("middle") + ", " + Pid("hupped") + ")"),
+            "3");
+}
+
+TEST_F(InspectTest, WhoReapedMyChild) {
+  const std::string first = std::to_string(first_);
+  // In SQL: the wait that reaped the zombie, by the subreaper that adopted it.
+  EXPECT_EQ(Sql(db_, "SELECT waiter_pid, returned, consumed FROM wait_history WHERE consumed AND "
+                     "target_upid = (SELECT upid FROM process WHERE pid = " + Pid("zombie") + ")"),
+            first + "|exited 9|1");
+  const Captured waits = Inspect({"--format", "csv", "waits"});
+  ASSERT_EQ(waits.exit_code, 0) << waits.err;
+  EXPECT_TRUE(Contains(waits.out, first + ",scenarios,pid " + Pid("zombie") + ",WEXITED," +
+                                      Pid("zombie") + ",scenarios,exited 9,yes"))
+      << waits.out;
+  const Captured explain = Inspect({"explain", Pid("zombie")});
+  ASSERT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_TRUE(Contains(explain.out, "created by " + Pid("middle") + " (scenarios) with fork"))
+      << explain.out;
+  EXPECT_TRUE(Contains(explain.out, "its parent " + Pid("middle") + " exited: reparented to " +
+                                        first + " (scenarios)"))
+      << explain.out;
+  EXPECT_TRUE(Contains(explain.out, "reaped by " + first + " (scenarios) with a wait: exited 9"))
+      << explain.out;
+}
+
+TEST_F(InspectTest, WhyIsThisAZombie) {
+  const Captured explain = Inspect({"explain", Pid("zombie")});
+  EXPECT_TRUE(Contains(explain.out, "became a zombie (exited 9)")) << explain.out;
+  // At the moment it became one, its parent (which waited with WNOWAIT)
+  // was alive and had not reaped it.
+  const std::string seq = Sql(db_, "SELECT seq FROM exit WHERE step = 'zombie' AND tid = " +
+                                       Pid("zombie"));
+  const Captured then = Inspect({"zombies", "--at", seq});
+  ASSERT_EQ(then.exit_code, 0) << then.err;
+  EXPECT_TRUE(Contains(then.out, Pid("zombie"))) << then.out;
+  EXPECT_TRUE(Contains(then.out, "its parent " + Pid("middle") + " (scenarios) has not waited"))
+      << then.out;
+  const Captured ps = Inspect({"--format", "csv", "ps", "--at", seq});
+  EXPECT_TRUE(Contains(ps.out, Pid("zombie") + "," + Pid("middle"))) << ps.out;
+  EXPECT_TRUE(Contains(ps.out, "[scenarios] <defunct>")) << ps.out;
+  // Reaped by the end: no zombie left.
+  const Captured end = Inspect({"--format", "csv", "zombies"});
+  EXPECT_FALSE(Contains(end.out, Pid("zombie"))) << end.out;
+}
+
+TEST_F(InspectTest, WhyDidMyJobGetSighup) {
+  const Captured explain = Inspect({"explain", Pid("hupped")});
+  ASSERT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_TRUE(Contains(explain.out, "stopped by SIGSTOP")) << explain.out;
+  EXPECT_TRUE(Contains(explain.out, "got SIGHUP from the kernel: process group newly orphaned "
+                                    "with a stopped member"))
+      << explain.out;
+  EXPECT_TRUE(Contains(explain.out, "killed by SIGHUP")) << explain.out;
+  // The same from SQL: the group the kernel found orphaned.
+  EXPECT_TRUE(Contains(Sql(db_, "SELECT signals FROM orphaned_group"), "SIGHUP")) << db_;
+}
+
+TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {
+  const Captured json = Inspect({"--format", "json", "waits"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto parsed = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(parsed.is_array());
+  ASSERT_FALSE(parsed.empty());
+  EXPECT_TRUE(parsed[0]["child"].is_number());
+  EXPECT_TRUE(parsed[0]["returned"].is_string());
+  const Captured csv = Inspect({"--format", "csv", "sql", "SELECT pid, comm FROM process"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_TRUE(csv.out.starts_with("pid,comm\r\n")) << csv.out;
+  const Captured runs = Inspect({"runs"});
+  EXPECT_TRUE(Contains(runs.out, "finished")) << runs.out;
+  // The timeline names the records as sentences, and can be cut to one pid.
+  const Captured timeline = Inspect({"timeline", Pid("hupped")});
+  EXPECT_TRUE(Contains(timeline.out, Pid("hupped") + " got SIGHUP from the kernel"))
+      << timeline.out;
+  const Captured tree = Inspect({"tree"});
+  EXPECT_TRUE(Contains(tree.out, "reaped  killed by SIGHUP")) << tree.out;
+}
+
+TEST_F(InspectTest, ReplayRebuildsTheRunFromTheFile) {
+  const Captured replay = Capture({SENTRY_BINARY, "replay", "--db", db_});
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_TRUE(Contains(replay.out, "(replay matches)")) << replay.out;
+}
+
+TEST_F(InspectTest, BadQuestionsAreOneLineErrors) {
+  const std::string other = TempPath("other.db");
+  RemoveDb(other);
+  Sql(other, "CREATE TABLE t (x)");
+  const std::vector<std::vector<std::string>> cases = {
+      {SENTRY_BINARY, "inspect", "--db", TempPath("missing.db"), "runs"},
+      {SENTRY_BINARY, "inspect", "--db", other, "runs"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "--run", "99", "waits"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "explain", "999999"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "explain", "nope"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "sql", "SELECT * FROM nowhere"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "sql", "DELETE FROM run"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "--format", "xml", "runs"},
+      {SENTRY_BINARY, "inspect", "--db", db_, "why"},
+  };
+  for (const auto& argv : cases) {
+    const Captured c = Capture(argv);
+    EXPECT_NE(c.exit_code, 0) << argv.back();
+    EXPECT_TRUE(c.err.starts_with("sentry: inspect: ")) << c.err;
+    EXPECT_EQ(std::count(c.err.begin(), c.err.end(), '\n'), 1) << c.err;
+    EXPECT_TRUE(c.out.empty()) << c.out;
+  }
+  EXPECT_EQ(Sql(db_, "SELECT count(*) FROM run"), "1");  // the read-only open wrote nothing
+  RemoveDb(other);
+}
+
+// A file the log cannot use is refused before anything runs: exit 125, one
+// line naming the file, the file untouched, the workload never started.
+TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
+  const std::string marker = TempPath("ran");
+  const std::string garbage = TempPath("garbage.db");
+  const std::string other = TempPath("other-program.db");
+  const std::string newer = TempPath("newer.db");
+  const std::string directory = TempPath("a-directory.db");
+  std::ofstream(garbage) << std::string(4096, 'x');
+  RemoveDb(other);
+  Sql(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+  RemoveDb(newer);
+  ASSERT_EQ(Capture({SENTRY_BINARY, "run", "--no-fuse", "--db", newer, "--", "true"}).exit_code, 0);
+  Sql(newer, "PRAGMA user_version = 99");
+  mkdir(directory.c_str(), 0700);
+  for (const std::string& path :
+       {garbage, other, newer, directory, std::string("/nonexistent-dir/x.db")}) {
+    const std::string before = path == directory ? "" : Slurp(path);
+    const Captured c =
+        Capture({SENTRY_BINARY, "run", "--no-fuse", "--db", path, "--", "touch", marker});
+    EXPECT_EQ(c.exit_code, 125) << path << ": " << c.err;
+    EXPECT_TRUE(c.err.starts_with("sentry: " + path + ": ")) << c.err;
+    EXPECT_EQ(std::count(c.err.begin(), c.err.end(), '\n'), 1) << c.err;
+    EXPECT_NE(access(marker.c_str(), F_OK), 0) << "the workload ran with " << path;
+    if (path != directory) {
+      EXPECT_EQ(Slurp(path), before) << path << " was changed";
+    }
+  }
+  EXPECT_EQ(Sql(other, "SELECT x FROM t"), "1");
+  RemoveDb(garbage);
+  RemoveDb(other);
+  RemoveDb(newer);
+  rmdir(directory.c_str());
+}
+
+// The sqlite3 CLI reads the file while a run writes it; the run is
+// "running" until it ends.
+TEST(EventLogTest, Sqlite3ReadsTheFileWhileTheRunWritesIt) {
+  const std::string db = TempPath("live.db");
+  RemoveDb(db);
+  LiveRun run({"--no-fuse", "--db", db}, {SCENARIOS_BINARY, "view-stepper"});
+  ASSERT_EQ(run.ReadLine(), "ready");
+  for (int i = 0; i < 5; ++i) {
+    run.WriteLine("fork");
+    ASSERT_TRUE(run.ReadLine().starts_with("zombie "));
+    run.WriteLine("reap");
+    ASSERT_TRUE(run.ReadLine().starts_with("reaped "));
+  }
+  // The sentry, the stepper and its five children, committed within 100 ms.
+  EXPECT_TRUE(Eventually([&] {
+    return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "5";
+  }));
+  EXPECT_EQ(Sql(db, "SELECT state FROM run"), "running");
+  run.WriteLine("quit");
+  EXPECT_EQ(run.Finish(), 0) << run.Stderr();
+  EXPECT_EQ(Sql(db, "SELECT state, exit_code FROM run"), "finished|0");
+  EXPECT_EQ(Sql(db, "SELECT count(*) FROM process"), "7");
+  RemoveDb(db);
+}
+
+// kill -9 of the sentry: the file stays valid with what was committed, the
+// workload dies with it, and the next run marks the run interrupted.
+TEST(EventLogTest, KillingTheSentryLeavesAValidFileAndAnInterruptedRun) {
+  const std::string db = TempPath("killed.db");
+  RemoveDb(db);
+  LiveRun run({"--no-fuse", "--db", db}, {SCENARIOS_BINARY, "view-stepper"});
+  ASSERT_EQ(run.ReadLine(), "ready");
+  run.WriteLine("fork");
+  ASSERT_TRUE(run.ReadLine().starts_with("zombie "));
+  run.WriteLine("reap");
+  ASSERT_TRUE(run.ReadLine().starts_with("reaped "));
+  ASSERT_TRUE(Eventually([&] {
+    return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "1";
+  }));
+  const int stepper = std::stoi(
+      Sql(db, "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid LIMIT 1"));
+  EXPECT_EQ(run.Signal(SIGKILL), 128 + SIGKILL);
+  EXPECT_TRUE(Eventually([&] { return kill(stepper, 0) != 0; })) << "the workload outlived it";
+  EXPECT_EQ(Sql(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(Sql(db, "SELECT state FROM run"), "running");
+  const Captured next = Capture({SENTRY_BINARY, "run", "--no-fuse", "--db", db, "--", "true"});
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_EQ(Sql(db, "SELECT run_id, state FROM run ORDER BY run_id"),
+            "1|interrupted\n2|finished");
+  // What was committed is there, and replays.
+  const Captured replay = Capture({SENTRY_BINARY, "replay", "--db", db, "--run", "1"});
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  RemoveDb(db);
+}
+
+}  // namespace
