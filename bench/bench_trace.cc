@@ -1,9 +1,11 @@
 // The tracer's overhead: runs each workload natively, under `sentry run`
-// (model only), under `strace -f --seccomp-bpf -e trace=process` and under
-// floor_tracer (the sentry's stops with nothing done at them), interleaved
-// round by round, and prints the medians of the per-round ratios.
+// with the model only (--no-fuse --no-db) and in full (the procfs view
+// mounted and the SQLite log written, as by default), under `strace -f
+// --seccomp-bpf -e trace=process` and under floor_tracer (the sentry's stops
+// with nothing done at them), interleaved round by round, and prints the
+// medians of the per-round ratios.
 //
-//   bench_trace SENTRY FLOOR_TRACER WORKLOADS [ROUNDS]
+//   bench_trace SENTRY FLOOR_TRACER WORKLOADS SCRATCH_DIR [ROUNDS]
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,18 +48,24 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: bench_trace SENTRY FLOOR_TRACER WORKLOADS [ROUNDS]\n");
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: bench_trace SENTRY FLOOR_TRACER WORKLOADS SCRATCH_DIR [ROUNDS]\n");
     return 2;
   }
   const std::string sentry = argv[1];
   const std::string floor_tracer = argv[2];
   const std::string workloads = argv[3];
-  const int rounds = argc > 4 ? std::atoi(argv[4]) : 5;
+  const std::string scratch = argv[4];
+  const int rounds = argc > 5 ? std::atoi(argv[5]) : 5;
   const std::vector<std::string> forkexec = {workloads, "forkexec", "2000"};  // the figure
   const std::vector<std::string> syscalls = {workloads, "syscalls", "3000000"};
   auto under_sentry = [&](std::vector<std::string> cmd) {
-    cmd.insert(cmd.begin(), {sentry, "run", "--"});
+    cmd.insert(cmd.begin(), {sentry, "run", "--no-fuse", "--no-db", "--"});
+    return cmd;
+  };
+  auto under_full_sentry = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {sentry, "run", "--mount", scratch + "/proc", "--db",
+                             scratch + "/bench.db", "--"});
     return cmd;
   };
   auto under_floor = [&](std::vector<std::string> cmd) {
@@ -70,6 +78,7 @@ int main(int argc, char** argv) {
     return cmd;
   };
   std::vector<double> fe_sentry;
+  std::vector<double> fe_full;
   std::vector<double> fe_strace;
   std::vector<double> fe_floor;
   std::vector<double> sc_sentry;
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     const double fe = RunSeconds(forkexec);
     fe_sentry.push_back(RunSeconds(under_sentry(forkexec)) / fe);
+    fe_full.push_back(RunSeconds(under_full_sentry(forkexec)) / fe);
     fe_strace.push_back(RunSeconds(under_strace(forkexec)) / fe);
     fe_floor.push_back(RunSeconds(under_floor(forkexec)) / fe);
     const double sc = RunSeconds(syscalls);
@@ -89,6 +99,7 @@ int main(int argc, char** argv) {
   std::printf("trace.forkexec_native_sec: %.3f\n", Median(native_fe));
   std::printf("trace.syscall_native_sec: %.3f\n", Median(native_sc));
   std::printf("trace.forkexec_ratio_sentry: %.3f\n", Median(fe_sentry));
+  std::printf("trace.forkexec_ratio_full: %.3f\n", Median(fe_full));
   std::printf("trace.forkexec_ratio_strace_seccomp: %.3f\n", Median(fe_strace));
   std::printf("trace.forkexec_ratio_floor: %.3f\n", Median(fe_floor));
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));

@@ -54,30 +54,34 @@ void EventLog::StopWriter() {
   writer_.join();
 }
 
-void EventLog::Consume(const kernel::Observation& obs, std::uint64_t seq,
-                       std::span<const kernel::Record> records) {
+LogEntry MakeLogEntry(const kernel::Kernel& model, const kernel::Observation& obs,
+                      std::uint64_t seq, std::span<const kernel::Record> records) {
   LogEntry entry{.seq = seq,
                  .observation = obs,
                  .records = {records.begin(), records.end()},
                  .created = {}};
-  // What only the model knows of a new task, asked now: by the time the
-  // writer runs, the model has moved on (the task may even be gone).
   for (const kernel::Record& r : records) {
     if (r.kind != kernel::RecordKind::kTaskCreated) continue;
     TaskFacts facts;
     facts.utid = r.task.value;
-    if (auto info = model_.FindTaskByUid(r.task)) {
+    if (auto info = model.FindTaskByUid(r.task)) {
       facts.upid = info->tg_uid.value;
-      facts.ns_tids = info->nspid;
+      facts.ns_tids = std::move(info->nspid);
       facts.ppid = info->ppid;
       facts.pgid = info->pgid;
       facts.sid = info->sid;
       facts.leader = info->leader;
-      facts.comm = info->comm;
-      facts.argv = info->argv;
+      facts.comm = std::move(info->comm);
+      facts.argv = std::move(info->argv);
     }
     entry.created.push_back(std::move(facts));
   }
+  return entry;
+}
+
+void EventLog::Consume(const kernel::Observation& obs, std::uint64_t seq,
+                       std::span<const kernel::Record> records) {
+  LogEntry entry = MakeLogEntry(model_, obs, seq, records);
   std::unique_lock lock(mu_);
   if (queue_.size() >= options_.queue_capacity) {
     ++full_waits_;

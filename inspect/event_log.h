@@ -29,6 +29,13 @@
 
 namespace sentry::inspect {
 
+// The entry for one observation: a copy of it and its records, with what
+// the model knows of each task they create, asked now (by the time the
+// writer runs, the model has moved on and the task may be gone). Called on
+// the thread that applies observations.
+LogEntry MakeLogEntry(const kernel::Kernel& model, const kernel::Observation& obs,
+                      std::uint64_t seq, std::span<const kernel::Record> records);
+
 class EventLog final : public kernel::RecordConsumer {
  public:
   struct Options {

@@ -2,11 +2,14 @@
 # Benchmarks; each prints "name: value" lines.
 #   share/bench.sh model   the model's throughput and memory over 10M observations
 #   share/bench.sh trace   the tracer's overhead: fork+exec+wait and plain syscalls,
-#                          native vs sentry run vs strace --seccomp-bpf vs the
-#                          floor (the sentry's ptrace stops, nothing done at them)
+#                          native vs sentry run (model only, and full: view and
+#                          database on) vs strace --seccomp-bpf vs the floor (the
+#                          sentry's ptrace stops, nothing done at them)
 #   share/bench.sh fuse    the procfs view: scans of the view vs host /proc vs a floor
 #                          FUSE server (1000 processes), ps through the view, and
 #                          fork+exec while readers scan the view
+#   share/bench.sh db      the SQLite log: its writer vs a bare INSERT loop, and on a
+#                          generated run of 1M records `inspect waits` and replay
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
@@ -21,8 +24,10 @@ case ${1:-} in
     command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
     sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
     bin="$SENTRY_ROOT/build-release"
-    exec "$bin/bench/bench_trace" "$bin/sentry/cmd/sentry" "$bin/bench/floor_tracer" \
-      "$bin/bench/workloads" "${2:-5}"
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    "$bin/bench/bench_trace" "$bin/sentry/cmd/sentry" "$bin/bench/floor_tracer" \
+      "$bin/bench/workloads" "$dir" "${2:-5}"
     ;;
   fuse)
     sentry_install_deps
@@ -31,8 +36,17 @@ case ${1:-} in
     exec "$bin/bench/bench_fuse" "$bin/sentry/cmd/sentry" "$bin/bench/floor_fuse" \
       "$bin/bench/workloads" "${2:-1000}" "${3:-7}"
     ;;
+  db)
+    sentry_install_deps
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    bin="$SENTRY_ROOT/build-release"
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    "$bin/bench/bench_db" "$bin/sentry/cmd/sentry" "$dir" "${2:-1000000}" "${3:-3}"
+    ;;
   *)
-    echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS] | fuse [PROCESSES [ROUNDS]]" >&2
+    echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS] | fuse [PROCESSES [ROUNDS]]" \
+      "| db [RECORDS [ROUNDS]]" >&2
     exit 2
     ;;
 esac

@@ -7,18 +7,31 @@ sentry_install_deps
 sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF
 sentry="$SENTRY_ROOT/build-release/sentry/cmd/sentry"
 log=$(mktemp --suffix=.jsonl)
-trap 'rm -f "$log"' EXIT
+db=$(mktemp -u --suffix=.db)
+trap 'rm -f "$log" "$db" "$db-wal" "$db-shm"' EXIT
 
 echo "== sentry run: a shell pipeline, a background job and an orphan, traced live =="
-"$sentry" run -v --log-records "$log" -- sh -c '
+"$sentry" run -v --db "$db" --log-records "$log" -- sh -c '
   ls / | wc -l
   sleep 0.1 &
   wait
   (sh -c "sleep 0.2" &)   # double fork: the sentry adopts the grandchild
   exit 3' || echo "(exit status $?, the workload's own)"
 echo
-echo "== sentry replay: who created, waited for and reaped whom =="
-"$sentry" replay --records "$log" | grep -E "created|exec|reaped|reparented|wait returned|divergence"
+echo "== sentry inspect waits: who reaped whom, with what status =="
+"$sentry" inspect --db "$db" waits
+echo
+orphan=$("$sentry" inspect --db "$db" --format csv sql \
+  "SELECT pid FROM process WHERE comm = 'sleep' ORDER BY upid DESC LIMIT 1" | tail -n 1 | tr -d '\r')
+echo "== sentry inspect explain $orphan: the orphan's life, and who reaped it =="
+"$sentry" inspect --db "$db" explain "$orphan"
+echo
+echo "== sqlite3: the same file, plain SQL =="
+sqlite3 -header -column "$db" \
+  "SELECT pid, comm, status, reap_cause FROM process_summary WHERE comm != 'sentry'"
+echo
+echo "== sentry replay: the model rebuilt from the JSON-lines log =="
+"$sentry" replay --records "$log" | grep -E "created|exec|reaped|reparented|divergence"
 echo
 echo "== a teaching scenario: why did my job get SIGHUP? (share/scenarios/) =="
 "$sentry" replay --records "$SENTRY_ROOT/share/scenarios/orphaned-stopped-job.jsonl" | tail -n 12

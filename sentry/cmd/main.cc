@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "sentry/cmd/export.h"
 #include "sentry/cmd/inspect.h"
 #include "sentry/cmd/replay.h"
 #include "sentry/cmd/run.h"
@@ -23,6 +24,8 @@ constexpr const char* kHelp =
     "  view -- CMD [ARGS...]  run CMD (ps, pstree, top) with that view over /proc\n"
     "  inspect QUESTION       ask about recorded runs (./sentry.db): runs, waits,\n"
     "                         explain PID, zombies, timeline, ps, tree, sql QUERY\n"
+    "  export --format F      a recorded run as a Perfetto/Chrome trace (chrome-json)\n"
+    "                         or its process tree for graphviz (dot, svg)\n"
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
     "  help                   show this help\n"
     "\n"
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
     std::cout << kHelp;
     return 0;
   }
+  if (command == "export") return sentry::cmd::ExportMain(argc - 1, argv + 1);
   if (command == "inspect") return sentry::cmd::InspectMain(argc - 1, argv + 1);
   if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
   if (command == "view") return sentry::cmd::ViewMain(argc - 1, argv + 1);

@@ -186,6 +186,56 @@ TEST_F(InspectTest, ReplayRebuildsTheRunFromTheFile) {
   EXPECT_TRUE(Contains(replay.out, "(replay matches)")) << replay.out;
 }
 
+// Perfetto's trace-event format: JSON with a traceEvents array; a named
+// track per process; slices with ts and dur; every flow start has its end.
+TEST_F(InspectTest, ExportsAChromeTraceThePerfettoUiOpens) {
+  const Captured json = Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "chrome-json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto trace = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(trace["traceEvents"].is_array());
+  std::map<std::string, int> phases;
+  std::map<int, int> flows;  // id -> starts minus ends
+  std::vector<std::string> process_names;
+  for (const auto& ev : trace["traceEvents"]) {
+    ASSERT_TRUE(ev["ph"].is_string()) << ev.dump();
+    ASSERT_TRUE(ev["pid"].is_number()) << ev.dump();
+    const std::string ph = ev["ph"];
+    ++phases[ph];
+    if (ph == "X") {
+      EXPECT_TRUE(ev["ts"].is_number() && ev["dur"].is_number()) << ev.dump();
+      EXPECT_GE(ev["dur"].get<double>(), 0) << ev.dump();
+    }
+    if (ph == "M" && ev["name"] == "process_name") process_names.push_back(ev["args"]["name"]);
+    if (ph == "s") ++flows[ev["id"].get<int>()];
+    if (ph == "f") --flows[ev["id"].get<int>()];
+  }
+  EXPECT_EQ(std::to_string(process_names.size()), Sql(db_, "SELECT count(*) FROM process"));
+  EXPECT_NE(std::find(process_names.begin(), process_names.end(),
+                      "scenarios (pid " + Pid("zombie") + ")"),
+            process_names.end());
+  EXPECT_GT(phases["X"], 0);
+  EXPECT_GT(phases["i"], 0);
+  // One arrow per wait that reaped a child.
+  EXPECT_EQ(std::to_string(flows.size()),
+            Sql(db_, "SELECT count(*) FROM wait WHERE consumed AND cld_code BETWEEN 1 AND 3"));
+  for (const auto& [id, balance] : flows) EXPECT_EQ(balance, 0) << "flow " << id;
+}
+
+TEST_F(InspectTest, ExportsTheTreeForGraphviz) {
+  const std::string dot = TempPath("tree.dot");
+  const Captured exported =
+      Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "dot", "-o", dot});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_TRUE(Contains(Slurp(dot), Pid("hupped") + " scenarios\\nkilled by SIGHUP")) << Slurp(dot);
+  const Captured rendered = Capture({"dot", "-Tsvg", dot});
+  EXPECT_EQ(rendered.exit_code, 0) << rendered.err;
+  EXPECT_TRUE(Contains(rendered.out, "<svg")) << rendered.out;
+  const Captured svg = Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "svg"});
+  EXPECT_EQ(svg.exit_code, 0) << svg.err;
+  EXPECT_TRUE(Contains(svg.out, "<svg")) << svg.err;
+  unlink(dot.c_str());
+}
+
 TEST_F(InspectTest, BadQuestionsAreOneLineErrors) {
   const std::string other = TempPath("other.db");
   RemoveDb(other);

@@ -1,0 +1,162 @@
+#include "sentry/cmd/export.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "inspect/export_dot.h"
+#include "inspect/export_trace.h"
+#include "inspect/queries.h"
+#include "inspect/schema.h"
+#include "platform/unique_fd.h"
+#include "platform/write_all.h"
+
+namespace sentry::cmd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sentry export [options] --format FORMAT\n"
+    "\n"
+    "Writes a run recorded by `sentry run` (./sentry.db unless --db says otherwise; the\n"
+    "last run unless --run says which) for other tools:\n"
+    "  chrome-json  Chrome trace-event JSON, for the Perfetto UI (ui.perfetto.dev) and\n"
+    "               chrome://tracing: a track per process and thread, its life and stops\n"
+    "               as slices, signals, waits and exits as instants, an arrow from each\n"
+    "               reaped child to the wait that reaped it\n"
+    "  dot          the process tree for graphviz (born-to, adopted-by and reaped-by edges)\n"
+    "  svg          that tree drawn by graphviz's `dot` (which must be installed)\n"
+    "\n"
+    "options";
+
+// Runs `dot -Tsvg` on `graph`; its SVG, or why not.
+std::expected<std::string, std::string> RenderSvg(const std::string& graph) {
+  int in[2];
+  int out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+    return std::unexpected(std::string("pipe: ") + std::strerror(errno));
+  platform::UniqueFd in_read(in[0]), in_write(in[1]), out_read(out[0]), out_write(out[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_read.Get(), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_write.Get(), STDOUT_FILENO);
+  char dot[] = "dot";
+  char format[] = "-Tsvg";
+  char* args[] = {dot, format, nullptr};
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, "dot", &actions, nullptr, args, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return std::unexpected(std::string("cannot run dot (") + std::strerror(rc) +
+                           "): install graphviz (apt-get install graphviz), or use --format dot");
+  }
+  in_read.Reset();
+  out_write.Reset();
+  // dot reads all of its input before it writes anything: writing the
+  // whole graph, then reading the SVG, cannot deadlock on full pipes.
+  const bool wrote = platform::WriteAll(in_write.Get(), graph.data(), graph.size());
+  in_write.Reset();
+  std::string svg;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(out_read.Get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    svg.append(buf, static_cast<std::size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!wrote || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return std::unexpected(std::string("dot failed on the graph"));
+  return svg;
+}
+
+}  // namespace
+
+int ExportMain(int argc, char** argv) {
+  po::options_description opts(kUsage);
+  std::string db_path = "sentry.db";
+  std::string format;
+  std::string output;
+  std::int64_t run_wanted = 0;
+  opts.add_options()("help,h", "show this help")(
+      "db", po::value<std::string>(&db_path)->value_name("FILE"),
+      "the database (default ./sentry.db)")(
+      "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
+      "the run to export (default: the last)")(
+      "format", po::value<std::string>(&format)->value_name("F"), "chrome-json, dot or svg")(
+      "output,o", po::value<std::string>(&output)->value_name("FILE"),
+      "write to FILE (default: standard output)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "sentry: export: " << e.what() << "\n";
+    return 2;
+  }
+  if (vm.count("help") != 0) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  if (format != "chrome-json" && format != "dot" && format != "svg") {
+    std::cerr << "sentry: export: "
+              << (format.empty() ? "--format is needed" : "unknown format '" + format + "'")
+              << " (chrome-json, dot or svg)\n";
+    return 2;
+  }
+  auto db = inspect::OpenForReading(db_path);
+  if (!db) {
+    std::cerr << "sentry: export: " << db.error() << "\n";
+    return 1;
+  }
+  auto run = inspect::ResolveRun(
+      *db, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt);
+  if (!run) {
+    std::cerr << "sentry: export: " << run.error() << "\n";
+    return 1;
+  }
+  std::ostringstream text;
+  auto done = format == "chrome-json" ? inspect::ExportChromeTrace(*db, *run, text)
+                                      : inspect::ExportDot(*db, *run, text);
+  if (!done) {
+    std::cerr << "sentry: export: " << db_path << ": " << done.error() << "\n";
+    return 1;
+  }
+  std::string result = text.str();
+  if (format == "svg") {
+    auto svg = RenderSvg(result);
+    if (!svg) {
+      std::cerr << "sentry: export: " << svg.error() << "\n";
+      return 1;
+    }
+    result = std::move(*svg);
+  }
+  if (output.empty()) {
+    std::cout << result;
+    return 0;
+  }
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  file << result;
+  file.close();
+  if (!file) {
+    std::cerr << "sentry: export: cannot write " << output << ": " << std::strerror(errno) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace sentry::cmd
