@@ -192,6 +192,7 @@ int main(int argc, char** argv) {
   std::printf("db.ingest_ratio_to_ceiling: %.2f\n", in / ceil);
   std::printf("db.waits_query_ms: %.0f\n", Median(waits));
   std::printf("db.replay_records_per_sec: %.0f\n", Median(replay));
-  Remove(run_path);
+  // SENTRY_BENCH_KEEP=1 keeps the generated run for a look with sqlite3.
+  if (std::getenv("SENTRY_BENCH_KEEP") == nullptr) Remove(run_path);
   return 0;
 }

@@ -151,10 +151,10 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
   if (done) {
     done = ForEach(
         db,
-        "SELECT w.waiter_utid, w.ts, h.returned, h.options, h.target, w.target_utid, w.consumed, "
-        "w.cld_code, (SELECT t.exit_ts FROM thread t WHERE t.run_id = w.run_id AND t.utid = "
-        "w.target_utid) FROM wait w JOIN wait_history h ON h.run_id = w.run_id AND h.seq = w.seq "
-        "WHERE w.run_id = ?1",
+        "SELECT w.waiter_utid, w.ts, w.returned, w.options_text, h.target, w.target_utid, "
+        "w.consumed, w.cld_code, (SELECT t.exit_ts FROM thread t WHERE t.run_id = w.run_id AND "
+        "t.utid = w.target_utid) FROM wait w JOIN wait_history h ON h.run_id = w.run_id AND "
+        "h.seq = w.seq WHERE w.run_id = ?1",
         run, [&](const Statement& s) {
           const std::int64_t waiter = s.Int(0);
           const double ts = Micros(s.Int(1));

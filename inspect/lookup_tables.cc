@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/record.h"
 #include "sentry/kernel/task_stop.h"
@@ -151,17 +152,7 @@ std::expected<void, std::string> FillLookupTables(Database& db) {
   }
   if (done) {
     done = Insert(db, "INSERT INTO wait_option VALUES (?, ?)", [](auto row) {
-      static constexpr std::array<std::pair<std::uint32_t, std::string_view>, 8> kOptions = {{
-          {abi::kWNOHANG, "WNOHANG"},
-          {abi::kWSTOPPED, "WSTOPPED"},
-          {abi::kWEXITED, "WEXITED"},
-          {abi::kWCONTINUED, "WCONTINUED"},
-          {abi::kWNOWAIT, "WNOWAIT"},
-          {abi::kWNOTHREAD, "__WNOTHREAD"},
-          {abi::kWALL, "__WALL"},
-          {abi::kWCLONE, "__WCLONE"},
-      }};
-      for (const auto& [bit, name] : kOptions) row(bit, name, "");
+      for (const auto& [bit, name] : kWaitOptions) row(bit, name, "");
     });
   }
   if (done) {

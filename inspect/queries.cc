@@ -15,12 +15,12 @@ namespace sentry::inspect {
 
 namespace {
 
-std::expected<ResultTable, std::string> Query(Database& db, std::string_view sql,
-                                              const std::function<void(Statement&)>& bind = {}) {
+std::expected<Answer, std::string> Query(Database& db, std::string_view sql,
+                                         const std::function<void(Statement&)>& bind = {}) {
   auto stmt = db.Prepare(sql);
   if (!stmt) return std::unexpected(stmt.error());
   if (bind) bind(*stmt);
-  return ResultTable::FromStatement(*stmt);
+  return Answer(std::move(*stmt));
 }
 
 Cell Text(std::string text) { return Cell{.text = std::move(text), .number = false}; }
@@ -87,7 +87,7 @@ std::expected<std::int64_t, std::string> ResolveRun(Database& db,
   return *wanted;
 }
 
-std::expected<ResultTable, std::string> RunsTable(Database& db) {
+std::expected<Answer, std::string> RunsTable(Database& db) {
   return Query(db,
                "SELECT run_id AS run, state, exit_code AS exit, "
                "strftime('%Y-%m-%d %H:%M:%S', start_ts / 1000000000, 'unixepoch', 'localtime') "
@@ -96,17 +96,17 @@ std::expected<ResultTable, std::string> RunsTable(Database& db) {
                "records, divergences, command FROM run ORDER BY run_id");
 }
 
-std::expected<ResultTable, std::string> WaitsTable(Database& db, std::int64_t run, bool all) {
+std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all) {
   return Query(
       db,
-      "SELECT seq, printf('%.6f', ts / 1e9) AS time, waiter_pid AS waiter, waiter_comm, "
+      "SELECT seq, round(ts / 1e9, 6) AS time, waiter_pid AS waiter, waiter_comm, "
       "target AS asked, options, CASE WHEN result > 0 THEN result END AS child, target_comm AS "
       "child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 THEN 'no (WNOWAIT)' END AS "
       "consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR result > 0) ORDER BY seq",
       [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); });
 }
 
-std::expected<ResultTable, std::string> TimelineTable(Database& db, std::int64_t run,
+std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                       std::optional<std::int32_t> pid) {
   auto stmt = db.Prepare(
       "SELECT r.seq, r.time_ns - run.start_time_ns, r.kind, r.utid, r.tid, r.other_utid, "
@@ -142,7 +142,7 @@ std::expected<ResultTable, std::string> TimelineTable(Database& db, std::int64_t
   return t;
 }
 
-std::expected<ResultTable, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at) {
+std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
@@ -157,7 +157,7 @@ std::expected<ResultTable, std::string> PsTable(Database& db, std::int64_t run, 
   return t;
 }
 
-std::expected<ResultTable, std::string> ZombiesTable(Database& db, std::int64_t run,
+std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run,
                                                      std::uint64_t at) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
@@ -176,7 +176,7 @@ std::expected<ResultTable, std::string> ZombiesTable(Database& db, std::int64_t 
   return t;
 }
 
-std::expected<ResultTable, std::string> TreeTable(Database& db, std::int64_t run,
+std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run,
                                                   std::uint64_t at) {
   if (at == 0) {
     return Query(db,
@@ -210,7 +210,7 @@ std::expected<ResultTable, std::string> TreeTable(Database& db, std::int64_t run
   return t;
 }
 
-std::expected<ResultTable, std::string> SqlTable(Database& db, const std::string& sql) {
+std::expected<Answer, std::string> SqlTable(Database& db, const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   const int rc = sqlite3_prepare_v2(db.Get(), sql.c_str(), static_cast<int>(sql.size()), &raw,
@@ -221,7 +221,7 @@ std::expected<ResultTable, std::string> SqlTable(Database& db, const std::string
   const std::string_view rest(tail != nullptr ? tail : "");
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos)
     return std::unexpected(std::string("one statement at a time, please"));
-  return ResultTable::FromStatement(stmt);
+  return Answer(std::move(stmt));
 }
 
 }  // namespace sentry::inspect

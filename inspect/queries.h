@@ -17,21 +17,21 @@ namespace sentry::inspect {
 // which runs exist.
 std::expected<std::int64_t, std::string> ResolveRun(Database& db, std::optional<std::int64_t> wanted);
 
-std::expected<ResultTable, std::string> RunsTable(Database& db);
+std::expected<Answer, std::string> RunsTable(Database& db);
 // Wait calls that reported a child (all of them with `all`: nothing to
 // report, ECHILD and the other errors too).
-std::expected<ResultTable, std::string> WaitsTable(Database& db, std::int64_t run, bool all);
+std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all);
 // Records in order as sentences; with `pid`, those naming it.
-std::expected<ResultTable, std::string> TimelineTable(Database& db, std::int64_t run,
+std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                       std::optional<std::int32_t> pid);
 // The model replayed to observation `at` (0: the end of the log).
-std::expected<ResultTable, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at);
-std::expected<ResultTable, std::string> ZombiesTable(Database& db, std::int64_t run,
+std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at);
+std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run,
                                                      std::uint64_t at);
 // Every process of the run in the tree it was born into (at = 0), or the
 // live tree at observation `at`.
-std::expected<ResultTable, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at);
+std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at);
 // One read-only statement.
-std::expected<ResultTable, std::string> SqlTable(Database& db, const std::string& sql);
+std::expected<Answer, std::string> SqlTable(Database& db, const std::string& sql);
 
 }  // namespace sentry::inspect

@@ -110,7 +110,82 @@ void PrintCsv(std::ostream& out, const ResultTable& t) {
   }
 }
 
+// One column's value as CSV or JSON text, straight from the statement.
+void AppendValue(std::string& line, const Statement& stmt, int c, OutputFormat format) {
+  switch (stmt.Type(c)) {
+    case SQLITE_NULL:
+      if (format == OutputFormat::kJson) line += "null";
+      return;
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      line += stmt.Text(c);
+      return;
+    default:
+      if (format == OutputFormat::kJson) {
+        line += nlohmann::json(std::string(stmt.Text(c))).dump();
+      } else {
+        line += CsvField(std::string(stmt.Text(c)));
+      }
+  }
+}
+
+std::expected<void, std::string> StreamRows(Statement& stmt, std::ostream& out,
+                                            OutputFormat format) {
+  const int n = stmt.Columns();
+  std::vector<std::string> keys;  // JSON: "name": prefixes
+  std::string line;
+  for (int c = 0; c < n; ++c) {
+    const std::string name(stmt.ColumnName(c));
+    if (format == OutputFormat::kJson) {
+      keys.push_back(nlohmann::json(name).dump() + ": ");
+    } else {
+      if (c > 0) line += ',';
+      line += CsvField(name);
+    }
+  }
+  if (format == OutputFormat::kCsv) out << line << "\r\n";
+  if (format == OutputFormat::kJson) out << '[';
+  bool first = true;
+  for (;;) {
+    auto row = stmt.Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    line.clear();
+    if (format == OutputFormat::kJson) {
+      line += first ? "\n  {" : ",\n  {";
+      for (int c = 0; c < n; ++c) {
+        if (c > 0) line += ", ";
+        line += keys[static_cast<std::size_t>(c)];
+        AppendValue(line, stmt, c, format);
+      }
+      line += '}';
+    } else {
+      for (int c = 0; c < n; ++c) {
+        if (c > 0) line += ',';
+        AppendValue(line, stmt, c, format);
+      }
+      line += "\r\n";
+    }
+    out << line;
+    first = false;
+  }
+  if (format == OutputFormat::kJson) out << (first ? "]\n" : "\n]\n");
+  stmt.Reset();
+  return {};
+}
+
 }  // namespace
+
+std::expected<void, std::string> Answer::Print(std::ostream& out, OutputFormat format) {
+  if (rows_ && format != OutputFormat::kTable) return StreamRows(*rows_, out, format);
+  if (rows_) {
+    auto table = ResultTable::FromStatement(*rows_);
+    if (!table) return std::unexpected(table.error());
+    table_ = std::move(*table);
+  }
+  table_.Print(out, format);
+  return {};
+}
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "table") return OutputFormat::kTable;

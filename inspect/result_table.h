@@ -32,4 +32,18 @@ struct ResultTable {
   void Print(std::ostream& out, OutputFormat format) const;
 };
 
+// An answer: rows computed here, or a statement whose rows JSON and CSV
+// stream straight to the output (a million-row answer is never held in
+// memory; an aligned table needs every row first to know its widths).
+class Answer {
+ public:
+  Answer(ResultTable table) : table_(std::move(table)) {}  // NOLINT(google-explicit-constructor)
+  Answer(Statement rows) : rows_(std::move(rows)) {}      // NOLINT(google-explicit-constructor)
+  std::expected<void, std::string> Print(std::ostream& out, OutputFormat format);
+
+ private:
+  ResultTable table_;
+  std::optional<Statement> rows_;
+};
+
 }  // namespace sentry::inspect

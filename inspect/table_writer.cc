@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/task_stop.h"
@@ -70,8 +71,9 @@ constexpr std::string_view kSql[] = {
     // kWait
     "INSERT INTO wait (run_id, seq, ts, waiter_utid, waiter_upid, waiter_tid, idtype, id, "
     "options, result, errno, target_utid, target_upid, cld_code, status, consumed, "
-    "child_utime_ns, child_stime_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?16, ?17, ?18)",
+    "child_utime_ns, child_stime_ns, waiter_pid, waiter_comm, options_text, returned, target_pid, "
+    "target_comm) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+    "?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
     // kSignal
     "INSERT INTO signal (run_id, seq, ts, receiver_utid, receiver_tid, sender_utid, sender_tid, "
     "signo, si_code, delivered, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -139,6 +141,11 @@ std::optional<std::int64_t> TableWriter::OrNull(std::uint64_t id) {
   return static_cast<std::int64_t>(id);
 }
 
+const TableWriter::Name* TableWriter::NameOf(std::uint64_t upid) const {
+  const auto it = names_.find(upid);
+  return it != names_.end() ? &it->second : nullptr;
+}
+
 std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
   const auto it = upid_of_.find(utid);
   if (it == upid_of_.end()) return std::nullopt;
@@ -185,6 +192,11 @@ std::expected<void, std::string> TableWriter::Write(const LogEntry& entry) {
     }
     if (auto done = WriteRecord(entry, r, i, facts); !done) return done;
   }
+  for (const std::uint64_t upid : released_) {
+    names_.erase(upid);
+    cpu_used_.erase(upid);
+  }
+  released_.clear();
   return {};
 }
 
@@ -220,6 +232,8 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       // The exec-ing thread leads its process from now on (a non-leader's
       // exec takes the leader's place).
       leader_of_[static_cast<std::uint64_t>(*upid)] = utid;
+      if (auto it = names_.find(static_cast<std::uint64_t>(*upid)); it != names_.end())
+        it->second.comm = r.detail;
       const auto* exec = std::get_if<kernel::Exec>(&entry.observation.body);
       Statement& s = stmts_[kProcessExec];
       s.Bind(1, run_id_).Bind(2, *upid).Bind(3, r.detail);
@@ -374,6 +388,7 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
 
   leader_of_[facts.upid] = facts.utid;
   live_pid_[r.tid.value] = facts.upid;
+  names_[facts.upid] = Name{.pid = r.tid.value, .comm = facts.comm};
   std::optional<std::int64_t> parent;
   if (const auto it = live_pid_.find(facts.ppid); facts.ppid != 0 && it != live_pid_.end()) {
     parent = static_cast<std::int64_t>(it->second);
@@ -427,6 +442,7 @@ std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) 
     live_pid_.erase(it);
   leader_of_.erase(process);
   stop_signal_.erase(process);
+  released_.push_back(process);  // its name and CPU time serve this entry's wait record too
   return {};
 }
 
@@ -448,12 +464,26 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
     utime = used.utime_ns;
     stime = used.stime_ns;
   }
+  const auto waiter_upid = UpidOf(r.task.value);
+  const Name* waiter = waiter_upid ? NameOf(static_cast<std::uint64_t>(*waiter_upid)) : nullptr;
+  const Name* target =
+      reported && target_upid ? NameOf(static_cast<std::uint64_t>(*target_upid)) : nullptr;
   Statement& s = stmts_[kWait];
+  s.Bind(19, std::int64_t{waiter != nullptr ? waiter->pid : r.tid.value})
+      .Bind(20, waiter != nullptr ? std::string_view(waiter->comm) : std::string_view("?"))
+      .Bind(21, WaitOptionsInWords(options))
+      .Bind(22, WaitResultInWords(r.value, code, done_obs->status))
+      .Bind(23, target != nullptr ? std::optional<std::int64_t>(target->pid) : std::nullopt);
+  if (target != nullptr) {
+    s.Bind(24, std::string_view(target->comm));
+  } else {
+    s.BindNull(24);
+  }
   s.Bind(1, run_id_)
       .Bind(2, static_cast<std::int64_t>(r.seq))
       .Bind(3, Ts(r.time_ns))
       .Bind(4, static_cast<std::int64_t>(r.task.value))
-      .Bind(5, UpidOf(r.task.value).value_or(0))
+      .Bind(5, waiter_upid.value_or(0))
       .Bind(6, std::int64_t{r.tid.value})
       .Bind(7, std::int64_t{done_obs->request.idtype})
       .Bind(8, std::int64_t{done_obs->request.id})

@@ -99,6 +99,12 @@ class TableWriter {
   // 0 (unknown) becomes NULL.
   static std::optional<std::int64_t> OrNull(std::uint64_t id);
   std::optional<std::int64_t> UpidOf(std::uint64_t utid) const;
+  // A live process's pid and current name (its last exec's comm).
+  struct Name {
+    std::int32_t pid = 0;
+    std::string comm;
+  };
+  const Name* NameOf(std::uint64_t upid) const;
 
   sqlite3* db_;  // for the rowid of the last insert (the Database may move)
   std::int64_t run_id_;
@@ -118,6 +124,8 @@ class TableWriter {
   std::unordered_map<std::int32_t, std::int64_t> group_row_;        // live pgid -> its row
   std::unordered_map<std::int32_t, std::int64_t> session_row_;      // live sid -> its row
   std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;       // upid -> its threads' usage
+  std::unordered_map<std::uint64_t, Name> names_;                   // live upid -> pid, comm
+  std::vector<std::uint64_t> released_;  // processes reaped by the entry being written
 };
 
 }  // namespace sentry::inspect

@@ -122,7 +122,7 @@ int InspectMain(int argc, char** argv) {
     std::cerr << "sentry: inspect: " << db.error() << "\n";
     return 1;
   }
-  std::expected<inspect::ResultTable, std::string> answer =
+  std::expected<inspect::Answer, std::string> answer =
       std::unexpected(std::string("unknown question '") + question +
                       "' (runs, waits, explain, zombies, timeline, ps, tree or sql)");
   if (question == "runs") {
@@ -174,7 +174,10 @@ int InspectMain(int argc, char** argv) {
     std::cerr << "sentry: inspect: " << answer.error() << "\n";
     return 1;
   }
-  answer->Print(std::cout, *format);
+  if (auto printed = answer->Print(std::cout, *format); !printed) {
+    std::cerr << "sentry: inspect: " << printed.error() << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -154,7 +154,9 @@ CREATE TABLE exit (
   reap_cause INTEGER REFERENCES reap_cause(id)
 );
 
--- Every wait4/waitid that returned, and what it returned.
+-- Every wait4/waitid that returned, and what it returned. Names (comm,
+-- options, the result) are as they were at the wait, in words, so the
+-- common questions need no join.
 CREATE TABLE wait (
   run_id INTEGER NOT NULL REFERENCES run(run_id),
   seq INTEGER NOT NULL,
@@ -162,19 +164,26 @@ CREATE TABLE wait (
   waiter_utid INTEGER NOT NULL,
   waiter_upid INTEGER NOT NULL,
   waiter_tid INTEGER NOT NULL,
+  waiter_pid INTEGER NOT NULL,          -- its process's host pid
+  waiter_comm TEXT NOT NULL,            -- its process's name at the wait
   idtype INTEGER NOT NULL,              -- 0 P_ALL, 1 P_PID, 2 P_PGID (wait4's pid translated)
   id INTEGER NOT NULL,
   options INTEGER NOT NULL,             -- Linux's bits; see wait_option
+  options_text TEXT NOT NULL,           -- the same in words: WNOHANG|WEXITED
   result INTEGER NOT NULL,              -- the pid reported, 0 (WNOHANG, nothing), or -errno
+  returned TEXT NOT NULL,               -- in words: exited 3, killed by SIGKILL, ECHILD, …
   errno INTEGER,                        -- when result < 0
   target_utid INTEGER,                  -- the child it reported
   target_upid INTEGER,
+  target_pid INTEGER,                   -- its host pid
+  target_comm TEXT,                     -- its name at the wait
   cld_code INTEGER,                     -- CLD_EXITED … CLD_CONTINUED (see cld_code); 0: not told
   status INTEGER,                       -- exit code or signal, as waitid's si_status
   consumed INTEGER,                     -- 1: the event was used up (no WNOWAIT); reaped for exits
   child_utime_ns INTEGER,               -- the rusage the reaped child brought (consumed exits)
-  child_stime_ns INTEGER
-);
+  child_stime_ns INTEGER,
+  PRIMARY KEY (run_id, seq)             -- one wait per observation; appends in this order
+) WITHOUT ROWID;
 
 -- Signals delivered to a task (seen at its signal-delivery stop) and
 -- signals the model predicted the kernel would send (and why).
@@ -235,7 +244,6 @@ CREATE TABLE si_code (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
 
 -- Indexes the questions need; none on the raw tables, whose ingest is appends.
 CREATE INDEX exit_by_task ON exit (run_id, utid);
-CREATE INDEX wait_by_run ON wait (run_id, seq);
 CREATE INDEX signal_by_receiver ON signal (run_id, receiver_utid);
 CREATE INDEX process_by_pid ON process (run_id, pid);
 
@@ -266,32 +274,13 @@ LEFT JOIN reap_cause rc ON rc.id = p.reap_cause;
 
 -- Who waited for whom, with what, and what it got.
 CREATE VIEW wait_history AS
-SELECT w.run_id, w.seq, w.ts,
-       w.waiter_tid, wp.pid AS waiter_pid, wp.comm AS waiter_comm,
-       CASE w.idtype WHEN 0 THEN 'any child' WHEN 1 THEN 'pid ' || w.id
-                     WHEN 2 THEN CASE w.id WHEN 0 THEN 'own group' ELSE 'group ' || w.id END
+SELECT run_id, seq, ts, waiter_tid, waiter_pid, waiter_comm,
+       CASE idtype WHEN 0 THEN 'any child' WHEN 1 THEN 'pid ' || id
+                   WHEN 2 THEN CASE id WHEN 0 THEN 'own group' ELSE 'group ' || id END
        END AS target,
-       (SELECT group_concat(o.name, '|') FROM wait_option o WHERE (w.options & o.bit) != 0)
-         AS options,
-       w.result,
-       CASE
-         WHEN w.result < 0 THEN coalesce(e.name, 'errno ' || w.errno)
-         WHEN w.result = 0 THEN 'nothing to report'
-         WHEN w.cld_code = 1 THEN 'exited ' || w.status
-         WHEN w.cld_code = 2 THEN 'killed by ' || coalesce(sn.name, w.status)
-         WHEN w.cld_code = 3 THEN 'killed by ' || coalesce(sn.name, w.status) || ' (core dumped)'
-         WHEN w.cld_code = 4 THEN 'trapped by ' || coalesce(sn.name, w.status)
-         WHEN w.cld_code = 5 THEN 'stopped by ' || coalesce(sn.name, w.status)
-         WHEN w.cld_code = 6 THEN 'continued'
-         ELSE 'reported'
-       END AS returned,
-       tp.comm AS target_comm, w.target_upid,
-       w.consumed, w.child_utime_ns, w.child_stime_ns
-FROM wait w
-JOIN process wp ON wp.run_id = w.run_id AND wp.upid = w.waiter_upid
-LEFT JOIN process tp ON tp.run_id = w.run_id AND tp.upid = w.target_upid
-LEFT JOIN errno_name e ON e.errno = w.errno
-LEFT JOIN signal_name sn ON sn.signo = w.status;
+       options_text AS options, result, returned, target_pid, target_comm, target_upid,
+       consumed, child_utime_ns, child_stime_ns
+FROM wait;
 
 -- Processes that were zombies when their run's log ends, and who should
 -- have reaped them.
