@@ -10,6 +10,7 @@
 //   db.replay_records_per_sec   ReplayRun rebuilding the model from the file
 //
 //   bench_db SENTRY DIR [RECORDS [ROUNDS]]
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
 #include <string>
 #include <vector>
 
@@ -78,8 +78,8 @@ double Ingest(const std::string& path, const std::vector<sentry::inspect::LogEnt
   Remove(path);
   auto db = sentry::inspect::OpenForWriting(path);
   if (!db) Fail(db.error());
-  auto run = sentry::inspect::BeginRun(*db, {.argv = {"sh"}, .cwd = "/", .pidns = false,
-                                             .start_time_ns = 0});
+  auto run = sentry::inspect::BeginRun(
+      *db, {.argv = {"sh"}, .cwd = "/", .pidns = false, .start_time_ns = 0});
   if (!run) Fail(run.error());
   auto writer = sentry::inspect::TableWriter::Create(*db, *run, 0);
   if (!writer) Fail(writer.error());
@@ -100,7 +100,8 @@ double Ingest(const std::string& path, const std::vector<sentry::inspect::LogEnt
 // The same number of rows through a bare prepared INSERT; seconds.
 double Ceiling(const std::string& path, std::size_t rows) {
   Remove(path);
-  auto db = sentry::inspect::Database::Open(path, sentry::inspect::Database::Mode::kReadWriteCreate);
+  auto db =
+      sentry::inspect::Database::Open(path, sentry::inspect::Database::Mode::kReadWriteCreate);
   if (!db) Fail(db.error());
   if (auto done = db->Exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE "
                            "flat (a INTEGER, b INTEGER, c INTEGER, d INTEGER, e INTEGER, f "
@@ -132,6 +133,7 @@ double WaitsQuerySeconds(const std::string& sentry, const std::string& path) {
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   std::vector<std::string> argv = {sentry, "inspect", "--db", path, "--format", "csv", "waits"};
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   const auto start = Clock::now();
@@ -178,7 +180,8 @@ int main(int argc, char** argv) {
     std::size_t replayed = 0;
     const auto start = Clock::now();
     auto applied = sentry::inspect::ReplayRun(
-        *db, 1, 0, model, [&](std::span<const sentry::kernel::Record> rs) { replayed += rs.size(); });
+        *db, 1, 0, model,
+        [&](std::span<const sentry::kernel::Record> rs) { replayed += rs.size(); });
     if (!applied) Fail(applied.error());
     replay.push_back(static_cast<double>(replayed) / Seconds(start));
   }

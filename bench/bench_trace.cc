@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
     return cmd;
   };
   auto under_full_sentry = [&](std::vector<std::string> cmd) {
-    cmd.insert(cmd.begin(), {sentry, "run", "--mount", scratch + "/proc", "--db",
-                             scratch + "/bench.db", "--"});
+    cmd.insert(cmd.begin(),
+               {sentry, "run", "--mount", scratch + "/proc", "--db", scratch + "/bench.db", "--"});
     return cmd;
   };
   auto under_floor = [&](std::vector<std::string> cmd) {

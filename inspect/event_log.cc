@@ -17,7 +17,7 @@ constexpr std::size_t kEarlyBatch = 4096;  // wake the writer before 100 ms
 
 std::expected<std::unique_ptr<EventLog>, std::string> EventLog::Open(const std::string& path,
                                                                      const kernel::Kernel& model,
-                                                                     RunStart start,
+                                                                     const RunStart& start,
                                                                      Options options) {
   auto db = OpenForWriting(path);
   if (!db) return std::unexpected(db.error());
@@ -35,8 +35,8 @@ std::expected<std::unique_ptr<EventLog>, std::string> EventLog::Open(const std::
       new EventLog(path, std::move(*db), model, *run_id, std::move(*tables), options));
 }
 
-EventLog::EventLog(std::string path, Database db, const kernel::Kernel& model,
-                   std::int64_t run_id, TableWriter writer, Options options)
+EventLog::EventLog(std::string path, Database db, const kernel::Kernel& model, std::int64_t run_id,
+                   TableWriter writer, Options options)
     : path_(std::move(path)),
       db_(std::move(db)),
       model_(model),
@@ -46,7 +46,9 @@ EventLog::EventLog(std::string path, Database db, const kernel::Kernel& model,
       writer_(
           platform::StartQuietThread([this](const std::stop_token& stop) { WriterLoop(stop); })) {}
 
-EventLog::~EventLog() { StopWriter(); }
+EventLog::~EventLog() {
+  StopWriter();
+}
 
 void EventLog::StopWriter() {
   if (!writer_.joinable()) return;
@@ -56,10 +58,8 @@ void EventLog::StopWriter() {
 
 LogEntry MakeLogEntry(const kernel::Kernel& model, const kernel::Observation& obs,
                       std::uint64_t seq, std::span<const kernel::Record> records) {
-  LogEntry entry{.seq = seq,
-                 .observation = obs,
-                 .records = {records.begin(), records.end()},
-                 .created = {}};
+  LogEntry entry{
+      .seq = seq, .observation = obs, .records = {records.begin(), records.end()}, .created = {}};
   for (const kernel::Record& r : records) {
     if (r.kind != kernel::RecordKind::kTaskCreated) continue;
     TaskFacts facts;

@@ -48,7 +48,7 @@ class EventLog final : public kernel::RecordConsumer {
   // found here, before the workload starts.
   static std::expected<std::unique_ptr<EventLog>, std::string> Open(const std::string& path,
                                                                     const kernel::Kernel& model,
-                                                                    RunStart start,
+                                                                    const RunStart& start,
                                                                     Options options);
   // Without Finish (the sentry failed): writes what is queued; the run
   // stays "running" and the next open marks it interrupted.

@@ -41,7 +41,8 @@ struct Names {
 std::string Status(std::int64_t wait_status) {
   const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
   if (es.Signaled()) {
-    return fmt::format("killed by {}{}", abi::SignalName(es.signo), es.core ? " (core dumped)" : "");
+    return fmt::format("killed by {}{}", abi::SignalName(es.signo),
+                       es.core ? " (core dumped)" : "");
   }
   return fmt::format("exited {}", es.code);
 }
@@ -50,7 +51,8 @@ std::string CloneHow(std::optional<std::int64_t> flags) {
   if (!flags) return "";
   const auto f = static_cast<std::uint64_t>(*flags);
   std::vector<std::string> how;
-  if ((f & abi::kCLONE_VFORK) != 0) how.emplace_back("vfork (the parent waited until it exec'd or exited)");
+  if ((f & abi::kCLONE_VFORK) != 0)
+    how.emplace_back("vfork (the parent waited until it exec'd or exited)");
   if ((f & abi::kCLONE_PARENT) != 0) how.emplace_back("CLONE_PARENT (a sibling of its creator)");
   if ((f & abi::kCLONE_NEWPID) != 0) how.emplace_back("a new PID namespace");
   if ((f & abi::kCLONE_VM) != 0 && (f & abi::kCLONE_VFORK) == 0) how.emplace_back("shared memory");
@@ -88,9 +90,10 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
     if (candidates.size() > 1) {
       std::string list;
       for (const auto& c : candidates) list += (list.empty() ? "" : "; ") + c;
-      return Fail(fmt::format("pid {} was used by {} processes in run {}: {}; choose one with "
-                              "--upid",
-                              target.pid, candidates.size(), run, list));
+      return Fail(
+          fmt::format("pid {} was used by {} processes in run {}: {}; choose one with "
+                      "--upid",
+                      target.pid, candidates.size(), run, list));
     }
   }
 
@@ -166,8 +169,8 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
       case RecordKind::kTaskCreated:
         if (subject && main_thread && value == tid) {
           text = other_utid == 0
-                     ? fmt::format("pid {} ({}) was already running when the sentry started",
-                                   tid, self.comm)
+                     ? fmt::format("pid {} ({}) was already running when the sentry started", tid,
+                                   self.comm)
                      : fmt::format("started as pid {}, created by {}{}", tid,
                                    names.Process(other_utid, other_tid), CloneHow(clone_flags));
         } else if (subject) {
@@ -251,13 +254,15 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
         if (subject) text = value != 0 ? "continued before every thread had stopped" : "continued";
         break;
       case RecordKind::kSignalPredicted:
-        if (subject) predicted_cause[value] = kernel::SignalCauseName(static_cast<kernel::SignalCause>(value2));
+        if (subject)
+          predicted_cause[value] =
+              kernel::SignalCauseName(static_cast<kernel::SignalCause>(value2));
         break;
       case RecordKind::kSignalDelivered: {
         const std::string signal(abi::SignalName(static_cast<int>(value)));
         if (subject) {
-          std::string from = other_utid != 0 ? names.Process(other_utid, other_tid)
-                                              : std::string("the kernel");
+          std::string from =
+              other_utid != 0 ? names.Process(other_utid, other_tid) : std::string("the kernel");
           text = fmt::format("got {} from {}", signal, from);
           if (other_utid == 0 && predicted_cause.contains(value)) {
             text += ": " + predicted_cause[value];
@@ -280,12 +285,14 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
         }
         break;
       case RecordKind::kSubreaperChanged:
-        if (subject) text = value != 0 ? "became a child subreaper: it adopts orphaned descendants"
-                                       : "stopped being a child subreaper";
+        if (subject)
+          text = value != 0 ? "became a child subreaper: it adopts orphaned descendants"
+                            : "stopped being a child subreaper";
         break;
       case RecordKind::kPdeathsigChanged:
-        if (subject) text = fmt::format("asked for {} when its parent dies",
-                                        abi::SignalName(static_cast<int>(value)));
+        if (subject)
+          text = fmt::format("asked for {} when its parent dies",
+                             abi::SignalName(static_cast<int>(value)));
         break;
       case RecordKind::kNamespaceCreated:
         if (subject) text = fmt::format("is init (pid 1) of a new PID namespace");
@@ -297,10 +304,10 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
         break;
     }
     if (text.empty()) continue;
-    t.rows.push_back({Cell{.text = std::to_string(r.Int(0)), .number = true},
-                      Cell{.text = fmt::format("{:.6f}", static_cast<double>(r.Int(1)) / 1e9),
-                           .number = true},
-                      Cell{.text = std::move(text), .number = false}});
+    t.rows.push_back(
+        {Cell{.text = std::to_string(r.Int(0)), .number = true},
+         Cell{.text = fmt::format("{:.6f}", static_cast<double>(r.Int(1)) / 1e9), .number = true},
+         Cell{.text = std::move(text), .number = false}});
   }
   if (zombie && !reaped) {
     t.rows.push_back({Cell{}, Cell{},

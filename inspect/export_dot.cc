@@ -44,12 +44,11 @@ std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::
     }
     if (!s.IsNull(6) && (s.IsNull(4) || s.Int(6) != s.Int(4)) &&
         (s.IsNull(5) || s.Int(6) != s.Int(5))) {
-      edges += fmt::format("  p{} -> p{} [color=red, style=bold, label=\"reaped\"];\n", s.Int(6),
-                           upid);
+      edges +=
+          fmt::format("  p{} -> p{} [color=red, style=bold, label=\"reaped\"];\n", s.Int(6), upid);
     }
   }
-  out << fmt::format("digraph \"sentry run {}\" {{\n  node [shape=box, fontname=monospace];\n",
-                     run)
+  out << fmt::format("digraph \"sentry run {}\" {{\n  node [shape=box, fontname=monospace];\n", run)
       << nodes << edges << "}\n";
   return {};
 }

@@ -82,8 +82,7 @@ std::string_view RecordMeaning(kernel::RecordKind kind) {
   return "";
 }
 
-std::expected<void, std::string> Insert(Database& db, std::string_view sql,
-                                        const auto& fill_rows) {
+std::expected<void, std::string> Insert(Database& db, std::string_view sql, const auto& fill_rows) {
   auto stmt = db.Prepare(sql);
   if (!stmt) return std::unexpected(stmt.error());
   std::expected<void, std::string> result;

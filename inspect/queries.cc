@@ -23,8 +23,12 @@ std::expected<Answer, std::string> Query(Database& db, std::string_view sql,
   return Answer(std::move(*stmt));
 }
 
-Cell Text(std::string text) { return Cell{.text = std::move(text), .number = false}; }
-Cell Number(std::int64_t n) { return Cell{.text = std::to_string(n), .number = true}; }
+Cell Text(std::string text) {
+  return Cell{.text = std::move(text), .number = false};
+}
+Cell Number(std::int64_t n) {
+  return Cell{.text = std::to_string(n), .number = true};
+}
 
 // The model as of observation `at` of `run` (0: all of them).
 std::expected<void, std::string> Rebuild(Database& db, std::int64_t run, std::uint64_t at,
@@ -80,9 +84,10 @@ std::expected<std::int64_t, std::string> ResolveRun(Database& db,
   auto row = stmt->Step();
   if (!row) return std::unexpected(row.error());
   if (stmt->Int(0) == 0) {
-    return std::unexpected(fmt::format("{}: no run {} (runs are 1 to {}; `sentry inspect runs` "
-                                       "lists them)",
-                                       db.Path(), *wanted, *last));
+    return std::unexpected(
+        fmt::format("{}: no run {} (runs are 1 to {}; `sentry inspect runs` "
+                    "lists them)",
+                    db.Path(), *wanted, *last));
   }
   return *wanted;
 }
@@ -107,7 +112,7 @@ std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bo
 }
 
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
-                                                      std::optional<std::int32_t> pid) {
+                                                 std::optional<std::int32_t> pid) {
   auto stmt = db.Prepare(
       "SELECT r.seq, r.time_ns - run.start_time_ns, r.kind, r.utid, r.tid, r.other_utid, "
       "r.other_tid, r.value, r.value2, r.detail FROM record r JOIN run USING (run_id) "
@@ -157,8 +162,7 @@ std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::
   return t;
 }
 
-std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run,
-                                                     std::uint64_t at) {
+std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   auto sentry_pid = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
@@ -167,17 +171,17 @@ std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run,
   for (const kernel::TaskInfo& p : model.Processes()) {
     if (p.state != 'Z') continue;
     const auto& es = p.exit_status;
-    std::string status = es.Signaled() ? fmt::format("killed by {}{}", kernel::abi::SignalName(es.signo),
-                                                     es.core ? " (core dumped)" : "")
-                                       : fmt::format("exited {}", es.code);
+    std::string status = es.Signaled()
+                             ? fmt::format("killed by {}{}", kernel::abi::SignalName(es.signo),
+                                           es.core ? " (core dumped)" : "")
+                             : fmt::format("exited {}", es.code);
     t.rows.push_back({Number(p.tgid), Number(p.ppid), Text(p.comm), Text(std::move(status)),
                       Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid)))});
   }
   return t;
 }
 
-std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run,
-                                                  std::uint64_t at) {
+std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at) {
   if (at == 0) {
     return Query(db,
                  "SELECT pid AS PID, ppid AS PPID, substr(printf('%*s', depth * 2, ''), 1) || "
@@ -213,8 +217,8 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run,
 std::expected<Answer, std::string> SqlTable(Database& db, const std::string& sql) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  const int rc = sqlite3_prepare_v2(db.Get(), sql.c_str(), static_cast<int>(sql.size()), &raw,
-                                    &tail);
+  const int rc =
+      sqlite3_prepare_v2(db.Get(), sql.c_str(), static_cast<int>(sql.size()), &raw, &tail);
   Statement stmt(raw);
   if (rc != SQLITE_OK) return std::unexpected(db.ErrorMessage());
   if (raw == nullptr) return std::unexpected(std::string("no statement given"));

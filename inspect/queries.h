@@ -15,7 +15,8 @@ namespace sentry::inspect {
 
 // The run a question is about: `wanted`, or the last one. The error says
 // which runs exist.
-std::expected<std::int64_t, std::string> ResolveRun(Database& db, std::optional<std::int64_t> wanted);
+std::expected<std::int64_t, std::string> ResolveRun(Database& db,
+                                                    std::optional<std::int64_t> wanted);
 
 std::expected<Answer, std::string> RunsTable(Database& db);
 // Wait calls that reported a child (all of them with `all`: nothing to
@@ -23,11 +24,10 @@ std::expected<Answer, std::string> RunsTable(Database& db);
 std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all);
 // Records in order as sentences; with `pid`, those naming it.
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
-                                                      std::optional<std::int32_t> pid);
+                                                 std::optional<std::int32_t> pid);
 // The model replayed to observation `at` (0: the end of the log).
 std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at);
-std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run,
-                                                     std::uint64_t at);
+std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at);
 // Every process of the run in the tree it was born into (at = 0), or the
 // live tree at observation `at`.
 std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at);

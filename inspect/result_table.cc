@@ -48,9 +48,10 @@ void PrintTable(std::ostream& out, const ResultTable& t) {
   for (const auto& row : t.rows) {
     std::vector<std::string>& line = cells.emplace_back();
     for (std::size_t c = 0; c < row.size(); ++c) {
-      line.push_back(row[c].text ? OneLine(*row[c].text) : std::string());
+      const Cell& cell = row[c];
+      line.push_back(cell.text ? OneLine(*cell.text) : std::string());
       width[c] = std::max(width[c], line.back().size());
-      if (row[c].text && !row[c].number) numeric[c] = false;
+      if (cell.text && !cell.number) numeric[c] = false;
     }
   }
   auto line = [&](auto cell_text) {
@@ -104,7 +105,8 @@ void PrintCsv(std::ostream& out, const ResultTable& t) {
     text.clear();
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c > 0) text += ',';
-      if (row[c].text) text += CsvField(*row[c].text);
+      const Cell& cell = row[c];
+      if (cell.text) text += CsvField(*cell.text);
     }
     out << text << "\r\n";
   }

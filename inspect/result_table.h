@@ -38,7 +38,7 @@ struct ResultTable {
 class Answer {
  public:
   Answer(ResultTable table) : table_(std::move(table)) {}  // NOLINT(google-explicit-constructor)
-  Answer(Statement rows) : rows_(std::move(rows)) {}      // NOLINT(google-explicit-constructor)
+  Answer(Statement rows) : rows_(std::move(rows)) {}       // NOLINT(google-explicit-constructor)
   std::expected<void, std::string> Print(std::ostream& out, OutputFormat format);
 
  private:

@@ -27,7 +27,9 @@ std::string FirstLine(const char* path) {
   return line;
 }
 
-std::string BootId() { return FirstLine("/proc/sys/kernel/random/boot_id"); }
+std::string BootId() {
+  return FirstLine("/proc/sys/kernel/random/boot_id");
+}
 
 // Field 22 of /proc/PID/stat (starttime, clock ticks since boot); -1 if the
 // process is gone. The fields after comm start past its last ')'.
@@ -59,8 +61,8 @@ std::int64_t MonotonicNow() {
 }
 
 std::expected<int, std::string> MarkInterruptedRuns(Database& db) {
-  auto running =
-      db.Prepare("SELECT run_id, sentry_pid, sentry_start, boot_id FROM run WHERE state = 'running'");
+  auto running = db.Prepare(
+      "SELECT run_id, sentry_pid, sentry_start, boot_id FROM run WHERE state = 'running'");
   if (!running) return std::unexpected(running.error());
   const std::string boot = BootId();
   std::vector<std::int64_t> gone;
@@ -112,8 +114,8 @@ std::expected<std::int64_t, std::string> BeginRun(Database& db, const RunStart& 
 }
 
 std::expected<void, std::string> FinishRun(Database& db, std::int64_t run_id, int exit_code) {
-  auto update = db.Prepare(
-      "UPDATE run SET state = 'finished', end_ts = ?, exit_code = ? WHERE run_id = ?");
+  auto update =
+      db.Prepare("UPDATE run SET state = 'finished', end_ts = ?, exit_code = ? WHERE run_id = ?");
   if (!update) return std::unexpected(update.error());
   return update->Bind(1, WallNow()).Bind(2, std::int64_t{exit_code}).Bind(3, run_id).Run();
 }

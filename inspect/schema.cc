@@ -72,7 +72,9 @@ std::string Prefixed(const std::string& path, const std::string& error) {
 
 }  // namespace
 
-int LatestSchemaVersion() { return Migrations().empty() ? 0 : Migrations().back().version; }
+int LatestSchemaVersion() {
+  return Migrations().empty() ? 0 : Migrations().back().version;
+}
 
 std::expected<Database, std::string> OpenForWriting(const std::string& path) {
   auto db = Database::Open(path, Database::Mode::kReadWriteCreate);
@@ -92,7 +94,7 @@ std::expected<Database, std::string> OpenForWriting(const std::string& path) {
 }
 
 std::expected<Database, std::string> OpenForReading(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     return std::unexpected(fmt::format("{}: {}", path, std::strerror(errno)));
   }

@@ -1,6 +1,5 @@
 #include "inspect/sqlite.h"
 
-
 #include <climits>
 #include <cstring>
 
@@ -31,7 +30,10 @@ Statement& Statement::Bind(int index, std::optional<std::int64_t> value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_.get(), index, text.data(), Size(text), SQLITE_TRANSIENT);
+  // With its length: no terminator needed.
+  sqlite3_bind_text(stmt_.get(), index,
+                    text.data(),  // NOLINT(bugprone-suspicious-stringview-data-usage)
+                    Size(text), SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -67,7 +69,9 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_.get());
 }
 
-int Statement::Columns() const { return sqlite3_column_count(stmt_.get()); }
+int Statement::Columns() const {
+  return sqlite3_column_count(stmt_.get());
+}
 
 std::string_view Statement::ColumnName(int index) const {
   const char* name = sqlite3_column_name(stmt_.get(), index);
@@ -78,9 +82,13 @@ bool Statement::IsNull(int index) const {
   return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL;
 }
 
-int Statement::Type(int index) const { return sqlite3_column_type(stmt_.get(), index); }
+int Statement::Type(int index) const {
+  return sqlite3_column_type(stmt_.get(), index);
+}
 
-std::int64_t Statement::Int(int index) const { return sqlite3_column_int64(stmt_.get(), index); }
+std::int64_t Statement::Int(int index) const {
+  return sqlite3_column_int64(stmt_.get(), index);
+}
 
 std::string_view Statement::Text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), index));
@@ -120,8 +128,11 @@ std::expected<void, std::string> Database::Exec(std::string_view sql) {
 
 std::expected<Statement, std::string> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), Size(sql), SQLITE_PREPARE_PERSISTENT,
-                                    &stmt, nullptr);
+  // With its length: no terminator needed.
+  const int rc =
+      sqlite3_prepare_v3(db_.get(),
+                         sql.data(),  // NOLINT(bugprone-suspicious-stringview-data-usage)
+                         Size(sql), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return std::unexpected(Message(db_.get(), rc));
@@ -137,8 +148,12 @@ std::expected<std::int64_t, std::string> Database::QueryInt(std::string_view sql
   return *row ? stmt->Int(0) : 0;
 }
 
-std::int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+std::int64_t Database::LastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_.get());
+}
 
-std::string Database::ErrorMessage() const { return sqlite3_errmsg(db_.get()); }
+std::string Database::ErrorMessage() const {
+  return sqlite3_errmsg(db_.get());
+}
 
 }  // namespace sentry::inspect

@@ -16,7 +16,9 @@ namespace {
 using kernel::RecordKind;
 namespace abi = kernel::abi;
 
-// The statements, in TableWriter::Stmt order. ?1 is always run_id.
+// The statements, in TableWriter::Stmt order. ?1 is always run_id. Each
+// spans several adjacent literals, on purpose.
+// NOLINTBEGIN(bugprone-suspicious-missing-comma)
 constexpr std::string_view kSql[] = {
     // kObservation
     "INSERT INTO observation (run_id, seq, time_ns, kind, tid, body) VALUES (?1, ?2, ?3, ?4, ?5, "
@@ -88,6 +90,7 @@ constexpr std::string_view kSql[] = {
     // kRunCounts
     "UPDATE run SET observations = ?2, records = ?3, divergences = ?4 WHERE run_id = ?1",
 };
+// NOLINTEND(bugprone-suspicious-missing-comma)
 
 // The host tid an observation concerns (the caller for clone and vfork-done).
 std::int32_t ObservationTid(const kernel::Observation& obs) {
@@ -115,7 +118,9 @@ std::string JoinIds(const std::vector<std::int32_t>& ids) {
   return out;
 }
 
-std::int64_t Bool(bool b) { return b ? 1 : 0; }
+std::int64_t Bool(bool b) {
+  return b ? 1 : 0;
+}
 
 }  // namespace
 
@@ -201,8 +206,7 @@ std::expected<void, std::string> TableWriter::Write(const LogEntry& entry) {
 }
 
 std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
-                                                          const kernel::Record& r,
-                                                          std::size_t idx,
+                                                          const kernel::Record& r, std::size_t idx,
                                                           const TaskFacts* facts) {
   ++records_;
   Statement& rec = stmts_[kRecord];
@@ -242,7 +246,8 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
     }
     case RecordKind::kExitInitiated: {
       Statement& t = stmts_[kThreadExit];
-      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done)
+        return done;
       const bool leader = upid && leader_of_[static_cast<std::uint64_t>(*upid)] == utid;
       if (upid && (r.value2 != 0 || leader)) {
         Statement& p = stmts_[kProcessExit];
@@ -252,7 +257,8 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
     }
     case RecordKind::kZombie: {
       Statement& t = stmts_[kThreadEnd];
-      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done)
+        return done;
       if (upid) {
         const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
         Statement& p = stmts_[kProcessZombie];
@@ -379,8 +385,9 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
       .Bind(4, JoinIds(facts.ns_tids))
       .Bind(5, static_cast<std::int64_t>(facts.upid))
       .Bind(6, clone != nullptr ? OrNull(r.other_task.value) : std::nullopt)
-      .Bind(7, clone != nullptr ? std::optional<std::int64_t>(static_cast<std::int64_t>(clone->flags))
-                                : std::nullopt)
+      .Bind(7, clone != nullptr
+                   ? std::optional<std::int64_t>(static_cast<std::int64_t>(clone->flags))
+                   : std::nullopt)
       .Bind(8, Bool(facts.leader))
       .Bind(9, ts);
   if (auto done = t.Run(); !done) return done;
@@ -508,7 +515,10 @@ std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record
   // The same internal stop (only the external count moved): nothing to close.
   if (open != open_stop_row_.end()) {
     Statement& end = stmts_[kStopEnd];
-    end.Bind(1, run_id_).Bind(2, static_cast<std::int64_t>(r.seq)).Bind(3, ts).Bind(4, open->second);
+    end.Bind(1, run_id_)
+        .Bind(2, static_cast<std::int64_t>(r.seq))
+        .Bind(3, ts)
+        .Bind(4, open->second);
     if (auto done = end.Run(); !done) return done;
     open_stop_row_.erase(open);
   }

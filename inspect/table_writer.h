@@ -114,17 +114,17 @@ class TableWriter {
   std::uint64_t observations_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t divergences_ = 0;
-  std::unordered_map<std::uint64_t, std::uint64_t> upid_of_;        // utid -> upid
-  std::unordered_map<std::uint64_t, std::uint64_t> leader_of_;      // upid -> leader utid
-  std::unordered_map<std::int32_t, std::uint64_t> live_pid_;        // root pid -> upid
-  std::unordered_map<std::uint64_t, std::int64_t> member_row_;      // upid -> open membership
-  std::unordered_map<std::uint64_t, std::int64_t> open_stop_row_;   // utid -> open stop row
-  std::unordered_map<std::uint64_t, std::int64_t> stop_signal_;     // upid -> group stop signal
-  std::unordered_map<std::int32_t, std::int32_t> group_session_;    // live pgid -> sid
-  std::unordered_map<std::int32_t, std::int64_t> group_row_;        // live pgid -> its row
-  std::unordered_map<std::int32_t, std::int64_t> session_row_;      // live sid -> its row
-  std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;       // upid -> its threads' usage
-  std::unordered_map<std::uint64_t, Name> names_;                   // live upid -> pid, comm
+  std::unordered_map<std::uint64_t, std::uint64_t> upid_of_;       // utid -> upid
+  std::unordered_map<std::uint64_t, std::uint64_t> leader_of_;     // upid -> leader utid
+  std::unordered_map<std::int32_t, std::uint64_t> live_pid_;       // root pid -> upid
+  std::unordered_map<std::uint64_t, std::int64_t> member_row_;     // upid -> open membership
+  std::unordered_map<std::uint64_t, std::int64_t> open_stop_row_;  // utid -> open stop row
+  std::unordered_map<std::uint64_t, std::int64_t> stop_signal_;    // upid -> group stop signal
+  std::unordered_map<std::int32_t, std::int32_t> group_session_;   // live pgid -> sid
+  std::unordered_map<std::int32_t, std::int64_t> group_row_;       // live pgid -> its row
+  std::unordered_map<std::int32_t, std::int64_t> session_row_;     // live sid -> its row
+  std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;      // upid -> its threads' usage
+  std::unordered_map<std::uint64_t, Name> names_;                  // live upid -> pid, comm
   std::vector<std::uint64_t> released_;  // processes reaped by the entry being written
 };
 

@@ -1,8 +1,7 @@
 #include "inspect/words.h"
 
-#include <string.h>  // strerrorname_np (glibc)
-
 #include <fmt/format.h>
+#include <string.h>  // strerrorname_np (glibc)
 
 namespace sentry::inspect {
 

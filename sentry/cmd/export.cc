@@ -94,9 +94,9 @@ int ExportMain(int argc, char** argv) {
   std::int64_t run_wanted = 0;
   opts.add_options()("help,h", "show this help")(
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
-      "the database (default ./sentry.db)")(
-      "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
-      "the run to export (default: the last)")(
+      "the database (default ./sentry.db)")("run",
+                                            po::value<std::int64_t>(&run_wanted)->value_name("N"),
+                                            "the run to export (default: the last)")(
       "format", po::value<std::string>(&format)->value_name("F"), "chrome-json, dot or svg")(
       "output,o", po::value<std::string>(&output)->value_name("FILE"),
       "write to FILE (default: standard output)");

@@ -68,13 +68,12 @@ int InspectMain(int argc, char** argv) {
   std::vector<std::string> args;
   opts.add_options()("help,h", "show this help")(
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
-      "the database (default ./sentry.db)")(
-      "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
-      "the run to ask about (default: the last)")(
+      "the database (default ./sentry.db)")("run",
+                                            po::value<std::int64_t>(&run_wanted)->value_name("N"),
+                                            "the run to ask about (default: the last)")(
       "format", po::value<std::string>(&format_name)->value_name("F"),
-      "table (default), json or csv")(
-      "at", po::value<std::uint64_t>(&at)->value_name("SEQ"),
-      "ps, tree, zombies: as the model was after observation SEQ")(
+      "table (default), json or csv")("at", po::value<std::uint64_t>(&at)->value_name("SEQ"),
+                                      "ps, tree, zombies: as the model was after observation SEQ")(
       "all", "waits: every wait call, not only those that reported a child")(
       "upid", po::value<std::int64_t>(&upid)->value_name("N"),
       "explain: the process with this never-reused id (when a pid was reused)");
@@ -103,8 +102,7 @@ int InspectMain(int argc, char** argv) {
   }
   const auto format = inspect::ParseOutputFormat(format_name);
   if (!format) {
-    std::cerr << "sentry: inspect: unknown format '" << format_name
-              << "' (table, json or csv)\n";
+    std::cerr << "sentry: inspect: unknown format '" << format_name << "' (table, json or csv)\n";
     return 2;
   }
   const bool takes_arg = question == "explain" || question == "timeline" || question == "sql";

@@ -5,9 +5,9 @@
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <span>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -150,10 +150,9 @@ int ReplayMain(int argc, char** argv) {
       std::cerr << "sentry: replay: give a LOG or --db, not both\n";
       return 2;
     }
-    return ReplayDatabase(db_path,
-                          vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted)
-                                               : std::nullopt,
-                          at, vm.count("records") != 0);
+    return ReplayDatabase(
+        db_path, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt, at,
+        vm.count("records") != 0);
   }
   if (log_path.empty()) {
     std::cerr << "sentry: replay: no log given\n" << opts << "\n";

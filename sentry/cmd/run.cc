@@ -102,10 +102,9 @@ int RunMain(int argc, char** argv) {
   // option of ours, is the workload's.
   int split = 1;
   while (split < argc && std::strcmp(argv[split], "--") != 0 && argv[split][0] == '-') {
-    const bool takes_value = std::strcmp(argv[split], "--log-records") == 0 ||
-                             std::strcmp(argv[split], "--db") == 0 ||
-                             std::strcmp(argv[split], "--max-tasks") == 0 ||
-                             std::strcmp(argv[split], "--mount") == 0;
+    const bool takes_value =
+        std::strcmp(argv[split], "--log-records") == 0 || std::strcmp(argv[split], "--db") == 0 ||
+        std::strcmp(argv[split], "--max-tasks") == 0 || std::strcmp(argv[split], "--mount") == 0;
     split += takes_value ? 2 : 1;
   }
   split = std::min(split, argc);
@@ -125,8 +124,8 @@ int RunMain(int argc, char** argv) {
       "write every observation and record to FILE, one JSON object per line")(
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
       "record the run in the SQLite file FILE (default ./sentry.db; one file holds many "
-      "runs): query it with `sentry inspect` or sqlite3")(
-      "no-db", "do not record the run in a database")(
+      "runs): query it with `sentry inspect` or sqlite3")("no-db",
+                                                          "do not record the run in a database")(
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
@@ -179,9 +178,7 @@ int RunMain(int argc, char** argv) {
   if (!log_records_path.empty()) {
     auto opened = JsonLinesLog::Open(log_records_path);
     if (!opened) {
-      std::cerr << "sentry: " << opened.error()
-                << (vm.count("db") == 0 ? " (--db FILE records elsewhere, --no-db not at all)" : "")
-                << "\n";
+      std::cerr << "sentry: " << opened.error() << "\n";
       return 125;
     }
     log = std::move(*opened);
@@ -217,6 +214,7 @@ int RunMain(int argc, char** argv) {
     auto mounted = MountView(*view, mount_path, vm.count("allow-other") != 0, options.verbose);
     if (!mounted) {
       std::cerr << "sentry: " << mounted.error() << "\n";
+      if (db) (void)db->Finish(125);  // the run ends here, truthfully recorded
       return 125;
     }
     mount = std::move(*mounted);

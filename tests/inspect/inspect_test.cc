@@ -22,8 +22,8 @@
 
 namespace {
 
-using sentry::fusefs::testing::Captured;
 using sentry::fusefs::testing::Capture;
+using sentry::fusefs::testing::Captured;
 using sentry::fusefs::testing::LiveRun;
 using sentry::platform::testing::Slurp;
 using sentry::platform::testing::TempPath;
@@ -70,8 +70,9 @@ class InspectTest : public ::testing::Test {
     std::string name;
     int pid = 0;
     while (lines >> name >> pid) pids_[name] = pid;
-    first_ = std::stoi(Sql(db_, "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid "
-                                "LIMIT 1"));
+    first_ = std::stoi(Sql(db_,
+                           "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid "
+                           "LIMIT 1"));
   }
   static void TearDownTestSuite() { RemoveDb(db_); }
 
@@ -108,8 +109,10 @@ TEST_F(InspectTest, TheRunIsAPlainSqliteFileWithItsSchema) {
 TEST_F(InspectTest, WhoReapedMyChild) {
   const std::string first = std::to_string(first_);
   // In SQL: the wait that reaped the zombie, by the subreaper that adopted it.
-  EXPECT_EQ(Sql(db_, "SELECT waiter_pid, returned, consumed FROM wait_history WHERE consumed AND "
-                     "target_upid = (SELECT upid FROM process WHERE pid = " + Pid("zombie") + ")"),
+  EXPECT_EQ(Sql(db_,
+                "SELECT waiter_pid, returned, consumed FROM wait_history WHERE consumed AND "
+                "target_upid = (SELECT upid FROM process WHERE pid = " +
+                    Pid("zombie") + ")"),
             first + "|exited 9|1");
   const Captured waits = Inspect({"--format", "csv", "waits"});
   ASSERT_EQ(waits.exit_code, 0) << waits.err;
@@ -132,8 +135,8 @@ TEST_F(InspectTest, WhyIsThisAZombie) {
   EXPECT_TRUE(Contains(explain.out, "became a zombie (exited 9)")) << explain.out;
   // At the moment it became one, its parent (which waited with WNOWAIT)
   // was alive and had not reaped it.
-  const std::string seq = Sql(db_, "SELECT seq FROM exit WHERE step = 'zombie' AND tid = " +
-                                       Pid("zombie"));
+  const std::string seq =
+      Sql(db_, "SELECT seq FROM exit WHERE step = 'zombie' AND tid = " + Pid("zombie"));
   const Captured then = Inspect({"zombies", "--at", seq});
   ASSERT_EQ(then.exit_code, 0) << then.err;
   EXPECT_TRUE(Contains(then.out, Pid("zombie"))) << then.out;
@@ -151,8 +154,9 @@ TEST_F(InspectTest, WhyDidMyJobGetSighup) {
   const Captured explain = Inspect({"explain", Pid("hupped")});
   ASSERT_EQ(explain.exit_code, 0) << explain.err;
   EXPECT_TRUE(Contains(explain.out, "stopped by SIGSTOP")) << explain.out;
-  EXPECT_TRUE(Contains(explain.out, "got SIGHUP from the kernel: process group newly orphaned "
-                                    "with a stopped member"))
+  EXPECT_TRUE(Contains(explain.out,
+                       "got SIGHUP from the kernel: process group newly orphaned "
+                       "with a stopped member"))
       << explain.out;
   EXPECT_TRUE(Contains(explain.out, "killed by SIGHUP")) << explain.out;
   // The same from SQL: the group the kernel found orphaned.
@@ -311,9 +315,8 @@ TEST(EventLogTest, Sqlite3ReadsTheFileWhileTheRunWritesIt) {
     ASSERT_TRUE(run.ReadLine().starts_with("reaped "));
   }
   // The sentry, the stepper and its five children, committed within 100 ms.
-  EXPECT_TRUE(Eventually([&] {
-    return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "5";
-  }));
+  EXPECT_TRUE(Eventually(
+      [&] { return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "5"; }));
   EXPECT_EQ(Sql(db, "SELECT state FROM run"), "running");
   run.WriteLine("quit");
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
@@ -333,19 +336,17 @@ TEST(EventLogTest, KillingTheSentryLeavesAValidFileAndAnInterruptedRun) {
   ASSERT_TRUE(run.ReadLine().starts_with("zombie "));
   run.WriteLine("reap");
   ASSERT_TRUE(run.ReadLine().starts_with("reaped "));
-  ASSERT_TRUE(Eventually([&] {
-    return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "1";
-  }));
-  const int stepper = std::stoi(
-      Sql(db, "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid LIMIT 1"));
+  ASSERT_TRUE(Eventually(
+      [&] { return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "1"; }));
+  const int stepper =
+      std::stoi(Sql(db, "SELECT pid FROM process WHERE comm = 'scenarios' ORDER BY upid LIMIT 1"));
   EXPECT_EQ(run.Signal(SIGKILL), 128 + SIGKILL);
   EXPECT_TRUE(Eventually([&] { return kill(stepper, 0) != 0; })) << "the workload outlived it";
   EXPECT_EQ(Sql(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(Sql(db, "SELECT state FROM run"), "running");
   const Captured next = Capture({SENTRY_BINARY, "run", "--no-fuse", "--db", db, "--", "true"});
   EXPECT_EQ(next.exit_code, 0) << next.err;
-  EXPECT_EQ(Sql(db, "SELECT run_id, state FROM run ORDER BY run_id"),
-            "1|interrupted\n2|finished");
+  EXPECT_EQ(Sql(db, "SELECT run_id, state FROM run ORDER BY run_id"), "1|interrupted\n2|finished");
   // What was committed is there, and replays.
   const Captured replay = Capture({SENTRY_BINARY, "replay", "--db", db, "--run", "1"});
   EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;

@@ -102,11 +102,13 @@ void ExpectDatabaseMatchesLog(const std::string& db_path,
             static_cast<std::int64_t>(unreaped.size()))
       << db_path;
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM thread"),
-            QueryInt(db.get(), "SELECT count(*) FROM record WHERE kind = "
-                               "(SELECT id FROM record_kind WHERE name = 'task_created')"));
+            QueryInt(db.get(),
+                     "SELECT count(*) FROM record WHERE kind = "
+                     "(SELECT id FROM record_kind WHERE name = 'task_created')"));
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM wait"),
-            QueryInt(db.get(), "SELECT count(*) FROM record WHERE kind = "
-                               "(SELECT id FROM record_kind WHERE name = 'wait_returned')"));
+            QueryInt(db.get(),
+                     "SELECT count(*) FROM record WHERE kind = "
+                     "(SELECT id FROM record_kind WHERE name = 'wait_returned')"));
 
   // Replaying the stored observations makes exactly the stored records.
   const Outcome replay = RunInNewSession({SENTRY_BINARY, "replay", "--db", db_path}, "db-replay");
