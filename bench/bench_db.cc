@@ -88,7 +88,7 @@ double Ingest(const std::string& path, const std::vector<sentry::inspect::LogEnt
     auto done = db->Exec("BEGIN");
     for (std::size_t j = i; done && j < std::min(entries.size(), i + kBatch); ++j)
       done = writer->Write(entries[j]);
-    if (done) done = writer->UpdateRunCounts();
+    if (done) done = writer->FinishBatch();
     if (done) done = db->Exec("COMMIT");
     if (!done) Fail(done.error());
   }

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sentry/kernel/json_codec.h"
+#include "inspect/observation_columns.h"
 
 namespace sentry::inspect {
 
@@ -10,7 +10,8 @@ std::expected<std::uint64_t, std::string> ReplayRun(
     Database& db, std::int64_t run_id, std::uint64_t at, kernel::Kernel& model,
     const std::function<void(std::span<const kernel::Record>)>& on_records) {
   auto stmt = db.Prepare(
-      "SELECT seq, body FROM observation WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq");
+      "SELECT seq, time_ns, kind, tid, a, b, c, d, e, f, g, text, list FROM observation "
+      "WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->Bind(1, run_id).Bind(2, static_cast<std::int64_t>(at));
   std::uint64_t applied = 0;
@@ -18,12 +19,17 @@ std::expected<std::uint64_t, std::string> ReplayRun(
     auto row = stmt->Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    auto decoded = kernel::DecodeObservation(stmt->Text(1));
-    if (!decoded) {
+    const Statement& s = *stmt;
+    ObservationColumns cols{.kind = s.Text(2), .tid = s.Int(3), .ints = {}, .text = {}, .list = {}};
+    for (int i = 0; i < 7; ++i) cols.ints[static_cast<std::size_t>(i)] = s.Int(4 + i);
+    if (!s.IsNull(11)) cols.text = std::string(s.Text(11));
+    if (!s.IsNull(12)) cols.list = std::string(s.Text(12));
+    auto body = FromColumns(cols);
+    if (!body) {
       return std::unexpected(
-          fmt::format("run {} observation {}: {}", run_id, stmt->Int(0), decoded.error()));
+          fmt::format("run {} observation {}: {}", run_id, s.Int(0), body.error()));
     }
-    const auto records = model.Apply(decoded->observation);
+    const auto records = model.Apply({.time_ns = s.Int(1), .body = std::move(*body)});
     if (on_records) on_records(records);
     ++applied;
   }

@@ -125,7 +125,7 @@ void EventLog::WriteBatch(std::vector<LogEntry>& batch) {
   if (batch.empty() || failed_) return;
   auto done = db_.Exec("BEGIN");
   for (std::size_t i = 0; done && i < batch.size(); ++i) done = tables_.Write(batch[i]);
-  if (done) done = tables_.UpdateRunCounts();
+  if (done) done = tables_.FinishBatch();
   if (done) done = db_.Exec("COMMIT");
   if (!done) {
     (void)db_.Exec("ROLLBACK");

@@ -138,7 +138,7 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
   auto records = db.Prepare(
       "SELECT r.seq, r.time_ns - run.start_time_ns, r.kind, r.utid, r.tid, r.other_utid, "
       "r.other_tid, r.value, r.value2, r.detail, "
-      "CASE WHEN r.kind = ?3 THEN (SELECT json_extract(o.body, '$.argv') FROM observation o "
+      "CASE WHEN r.kind = ?3 THEN (SELECT o.list FROM observation o "
       "WHERE o.run_id = r.run_id AND o.seq = r.seq) END "
       "FROM record r JOIN run USING (run_id) WHERE r.run_id = ?1 ORDER BY r.seq, r.idx");
   if (!records) return Fail(records.error());

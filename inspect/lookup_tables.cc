@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/record.h"
@@ -105,6 +106,13 @@ std::expected<void, std::string> FillLookupTables(Database& db) {
       row(k, kernel::RecordKindName(kind), RecordMeaning(kind));
     }
   });
+  if (done) {
+    auto stmt = db.Prepare("INSERT INTO observation_kind VALUES (?, ?)");
+    if (!stmt) return std::unexpected(stmt.error());
+    for (const auto& [kind, columns] : ObservationKindMeanings()) {
+      if (done) done = stmt->Bind(1, kind).Bind(2, columns).Run();
+    }
+  }
   if (done) {
     done = Insert(db, "INSERT INTO signal_name VALUES (?, ?)", [](auto row) {
       for (int s = 1; s <= abi::kMaxSignal; ++s) row(s, abi::SignalName(s), "");

@@ -1,12 +1,13 @@
 #include "inspect/table_writer.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
 
+#include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
-#include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/task_stop.h"
 
 namespace sentry::inspect {
@@ -21,8 +22,8 @@ namespace abi = kernel::abi;
 // NOLINTBEGIN(bugprone-suspicious-missing-comma)
 constexpr std::string_view kSql[] = {
     // kObservation
-    "INSERT INTO observation (run_id, seq, time_ns, kind, tid, body) VALUES (?1, ?2, ?3, ?4, ?5, "
-    "?6)",
+    "INSERT INTO observation (run_id, seq, time_ns, kind, tid, a, b, c, d, e, f, g, text, list) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     // kRecord
     "INSERT INTO record (run_id, seq, idx, time_ns, kind, utid, tid, other_utid, other_tid, "
     "value, value2, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -92,23 +93,6 @@ constexpr std::string_view kSql[] = {
 };
 // NOLINTEND(bugprone-suspicious-missing-comma)
 
-// The host tid an observation concerns (the caller for clone and vfork-done).
-std::int32_t ObservationTid(const kernel::Observation& obs) {
-  return std::visit(
-      [](const auto& body) -> std::int32_t {
-        using Body = std::decay_t<decltype(body)>;
-        if constexpr (requires { body.tid; }) {
-          return body.tid.value;
-        } else if constexpr (requires { body.parent; }) {
-          return body.parent.value;
-        } else {
-          static_assert(!std::is_same_v<Body, Body>, "an observation without a thread");
-          return 0;
-        }
-      },
-      obs.body);
-}
-
 std::string JoinIds(const std::vector<std::int32_t>& ids) {
   std::string out;
   for (const std::int32_t id : ids) {
@@ -132,11 +116,21 @@ TableWriter::TableWriter(Database& db, std::int64_t run_id, std::int64_t start_t
 std::expected<TableWriter, std::string> TableWriter::Create(Database& db, std::int64_t run_id,
                                                             std::int64_t start_time_ns) {
   TableWriter writer(db, run_id, start_time_ns);
-  for (const std::string_view sql : kSql) {
+  for (std::size_t i = 0; i < std::size(kSql); ++i) {
+    const std::string_view sql = kSql[i];
+    writer.stmts_.emplace_back();
+    writer.buffers_.emplace_back();
+    if (Buffered(static_cast<Stmt>(i))) {
+      const auto params =
+          std::count(sql.begin() + static_cast<std::ptrdiff_t>(sql.find("VALUES")), sql.end(), '?');
+      auto buffer = RowBuffer::Create(db, sql, static_cast<int>(params));
+      if (!buffer) return std::unexpected(std::string(sql.substr(0, 40)) + "…: " + buffer.error());
+      writer.buffers_.back() = std::move(*buffer);
+      continue;
+    }
     auto stmt = db.Prepare(sql);
     if (!stmt) return std::unexpected(std::string(sql.substr(0, 40)) + "…: " + stmt.error());
-    stmt->Bind(1, run_id);
-    writer.stmts_.push_back(std::move(*stmt));
+    writer.stmts_.back() = std::move(*stmt);
   }
   return writer;
 }
@@ -157,7 +151,20 @@ std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
   return static_cast<std::int64_t>(it->second);
 }
 
-std::expected<void, std::string> TableWriter::UpdateRunCounts() {
+bool TableWriter::Buffered(Stmt stmt) {
+  return stmt == kObservation || stmt == kRecord || stmt == kExit || stmt == kWait ||
+         stmt == kSignal || stmt == kDivergence;
+}
+
+RowBuffer& TableWriter::Buf(Stmt stmt) {
+  return *buffers_[stmt];
+}
+
+std::expected<void, std::string> TableWriter::FinishBatch() {
+  for (auto& buffer : buffers_) {
+    if (!buffer) continue;
+    if (auto done = buffer->Flush(); !done) return done;
+  }
   Statement& s = stmts_[kRunCounts];
   s.Bind(1, run_id_)
       .Bind(2, static_cast<std::int64_t>(observations_))
@@ -168,14 +175,25 @@ std::expected<void, std::string> TableWriter::UpdateRunCounts() {
 
 std::expected<void, std::string> TableWriter::Write(const LogEntry& entry) {
   const kernel::Observation& obs = entry.observation;
-  Statement& o = stmts_[kObservation];
+  const ObservationColumns cols = ToColumns(obs);
+  RowBuffer& o = Buf(kObservation);
   o.Bind(1, run_id_)
       .Bind(2, static_cast<std::int64_t>(entry.seq))
       .Bind(3, obs.time_ns)
-      .Bind(4, kernel::ObservationKindName(obs))
-      .Bind(5, std::int64_t{ObservationTid(obs)})
-      .Bind(6, kernel::EncodeObservation(obs, entry.seq));
-  if (auto done = o.Run(); !done) return done;
+      .Bind(4, cols.kind)
+      .Bind(5, cols.tid);
+  for (std::size_t i = 0; i < cols.ints.size(); ++i) o.Bind(6 + static_cast<int>(i), cols.ints[i]);
+  if (cols.text) {
+    o.Bind(13, std::string_view(*cols.text));
+  } else {
+    o.BindNull(13);
+  }
+  if (cols.list) {
+    o.Bind(14, std::string_view(*cols.list));
+  } else {
+    o.BindNull(14);
+  }
+  if (auto done = o.Add(); !done) return done;
   ++observations_;
   if (const auto* end = std::get_if<kernel::ExitEnd>(&obs.body)) {
     for (const kernel::Record& r : entry.records) {
@@ -209,7 +227,7 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
                                                           const kernel::Record& r, std::size_t idx,
                                                           const TaskFacts* facts) {
   ++records_;
-  Statement& rec = stmts_[kRecord];
+  RowBuffer& rec = Buf(kRecord);
   rec.Bind(1, run_id_)
       .Bind(2, static_cast<std::int64_t>(r.seq))
       .Bind(3, static_cast<std::int64_t>(idx))
@@ -222,7 +240,7 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       .Bind(10, r.value)
       .Bind(11, r.value2)
       .Bind(12, r.detail);
-  if (auto done = rec.Run(); !done) return done;
+  if (auto done = rec.Add(); !done) return done;
 
   const std::int64_t ts = Ts(r.time_ns);
   const std::uint64_t utid = r.task.value;
@@ -327,7 +345,7 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
     case RecordKind::kSignalDelivered:
     case RecordKind::kSignalPredicted: {
       const bool delivered = r.kind == RecordKind::kSignalDelivered;
-      Statement& s = stmts_[kSignal];
+      RowBuffer& s = Buf(kSignal);
       s.Bind(1, run_id_)
           .Bind(2, static_cast<std::int64_t>(r.seq))
           .Bind(3, ts)
@@ -339,13 +357,13 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
           .Bind(9, delivered ? std::optional<std::int64_t>(r.value2) : std::nullopt)
           .Bind(10, Bool(delivered))
           .Bind(11, delivered ? std::nullopt : std::optional<std::int64_t>(r.value2));
-      return s.Run();
+      return s.Add();
     }
     case RecordKind::kWaitReturned:
       return OnWait(entry, r);
     case RecordKind::kDivergence: {
       ++divergences_;
-      Statement& s = stmts_[kDivergence];
+      RowBuffer& s = Buf(kDivergence);
       s.Bind(1, run_id_)
           .Bind(2, static_cast<std::int64_t>(r.seq))
           .Bind(3, ts)
@@ -356,7 +374,7 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
           .Bind(8, r.value)
           .Bind(9, r.value2)
           .Bind(10, r.detail);
-      return s.Run();
+      return s.Add();
     }
     case RecordKind::kCloneFailed:
     case RecordKind::kSyscallResult:
@@ -475,7 +493,7 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
   const Name* waiter = waiter_upid ? NameOf(static_cast<std::uint64_t>(*waiter_upid)) : nullptr;
   const Name* target =
       reported && target_upid ? NameOf(static_cast<std::uint64_t>(*target_upid)) : nullptr;
-  Statement& s = stmts_[kWait];
+  RowBuffer& s = Buf(kWait);
   s.Bind(19, std::int64_t{waiter != nullptr ? waiter->pid : r.tid.value})
       .Bind(20, waiter != nullptr ? std::string_view(waiter->comm) : std::string_view("?"))
       .Bind(21, WaitOptionsInWords(options))
@@ -504,7 +522,7 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
       .Bind(16, reported ? std::optional<std::int64_t>(Bool(consumed)) : std::nullopt)
       .Bind(17, utime)
       .Bind(18, stime);
-  return s.Run();
+  return s.Add();
 }
 
 std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record& r) {
@@ -571,7 +589,7 @@ std::expected<void, std::string> TableWriter::InsertExit(const kernel::Record& r
                                                          std::string_view step) {
   const bool notified = step == "parent_notified";
   const bool reaped = step == "reaped";
-  Statement& s = stmts_[kExit];
+  RowBuffer& s = Buf(kExit);
   s.Bind(1, run_id_)
       .Bind(2, static_cast<std::int64_t>(r.seq))
       .Bind(3, Ts(r.time_ns))
@@ -584,7 +602,7 @@ std::expected<void, std::string> TableWriter::InsertExit(const kernel::Record& r
       .Bind(10, notified || reaped ? OrNull(r.other_task.value) : std::nullopt)
       .Bind(11, notified ? std::optional<std::int64_t>(r.value) : std::nullopt)
       .Bind(12, reaped ? std::optional<std::int64_t>(r.value2) : std::nullopt);
-  return s.Run();
+  return s.Add();
 }
 
 }  // namespace sentry::inspect

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "inspect/row_buffer.h"
 #include "inspect/sqlite.h"
 #include "sentry/kernel/observation.h"
 #include "sentry/kernel/record.h"
@@ -51,8 +52,9 @@ class TableWriter {
                                                         std::int64_t start_time_ns);
 
   std::expected<void, std::string> Write(const LogEntry& entry);
-  // The run row's counters, as of the entries written so far.
-  std::expected<void, std::string> UpdateRunCounts();
+  // Before the batch's transaction commits: writes the rows still buffered
+  // and the run row's counters.
+  std::expected<void, std::string> FinishBatch();
 
  private:
   enum Stmt : std::uint8_t {
@@ -84,6 +86,9 @@ class TableWriter {
   };
 
   TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns);
+  // The append-only tables, written through RowBuffers.
+  static bool Buffered(Stmt stmt);
+  RowBuffer& Buf(Stmt stmt);
   std::int64_t Ts(std::int64_t time_ns) const { return time_ns - start_time_ns_; }
   std::expected<void, std::string> WriteRecord(const LogEntry& entry, const kernel::Record& r,
                                                std::size_t idx, const TaskFacts* facts);
@@ -109,7 +114,8 @@ class TableWriter {
   sqlite3* db_;  // for the rowid of the last insert (the Database may move)
   std::int64_t run_id_;
   std::int64_t start_time_ns_;
-  std::vector<Statement> stmts_;
+  std::vector<Statement> stmts_;                   // by Stmt; empty where Buffered
+  std::vector<std::optional<RowBuffer>> buffers_;  // by Stmt; set where Buffered
 
   std::uint64_t observations_ = 0;
   std::uint64_t records_ = 0;

@@ -38,15 +38,19 @@ CREATE TABLE run (
   divergences INTEGER NOT NULL DEFAULT 0
 );
 
--- Every observation, in order: kind, the thread it concerns and the whole
--- observation as the JSON object `--log-records` writes (replay decodes it).
+-- Every observation, in order: its kind, the thread it concerns and its
+-- values in columns a..g, text and list, whose meaning depends on the kind
+-- (observation_kind says what each means). Replay reads them back exactly.
 CREATE TABLE observation (
   run_id INTEGER NOT NULL REFERENCES run(run_id),
   seq INTEGER NOT NULL,                 -- 1-based position in the run
   time_ns INTEGER NOT NULL,             -- CLOCK_MONOTONIC of the sentry
-  kind TEXT NOT NULL,                   -- clone, exec, exit_begin, wait_done, …
-  tid INTEGER,                          -- the host tid it concerns, when it has one
-  body TEXT NOT NULL,                   -- the observation as a JSON object
+  kind TEXT NOT NULL,                   -- clone, exec, exit_begin, wait_done, … (observation_kind)
+  tid INTEGER NOT NULL,                 -- the host tid it concerns (clone: the caller)
+  a INTEGER NOT NULL, b INTEGER NOT NULL, c INTEGER NOT NULL, d INTEGER NOT NULL,
+  e INTEGER NOT NULL, f INTEGER NOT NULL, g INTEGER NOT NULL,
+  text TEXT,                            -- comm (task_existing, exec)
+  list TEXT,                            -- a JSON array: argv, or a clone's nested tids
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 
@@ -146,7 +150,9 @@ CREATE TABLE exit (
   utid INTEGER NOT NULL,
   upid INTEGER NOT NULL,
   tid INTEGER NOT NULL,
-  step TEXT NOT NULL CHECK (step IN ('exit_initiated', 'zombie', 'parent_notified', 'reaped')),
+  -- (OR, not IN: an IN list costs SQLite a temporary b-tree on every insert)
+  step TEXT NOT NULL CHECK (step = 'exit_initiated' OR step = 'zombie' OR
+                            step = 'parent_notified' OR step = 'reaped'),
   wait_status INTEGER,                  -- the status word (exit_initiated, zombie, reaped)
   group_exit INTEGER,                   -- exit_initiated: 1 for exit_group or a fatal signal
   other_utid INTEGER,                   -- parent_notified: the parent; reaped: the reaper
@@ -233,6 +239,7 @@ CREATE TABLE divergence (
 
 -- Lookup tables (filled by the sentry when it creates the file).
 CREATE TABLE record_kind (id INTEGER PRIMARY KEY, name TEXT NOT NULL, meaning TEXT NOT NULL);
+CREATE TABLE observation_kind (name TEXT PRIMARY KEY, columns TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE signal_name (signo INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE errno_name (errno INTEGER PRIMARY KEY, name TEXT NOT NULL, message TEXT NOT NULL);
 CREATE TABLE reap_cause (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
@@ -242,10 +249,10 @@ CREATE TABLE cld_code (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE wait_option (bit INTEGER PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE si_code (code INTEGER PRIMARY KEY, name TEXT NOT NULL);
 
--- Indexes the questions need; none on the raw tables, whose ingest is appends.
-CREATE INDEX exit_by_task ON exit (run_id, utid);
-CREATE INDEX signal_by_receiver ON signal (run_id, receiver_utid);
-CREATE INDEX process_by_pid ON process (run_id, pid);
+-- No secondary indexes: every table grows by appends in its key's order (or
+-- updates by key), one b-tree write a row. A second b-tree (an index) would
+-- double that and make SQLite journal every statement; the questions scan
+-- one run's rows instead (`share/bench.sh db` measures both).
 
 -- ---------------------------------------------------------------------------
 -- Views for the common questions.
