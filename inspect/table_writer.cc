@@ -1,6 +1,7 @@
 #include "inspect/table_writer.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <utility>
@@ -157,7 +158,9 @@ bool TableWriter::Buffered(Stmt stmt) {
 }
 
 RowBuffer& TableWriter::Buf(Stmt stmt) {
-  return *buffers_[stmt];
+  std::optional<RowBuffer>& buffer = buffers_[stmt];
+  if (!buffer) std::abort();  // Create made one for every Buffered statement
+  return *buffer;
 }
 
 std::expected<void, std::string> TableWriter::FinishBatch() {
