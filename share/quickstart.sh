@@ -21,8 +21,9 @@ echo
 echo "== sentry inspect waits: who reaped whom, with what status =="
 "$sentry" inspect --db "$db" waits
 echo
+# The orphan: the process whose parent at the end is not the one it was born to.
 orphan=$("$sentry" inspect --db "$db" --format csv sql \
-  "SELECT pid FROM process WHERE comm = 'sleep' ORDER BY upid DESC LIMIT 1" | tail -n 1 | tr -d '\r')
+  "SELECT pid FROM process WHERE last_parent_upid != parent_upid LIMIT 1" | tail -n 1 | tr -d '\r')
 echo "== sentry inspect explain $orphan: the orphan's life, and who reaped it =="
 "$sentry" inspect --db "$db" explain "$orphan"
 echo
