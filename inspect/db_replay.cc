@@ -36,4 +36,33 @@ std::expected<std::uint64_t, std::string> ReplayRun(
   return applied;
 }
 
+std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& db,
+                                                                      std::int64_t run_id,
+                                                                      std::uint64_t at) {
+  auto stmt = db.Prepare(
+      "SELECT seq, time_ns, kind, utid, tid, other_utid, other_tid, value, value2, detail "
+      "FROM record WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq, idx");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, run_id).Bind(2, static_cast<std::int64_t>(at));
+  std::vector<kernel::Record> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    kernel::Record r;
+    r.seq = static_cast<std::uint64_t>(stmt->Int(0));
+    r.time_ns = stmt->Int(1);
+    r.kind = static_cast<kernel::RecordKind>(stmt->Int(2));
+    r.task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(3)));
+    r.tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(4)));
+    r.other_task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(5)));
+    r.other_tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(6)));
+    r.value = stmt->Int(7);
+    r.value2 = stmt->Int(8);
+    r.detail = std::string(stmt->Text(9));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace sentry::inspect

@@ -8,6 +8,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "inspect/sqlite.h"
 #include "sentry/kernel/kernel.h"
@@ -21,5 +22,11 @@ namespace sentry::inspect {
 std::expected<std::uint64_t, std::string> ReplayRun(
     Database& db, std::int64_t run_id, std::uint64_t at, kernel::Kernel& model,
     const std::function<void(std::span<const kernel::Record>)>& on_records = {});
+
+// The records run `run_id` stored, in order (seq <= at; 0: all), time_ns as
+// the live run stamped them.
+std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& db,
+                                                                      std::int64_t run_id,
+                                                                      std::uint64_t at);
 
 }  // namespace sentry::inspect

@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/record.h"
@@ -39,12 +40,8 @@ struct Names {
 };
 
 std::string Status(std::int64_t wait_status) {
-  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
-  if (es.Signaled()) {
-    return fmt::format("killed by {}{}", abi::SignalName(es.signo),
-                       es.core ? " (core dumped)" : "");
-  }
-  return fmt::format("exited {}", es.code);
+  return ExitStatusInWords(
+      kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status)));
 }
 
 std::string CloneHow(std::optional<std::int64_t> flags) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "inspect/db_replay.h"
+#include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/kernel.h"
@@ -37,16 +38,6 @@ std::expected<void, std::string> Rebuild(Database& db, std::int64_t run, std::ui
   if (!applied) return std::unexpected(applied.error());
   if (*applied == 0) return std::unexpected(fmt::format("run {} has no observations", run));
   return {};
-}
-
-std::string Command(const kernel::TaskInfo& p) {
-  if (p.state == 'Z') return "[" + p.comm + "] <defunct>";
-  std::string command;
-  for (const auto& arg : p.argv) {
-    if (!command.empty()) command += ' ';
-    command += arg;
-  }
-  return command.empty() ? "[" + p.comm + "]" : command;
 }
 
 // Why nobody has reaped zombie `z` yet, in words, as the model sees it.
@@ -113,36 +104,22 @@ std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bo
 
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                  std::optional<std::int32_t> pid) {
-  auto stmt = db.Prepare(
-      "SELECT r.seq, r.time_ns - run.start_time_ns, r.kind, r.utid, r.tid, r.other_utid, "
-      "r.other_tid, r.value, r.value2, r.detail FROM record r JOIN run USING (run_id) "
-      "WHERE r.run_id = ?1 AND (?2 IS NULL OR r.tid = ?2 OR r.other_tid = ?2) "
-      "ORDER BY r.seq, r.idx");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, run).Bind(2, pid ? std::optional<std::int64_t>(*pid) : std::nullopt);
+  auto start = db.QueryInt(fmt::format("SELECT start_time_ns FROM run WHERE run_id = {}", run));
+  if (!start) return std::unexpected(start.error());
+  auto records = StoredRecords(db, run, 0);
+  if (!records) return std::unexpected(records.error());
   ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    kernel::Record r;
-    r.seq = static_cast<std::uint64_t>(stmt->Int(0));
-    r.kind = static_cast<kernel::RecordKind>(stmt->Int(2));
-    r.task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(3)));
-    r.tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(4)));
-    r.other_task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(5)));
-    r.other_tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(6)));
-    r.value = stmt->Int(7);
-    r.value2 = stmt->Int(8);
-    r.detail = std::string(stmt->Text(9));
+  for (const kernel::Record& r : *records) {
+    if (pid && r.tid.value != *pid && r.other_tid.value != *pid) continue;
     std::string sentence = kernel::DescribeRecord(r);
     // DescribeRecord starts with "#seq ": the table has its own column.
     if (const auto space = sentence.find(' '); space != std::string::npos)
       sentence.erase(0, space + 1);
-    t.rows.push_back({Number(static_cast<std::int64_t>(r.seq)),
-                      Cell{.text = fmt::format("{:.6f}", static_cast<double>(stmt->Int(1)) / 1e9),
-                           .number = true},
-                      Text(std::move(sentence))});
+    t.rows.push_back(
+        {Number(static_cast<std::int64_t>(r.seq)),
+         Cell{.text = fmt::format("{:.6f}", static_cast<double>(r.time_ns - *start) / 1e9),
+              .number = true},
+         Text(std::move(sentence))});
   }
   return t;
 }
@@ -152,12 +129,9 @@ std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
   for (const kernel::TaskInfo& p : model.Processes()) {
-    std::string stat(1, p.state);
-    if (p.sid == p.tgid) stat += 's';
-    if (p.num_threads > 1) stat += 'l';
-    if (p.tpgid > 0 && p.pgid == p.tpgid) stat += '+';
     t.rows.push_back({Number(p.tgid), Number(p.ppid), Number(p.pgid), Number(p.sid),
-                      Text(kernel::TtyName(p.tty_nr)), Text(stat), Text(Command(p))});
+                      Text(kernel::TtyName(p.tty_nr)), Text(kernel::PsStat(p)),
+                      Text(kernel::PsCommand(p))});
   }
   return t;
 }
@@ -170,12 +144,8 @@ std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, 
   ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATUS", "WHY NOT REAPED"}, .rows = {}};
   for (const kernel::TaskInfo& p : model.Processes()) {
     if (p.state != 'Z') continue;
-    const auto& es = p.exit_status;
-    std::string status = es.Signaled()
-                             ? fmt::format("killed by {}{}", kernel::abi::SignalName(es.signo),
-                                           es.core ? " (core dumped)" : "")
-                             : fmt::format("exited {}", es.code);
-    t.rows.push_back({Number(p.tgid), Number(p.ppid), Text(p.comm), Text(std::move(status)),
+    t.rows.push_back({Number(p.tgid), Number(p.ppid), Text(p.comm),
+                      Text(ExitStatusInWords(p.exit_status)),
                       Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid)))});
   }
   return t;
@@ -206,8 +176,9 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std
   ResultTable t{.columns = {"PID", "PGID", "SID", "STAT", "COMMAND"}, .rows = {}};
   std::function<void(const kernel::TaskInfo&, int)> walk = [&](const kernel::TaskInfo& p,
                                                                int depth) {
-    t.rows.push_back({Number(p.tgid), Number(p.pgid), Number(p.sid), Text(std::string(1, p.state)),
-                      Text(std::string(static_cast<std::size_t>(depth) * 2, ' ') + Command(p))});
+    t.rows.push_back(
+        {Number(p.tgid), Number(p.pgid), Number(p.sid), Text(std::string(1, p.state)),
+         Text(std::string(static_cast<std::size_t>(depth) * 2, ' ') + kernel::PsCommand(p))});
     for (const kernel::TaskInfo* c : children[p.tgid]) walk(*c, depth + 1);
   };
   for (const kernel::TaskInfo* r : roots) walk(*r, 0);

@@ -23,6 +23,12 @@ std::string ErrnoInWords(int err) {
   return name != nullptr ? name : fmt::format("errno {}", err);
 }
 
+std::string ExitStatusInWords(const kernel::ExitStatus& status) {
+  if (!status.Signaled()) return fmt::format("exited {}", status.code);
+  return fmt::format("killed by {}{}", abi::SignalName(status.signo),
+                     status.core ? " (core dumped)" : "");
+}
+
 std::string WaitResultInWords(std::int64_t result, int cld_code, int status) {
   if (result < 0) return ErrnoInWords(static_cast<int>(-result));
   if (result == 0) return "nothing to report";

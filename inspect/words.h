@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "sentry/kernel/abi.h"
+#include "sentry/kernel/exit_status.h"
 
 namespace sentry::inspect {
 
@@ -30,6 +31,9 @@ std::string WaitOptionsInWords(std::uint32_t options);
 
 // The errno's symbolic name ("ECHILD"), or "errno N".
 std::string ErrnoInWords(int err);
+
+// How a task ended: "exited 3", "killed by SIGKILL (core dumped)".
+std::string ExitStatusInWords(const kernel::ExitStatus& status);
 
 // What a wait returned: result (pid, 0 or -errno), and for a pid the CLD_*
 // code and the status (exit code or signal, as waitid's si_status).

@@ -36,36 +36,6 @@ constexpr const char* kUsage =
     "\n"
     "options";
 
-// The run's records as the live run wrote them (seq <= at, if at is set).
-std::expected<std::vector<kernel::Record>, std::string> StoredRecords(inspect::Database& db,
-                                                                      std::int64_t run,
-                                                                      std::uint64_t at) {
-  auto stmt = db.Prepare(
-      "SELECT seq, time_ns, kind, utid, tid, other_utid, other_tid, value, value2, detail "
-      "FROM record WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq, idx");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->Bind(1, run).Bind(2, static_cast<std::int64_t>(at));
-  std::vector<kernel::Record> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    kernel::Record r;
-    r.seq = static_cast<std::uint64_t>(stmt->Int(0));
-    r.time_ns = stmt->Int(1);
-    r.kind = static_cast<kernel::RecordKind>(stmt->Int(2));
-    r.task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(3)));
-    r.tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(4)));
-    r.other_task = kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(5)));
-    r.other_tid = kernel::ThreadId(static_cast<std::int32_t>(stmt->Int(6)));
-    r.value = stmt->Int(7);
-    r.value2 = stmt->Int(8);
-    r.detail = std::string(stmt->Text(9));
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 // Prints the table and the comparison; 0 if the replay made the logged records.
 int Report(const kernel::Kernel& model, const std::vector<kernel::Record>& logged,
            const std::vector<kernel::Record>& replayed) {
@@ -95,7 +65,7 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
     std::cerr << "sentry: replay: " << run.error() << "\n";
     return 1;
   }
-  auto logged = StoredRecords(*db, *run, at);
+  auto logged = inspect::StoredRecords(*db, *run, at);
   if (!logged) {
     std::cerr << "sentry: replay: " << path << ": " << logged.error() << "\n";
     return 1;

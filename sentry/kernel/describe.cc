@@ -148,20 +148,28 @@ std::string DescribeRecord(const Record& r) {
   return fmt::format("#{} {}", r.seq, what);
 }
 
+std::string PsStat(const TaskInfo& p) {
+  std::string stat(1, p.state);
+  if (p.sid == p.tgid) stat += 's';
+  if (p.num_threads > 1) stat += 'l';
+  if (p.tpgid > 0 && p.pgid == p.tpgid) stat += '+';
+  return stat;
+}
+
+std::string PsCommand(const TaskInfo& p) {
+  if (p.state == 'Z') return "[" + p.comm + "] <defunct>";
+  std::string command;
+  for (const auto& arg : p.argv) command += (command.empty() ? "" : " ") + arg;
+  if (command.empty()) command = "[" + p.comm + "]";
+  return command;
+}
+
 std::string ProcessTable(const std::vector<TaskInfo>& processes) {
   std::string out = fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", "PID", "PPID",
                                 "PGID", "SID", "TTY", "STAT", "UID", "COMMAND");
   for (const auto& p : processes) {
-    std::string stat(1, p.state);
-    if (p.sid == p.tgid) stat += 's';
-    if (p.num_threads > 1) stat += 'l';
-    if (p.tpgid > 0 && p.pgid == p.tpgid) stat += '+';
-    std::string command;
-    for (const auto& arg : p.argv) command += (command.empty() ? "" : " ") + arg;
-    if (p.state == 'Z') command = "[" + p.comm + "] <defunct>";
-    if (command.empty()) command = "[" + p.comm + "]";
     out += fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", p.tgid, p.ppid, p.pgid,
-                       p.sid, TtyName(p.tty_nr), stat, p.uid_creds, command);
+                       p.sid, TtyName(p.tty_nr), PsStat(p), p.uid_creds, PsCommand(p));
   }
   return out;
 }

@@ -16,6 +16,10 @@ std::string DescribeRecord(const Record& r);
 // A terminal's name from its tty_nr as /proc/PID/stat encodes it ("pts/3"; "?" for none).
 std::string TtyName(std::int64_t tty_nr);
 
+// ps's STAT ("Ss", "Rl+") and COMMAND ("sh -c …", "[comm]", "[comm] <defunct>").
+std::string PsStat(const TaskInfo& p);
+std::string PsCommand(const TaskInfo& p);
+
 // A ps-like table: PID PPID PGID SID TTY STAT UID COMMAND.
 std::string ProcessTable(const std::vector<TaskInfo>& processes);
 
