@@ -61,15 +61,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "floor_tracer: %s\n", launched.error().message.c_str());
     return launched.error().exit_code;
   }
+  // The session leader may exit as soon as it has reaped the first process,
+  // with its shell exit code: the floor keeps no count of what is left.
+  launched->release.Reset();
   int exit_code = 0;
   for (;;) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, __WALL);
     if (pid < 0) break;  // ECHILD: nothing left
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      if (pid == launched->pid) {
-        exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
+      if (pid == launched->session_leader) exit_code = WEXITSTATUS(status);
       continue;
     }
     const int sig = WSTOPSIG(status);

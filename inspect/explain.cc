@@ -250,16 +250,25 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
       case RecordKind::kGroupContinued:
         if (subject) text = value != 0 ? "continued before every thread had stopped" : "continued";
         break;
-      case RecordKind::kSignalPredicted:
-        if (subject)
-          predicted_cause[value] =
-              kernel::SignalCauseName(static_cast<kernel::SignalCause>(value2));
+      case RecordKind::kSignalPredicted: {
+        const auto cause = static_cast<kernel::SignalCause>(value2);
+        if (subject && kernel::IsSentryCause(cause)) {
+          // The sentry sent it: said when sent (a SIGKILL has no delivery).
+          text = fmt::format("{}: {}", abi::SignalName(static_cast<int>(value)),
+                             kernel::SignalCauseName(cause));
+        } else if (subject) {
+          predicted_cause[value] = kernel::SignalCauseName(cause);
+        }
         break;
+      }
       case RecordKind::kSignalDelivered: {
         const std::string signal(abi::SignalName(static_cast<int>(value)));
         if (subject) {
           std::string from =
-              other_utid != 0 ? names.Process(other_utid, other_tid) : std::string("the kernel");
+              other_utid != 0 ? names.Process(other_utid, other_tid)
+              : other_tid != 0
+                  ? fmt::format("pid {} (outside the workload)", other_tid)
+                  : std::string(value2 <= 0 ? "a process outside its PID namespace" : "the kernel");
           text = fmt::format("got {} from {}", signal, from);
           if (other_utid == 0 && predicted_cause.contains(value)) {
             text += ": " + predicted_cause[value];

@@ -139,7 +139,7 @@ std::expected<void, std::string> FillLookupTables(Database& db) {
   }
   if (done) {
     done = Insert(db, "INSERT INTO signal_cause VALUES (?, ?)", [](auto row) {
-      for (int c = 0; c <= static_cast<int>(kernel::SignalCause::kTerminalDropped); ++c)
+      for (int c = 0; c <= static_cast<int>(kernel::kLastSignalCause); ++c)
         row(c, kernel::SignalCauseName(static_cast<kernel::SignalCause>(c)), "");
     });
   }

@@ -82,6 +82,7 @@ void Put(const k::Clone& o, ObservationColumns& c) {
   c.ints = {
       o.child.value, static_cast<std::int64_t>(o.flags), o.exit_signal, o.error, o.pgid, 0, 0};
   if (!o.nested_tids.empty()) c.list = List(o.nested_tids);
+  if (!o.comm.empty()) c.text = o.comm;
 }
 bool Get(const ObservationColumns& c, k::Clone& o) {
   o.parent = Tid(c.tid);
@@ -90,6 +91,7 @@ bool Get(const ObservationColumns& c, k::Clone& o) {
   o.exit_signal = Int(c.ints[2]);
   o.error = Int(c.ints[3]);
   o.pgid = I32(c.ints[4]);
+  o.comm = c.text.value_or("");
   return ParseList(c.list, o.nested_tids);
 }
 
@@ -309,6 +311,17 @@ bool Get(const ObservationColumns& c, k::ExternalStop& o) {
   GetOne<k::ExternalStop, &k::ExternalStop::stopped>(c, o);
   return true;
 }
+void Put(const k::SentrySignal& o, ObservationColumns& c) {
+  c.tid = o.tid.value;
+  c.ints = {o.sender.value, o.signo, static_cast<std::int64_t>(o.cause), 0, 0, 0, 0};
+}
+bool Get(const ObservationColumns& c, k::SentrySignal& o) {
+  o.tid = Tid(c.tid);
+  o.sender = Tid(c.ints[0]);
+  o.signo = Int(c.ints[1]);
+  o.cause = static_cast<k::SignalCause>(c.ints[2]);
+  return c.ints[2] >= 0 && c.ints[2] <= static_cast<std::int64_t>(k::kLastSignalCause);
+}
 
 // The kinds with a thread only.
 template <class T>
@@ -365,8 +378,8 @@ std::vector<ObservationKindMeaning> ObservationKindMeanings() {
   static constexpr std::array<std::string_view, std::variant_size_v<k::ObservationBody>> kColumns =
       {
           "a tgid, b parent, c pgid, d sid, e uid, f gid, g subreaper; text comm, list argv",
-          "tid the caller; a child, b flags, c exit signal, d errno, e pgid forked into; list "
-          "nested tids",
+          "tid the caller; a child, b flags, c exit signal, d errno, e pgid forked into; text "
+          "the child's name if not the caller's; list nested tids",
           "-",
           "tid before the exec; a uid, b gid; text comm, list argv",
           "tid the vfork parent",
@@ -389,6 +402,7 @@ std::vector<ObservationKindMeaning> ObservationKindMeanings() {
           "a stopped",
           "a stopped (tid 0: every task)",
           "-",
+          "tid the receiver; a the sentry's tid, b signal, c signal_cause",
       };
   std::vector<ObservationKindMeaning> out;
   out.reserve(kColumns.size());

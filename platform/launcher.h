@@ -21,15 +21,21 @@ struct LaunchError {
 };
 
 struct LaunchedWorkload {
-  pid_t pid = -1;
+  // The session leader (see LaunchTraced); the first process is its child,
+  // told by its fork event.
+  pid_t session_leader = -1;
   // Read end of a close-on-exec pipe: EOF after a successful exec; an
-  // ExecFailure if the child could not install the filter or exec.
+  // ExecFailure if the session leader or the first process failed before it.
   UniqueFd exec_report;
+  // Closing it lets the session leader exit (with the first process's shell
+  // exit code): done once the rest of the workload is gone.
+  UniqueFd release;
 };
 
-// What the child writes to exec_report when it fails before exec.
+// What the session leader or the first process writes to exec_report when it
+// fails before exec.
 struct ExecFailure {
-  enum Stage : std::uint8_t { kFilter = 1, kExec = 2, kTerminal = 3 };
+  enum Stage : std::uint8_t { kFilter = 1, kExec = 2, kTerminal = 3, kFork = 4 };
   int stage = 0;
   int error = 0;  // errno
 };
@@ -52,9 +58,23 @@ struct LaunchSpec {
 // Resolves argv[0] like execvp: the path to run, or why it cannot run.
 std::expected<std::string, LaunchError> ResolveCommand(const std::string& command);
 
-// Forks the workload in a session of its own (with its terminal, if any),
-// seizes it before it runs anything of its own, then lets it install the
-// filter and exec.
+// The shape a shell gives a command:
+//   sentry ── session leader (new session; the terminal, if any, is its
+//              controlling terminal)
+//                 └── first process (execs spec.argv)
+// With a terminal the first process leads a process group of its own, the
+// terminal's foreground, as an interactive shell's job does; without one it
+// stays in the session leader's group, as `sh -c CMD`'s command does.
+// The session leader, a fork of the sentry named kSessionLeaderName, is
+// seized before it runs anything of its own and installs the filter, so its
+// setpgid, tcsetpgrp, fork and wait are observed like any workload task's. It
+// reaps the first process, then waits for `release` to close and exits with
+// the first process's shell exit code. The sentry stays outside the session,
+// as the subreaper orphans go to (as init is natively).
+std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec);
+
+// The session leader's name (its comm).
+inline constexpr const char* kSessionLeaderName = "sentry-session";
 std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec);
 
 // Reads the child's failure report after it exited; nullopt if it exec'd.

@@ -69,4 +69,16 @@ bool DyingOnTheHost(pid_t tid) {
   return stat && (stat->flags & (kPfExiting | kPfSignaled)) != 0;
 }
 
+std::vector<std::string> ReadCmdline(pid_t pid) {
+  const std::string cmdline = ReadSmallFile("/proc/" + std::to_string(pid) + "/cmdline");
+  std::vector<std::string> argv;
+  for (std::size_t start = 0; start < cmdline.size();) {
+    const std::size_t end = cmdline.find('\0', start);
+    argv.emplace_back(cmdline.substr(start, end == std::string::npos ? end : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return argv;
+}
+
 }  // namespace sentry::platform

@@ -16,6 +16,9 @@ namespace sentry::platform {
 // The whole of a small file ("" if it cannot be read).
 std::string ReadSmallFile(const std::string& path);
 
+// /proc/PID/cmdline as argv (empty for a zombie or a gone task).
+std::vector<std::string> ReadCmdline(pid_t pid);
+
 // The fields of /proc/PID/stat the tracer reads.
 struct ProcStat {
   char state = 0;

@@ -65,6 +65,12 @@ Tracer::Tracer(kernel::Kernel& model, RunOptions options)
 Tracer::~Tracer() = default;
 
 void Tracer::Apply(kernel::ObservationBody body) {
+  // The session leader's first fork is the first process.
+  if (const auto* clone = std::get_if<kernel::Clone>(&body);
+      clone != nullptr && root_ == 0 && clone->parent.value == session_leader_ &&
+      clone->error == 0 && (clone->flags & CLONE_THREAD) == 0) {
+    root_ = clone->child.value;
+  }
   const kernel::Observation obs{.time_ns = Now(), .body = std::move(body)};
   const auto records = model_.Apply(obs);
   ++observations_;
@@ -142,7 +148,7 @@ int Tracer::Run() {
                              .gid = ::getgid(),
                              .subreaper = true,
                              .comm = "sentry",
-                             .argv = {"sentry"}});
+                             .argv = ReadCmdline(self_)});
   if (options_.terminal) {
     if (auto opened = OpenTerminal(); !opened) {
       std::fprintf(stderr, "sentry: the workload's terminal: %s\n", opened.error().c_str());
@@ -167,27 +173,31 @@ int Tracer::Run() {
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     return launched.error().exit_code;
   }
-  root_ = launched->pid;
+  session_leader_ = launched->session_leader;
   exec_report_ = std::move(launched->exec_report);
-  Apply(
-      kernel::Clone{.parent = ThreadId(self_),
-                    .child = ThreadId(root_),
-                    .flags = options_.pidns ? static_cast<std::uint64_t>(CLONE_NEWPID) : 0,
-                    .exit_signal = SIGCHLD,
-                    .nested_tids = options_.pidns ? NestedTids(root_) : std::vector<std::int32_t>{},
-                    .error = 0});
-  Apply(kernel::SetSid{.tid = ThreadId(root_), .result = root_});
+  release_ = std::move(launched->release);
+  // Its setsid and terminal came before the filter: told here. What it does
+  // next (the first process's fork, setpgid, tcsetpgrp, wait) is observed.
+  Apply(kernel::Clone{.parent = ThreadId(self_),
+                      .child = ThreadId(session_leader_),
+                      .flags = 0,
+                      .exit_signal = SIGCHLD,
+                      .nested_tids = {},
+                      .error = 0,
+                      .pgid = 0,
+                      .comm = kSessionLeaderName});
+  Apply(kernel::SetSid{.tid = ThreadId(session_leader_), .result = session_leader_});
   if (pty_) {
-    Apply(kernel::ControllingTty{.tid = ThreadId(root_), .tty_nr = pty_->tty_nr});
+    Apply(kernel::ControllingTty{.tid = ThreadId(session_leader_), .tty_nr = pty_->tty_nr});
     // Started after the fork and the signal mask: the thread must not take
     // the signals meant for the signalfd.
     relay_.emplace(STDIN_FILENO, STDOUT_FILENO, pty_->master.Get());
   }
   // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
-  TaskState& root_state = tasks_[root_];
-  root_state.tgid = root_;
-  root_state.known = true;
-  root_state.saw_first_stop = true;
+  TaskState& leader_state = tasks_[session_leader_];
+  leader_state.tgid = session_leader_;
+  leader_state.known = true;
+  leader_state.saw_first_stop = true;
 
   for (;;) {
     // Drain every pending report before sleeping: SIGCHLD does not queue.
@@ -199,6 +209,7 @@ int Tracer::Run() {
     }
     // A held child's creator may never report it: look again soon.
     if (!held_.empty()) AnnounceOverdueChildren();
+    ReleaseSessionLeaderWhenAlone();
     std::array<pollfd, 2> fds{pollfd{.fd = signals.Get(), .events = POLLIN, .revents = 0},
                               pollfd{.fd = freeze_wake_.Get(), .events = POLLIN, .revents = 0}};
     const int patience = held_.empty() ? -1 : static_cast<int>(kHeldChildPatience.count());
@@ -232,29 +243,10 @@ done:
   const kernel::KernelStats stats = model_.Stats();
   if (options_.verbose) {
     std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n", exit_code_,
-                 static_cast<unsigned long long>(stats.tasks_seen - 1),
+                 static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
                  static_cast<unsigned long long>(stats.divergences));
   }
   return exit_code_;
-}
-
-void Tracer::OnSentrySignal(int signo) {
-  if (signo == SIGWINCH) {
-    if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
-    return;
-  }
-  if (frozen_) {
-    // Whoever signals the sentry wants the workload to hear it: thaw first.
-    freeze_wanted_.store(false);
-    OnFreezeRequest();
-  }
-  if (root_done_) return;
-  if (signo == SIGINT && ++interrupts_ >= 2) {
-    Warn("second interrupt: killing the workload");
-    KillAll();
-    return;
-  }
-  ::kill(root_, signo);  // forwarded
 }
 
 void Tracer::Warn(const std::string& message) const {
@@ -297,13 +289,6 @@ std::int32_t Tracer::TtyOf(pid_t pid, std::uint64_t fd) const {
   // /dev/tty stands for the caller's controlling terminal: ask the host which.
   const auto stat = ReadProcStat(pid);
   return stat ? stat->tty_nr : 0;
-}
-
-void Tracer::KillAll() {
-  // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
-  for (const auto& [tid, st] : tasks_) {
-    if (tid > 0) ::kill(tid, SIGKILL);
-  }
 }
 
 void Tracer::Resume(pid_t pid, const TaskState& st, int sig) {
@@ -363,7 +348,9 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   // The first process is gone and took the rest with it (KillAll), but a
   // task created meanwhile was not among them: it goes too, or a stopped
   // one would keep the run waiting for good.
-  if (first_sight && root_done_ && !options_.wait_all) ::kill(pid, SIGKILL);
+  if (first_sight && root_done_ && !options_.wait_all && pid != session_leader_) {
+    ::kill(pid, SIGKILL);
+  }
   switch (event) {
     case PTRACE_EVENT_SECCOMP:
       OnSeccomp(pid, st);
@@ -421,8 +408,9 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   exiting_.erase(pid);
   setpgid_in_flight_.erase(pid);
   held_.erase(pid);  // killed while held
-  if (pid == root_ && !root_execed_) {
-    // The first process died before its exec: say why, in the shell's terms.
+  if ((pid == root_ && !root_execed_) || (pid == session_leader_ && root_ == 0)) {
+    // The first process died before its exec, or the session leader before
+    // making it: say why, in the shell's terms.
     if (auto failure = ReadExecFailure(exec_report_)) {
       switch (failure->stage) {
         case ExecFailure::kTerminal:
@@ -435,26 +423,34 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
                std::strerror(failure->error));
           exit_code_ = 125;
           break;
+        case ExecFailure::kFork:
+          Warn(std::string("the session leader could not fork the first process: ") +
+               std::strerror(failure->error));
+          exit_code_ = 125;
+          break;
         default:
           Warn(options_.argv.front() + ": " + std::strerror(failure->error));
           exit_code_ = failure->error == ENOENT ? 127 : 126;
           break;
       }
       root_done_ = true;
-      KillAll();
-      return;
     }
+  }
+  if (pid == session_leader_ && root_ == 0 && !root_done_) {
+    root_done_ = true;  // it never made the first process, and did not say why
+    exit_code_ = 125;
   }
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
   CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
   NoteSentryReap(pid, status);
   if (!unsettled_reaps_.empty()) SettleSentryReaps();
-  if (pid == root_) {
+  if (pid == root_ && !root_done_) {
     root_done_ = true;
     exit_code_ = es.ShellExitCode();
+    root_signal_ = es.Signaled() ? es.signo : 0;
     // The first process plays init: when it goes, so does everything else.
-    if (!options_.wait_all) KillAll();
+    if (!options_.wait_all) KillLeftovers();
   }
 }
 
@@ -489,7 +485,8 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
       // stop on every fork, so host-side clone failures go unrecorded.
       // --max-tasks: skip the syscall (orig_rax -1) and fail it with EAGAIN.
       // The sentry itself is not the workload's.
-      if (options_.max_tasks != 0 && model_.Stats().live_tasks - 1 >= options_.max_tasks) {
+      if (options_.max_tasks != 0 &&
+          model_.Stats().live_tasks - kSentryTasks >= options_.max_tasks) {
         regs.orig_rax = static_cast<unsigned long long>(-1);
         ::ptrace(PTRACE_SETREGS, pid, nullptr, &regs);
         st.clone_refused = true;
@@ -697,14 +694,7 @@ void Tracer::TellExec(pid_t pid, pid_t former_tid) {
   const std::string proc = "/proc/" + std::to_string(pid);
   std::string comm = ReadSmallFile(proc + "/comm");
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
-  std::vector<std::string> argv;
-  const std::string cmdline = ReadSmallFile(proc + "/cmdline");
-  for (std::size_t start = 0; start < cmdline.size();) {
-    const std::size_t end = cmdline.find('\0', start);
-    argv.emplace_back(cmdline.substr(start, end == std::string::npos ? end : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
+  std::vector<std::string> argv = ReadCmdline(pid);
   struct stat owner {};
   ::stat(proc.c_str(), &owner);
   Apply(kernel::Exec{.tid = ThreadId(former_tid),
@@ -778,6 +768,8 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
     st.listening = true;
     ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
+    // Ctrl-Z (or a read or write from the background) stopped the job.
+    if (pty_ && pid == root_ && sig != SIGSTOP) SuspendLikeTheJob();
     return;
   }
   if (st.listening) {

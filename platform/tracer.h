@@ -44,6 +44,10 @@ inline constexpr unsigned long kTracerPtraceOptions =
 // before it is taken for adopted (the event normally follows in microseconds).
 inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 
+// Tasks of the sentry's own in the model, not the workload's: the sentry and
+// its session leader (--max-tasks and the counts leave them out).
+inline constexpr std::uint64_t kSentryTasks = 2;
+
 struct RunOptions {
   std::vector<std::string> argv;
   bool verbose = false;
@@ -65,6 +69,10 @@ class Tracer {
   // Runs the workload to the end; returns the sentry's exit code (the
   // workload's shell exit code, or 125-127 when it could not start).
   int Run();
+
+  // The signal that killed the first process (0: it exited, or never ran):
+  // the sentry ends by it too, once it has cleaned up, as a shell's child would.
+  int TerminationSignal() const { return root_signal_; }
 
   // Asks the event loop to hold every task of the workload in an external
   // stop (true), new ones included, or to let them all go (false), as
@@ -203,8 +211,28 @@ class Tracer {
   void SettleCutShortSetSid(pid_t tid);
   void SettleCutShortSetPgid(pid_t tid, const TaskState& st);
   bool ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t size) const;
-  void KillAll();
+  // tracer_sentry_signals.cc: the signals the sentry sends, each told to the
+  // model (SentrySignal) so every view names the sentry and the reason.
+  // SIGKILL to every task of the workload but the session leader (released
+  // instead, once alone); returns how many processes that was.
+  int KillWorkload(kernel::SignalCause why);
+  // The first process exited: the rest goes, and the user is told.
+  void KillLeftovers();
+  // A signal the sentry got (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH).
   void OnSentrySignal(int signo);
+  // To the foreground process group, as a terminal's Ctrl-C would.
+  void ForwardToForeground(int signo);
+  // --wait-all, the first process gone: to every process group left (and
+  // SIGCONT after it to a group with a stopped member, as bash does).
+  void ForwardToEveryGroup(int signo);
+  // Sends `signo` to process group `pgid` (root ids), told per member.
+  void SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why);
+  // The first process stopped at its terminal (Ctrl-Z): the sentry stops
+  // too, as the job its user's shell knows; continued (fg), it continues the
+  // first process's group, as that shell would have.
+  void SuspendLikeTheJob();
+  // Closes `release_` once the session leader is the last task left.
+  void ReleaseSessionLeaderWhenAlone();
   // A message on stderr while the workload runs (the user's terminal may be raw).
   void Warn(const std::string& message) const;
   // The workload's terminal: a pty like the user's, which is put in raw mode.
@@ -219,7 +247,10 @@ class Tracer {
   kernel::Kernel& model_;
   RunOptions options_;
   pid_t self_ = 0;
-  pid_t root_ = 0;
+  pid_t session_leader_ = 0;  // the sentry's child; the first process's parent
+  UniqueFd release_;          // closed: the session leader exits
+  pid_t root_ = 0;            // the first process (0 until the session leader forks it)
+  int root_signal_ = 0;       // what killed it
   bool root_execed_ = false;
   bool root_done_ = false;
   int root_status_ = 0;

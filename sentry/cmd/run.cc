@@ -1,10 +1,12 @@
 #include "sentry/cmd/run.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <expected>
 #include <filesystem>
@@ -95,9 +97,24 @@ void WaitForInterrupt(const std::string& path) {
   ::sigprocmask(SIG_SETMASK, &before, nullptr);
 }
 
-}  // namespace
+// Ends the sentry by `signo`, as the workload's first process ended: a
+// parent sees WIFSIGNALED (a shell still says 128+N). No core of its own.
+void EndBySignal(int signo) {
+  const rlimit no_core{.rlim_cur = 0, .rlim_max = 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  std::cout.flush();
+  std::fflush(nullptr);
+  ::signal(signo, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signo);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signo);
+}
 
-int RunMain(int argc, char** argv) {
+// The run itself: every resource (mount, database, log) is released when it
+// returns. `signo` is set to the signal that killed the first process.
+int RunAndCleanUp(int argc, char** argv, int& signo) {
   // Everything after "--", or from the first argument that is not an
   // option of ours, is the workload's.
   int split = 1;
@@ -224,6 +241,7 @@ int RunMain(int argc, char** argv) {
   platform::Tracer tracer(model, std::move(options));
   if (view) view->SetFreezeControl([&tracer](bool frozen) { tracer.RequestFreeze(frozen); });
   const int status = tracer.Run();
+  signo = tracer.TerminationSignal();
   if (view) view->SetFreezeControl(nullptr);
   if (log) log.reset();  // written out before the user is told anything
   if (db) {
@@ -238,6 +256,15 @@ int RunMain(int argc, char** argv) {
     }
   }
   if (keep_mounted) WaitForInterrupt(mount->Path());
+  return status;
+}
+
+}  // namespace
+
+int RunMain(int argc, char** argv) {
+  int signo = 0;
+  const int status = RunAndCleanUp(argc, argv, signo);
+  if (signo != 0) EndBySignal(signo);  // returns only if the signal cannot kill
   return status;
 }
 

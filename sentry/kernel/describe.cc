@@ -34,6 +34,14 @@ std::string TtyName(std::int64_t tty_nr) {
   return fmt::format("tty({},{})", major_nr, minor_nr);
 }
 
+std::string SignalSenderName(const Record& r) {
+  if (r.other_task) return std::to_string(r.other_tid.value);
+  if (r.other_tid) return fmt::format("pid {} (outside the workload)", r.other_tid.value);
+  // si_code <= 0 (SI_USER, SI_QUEUE, SI_TKILL): a process sent it, but its
+  // id is 0 in the receiver's namespace.
+  return r.value2 <= 0 ? "a process outside its PID namespace" : "the kernel";
+}
+
 std::string DescribeRecord(const Record& r) {
   const std::int32_t tid = r.tid.value;
   const std::int32_t other = r.other_tid.value;
@@ -109,11 +117,15 @@ std::string DescribeRecord(const Record& r) {
       break;
     case RecordKind::kSignalDelivered:
       what = fmt::format("{} got {} from {}", tid, abi::SignalName(static_cast<int>(r.value)),
-                         other != 0 ? std::to_string(other) : std::string("the kernel"));
+                         SignalSenderName(r));
       break;
     case RecordKind::kSignalPredicted:
-      what = fmt::format("predict {} to {}: {}", abi::SignalName(static_cast<int>(r.value)), tid,
-                         SignalCauseName(static_cast<SignalCause>(r.value2)));
+      what = IsSentryCause(static_cast<SignalCause>(r.value2))
+                 ? fmt::format("the sentry {} sent {} to {}: {}", other,
+                               abi::SignalName(static_cast<int>(r.value)), tid,
+                               SignalCauseName(static_cast<SignalCause>(r.value2)))
+                 : fmt::format("predict {} to {}: {}", abi::SignalName(static_cast<int>(r.value)),
+                               tid, SignalCauseName(static_cast<SignalCause>(r.value2)));
       break;
     case RecordKind::kWaitReturned:
       what = fmt::format("{} wait returned {}", tid,

@@ -13,6 +13,11 @@ namespace sentry::kernel {
 // "#12 reaped 300 by 200: exit 3 (wait)"
 std::string DescribeRecord(const Record& r);
 
+// Who sent a delivered signal (a kSignalDelivered record), in words: "7",
+// "pid 7 (outside the workload)", "a process outside its PID namespace",
+// "the kernel".
+std::string SignalSenderName(const Record& r);
+
 // A terminal's name from its tty_nr as /proc/PID/stat encodes it ("pts/3"; "?" for none).
 std::string TtyName(std::int64_t tty_nr);
 

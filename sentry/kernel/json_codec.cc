@@ -27,7 +27,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WaitRequest, idtype, id, options
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TaskExisting, tid, tgid, parent, pgid, sid, uid,
                                                 gid, subreaper, comm, argv)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Clone, parent, child, flags, exit_signal,
-                                                nested_tids, error, pgid)
+                                                nested_tids, error, pgid, comm)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExecStart, tid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Exec, tid, uid, gid, comm, argv)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VforkDone, parent)
@@ -50,6 +50,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ForegroundGroup, tid, pgid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(UnsharePidNamespace, tid)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TraceStop, tid, stopped)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExternalStop, tid, stopped)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SentrySignal, sender, tid, signo, cause)
 
 namespace {
 
@@ -60,7 +61,8 @@ constexpr std::array<std::string_view, std::variant_size_v<ObservationBody>> kOb
     "group_continue", "signal",     "setsid",          "setpgid",
     "wait_start",     "wait_done",  "sigchld_action",  "subreaper",
     "pdeathsig",      "parent",     "controlling_tty", "foreground",
-    "unshare_pidns",  "trace_stop", "external_stop",   "drop_controlling_tty"};
+    "unshare_pidns",  "trace_stop", "external_stop",   "drop_controlling_tty",
+    "sentry_signal"};
 
 // Builds the body whose kind is at index I, searching at run time.
 template <std::size_t I = 0>

@@ -301,7 +301,7 @@ void Kernel::On(const Clone& o) {
   Task* t = NewTask(tg, ns, AssignIds(ns, o.child, o.nested_tids));
   t->uid_creds = caller->uid_creds;
   t->gid_creds = caller->gid_creds;
-  t->comm = caller->comm;
+  t->comm = o.comm.empty() ? caller->comm : o.comm;
   t->argv = caller->argv;
 
   Task* parent = nullptr;
@@ -360,6 +360,17 @@ void Kernel::On(const SetSubreaper& o) {
   if (t == nullptr) return;
   t->tg->is_child_subreaper = o.enabled;
   Emit(RecordKind::kSubreaperChanged, t->tg->leader, t, o.enabled ? 1 : 0, 0);
+}
+
+void Kernel::On(const SentrySignal& o) {
+  // Nothing changes yet: what the signal does shows in the receiver's own
+  // reports (its stop, its exit). The record keeps who sent it and why.
+  Task* t = Lookup(o.tid, "the sentry's kill");
+  if (t == nullptr) return;
+  const auto sender = root_ns_->tasks.find(o.sender.value);
+  Emit(RecordKind::kSignalPredicted, t->tg->leader,
+       sender != root_ns_->tasks.end() ? sender->second : nullptr, o.signo,
+       static_cast<std::int64_t>(o.cause));
 }
 
 void Kernel::On(const SetPdeathsig& o) {

@@ -105,6 +105,7 @@ class Kernel {
   void On(const TraceStop& o);           // task_stop.cc
   void On(const ExternalStop& o);        // task_stop.cc
   void On(const DropControllingTty& o);  // sessions.cc
+  void On(const SentrySignal& o);
 
   // ---- Records.
   void Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
@@ -160,6 +161,9 @@ class Kernel {
   // its foreground group (SIGHUP; SIGCONT too unless the leader is exiting)
   // and leaves the session.
   void ReleaseControllingTty(ThreadGroup* leader, const Task* cause, SignalCause why);
+  // The terminal's foreground group of `s` (ns nullptr: none), holding a
+  // reference on its namespace.
+  void SetForeground(Session* s, const NsIds& ids, PidNamespace* ns);
 
   // ---- Exit path (task_exit.cc).
   void BeginExit(Task* t, const ExitStatus& status, bool group);

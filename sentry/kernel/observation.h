@@ -13,6 +13,7 @@
 
 #include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/ids.h"
+#include "sentry/kernel/record.h"
 
 namespace sentry::kernel {
 
@@ -49,6 +50,9 @@ struct Clone {
   // platform looked because a setpgid that moved the creator was told
   // between the fork and its event; 0: the creator's, as the model has it.
   std::int32_t pgid = 0;
+  // The child's name when the platform gave it one before it ran anything of
+  // its own (the sentry's session leader); empty: its creator's, as fork does.
+  std::string comm{};
 
   bool operator==(const Clone&) const = default;
 };
@@ -264,11 +268,24 @@ struct ExternalStop {
   bool operator==(const ExternalStop&) const = default;
 };
 
+// The sentry itself sent `signo` to process `tid` (it is no traced task: its
+// kill is seen nowhere else). `cause` says why (a kSentry* SignalCause): the
+// records name the sentry as the sender and the reason.
+struct SentrySignal {
+  ThreadId sender;  // the sentry
+  ThreadId tid;
+  int signo = 0;
+  SignalCause cause = SignalCause::kSentryFirstProcessExited;
+
+  bool operator==(const SentrySignal&) const = default;
+};
+
 using ObservationBody =
     std::variant<TaskExisting, Clone, ExecStart, Exec, VforkDone, ExitBegin, ExitEnd, GroupStop,
                  GroupContinue, SignalDelivered, SetSid, SetPgid, WaitStart, WaitDone,
                  SigChldAction, SetSubreaper, SetPdeathsig, ParentObserved, ControllingTty,
-                 ForegroundGroup, UnsharePidNamespace, TraceStop, ExternalStop, DropControllingTty>;
+                 ForegroundGroup, UnsharePidNamespace, TraceStop, ExternalStop, DropControllingTty,
+                 SentrySignal>;
 
 struct Observation {
   // Monotonic time of the observation in ns (0 if unknown).

@@ -58,6 +58,14 @@ std::string_view SignalCauseName(SignalCause cause) {
       return "session leader exited: its terminal's foreground group is hung up";
     case SignalCause::kTerminalDropped:
       return "session leader gave up its terminal (TIOCNOTTY)";
+    case SignalCause::kSentryFirstProcessExited:
+      return "killed by the sentry: the first process exited (--wait-all waits instead)";
+    case SignalCause::kSentryForwarded:
+      return "sent by the sentry: a signal it got, forwarded to the workload";
+    case SignalCause::kSentryInterrupted:
+      return "killed by the sentry: interrupted twice";
+    case SignalCause::kSentryLate:
+      return "killed by the sentry: created after the first process exited";
   }
   return "?";
 }

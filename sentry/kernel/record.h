@@ -91,11 +91,21 @@ enum class SignalCause : std::uint8_t {
   kNamespaceInit = 2,      // the namespace's init exited
   kSessionLeaderExit = 3,  // the session leader exited: hang-up of its terminal's foreground
   kTerminalDropped = 4,    // the session leader gave up its terminal (TIOCNOTTY)
+  // Sent by the sentry itself (SentrySignal), which is no traced task.
+  kSentryFirstProcessExited = 5,  // the first process exited: the rest is killed
+  kSentryForwarded = 6,           // a signal the sentry got, forwarded to the workload
+  kSentryInterrupted = 7,         // a second interrupt: everything is killed
+  kSentryLate = 8,                // created after the first process's exit killed the rest
 };
+inline constexpr SignalCause kLastSignalCause = SignalCause::kSentryLate;
 
 // The causes in words ("parent ignores SIGCHLD"), for sentences and tables.
 std::string_view ReapCauseName(ReapCause cause);
 std::string_view SignalCauseName(SignalCause cause);
+// Whether the sentry itself sent the signal (the kSentry* causes).
+constexpr bool IsSentryCause(SignalCause cause) {
+  return cause >= SignalCause::kSentryFirstProcessExited;
+}
 
 // Which syscall a kSyscallResult / kDivergence concerns (value2 / detail).
 enum class SyscallKind : std::uint8_t { kSetSid = 0, kSetPgid = 1, kWait = 2, kClone = 3 };

@@ -115,7 +115,19 @@ void Kernel::DestroyProcessGroup(ProcessGroup* pg) {
     if (it != level->sessions.end() && it->second == s) level->sessions.erase(it);
   }
   Emit(RecordKind::kSessionGone, nullptr, nullptr, s->ids.root, 0);
+  SetForeground(s, {}, nullptr);
   sessions_.erase(s);
+}
+
+void Kernel::SetForeground(Session* s, const NsIds& ids, PidNamespace* ns) {
+  // Linux's tty->pgrp holds a reference on its struct pid, which holds its
+  // PID namespace: the group may empty and the namespace's last task exit
+  // (a --pidns init in the foreground), and the id is still readable.
+  if (ns != nullptr) ++ns->refs;
+  PidNamespace* before = s->foreground_ns;
+  s->foreground_ids = ids;
+  s->foreground_ns = ns;
+  UnrefNamespace(before);
 }
 
 bool Kernel::HasStoppedMember(const ProcessGroup* pg) const {
@@ -273,8 +285,7 @@ void Kernel::On(const ControllingTty& o) {
   if (t == nullptr) return;
   Session* s = t->tg->process_group->session;
   s->tty_nr = o.tty_nr;
-  s->foreground_ids = t->tg->process_group->ids;
-  s->foreground_ns = t->tg->process_group->ns;
+  SetForeground(s, t->tg->process_group->ids, t->tg->process_group->ns);
   Emit(RecordKind::kForegroundChanged, t, nullptr, s->foreground_ids.root, o.tty_nr);
 }
 
@@ -305,8 +316,7 @@ void Kernel::ReleaseControllingTty(ThreadGroup* leader, const Task* cause, Signa
     }
   }
   s->tty_nr = 0;
-  s->foreground_ids = {};
-  s->foreground_ns = nullptr;
+  SetForeground(s, {}, nullptr);
   Emit(RecordKind::kForegroundChanged, cause, nullptr, 0, 0);
 }
 
@@ -321,8 +331,7 @@ void Kernel::On(const ForegroundGroup& o) {
         fmt::format("tcsetpgrp({}): no such process group in the caller's session", o.pgid.value));
     return;
   }
-  s->foreground_ids = it->second->ids;
-  s->foreground_ns = it->second->ns;
+  SetForeground(s, it->second->ids, it->second->ns);
   // Records name every id as the root namespace sees it.
   Emit(RecordKind::kForegroundChanged, t, nullptr, it->second->ids.root, s->tty_nr);
 }

@@ -40,7 +40,8 @@ struct Session {
   // The terminal's foreground group, by id: like Linux's tty->pgrp it keeps
   // naming the group after the group has emptied.
   NsIds foreground_ids;
-  PidNamespace* foreground_ns = nullptr;  // nullptr: no foreground group
+  // nullptr: no foreground group. Holds a reference (Kernel::SetForeground).
+  PidNamespace* foreground_ns = nullptr;
 
   SessionId Id() const { return SessionId(ids.root); }
 };

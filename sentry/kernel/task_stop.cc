@@ -113,6 +113,8 @@ void Kernel::On(const SignalDelivered& o) {
     if (it != t->ns->tasks.end()) sender = it->second;
   }
   Emit(RecordKind::kSignalDelivered, t, sender, o.signo, o.code);
+  // A sender outside the workload (a user's kill) is still named, by its id.
+  if (sender == nullptr && o.sender) out_.back().other_tid = o.sender;
   const ThreadGroupUid receiver = t->tg->uid;
   auto predicted = std::find_if(predictions_.begin(), predictions_.end(), [&](const Prediction& p) {
     return p.receiver == receiver && p.signo == o.signo;

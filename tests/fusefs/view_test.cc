@@ -394,7 +394,7 @@ TEST_F(MountTest, AfterKillNineTheNextRunCleansAndMounts) {
   EXPECT_EQ(errno, ENOTCONN);
   LiveRun again({"--mount", mount_}, {SCENARIOS_BINARY, "view-stepper"});
   ASSERT_EQ(again.ReadLine(), "ready");
-  EXPECT_EQ(ListedPids(mount_).size(), 2u);  // the sentry and the stepper
+  EXPECT_EQ(ListedPids(mount_).size(), 3u);  // the sentry, its session leader and the stepper
   again.WriteLine("quit");
   EXPECT_EQ(again.Finish(), 0);
   EXPECT_NE(again.Stderr().find("cleaned a dead mount left at " + mount_), std::string::npos)

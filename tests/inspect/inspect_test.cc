@@ -314,14 +314,15 @@ TEST(EventLogTest, Sqlite3ReadsTheFileWhileTheRunWritesIt) {
     run.WriteLine("reap");
     ASSERT_TRUE(run.ReadLine().starts_with("reaped "));
   }
-  // The sentry, the stepper and its five children, committed within 100 ms.
+  // The stepper's five children, committed within 100 ms.
   EXPECT_TRUE(Eventually(
       [&] { return Sql(db, "SELECT count(*) FROM process WHERE reaped_ts IS NOT NULL") == "5"; }));
   EXPECT_EQ(Sql(db, "SELECT state FROM run"), "running");
   run.WriteLine("quit");
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
   EXPECT_EQ(Sql(db, "SELECT state, exit_code FROM run"), "finished|0");
-  EXPECT_EQ(Sql(db, "SELECT count(*) FROM process"), "7");
+  // The sentry, its session leader, the stepper and its five children.
+  EXPECT_EQ(Sql(db, "SELECT count(*) FROM process"), "8");
   RemoveDb(db);
 }
 

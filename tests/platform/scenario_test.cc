@@ -42,7 +42,7 @@ TEST(ScenarioTest, ForkExecWait) {
                           [](const Record& r) {
                             return r.value2 == static_cast<int>(kernel::ReapCause::kWait);
                           }),
-            21);  // 20 by the scenario, the scenario by the sentry
+            22);  // 20 by the scenario, the scenario by its session leader, that by the sentry
 }
 
 TEST(ScenarioTest, ChurnFromARealShellHasNoDivergence) {
@@ -337,7 +337,8 @@ TEST(RunTest, PidNamespace) {
   EXPECT_EQ(t.Count(RecordKind::kNamespaceCreated), 1u);
   const auto created = t.All(RecordKind::kTaskCreated);
   ASSERT_GE(created.size(), 2u);
-  const int init = created[1].tid.value;  // the first process, after the sentry
+  ASSERT_GE(created.size(), 3u);
+  const int init = created[2].tid.value;  // after the session leader (the sentry has none)
   const auto reparented = t.All(RecordKind::kReparented);
   ASSERT_GE(reparented.size(), 1u);
   EXPECT_EQ(reparented[0].other_tid.value, init);

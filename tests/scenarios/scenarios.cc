@@ -280,6 +280,8 @@ int CloneExitSignal() {
 
 // setsid and setpgid errors.
 int SessionErrors() {
+  // Started as `sh -c` starts a command, it is in its parent's group: lead one.
+  std::printf("setpgid to lead a group: %s\n", setpgid(0, 0) < 0 ? std::strerror(errno) : "ok");
   std::printf("setsid as group leader: %s\n", setsid() < 0 ? std::strerror(errno) : "ok");
   const pid_t pid = fork();
   if (pid == 0) {
@@ -530,9 +532,14 @@ void NoteHangup(int signo) {
 // The session leader (run as one, on its controlling terminal) gives the
 // terminal up (TIOCNOTTY) while a child's group is in the foreground: Linux
 // sends that group SIGHUP, then SIGCONT.
-int DropTerminal() {
-  const int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-  Check(tty >= 0, "open /dev/tty");
+// A session leader drops its terminal (TIOCNOTTY) with a job in the
+// foreground. The scenario makes that session itself, on a pty of its own,
+// so it is the same whatever session it runs in (a terminal's, the sentry's).
+void DropTerminalAsSessionLeader(const char* pty_name) {
+  Check(setsid() > 0, "setsid");
+  const int tty = open(pty_name, O_RDWR | O_CLOEXEC);
+  Check(tty >= 0, "open the pty");
+  Check(ioctl(tty, TIOCSCTTY, 0) == 0, "TIOCSCTTY");
   int ready[2];
   Check(pipe(ready) == 0, "pipe");
   sigset_t hangup;
@@ -561,7 +568,22 @@ int DropTerminal() {
   int status = 0;
   waitpid(child, &status, 0);
   std::printf("terminal dropped; child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  return 0;
+  std::fflush(stdout);
+  _exit(0);
+}
+
+int DropTerminal() {
+  const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  Check(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0, "posix_openpt");
+  const std::string pty_name = ptsname(master);
+  std::fflush(stdout);
+  const pid_t leader = fork();
+  Check(leader >= 0, "fork");
+  if (leader == 0) DropTerminalAsSessionLeader(pty_name.c_str());
+  int status = 0;
+  waitpid(leader, &status, 0);
+  close(master);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 // Random churn from a real shell: short-lived jobs with random exit codes,

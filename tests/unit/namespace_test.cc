@@ -125,5 +125,22 @@ TEST_F(NamespaceTest, UnshareStartsTheNextChildInANewNamespace) {
   EXPECT_EQ(Info(200).nspid, (std::vector<std::int32_t>{200}));
 }
 
+// A terminal's foreground group in a PID namespace whose every task is gone
+// (a --pidns init as the interactive job): as Linux's tty->pgrp keeps its
+// struct pid, and with it the namespace, the session still names the group.
+TEST_F(NamespaceTest, ForegroundGroupOutlivesItsNamespace) {
+  StartWorkload();
+  Apply(ControllingTty{.tid = ThreadId(200), .tty_nr = 34816});
+  ForkNested(200, 300, {1}, abi::kCLONE_NEWPID);
+  SetPgid(200, 300, 300, 0);
+  Apply(ForegroundGroup{.tid = ThreadId(200), .pgid = ProcessGroupId(300)});
+  Exit(300, 0);
+  Wait(200, WaitRequest::FromWait4(300, 0), 300, abi::kCLD_EXITED, 0);
+  EXPECT_FALSE(Exists(300));
+  EXPECT_EQ(Info(200).tpgid, 300);  // read after its namespace emptied
+  Exit(200, 0);                     // the session leader hangs up a foreground that has no member
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
 }  // namespace
 }  // namespace sentry::kernel::testing

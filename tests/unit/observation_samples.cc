@@ -22,7 +22,9 @@ std::vector<Observation> OneOfEachKind() {
             .flags = abi::kCLONE_THREAD | abi::kCLONE_VM,
             .exit_signal = 0,
             .nested_tids = {5, 1},
-            .error = 0},
+            .error = 0,
+            .pgid = 0,
+            .comm = "sentry-session"},
       ExecStart{.tid = t},
       Exec{.tid = ThreadId(43), .uid = 1, .gid = 2, .comm = "ls", .argv = {"ls", "-l"}},
       VforkDone{.parent = t},
@@ -52,6 +54,10 @@ std::vector<Observation> OneOfEachKind() {
       UnsharePidNamespace{.tid = t},
       TraceStop{.tid = t, .stopped = true},
       ExternalStop{.tid = ThreadId(0), .stopped = true},
+      SentrySignal{.sender = ThreadId(1),
+                   .tid = t,
+                   .signo = abi::kSIGKILL,
+                   .cause = SignalCause::kSentryFirstProcessExited},
   };
   std::vector<Observation> out;
   out.reserve(bodies.size());
