@@ -1,5 +1,6 @@
 #include "platform/proc_files.h"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -67,6 +68,28 @@ bool DyingOnTheHost(pid_t tid) {
   if ((mask & (1ULL << (kSigKill - 1))) != 0) return true;
   const auto stat = ReadProcStat(tid);
   return stat && (stat->flags & (kPfExiting | kPfSignaled)) != 0;
+}
+
+bool EndsByAPendingSignal(pid_t pid) {
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  const auto field = [&status](const char* name) -> unsigned long long {
+    const std::string key = std::string("\n") + name + ":";
+    const std::size_t at = status.find(key);
+    return at == std::string::npos ? 0
+                                   : std::strtoull(status.c_str() + at + key.size(), nullptr, 16);
+  };
+  const std::size_t state = status.find("\nState:\t");
+  if (state == std::string::npos) return false;  // gone
+  const char letter = status[state + 8];
+  if (letter == 'T' || letter == 't' || letter == 'Z' || letter == 'X') return false;
+  // Bits are signal - 1. Default ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH;
+  // default stop: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU. Everything else ends it.
+  unsigned long long harmless = 0;
+  for (const int signo : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}) {
+    harmless |= 1ULL << (signo - 1);
+  }
+  const unsigned long long pending = field("SigPnd") | field("ShdPnd");
+  return (pending & ~(field("SigBlk") | field("SigIgn") | field("SigCgt") | harmless)) != 0;
 }
 
 std::vector<std::string> ReadCmdline(pid_t pid) {

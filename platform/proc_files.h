@@ -48,4 +48,10 @@ bool ExecedOnTheHost(const ProcStat& stat);
 // PF_SIGNALED / PF_EXITING set. False if it is gone.
 bool DyingOnTheHost(pid_t tid);
 
+// Whether process `pid` (not stopped) has a signal pending that it neither
+// blocks, ignores nor catches, and whose default action ends it: it dies of
+// that signal as soon as it runs (a tracer lets the signal through at its
+// signal-delivery stop). False if it is gone.
+bool EndsByAPendingSignal(pid_t pid);
+
 }  // namespace sentry::platform

@@ -222,9 +222,11 @@ class Tracer {
   void OnSentrySignal(int signo);
   // To the foreground process group, as a terminal's Ctrl-C would.
   void ForwardToForeground(int signo);
-  // --wait-all, the first process gone: to every process group left (and
-  // SIGCONT after it to a group with a stopped member, as bash does).
+  // --wait-all, the first process gone: to every process group left.
   void ForwardToEveryGroup(int signo);
+  // To group `pgid`; SIGTERM and SIGHUP with SIGCONT after them to a group
+  // with a stopped member, as bash's kill does.
+  void Forward(std::int32_t pgid, int signo);
   // Sends `signo` to process group `pgid` (root ids), told per member.
   void SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why);
   // The first process stopped at its terminal (Ctrl-Z): the sentry stops

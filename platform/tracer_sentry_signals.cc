@@ -7,9 +7,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "platform/proc_files.h"
 #include "platform/tracer.h"
 
 namespace sentry::platform {
@@ -18,23 +21,42 @@ using kernel::SignalCause;
 using kernel::ThreadId;
 
 int Tracer::KillWorkload(SignalCause why) {
-  std::set<pid_t> processes;
+  std::set<pid_t> killed;
+  std::set<pid_t> spared;
   for (const auto& [tid, st] : tasks_) {
     // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
-    if (tid <= 0 || st.tgid == session_leader_) continue;
-    // Past its exit event, or unknown to the model yet (held: its creator is
-    // told of it later, and TellClone kills it then): killed, not told.
-    if (st.known && !exiting_.contains(tid) && processes.insert(st.tgid).second &&
-        model_.FindTask(ThreadId(st.tgid))) {
-      Apply(kernel::SentrySignal{
-          .sender = ThreadId(self_), .tid = ThreadId(st.tgid), .signo = SIGKILL, .cause = why});
+    if (tid <= 0 || st.tgid == session_leader_ || spared.contains(st.tgid)) continue;
+    if (exiting_.contains(tid)) {  // past its exit event: not counted, not told
+      ::kill(tid, SIGKILL);
+      continue;
+    }
+    if (!killed.contains(st.tgid)) {
+      // Already dying of a signal it got first (the one that ended the first
+      // process, sent to its whole group): its own end, not the sentry's.
+      if (why == SignalCause::kSentryFirstProcessExited && EndsByAPendingSignal(st.tgid)) {
+        spared.insert(st.tgid);
+        continue;
+      }
+      killed.insert(st.tgid);
+      // Unknown to the model yet (held: its creator is told of it later, and
+      // TellClone kills it then): killed, not told.
+      if (st.known && model_.FindTask(ThreadId(st.tgid))) {
+        Apply(kernel::SentrySignal{
+            .sender = ThreadId(self_), .tid = ThreadId(st.tgid), .signo = SIGKILL, .cause = why});
+      }
     }
     ::kill(tid, SIGKILL);
   }
-  return static_cast<int>(processes.size());
+  return static_cast<int>(killed.size());
 }
 
 void Tracer::KillLeftovers() {
+  // Those already dying (the signal that ended the first process may have
+  // ended them too) are not the sentry's to kill: their reports first.
+  std::vector<pid_t> pending;
+  pending.reserve(tasks_.size());
+  for (const auto& [tid, st] : tasks_) pending.push_back(tid);
+  for (const pid_t tid : pending) DrainPending(tid);
   const int killed = KillWorkload(SignalCause::kSentryFirstProcessExited);
   if (killed == 0) return;
   Warn("the first process exited; killed the " + std::to_string(killed) + " process" +
@@ -73,24 +95,28 @@ void Tracer::ForwardToForeground(int signo) {
   } else if (const auto first = root_ != 0 ? model_.FindTask(ThreadId(root_)) : std::nullopt) {
     pgid = first->pgid;
   }
-  if (pgid > 0) SignalGroup(pgid, signo, SignalCause::kSentryForwarded);
+  if (pgid > 0) Forward(pgid, signo);
 }
 
 void Tracer::ForwardToEveryGroup(int signo) {
   std::set<std::int32_t> groups;
-  std::set<std::int32_t> stopped;
   const std::int32_t own = ::getpgrp();
   for (const kernel::TaskInfo& p : model_.Processes()) {
-    if (p.exit_state != kernel::ExitState::kNone || p.pgid == own) continue;
-    groups.insert(p.pgid);
-    if (p.state == 'T') stopped.insert(p.pgid);
+    if (p.exit_state == kernel::ExitState::kNone && p.pgid != own) groups.insert(p.pgid);
   }
-  for (const std::int32_t pgid : groups) {
-    SignalGroup(pgid, signo, SignalCause::kSentryForwarded);
-    // A stopped process would keep the signal pending for good.
-    if (stopped.contains(pgid) && signo != SIGCONT) {
-      SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
-    }
+  for (const std::int32_t pgid : groups) Forward(pgid, signo);
+}
+
+void Tracer::Forward(std::int32_t pgid, int signo) {
+  const auto processes = model_.Processes();
+  const bool stopped = std::any_of(processes.begin(), processes.end(),
+                                   [&](const auto& p) { return p.pgid == pgid && p.state == 'T'; });
+  SignalGroup(pgid, signo, SignalCause::kSentryForwarded);
+  // Asked to end (not a key a terminal turns into a signal), a stopped
+  // process would keep it pending for good: SIGCONT after it, as bash's
+  // kill does for a stopped job.
+  if (stopped && (signo == SIGTERM || signo == SIGHUP)) {
+    SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
   }
 }
 

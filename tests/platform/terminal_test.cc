@@ -360,7 +360,9 @@ TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
             "stdout is not a terminal\n"
             "stderr is a terminal\n"
             "controlling terminal: yes\n"
-            "foreground: own group\n");
+            "foreground: own group\n"
+            "session leader: no\n"  // as an interactive shell's job
+            "group leader: yes\n");
   unlink(out.c_str());
 }
 
@@ -374,7 +376,9 @@ TEST(TerminalTest, NoTtyLeavesTheWorkloadWithoutATerminal) {
             "stdin is a terminal\n"
             "stdout is not a terminal\n"
             "stderr is a terminal\n"
-            "controlling terminal: no\n");
+            "controlling terminal: no\n"
+            "session leader: no\n"  // as `sh -c` runs it
+            "group leader: no\n");
   unlink(out.c_str());
 }
 

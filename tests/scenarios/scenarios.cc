@@ -516,6 +516,41 @@ int TtyReport() {
   if (tty >= 0) {
     std::printf("foreground: %s\n", tcgetpgrp(tty) == getpgrp() ? "own group" : "other");
   }
+  std::printf("session leader: %s\n", getsid(0) == getpid() ? "yes" : "no");
+  std::printf("group leader: %s\n", getpgrp() == getpid() ? "yes" : "no");
+  return 0;
+}
+
+// Where the shell puts a command: whether it leads its session or group, and
+// whether its parent leads the session.
+int Shape() {
+  std::printf("session leader: %s\n", getsid(0) == getpid() ? "yes" : "no");
+  std::printf("group leader: %s\n", getpgrp() == getpid() ? "yes" : "no");
+  std::printf("parent leads the session: %s\n", getsid(0) == getppid() ? "yes" : "no");
+  std::printf("parent's group: %s\n", getpgid(getppid()) == getpgrp() ? "yes" : "no");
+  return 0;
+}
+
+// A parent and its child in one process group, both waiting: says "ready"
+// once both are, for a signal to the group to end them.
+int ForegroundPair() {
+  int ready[2];
+  Check(pipe(ready) == 0, "pipe");
+  const pid_t child = fork();
+  Check(child >= 0, "fork");
+  if (child == 0) {
+    WriteByte(ready[1]);
+    pause();
+    _exit(0);
+  }
+  ReadByte(ready[0]);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::printf("child: %s\n", Describe(status));
+  std::fflush(stdout);
+  pause();
   return 0;
 }
 
@@ -529,9 +564,6 @@ void NoteHangup(int signo) {
   if (signo == SIGCONT) g_got_continue = 1;
 }
 
-// The session leader (run as one, on its controlling terminal) gives the
-// terminal up (TIOCNOTTY) while a child's group is in the foreground: Linux
-// sends that group SIGHUP, then SIGCONT.
 // A session leader drops its terminal (TIOCNOTTY) with a job in the
 // foreground. The scenario makes that session itself, on a pty of its own,
 // so it is the same whatever session it runs in (a terminal's, the sentry's).
@@ -677,6 +709,8 @@ int main(int argc, char** argv) {
   if (mode == "killed-in-clone") return KilledInClone(false);
   if (mode == "killed-in-clone-subreaper") return KilledInClone(true);
   if (mode == "drop-terminal") return DropTerminal();
+  if (mode == "shape") return Shape();
+  if (mode == "foreground-pair") return ForegroundPair();
   if (mode == "foreign-abi") return ForeignAbi();
   if (mode == "core-dump") return CoreDump();
   if (mode == "deny-syscall") return DenySyscall(argc, argv);
