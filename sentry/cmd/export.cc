@@ -20,6 +20,7 @@
 #include "inspect/schema.h"
 #include "platform/unique_fd.h"
 #include "platform/write_all.h"
+#include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
 
@@ -105,8 +106,7 @@ int ExportMain(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "sentry: export: " << e.what() << "\n";
-    return 2;
+    return UsageError("export", e.what());
   }
   if (vm.count("help") != 0) {
     std::cout << opts << "\n";

@@ -11,6 +11,7 @@
 #include "inspect/explain.h"
 #include "inspect/queries.h"
 #include "inspect/schema.h"
+#include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
 
@@ -89,16 +90,16 @@ int InspectMain(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "sentry: inspect: " << e.what() << "\n";
-    return 2;
+    return UsageError("inspect", e.what());
   }
   if (vm.count("help") != 0) {
     std::cout << opts << "\n";
     return 0;
   }
   if (question.empty()) {
-    std::cerr << "sentry: inspect: no question given\n\n" << opts << "\n";
-    return 2;
+    return UsageError(
+        "inspect",
+        "no question given (runs, waits, explain PID, zombies, timeline, ps, tree, sql QUERY)");
   }
   const auto format = inspect::ParseOutputFormat(format_name);
   if (!format) {

@@ -27,9 +27,21 @@ constexpr const char* kHelp =
     "  export --format F      a recorded run as a Perfetto/Chrome trace (chrome-json)\n"
     "                         or its process tree for graphviz (dot, svg)\n"
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
-    "  help                   show this help\n"
+    "  help [COMMAND]         show this help, or COMMAND's\n"
+    "  version                show the sentry's version (also --version)\n"
     "\n"
     "`sentry COMMAND --help` describes a command's options.\n";
+
+using Main = int (*)(int, char**);
+
+Main Find(std::string_view command) {
+  if (command == "export") return sentry::cmd::ExportMain;
+  if (command == "inspect") return sentry::cmd::InspectMain;
+  if (command == "replay") return sentry::cmd::ReplayMain;
+  if (command == "view") return sentry::cmd::ViewMain;
+  if (command == "run") return sentry::cmd::RunMain;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -39,15 +51,26 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string_view command = argv[1];
-  if (command == "help" || command == "--help" || command == "-h") {
-    std::cout << kHelp;
+  if (command == "--version" || command == "version") {
+    std::cout << "sentry " << SENTRY_VERSION << "\n";
     return 0;
   }
-  if (command == "export") return sentry::cmd::ExportMain(argc - 1, argv + 1);
-  if (command == "inspect") return sentry::cmd::InspectMain(argc - 1, argv + 1);
-  if (command == "replay") return sentry::cmd::ReplayMain(argc - 1, argv + 1);
-  if (command == "view") return sentry::cmd::ViewMain(argc - 1, argv + 1);
-  if (command == "run") return sentry::cmd::RunMain(argc - 1, argv + 1);
-  std::cerr << "sentry: unknown command '" << command << "'\n" << kHelp;
+  if (command == "help" || command == "--help" || command == "-h") {
+    if (argc < 3) {
+      std::cout << kHelp;
+      return 0;
+    }
+    // `sentry help run` is `sentry run --help`.
+    const Main named = Find(argv[2]);
+    if (named == nullptr) {
+      std::cerr << "sentry: help: unknown command '" << argv[2] << "'\nsee 'sentry help'\n";
+      return 2;
+    }
+    char help_flag[] = "--help";
+    char* help_argv[] = {argv[2], help_flag, nullptr};
+    return named(2, help_argv);
+  }
+  if (const Main found = Find(command)) return found(argc - 1, argv + 1);
+  std::cerr << "sentry: unknown command '" << command << "'\nsee 'sentry help'\n";
   return 2;
 }

@@ -14,6 +14,7 @@
 #include "inspect/db_replay.h"
 #include "inspect/queries.h"
 #include "inspect/schema.h"
+#include "sentry/cmd/usage_error.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
@@ -108,8 +109,7 @@ int ReplayMain(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "sentry: replay: " << e.what() << "\n" << opts << "\n";
-    return 2;
+    return UsageError("replay", e.what());
   }
   if (vm.count("help") != 0) {
     std::cout << opts << "\n";
@@ -117,16 +117,14 @@ int ReplayMain(int argc, char** argv) {
   }
   if (!db_path.empty()) {
     if (!log_path.empty()) {
-      std::cerr << "sentry: replay: give a LOG or --db, not both\n";
-      return 2;
+      return UsageError("replay", "give a LOG or --db, not both");
     }
     return ReplayDatabase(
         db_path, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt, at,
         vm.count("records") != 0);
   }
   if (log_path.empty()) {
-    std::cerr << "sentry: replay: no log given\n" << opts << "\n";
-    return 2;
+    return UsageError("replay", "no log given (a --log-records file, or --db FILE)");
   }
   std::ifstream in(log_path);
   if (!in) {

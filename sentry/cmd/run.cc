@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fusefs/mount.h"
@@ -20,6 +21,7 @@
 #include "inspect/event_log.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
+#include "sentry/cmd/usage_error.h"
 #include "sentry/kernel/kernel.h"
 
 namespace sentry::cmd {
@@ -31,17 +33,32 @@ namespace {
 constexpr const char* kUsage =
     "usage: sentry run [options] -- CMD [ARGS...]\n"
     "\n"
-    "Runs CMD under ptrace in a session of its own and mirrors its task tree in the\n"
-    "model. CMD's stdin, stdout and stderr are its own; the sentry's messages go to\n"
-    "stderr prefixed with 'sentry:'. The exit status is CMD's (128+N if killed by\n"
-    "signal N); 127 if CMD is not found, 126 if it cannot be executed, 125 if the\n"
-    "sentry itself could not start it. When CMD's first process exits, the rest of\n"
-    "the workload is killed, as a PID namespace's tasks are when its init dies.\n"
+    "Runs CMD under ptrace and mirrors its task tree in the model, live as a procfs\n"
+    "view and recorded in a SQLite file. CMD runs where a shell would put it: a small\n"
+    "session leader (sentry-session, a login shell's place) starts it in a session of\n"
+    "its own, in the leader's process group as `sh -c` would (with a terminal: in a\n"
+    "group of its own, the terminal's foreground, as an interactive shell's job).\n"
+    "CMD's stdin, stdout and stderr are its own; the sentry's messages go to stderr\n"
+    "prefixed with 'sentry:'.\n"
+    "\n"
+    "Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the sentry go to CMD's\n"
+    "foreground process group, as a terminal's Ctrl-C would; a second SIGINT kills\n"
+    "the whole workload. When CMD's first process exits, the rest of the workload is\n"
+    "killed (as a PID namespace's tasks are when its init dies), and one line says\n"
+    "how many; --wait-all waits for them instead.\n"
+    "\n"
+    "Exit status: CMD's. If CMD was killed by signal N, the sentry ends by signal N\n"
+    "too (a shell shows 128+N); 127 if CMD is not found, 126 if it cannot be\n"
+    "executed, 125 if the sentry itself could not start it, 2 for a bad command line.\n"
     "\n"
     "When stdin is a terminal, CMD gets a pseudo-terminal of its own as its\n"
     "controlling terminal (stdin, and stdout/stderr where they are terminals too):\n"
     "the sentry relays keystrokes and window size, so job control in an interactive\n"
-    "shell (Ctrl-Z, fg, bg) works and the model knows the foreground group.\n"
+    "shell (Ctrl-Z, fg, bg) works and the model knows the foreground group; Ctrl-Z\n"
+    "of CMD itself stops the sentry, as the job your shell knows.\n"
+    "\n"
+    "Not root: the workload runs with no_new_privs (the seccomp filter the sentry\n"
+    "traces with requires it), so setuid and file-capability programs gain nothing.\n"
     "\n"
     "options";
 
@@ -82,6 +99,28 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
   return std::move(*mounted);
 }
 
+// Where the workload's argv starts: at "--", or at the first argument that
+// is not an option of ours. Whether an option takes a value comes from the
+// option table itself. An unknown option stays ours, for the parser to refuse.
+int WorkloadStart(const po::options_description& opts, int argc, char** argv) {
+  int i = 1;
+  while (i < argc && std::strcmp(argv[i], "--") != 0 && argv[i][0] == '-' && argv[i][1] != 0) {
+    const std::string_view arg = argv[i];
+    bool takes_value = false;
+    if (arg.starts_with("--")) {
+      const std::string name(arg.substr(2));
+      const auto* option =
+          name.find('=') == std::string::npos ? opts.find_nothrow(name, false) : nullptr;
+      takes_value = option != nullptr && option->semantic()->max_tokens() > 0;
+    } else if (arg.size() == 2) {  // "-v"; "-vX" carries its own value
+      const auto* option = opts.find_nothrow(std::string(arg), false);
+      takes_value = option != nullptr && option->semantic()->max_tokens() > 0;
+    }
+    i += takes_value ? 2 : 1;
+  }
+  return std::min(i, argc);
+}
+
 // --keep-mounted: the view stays until SIGINT or SIGTERM.
 void WaitForInterrupt(const std::string& path) {
   std::cerr << "sentry: the workload ended; its final state stays mounted at " << path
@@ -115,19 +154,6 @@ void EndBySignal(int signo) {
 // The run itself: every resource (mount, database, log) is released when it
 // returns. `signo` is set to the signal that killed the first process.
 int RunAndCleanUp(int argc, char** argv, int& signo) {
-  // Everything after "--", or from the first argument that is not an
-  // option of ours, is the workload's.
-  int split = 1;
-  while (split < argc && std::strcmp(argv[split], "--") != 0 && argv[split][0] == '-') {
-    const bool takes_value =
-        std::strcmp(argv[split], "--log-records") == 0 || std::strcmp(argv[split], "--db") == 0 ||
-        std::strcmp(argv[split], "--max-tasks") == 0 || std::strcmp(argv[split], "--mount") == 0;
-    split += takes_value ? 2 : 1;
-  }
-  split = std::min(split, argc);
-  std::vector<std::string> workload;
-  const bool dashes = split < argc && std::strcmp(argv[split], "--") == 0;
-  for (int i = dashes ? split + 1 : split; i < argc; ++i) workload.emplace_back(argv[i]);
   po::options_description opts(kUsage);
   platform::RunOptions options;
   std::string log_records_path;
@@ -136,7 +162,8 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
       "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
-      "fail (EAGAIN) any clone/fork beyond N live tasks, and record it")(
+      "fail (EAGAIN) any clone/fork beyond N live tasks of the workload, threads included, "
+      "and record it (0, the default: no limit)")(
       "log-records", po::value<std::string>(&log_records_path)->value_name("FILE"),
       "write every observation and record to FILE, one JSON object per line")(
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
@@ -159,31 +186,32 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "let other users read the view (file modes still apply: a process's environ stays "
       "its owner's). Without it only the sentry's user can enter the mount; with it, anyone "
       "can list the workload's processes and their command lines");
+  const int split = WorkloadStart(opts, argc, argv);
+  std::vector<std::string> workload;
+  const bool dashes = split < argc && std::strcmp(argv[split], "--") == 0;
+  for (int i = dashes ? split + 1 : split; i < argc; ++i) workload.emplace_back(argv[i]);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(split, argv).options(opts).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "sentry: run: " << e.what() << "\n\n" << opts << "\n";
-    return 2;
+    return UsageError("run", e.what());
   }
   if (vm.count("help") != 0) {
     std::cout << opts << "\n";
     return 0;
   }
   if (workload.empty()) {
-    std::cerr << "sentry: run: no command given\n\n" << opts << "\n";
-    return 2;
+    return UsageError("run", "no command given (sentry run [options] -- CMD [ARGS...])");
   }
   if (vm.count("db") != 0 && vm.count("no-db") != 0) {
-    std::cerr << "sentry: run: --db and --no-db contradict each other\n";
-    return 2;
+    return UsageError("run", "--db and --no-db contradict each other");
   }
   if (vm.count("wait-all") != 0 && vm.count("pidns") != 0) {
     // The kernel itself kills a PID namespace whose init exits: nothing to wait for.
-    std::cerr << "sentry: run: --wait-all cannot work with --pidns: the kernel kills a PID "
-                 "namespace's tasks when its init (the first process) exits\n";
-    return 2;
+    return UsageError("run",
+                      "--wait-all cannot work with --pidns: the kernel kills a PID namespace's "
+                      "tasks when its init (the first process) exits");
   }
   options.argv = std::move(workload);
   options.verbose = vm.count("verbose") != 0;

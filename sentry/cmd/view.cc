@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fusefs/mount.h"
+#include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
 
@@ -117,15 +118,13 @@ int ViewMain(int argc, char** argv) {
     } else if (arg.starts_with("--mount=")) {
       mount = arg.substr(8);
     } else if (arg.starts_with("-")) {
-      std::cerr << "sentry: view: unknown option " << arg << "; see 'sentry view --help'\n";
-      return 2;
+      return UsageError("view", "unknown option " + arg);
     } else {
       break;
     }
   }
   if (i >= argc) {
-    std::cerr << "sentry: view: no command given; see 'sentry view --help'\n";
-    return 2;
+    return UsageError("view", "no command given");
   }
   auto view = FindView(mount);
   if (view) view = Alive(*view);

@@ -263,5 +263,60 @@ TEST(ShellTest, EndOfInputReachesTheWorkloadsTerminal) {
   }
 }
 
+// ---- The command line.
+
+TEST(CommandLineTest, VersionAndHelpPerCommand) {
+  const Outcome version = RunInNewSession({SENTRY_BINARY, "--version"}, "version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(version.out.starts_with("sentry ")) << version.out;
+  EXPECT_EQ(version.out.find('.'), version.out.rfind('.') - 2) << version.out;  // "X.Y.Z"
+  const Outcome help = RunInNewSession({SENTRY_BINARY, "help", "run"}, "help-run");
+  const Outcome flag = RunInNewSession({SENTRY_BINARY, "run", "--help"}, "run-help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_EQ(help.out, flag.out);
+  // What a user must know before running anything.
+  for (const char* said : {"foreground process group", "threads included", "no_new_privs",
+                           "--wait-all waits for them", "no limit"}) {
+    EXPECT_NE(help.out.find(said), std::string::npos) << said;
+  }
+}
+
+// A bad command line is one line naming the problem and where help is, exit
+// status 2, and nothing run.
+TEST(CommandLineTest, ArgumentErrorsAreOneLineAndRunNothing) {
+  const std::string touched = TempPath("never-touched");
+  const Outcome o = RunInNewSession(
+      {SENTRY_BINARY, "run", "--no-such-option", "--", "/usr/bin/touch", touched}, "bad-option");
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_EQ(o.err,
+            "sentry: run: unrecognised option '--no-such-option'\nsee 'sentry run --help'\n");
+  EXPECT_NE(access(touched.c_str(), F_OK), 0);
+  const Outcome missing = RunInNewSession({SENTRY_BINARY, "run", "--max-tasks"}, "missing-value");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 2) << missing.err;
+  for (const char* command : {"inspect", "replay", "export", "view"}) {
+    const Outcome bad = RunInNewSession({SENTRY_BINARY, command, "--no-such-option"}, command);
+    EXPECT_EQ(bad.exit_code, 2) << command;
+    EXPECT_EQ(bad.err.substr(bad.err.find('\n') + 1),
+              std::string("see 'sentry ") + command + " --help'\n")
+        << bad.err;
+  }
+}
+
+// Without "--", the workload starts at the first argument that is not an
+// option of the sentry's, whichever of its options take a value.
+TEST(CommandLineTest, TheWorkloadStartsAfterTheSentrysOptions) {
+  const std::string log = TempPath("split.jsonl");
+  const Outcome o =
+      RunInNewSession({SENTRY_BINARY, "run", "--max-tasks", "3", "--no-db", "--log-records", log,
+                       "--no-fuse", "--no-tty", "-v", "/bin/echo", "-v", "--max-tasks"},
+                      "split");
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_EQ(o.out, "-v --max-tasks\n");
+  EXPECT_NE(o.err.find("exit status 0"), std::string::npos);  // -v was the sentry's
+  EXPECT_NE(Slurp(log).find("\"exec\""), std::string::npos);
+  unlink(log.c_str());
+}
+
 }  // namespace
 }  // namespace sentry::platform
