@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -51,7 +54,87 @@ int Report(const kernel::Kernel& model, const std::vector<kernel::Record>& logge
   const bool same = logged == replayed;
   std::cout << fmt::format(", logged records {} ({})\n", logged.size(),
                            same ? "replay matches" : "REPLAY DIFFERS");
-  return same ? 0 : 1;
+  if (same) return 0;
+  // The first difference, for whoever has to find out why.
+  const auto [mine, theirs] =
+      std::mismatch(replayed.begin(), replayed.end(), logged.begin(), logged.end());
+  const std::size_t index = static_cast<std::size_t>(mine - replayed.begin());
+  std::cout << fmt::format("first difference at record {}:\n  logged:   {}\n  replayed: {}\n",
+                           index + 1,
+                           theirs != logged.end() ? kernel::DescribeRecord(*theirs) : "(none)",
+                           mine != replayed.end() ? kernel::DescribeRecord(*mine) : "(none)");
+  return 1;
+}
+
+// --at past the last observation is a question the log cannot answer.
+bool AtIsInside(std::uint64_t at, std::uint64_t observations) {
+  if (at <= observations) return true;
+  std::cerr << fmt::format(
+      "sentry: replay: --at {} is past the end: the run has {} observation{}\n", at, observations,
+      observations == 1 ? "" : "s");
+  return false;
+}
+
+// Replays a JSON-lines log. A last line cut short (a killed sentry) is
+// replayed up to the line before, with a warning; any other bad line, or an
+// observation out of sequence, is an error naming the line.
+int ReplayLog(const std::string& path, std::uint64_t at, bool print_records) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << fmt::format("sentry: replay: cannot open {}: {}\n", path, std::strerror(errno));
+    return 1;
+  }
+  kernel::Kernel model;
+  std::vector<kernel::Record> logged;
+  std::vector<kernel::Record> replayed;
+  std::string line;
+  std::uint64_t line_no = 0;
+  std::uint64_t seen = 0;  // observations read, the last one's seq
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const bool cut_short = in.eof();  // no newline after it: the writer died mid-line
+    std::string error;
+    if (kernel::IsRecordLine(line)) {
+      auto record = kernel::DecodeRecord(line);
+      if (record) {
+        if (at == 0 || record->seq <= at) logged.push_back(std::move(*record));
+        continue;
+      }
+      error = record.error();
+    } else if (auto decoded = kernel::DecodeObservation(line); decoded) {
+      if (decoded->seq != seen + 1) {
+        std::cerr << fmt::format(
+            "sentry: replay: {}:{}: observation {} where {} was due (lines out of order or "
+            "missing)\n",
+            path, line_no, decoded->seq, seen + 1);
+        return 1;
+      }
+      seen = decoded->seq;
+      if (at != 0 && seen > at) continue;
+      for (const kernel::Record& r : model.Apply(decoded->observation)) {
+        if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
+        replayed.push_back(r);
+      }
+      continue;
+    } else {
+      error = decoded.error();
+    }
+    if (!cut_short) {
+      std::cerr << fmt::format("sentry: replay: {}:{}: {}\n", path, line_no, error);
+      return 1;
+    }
+    std::cerr << fmt::format(
+        "sentry: replay: {}:{}: the last line is cut short (its sentry was killed?); "
+        "replayed up to the line before\n",
+        path, line_no);
+    // The last observation's records may be cut short too (what the cut
+    // line was cannot be told): compared without them.
+    std::erase_if(logged, [&](const kernel::Record& r) { return r.seq == seen; });
+    std::erase_if(replayed, [&](const kernel::Record& r) { return r.seq == seen; });
+  }
+  if (!AtIsInside(at, seen)) return 2;
+  return Report(model, logged, replayed);
 }
 
 int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, std::uint64_t at,
@@ -83,6 +166,7 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
     std::cerr << "sentry: replay: " << path << ": " << applied.error() << "\n";
     return 1;
   }
+  if (at != 0 && !AtIsInside(at, *applied)) return 2;
   return Report(model, *logged, replayed);
 }
 
@@ -126,43 +210,7 @@ int ReplayMain(int argc, char** argv) {
   if (log_path.empty()) {
     return UsageError("replay", "no log given (a --log-records file, or --db FILE)");
   }
-  std::ifstream in(log_path);
-  if (!in) {
-    std::cerr << fmt::format("sentry: replay: cannot open {}\n", log_path);
-    return 1;
-  }
-  const bool print_records = vm.count("records") != 0;
-  kernel::Kernel model;
-  std::vector<kernel::Record> logged;
-  std::vector<kernel::Record> replayed;
-  std::string line;
-  std::uint64_t line_no = 0;
-  std::uint64_t applied = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    if (kernel::IsRecordLine(line)) {
-      auto record = kernel::DecodeRecord(line);
-      if (!record) {
-        std::cerr << fmt::format("sentry: replay: {}:{}: {}\n", log_path, line_no, record.error());
-        return 1;
-      }
-      if (at == 0 || record->seq <= at) logged.push_back(std::move(*record));
-      continue;
-    }
-    auto decoded = kernel::DecodeObservation(line);
-    if (!decoded) {
-      std::cerr << fmt::format("sentry: replay: {}:{}: {}\n", log_path, line_no, decoded.error());
-      return 1;
-    }
-    if (at != 0 && applied >= at) continue;
-    for (const kernel::Record& r : model.Apply(decoded->observation)) {
-      if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
-      replayed.push_back(r);
-    }
-    ++applied;
-  }
-  return Report(model, logged, replayed);
+  return ReplayLog(log_path, at, vm.count("records") != 0);
 }
 
 }  // namespace sentry::cmd

@@ -95,8 +95,12 @@ std::string DescribeRecord(const Record& r) {
     case RecordKind::kSyscallResult: {
       static constexpr const char* kNames[] = {"setsid", "setpgid", "wait", "clone"};
       const auto idx = static_cast<std::size_t>(r.value2);
+      // Results are the caller's namespace's ids; lines name tasks by their
+      // host ids: setsid's new sid is the caller's own id.
+      const bool own_id = idx == static_cast<std::size_t>(SyscallKind::kSetSid) && r.value > 0;
       what = fmt::format("{} {} returned {}", tid, idx < 4 ? kNames[idx] : "syscall",
                          r.value < 0 ? std::string(abi::ErrnoName(static_cast<int>(-r.value)))
+                         : own_id    ? std::to_string(tid)
                                      : std::to_string(r.value));
       break;
     }
@@ -128,9 +132,12 @@ std::string DescribeRecord(const Record& r) {
                                tid, SignalCauseName(static_cast<SignalCause>(r.value2)));
       break;
     case RecordKind::kWaitReturned:
+      // The child by its host id, as every other line names it (the result
+      // itself is its id in the waiter's namespace).
       what = fmt::format("{} wait returned {}", tid,
                          r.value < 0 ? std::string(abi::ErrnoName(static_cast<int>(-r.value)))
-                                     : std::to_string(r.value));
+                         : r.value > 0 && r.other_tid ? std::to_string(other)
+                                                      : std::to_string(r.value));
       break;
     case RecordKind::kDispositionChanged: {
       static constexpr const char* kDisp[] = {"SIG_DFL", "SIG_IGN", "handler"};
