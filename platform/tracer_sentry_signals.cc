@@ -59,8 +59,9 @@ void Tracer::KillLeftovers() {
   for (const pid_t tid : pending) DrainPending(tid);
   const int killed = KillWorkload(SignalCause::kSentryFirstProcessExited);
   if (killed == 0) return;
-  Warn("the first process exited; killed the " + std::to_string(killed) + " process" +
-       (killed == 1 ? "" : "es") + " it left running (--wait-all waits for them instead)");
+  Warn(std::string("the first process exited; killed the ") +
+       (killed == 1 ? "process" : std::to_string(killed) + " processes") +
+       " it left running (--wait-all waits for them instead)");
 }
 
 void Tracer::OnSentrySignal(int signo) {
