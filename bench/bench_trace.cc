@@ -3,10 +3,13 @@
 // mounted and the SQLite log written, as by default), under `strace -f
 // --seccomp-bpf -e trace=process` and under floor_tracer (the sentry's stops
 // with nothing done at them), interleaved round by round, and prints the
-// medians of the per-round ratios.
+// medians of the per-round ratios. Workloads: fork+exec+wait, plain
+// syscalls, thread create+join, and polls of a live child with
+// waitpid(WNOHANG) (also with --log-records: the log's size is printed).
 //
 //   bench_trace SENTRY FLOOR_TRACER WORKLOADS SCRATCH_DIR [ROUNDS]
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,6 +62,8 @@ int main(int argc, char** argv) {
   const int rounds = argc > 5 ? std::atoi(argv[5]) : 5;
   const std::vector<std::string> forkexec = {workloads, "forkexec", "2000"};  // the figure
   const std::vector<std::string> syscalls = {workloads, "syscalls", "3000000"};
+  const std::vector<std::string> threads = {workloads, "threads", "5000"};     // the figure
+  const std::vector<std::string> pollwait = {workloads, "pollwait", "20000"};  // the figure
   auto under_sentry = [&](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(), {sentry, "run", "--no-fuse", "--no-db", "--"});
     return cmd;
@@ -84,6 +89,14 @@ int main(int argc, char** argv) {
   std::vector<double> sc_sentry;
   std::vector<double> native_fe;
   std::vector<double> native_sc;
+  std::vector<double> th_sentry;
+  std::vector<double> th_floor;
+  std::vector<double> th_strace;
+  std::vector<double> pw_sentry;
+  std::vector<double> pw_floor;
+  std::vector<double> pw_logged;
+  const std::string poll_log = scratch + "/pollwait.jsonl";
+  std::vector<double> pw_log_bytes;
   for (int r = 0; r < rounds; ++r) {
     const double fe = RunSeconds(forkexec);
     fe_sentry.push_back(RunSeconds(under_sentry(forkexec)) / fe);
@@ -94,6 +107,18 @@ int main(int argc, char** argv) {
     sc_sentry.push_back(RunSeconds(under_sentry(syscalls)) / sc);
     native_fe.push_back(fe);
     native_sc.push_back(sc);
+    const double th = RunSeconds(threads);
+    th_sentry.push_back(RunSeconds(under_sentry(threads)) / th);
+    th_floor.push_back(RunSeconds(under_floor(threads)) / th);
+    th_strace.push_back(RunSeconds(under_strace(threads)) / th);
+    const double pw = RunSeconds(pollwait);
+    pw_sentry.push_back(RunSeconds(under_sentry(pollwait)) / pw);
+    pw_floor.push_back(RunSeconds(under_floor(pollwait)) / pw);
+    std::vector<std::string> logged = under_sentry(pollwait);
+    logged.insert(logged.begin() + 2, {"--log-records", poll_log});
+    pw_logged.push_back(RunSeconds(logged) / pw);
+    struct stat st {};
+    pw_log_bytes.push_back(stat(poll_log.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0);
   }
   std::printf("trace.rounds: %d\n", rounds);
   std::printf("trace.forkexec_native_sec: %.3f\n", Median(native_fe));
@@ -103,5 +128,12 @@ int main(int argc, char** argv) {
   std::printf("trace.forkexec_ratio_strace_seccomp: %.3f\n", Median(fe_strace));
   std::printf("trace.forkexec_ratio_floor: %.3f\n", Median(fe_floor));
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
+  std::printf("trace.thread_ratio_sentry: %.3f\n", Median(th_sentry));
+  std::printf("trace.thread_ratio_floor: %.3f\n", Median(th_floor));
+  std::printf("trace.thread_ratio_strace_seccomp: %.3f\n", Median(th_strace));
+  std::printf("trace.pollwait_ratio_sentry: %.3f\n", Median(pw_sentry));
+  std::printf("trace.pollwait_ratio_floor: %.3f\n", Median(pw_floor));
+  std::printf("trace.pollwait_ratio_logged: %.3f\n", Median(pw_logged));
+  std::printf("trace.pollwait_log_bytes: %.0f\n", Median(pw_log_bytes));
   return 0;
 }

@@ -212,7 +212,11 @@ int Tracer::Run() {
     ReleaseSessionLeaderWhenAlone();
     std::array<pollfd, 2> fds{pollfd{.fd = signals.Get(), .events = POLLIN, .revents = 0},
                               pollfd{.fd = freeze_wake_.Get(), .events = POLLIN, .revents = 0}};
-    const int patience = held_.empty() ? -1 : static_cast<int>(kHeldChildPatience.count());
+    const bool unlooked = std::any_of(held_.begin(), held_.end(),
+                                      [&](pid_t child) { return tasks_[child].creator == 0; });
+    const int patience = held_.empty() ? -1
+                         : unlooked    ? static_cast<int>(kHeldChildGrace.count())
+                                       : static_cast<int>(kHeldChildPatience.count());
     if (::poll(fds.data(), fds.size(), patience) <= 0) continue;
     if ((fds[1].revents & POLLIN) != 0) {
       std::uint64_t requests = 0;
@@ -610,7 +614,11 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       break;
     }
     case Trap::kSetSid:
-      if (!IsRestart(result)) Apply(kernel::SetSid{.tid = ThreadId(pid), .result = result});
+      if (!IsRestart(result)) {
+        CatchUpBeforeSetSid(pid, result);
+        if (!still_held()) return;
+        Apply(kernel::SetSid{.tid = ThreadId(pid), .result = result});
+      }
       break;
     case Trap::kSetPgid:
       if (!IsRestart(result)) {
@@ -746,16 +754,10 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
   if (!st.known) {
     // Resumed once its parent's clone event names it, or once its creator
     // has died without that event (AnnounceUnnamedChildren).
+    // Its creator is looked up only if the event is not there within
+    // kHeldChildGrace (AnnounceOverdueChildren).
     held_.insert(pid);
-    st.creator = CreatorOf(pid);
     st.held_since = std::chrono::steady_clock::now();
-    const auto creator = tasks_.find(st.creator);
-    if (creator == tasks_.end() || !creator->second.known || exiting_.contains(st.creator)) {
-      // Its creator is gone already (it was adopted: its parent now is the
-      // sentry) or dying: no clone event will come. The model is told of it
-      // now. Else it waits for the event (AnnounceOverdueChildren if none).
-      AnnounceUnnamedChildren(st.creator, st.creator);
-    }
     return;
   }
   if (!st.saw_first_stop) {

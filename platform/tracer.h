@@ -43,6 +43,10 @@ inline constexpr unsigned long kTracerPtraceOptions =
 // How long a child may wait at its first stop for its creator's clone event
 // before it is taken for adopted (the event normally follows in microseconds).
 inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
+// How long a held child waits before the tracer looks for its creator in
+// /proc (costly on every thread creation; the clone event usually comes
+// first, and then nobody needs to look).
+inline constexpr std::chrono::milliseconds kHeldChildGrace{1};
 
 // Tasks of the sentry's own in the model, not the workload's: the sentry and
 // its session leader (--max-tasks and the counts leave them out).
@@ -84,8 +88,8 @@ class Tracer {
   // Per-tid ptrace bookkeeping (the model holds the semantics).
   struct TaskState {
     pid_t tgid = 0;
-    bool known = false;           // the model has been told about this task
-    pid_t creator = 0;            // held: the process that cloned it (from /proc)
+    bool known = false;  // the model has been told about this task
+    pid_t creator = 0;   // held: the process that cloned it (from /proc; 0: not looked yet)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
@@ -151,8 +155,12 @@ class Tracer {
   // Tells the model of held `child`, made by `parent` (of `parent_tgid`), or
   // by its adopter if that creator's exit is over, and lets it run.
   void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid);
-  // Held children whose clone event is overdue were adopted: told now.
+  // Held children past kHeldChildGrace: their creator is looked up, and if it
+  // is gone or dying they are told now; past kHeldChildPatience they were
+  // adopted: told now.
   void AnnounceOverdueChildren();
+  // Held `child`'s creator, looked up in /proc the first time it is needed.
+  pid_t HeldCreator(pid_t child);
   // `pid` reached its exit event unknown to the model (killed before its
   // first stop, its creator killed inside clone): told as a clone now.
   void AnnounceUnseenTask(pid_t pid);
@@ -191,6 +199,10 @@ class Tracer {
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // collected yet; collects it (tracer_waits.cc, beside the waits' catch-up).
   void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
+  // `caller`'s setsid got `result`, which the model does not predict: a
+  // setpgid that made it a group leader (its parent's), done first on the
+  // host, may be on its way to its exit stop; collects it.
+  void CatchUpBeforeSetSid(pid_t caller, std::int64_t result);
   // `child` of group `parent_tgid` is about to be told: if the host put it
   // in a group other than its creator's in the model, a setpgid that moved
   // the creator before the fork is collected first.

@@ -103,6 +103,12 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
   }
 }
 
+pid_t Tracer::HeldCreator(pid_t child) {
+  TaskState& st = tasks_[child];
+  if (st.creator == 0) st.creator = CreatorOf(child);
+  return st.creator;
+}
+
 pid_t Tracer::CreatorOf(pid_t pid) {
   // A thread's creator is its own group; a process's, its parent.
   const pid_t tgid = std::atoi(StatusField(pid, "Tgid").c_str());
@@ -119,8 +125,9 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
     if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
   }
   std::vector<pid_t> unnamed;
-  for (pid_t child : held_) {
-    if (tasks_[child].creator == tgid) unnamed.push_back(child);
+  const std::vector<pid_t> held(held_.begin(), held_.end());
+  for (pid_t child : held) {
+    if (HeldCreator(child) == tgid) unnamed.push_back(child);
   }
   for (pid_t child : unnamed) AnnounceHeldChild(child, tid, tgid);
 }
@@ -182,6 +189,22 @@ void Tracer::AnnounceOverdueChildren() {
   // killed inside clone) by a parent that made no clone: a workload
   // subreaper or a namespace's init. Its parent now is the host's.
   const auto now = std::chrono::steady_clock::now();
+  std::vector<pid_t> unlooked;
+  for (pid_t child : held_) {
+    const TaskState& st = tasks_[child];
+    if (st.creator == 0 && now - st.held_since >= kHeldChildGrace) unlooked.push_back(child);
+  }
+  for (pid_t child : unlooked) {
+    if (!held_.contains(child)) continue;  // told meanwhile
+    const pid_t creator = HeldCreator(child);
+    if (creator <= 0) continue;  // gone meanwhile: its exit report follows
+    const auto found = tasks_.find(creator);
+    if (found == tasks_.end() || !found->second.known || exiting_.contains(creator)) {
+      // Its creator is gone already (it was adopted: its parent now is the
+      // sentry) or dying: no clone event will come. Told now.
+      AnnounceUnnamedChildren(creator, creator);
+    }
+  }
   std::vector<pid_t> overdue;
   for (pid_t child : held_) {
     if (now - tasks_[child].held_since >= kHeldChildPatience) overdue.push_back(child);

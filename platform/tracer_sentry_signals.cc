@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -149,9 +150,16 @@ void Tracer::SuspendLikeTheJob() {
 
 void Tracer::ReleaseSessionLeaderWhenAlone() {
   if (!release_ || !root_done_) return;
+  std::vector<pid_t> gone;
   for (const auto& [tid, st] : tasks_) {
-    if (st.tgid != session_leader_) return;
+    if (st.tgid == session_leader_) continue;
+    // A task still ours (alive, or a zombie whose exit is not collected)
+    // keeps it. An entry whose task the host no longer has (a report this
+    // bookkeeping missed) does not: gone tasks have no reports to come.
+    if (::kill(tid, 0) == 0 && std::atoi(StatusField(tid, "TracerPid").c_str()) == self_) return;
+    gone.push_back(tid);
   }
+  for (const pid_t tid : gone) tasks_.erase(tid);
   release_.Reset();  // EOF: it exits with the first process's code
 }
 

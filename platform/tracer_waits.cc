@@ -172,6 +172,31 @@ void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_
   }
 }
 
+void Tracer::CatchUpBeforeSetSid(pid_t caller, std::int64_t result) {
+  // setsid fails (EPERM) for a group leader, or when a group has the
+  // caller's id: only a setpgid naming the caller (its parent's, Linux
+  // ksys_setpgid) makes one, and that setpgid may have run on the host
+  // while its exit stop is still to be collected.
+  const auto agrees = [&] {
+    const auto predicted = model_.PredictSetSid(ThreadId(caller));
+    return !predicted || *predicted == (result < 0 ? -result : 0);  // success: the new sid
+  };
+  if (setpgid_in_flight_.empty() || agrees()) return;
+  const std::vector<pid_t> in_flight(setpgid_in_flight_.begin(), setpgid_in_flight_.end());
+  for (const pid_t setter : in_flight) {
+    if (setter == caller) continue;
+    DrainPending(setter);
+    constexpr int kMaxReports = 4;
+    for (int i = 0; i < kMaxReports && !agrees() && OnItsWayFromSessionCall(setter); ++i) {
+      if (CollectReport(setter, WNOHANG) > 0) continue;
+      const auto stat = ReadProcStat(setter);
+      if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
+      if (CollectReport(setter, 0) != setter) break;
+    }
+    if (agrees()) return;
+  }
+}
+
 bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
   // Resumed with PTRACE_SYSCALL past its seccomp stop, it stops at the
   // syscall's exit before anything else (setsid and setpgid never block).
