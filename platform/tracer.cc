@@ -246,9 +246,12 @@ done:
   }
   const kernel::KernelStats stats = model_.Stats();
   if (options_.verbose) {
-    std::fprintf(stderr, "sentry: exit status %d, tasks seen %llu, divergences %llu\n", exit_code_,
-                 static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
-                 static_cast<unsigned long long>(stats.divergences));
+    std::fprintf(stderr,
+                 "sentry: exit status %d, tasks seen %llu, divergences %llu, empty WNOHANG polls "
+                 "seen at their entry only %llu\n",
+                 exit_code_, static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
+                 static_cast<unsigned long long>(stats.divergences),
+                 static_cast<unsigned long long>(unlogged_polls_));
   }
   return exit_code_;
 }
@@ -339,6 +342,8 @@ void Tracer::DrainExits(pid_t except) {
 }
 
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
+  // Whatever stopped it, a poll it had under way is over.
+  if (!polls_.empty() && polls_.contains(pid)) SettlePoll(pid);
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     OnExited(pid, status, usage);
     return;
@@ -445,6 +450,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     exit_code_ = 125;
   }
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
+  if (!polls_.empty()) NoteExitDuringPolls(pid);
   CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
   NoteSentryReap(pid, status);
@@ -506,6 +512,7 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
                             : kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
                                                               static_cast<std::int32_t>(args[1]),
                                                               static_cast<std::uint32_t>(args[3]));
+      if (SkipEmptyPoll(pid, st)) break;  // resumed with PTRACE_CONT: no exit stop
       Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = st.wait_request});
       st.exit_pending = true;
       break;
@@ -785,6 +792,22 @@ void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
   siginfo_t si{};
   ::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si);
   const bool from_process = si.si_code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
+  if (from_process && si.si_pid > 0) {
+    const auto sender = model_.RootIdSeenBy(ThreadId(pid), si.si_pid);
+    if (sender && *sender != pid) {
+      CatchUpWithSender(static_cast<pid_t>(*sender));
+      // Collecting other reports may have moved our entry (a rehash).
+      const auto it = tasks_.find(pid);
+      if (it == tasks_.end()) return;  // a SIGKILL ended it meanwhile
+      OnSignalFrom(pid, it->second, sig, si);
+      return;
+    }
+  }
+  OnSignalFrom(pid, st, sig, si);
+}
+
+void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si) {
+  const bool from_process = si.si_code <= 0;
   Apply(kernel::SignalDelivered{.tid = ThreadId(pid),
                                 .signo = sig,
                                 .code = si.si_code,

@@ -168,6 +168,8 @@ class Tracer {
   // `preferred` if it is one; 0 if none.
   pid_t ThreadLeftIn(pid_t tgid, pid_t preferred) const;
   void OnSignal(pid_t pid, TaskState& st, int sig);
+  // Tells the model of the signal-delivery stop and lets the signal through.
+  void OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si);
   // Lets a task go on from its ptrace stop (with `sig` delivered); while the
   // workload is frozen the task is parked instead, a dying one aside.
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
@@ -203,6 +205,11 @@ class Tracer {
   // setpgid that made it a group leader (its parent's), done first on the
   // host, may be on its way to its exit stop; collects it.
   void CatchUpBeforeSetSid(pid_t caller, std::int64_t result);
+  // A signal from `sender` reached another task: if `sender` sent it from
+  // inside a trapped terminal ioctl (TIOCNOTTY hangs up the foreground),
+  // that ioctl's exit stop is collected first, so the model sees the cause
+  // before the effect (tracer_waits.cc).
+  void CatchUpWithSender(pid_t sender);
   // `child` of group `parent_tgid` is about to be told: if the host put it
   // in a group other than its creator's in the model, a setpgid that moved
   // the creator before the fork is collected first.
@@ -245,6 +252,17 @@ class Tracer {
   // too, as the job its user's shell knows; continued (fg), it continues the
   // first process's group, as that shell would have.
   void SuspendLikeTheJob();
+  // tracer_polls.cc: exit-only WNOHANG waits the model knows will find
+  // nothing are let through at their entry, unlogged (counted); a child's
+  // exit collected while one may still run is settled at the poller's next
+  // stop. Returns whether `pid`'s wait (st.wait_request) is such a poll.
+  bool SkipEmptyPoll(pid_t pid, const TaskState& st);
+  // Child `pid`'s exit was just collected: a poll of its parent's under way
+  // may reap it; the poller is interrupted, to settle that at once.
+  void NoteExitDuringPolls(pid_t pid);
+  // `pid` stopped (or ended): its poll is over. A child noted meanwhile that
+  // the host no longer has was reaped by it: told to the model now.
+  void SettlePoll(pid_t pid);
   // Closes `release_` once the session leader is the last task left.
   void ReleaseSessionLeaderWhenAlone();
   // A message on stderr while the workload runs (the user's terminal may be raw).
@@ -286,6 +304,15 @@ class Tracer {
   // exit hand them to the sentry: pid -> wait status.
   std::unordered_map<pid_t, int> unsettled_reaps_;
   std::uint64_t observations_ = 0;
+  // Polls let through at their entry (SkipEmptyPoll), by poller tid: its
+  // group, its request, and the children whose exits were collected since.
+  struct PollInFlight {
+    pid_t tgid = 0;
+    kernel::WaitRequest request;
+    std::vector<pid_t> exited;
+  };
+  std::unordered_map<pid_t, PollInFlight> polls_;
+  std::uint64_t unlogged_polls_ = 0;
   // Freezing: an eventfd that wakes the loop, the state asked for, the state
   // applied, and the tasks parked meanwhile (pid -> signal to resume with).
   UniqueFd freeze_wake_;

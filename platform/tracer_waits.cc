@@ -197,6 +197,24 @@ void Tracer::CatchUpBeforeSetSid(pid_t caller, std::int64_t result) {
   }
 }
 
+void Tracer::CatchUpWithSender(pid_t sender) {
+  const auto in_ioctl = [&] {
+    const auto it = tasks_.find(sender);
+    return it != tasks_.end() && it->second.exit_pending && it->second.trap == Trap::kTerminal;
+  };
+  if (!in_ioctl()) return;
+  DrainPending(sender);
+  // Resumed with PTRACE_SYSCALL, it stops at the ioctl's exit before
+  // anything else (the ioctls trapped never block).
+  constexpr int kMaxReports = 4;
+  for (int i = 0; i < kMaxReports && in_ioctl(); ++i) {
+    if (CollectReport(sender, WNOHANG) > 0) continue;
+    const auto stat = ReadProcStat(sender);
+    if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
+    if (CollectReport(sender, 0) != sender) return;
+  }
+}
+
 bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
   // Resumed with PTRACE_SYSCALL past its seccomp stop, it stops at the
   // syscall's exit before anything else (setsid and setpgid never block).

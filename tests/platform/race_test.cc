@@ -67,6 +67,23 @@ TEST(RaceTest, AKillEndsAStopOrContinueAtOnce) {
   ExpectNothingLeft(continued);
 }
 
+// Polls let through at their entry: a child whose exit is collected while
+// one may run is reaped by it, and the model says so (no zombie left, every
+// reap by the parent's wait, with the child's own status).
+TEST(RaceTest, PollsSeenAtTheirEntryStillRecordTheirReaps) {
+  for (int round = 0; round < 5; ++round) {
+    const Traced t = Compare("poll-while-children-exit");
+    EXPECT_EQ(t.outcome.out, "200 children reaped by polls\n");
+    ExpectNothingLeft(t);
+    const auto reaped = t.All(RecordKind::kReaped);
+    const int by_wait =
+        static_cast<int>(std::count_if(reaped.begin(), reaped.end(), [](const Record& r) {
+          return r.value2 == static_cast<int>(kernel::ReapCause::kWait);
+        }));
+    EXPECT_EQ(by_wait, 200 + 2);  // and the scenario by its session leader, that by the sentry
+  }
+}
+
 // Case 4: a zombie adopted while its new parent's WNOHANG wait runs may or
 // may not be seen by that wait.
 TEST(RaceTest, AZombieAdoptedDuringAPollMayBeMissed) {

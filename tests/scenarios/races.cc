@@ -148,6 +148,30 @@ int KillStopped(bool continue_first) {
   return 0;
 }
 
+// WNOHANG polls the sentry lets through at their entry (tracer_polls.cc)
+// while children exit: each child's exit is collected while a poll may be
+// running, and whichever poll reaps it must be the one recorded.
+int PollWhileChildrenExit() {
+  constexpr int kRounds = 200;
+  long polls = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) _exit(round % 7);
+    int status = 0;
+    for (;;) {
+      ++polls;
+      const pid_t got =
+          round % 2 == 0 ? waitpid(c, &status, WNOHANG) : wait4(-1, &status, WNOHANG, nullptr);
+      Check(got >= 0, "waitpid");
+      if (got == c) break;
+    }
+    Check(WIFEXITED(status) && WEXITSTATUS(status) == round % 7, "child's status");
+  }
+  std::printf("%d children reaped by polls\n", kRounds);
+  return polls > 0 ? 0 : 1;
+}
+
 // Case 4: a subreaper polls with WNOHANG while a middle process dies leaving
 // a zombie, which the subreaper adopts during one of its polls.
 int AdoptDuringPoll() {

@@ -8,6 +8,7 @@ int KilledMakingThreads();
 int KilledAfterReap(bool subreaper);
 int KillStopped(bool continue_first);
 int AdoptDuringPoll();
+int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
 
 }  // namespace scenarios

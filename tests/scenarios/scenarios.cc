@@ -720,6 +720,7 @@ int main(int argc, char** argv) {
   if (mode == "kill-stopped") return scenarios::KillStopped(false);
   if (mode == "kill-continued") return scenarios::KillStopped(true);
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
+  if (mode == "poll-while-children-exit") return scenarios::PollWhileChildrenExit();
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
   if (mode == "inspect-questions") return scenarios::InspectQuestions();
   if (mode == "view-fixture") return scenarios::ViewFixture();
