@@ -479,17 +479,27 @@ std::optional<unsigned long> Tracer::EventMessage(pid_t pid, int event) {
 }
 
 void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
-  user_regs_struct regs{};
-  if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;  // killed meanwhile
-  // Read after the registers: when this stop still holds, both are its own.
-  const auto msg = EventMessage(pid, PTRACE_EVENT_SECCOMP);
-  if (!msg) return;  // killed in this stop: its exit report follows
-  const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
-  std::copy(std::begin(args), std::end(args), st.args);
-  const auto trap = static_cast<Trap>(*msg);
+  // One request gives the syscall, its arguments and the filter's trap code,
+  // and says whether the task is still in this seccomp stop (a SIGKILL may
+  // have woken it into its exit already: then its exit report follows).
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+    return;
+  }
+  const std::uint64_t* args = info.seccomp.args;
+  std::copy(args, args + 6, st.args);
+  const auto trap = static_cast<Trap>(info.seccomp.ret_data);
   st.trap = trap;
   switch (trap) {
     case Trap::kClone: {
+      user_regs_struct regs{};
+      if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;  // killed meanwhile
+      // Read after the registers: when this stop still holds, they are its own.
+      if (::ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 ||
+          info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+        return;
+      }
       DecodeClone(pid, regs, st);
       // A failed clone produces no event; seeing it would cost a syscall-exit
       // stop on every fork, so host-side clone failures go unrecorded.
@@ -505,7 +515,7 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
       break;
     }
     case Trap::kWait: {
-      const auto nr = static_cast<long>(regs.orig_rax);
+      const auto nr = static_cast<long>(info.seccomp.nr);
       st.wait_request = nr == SYS_wait4
                             ? kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
                                                              static_cast<std::uint32_t>(args[2]))
