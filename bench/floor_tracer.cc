@@ -2,7 +2,9 @@
 // `sentry run` starts it (same launcher, seccomp filter and ptrace options),
 // so it makes the same ptrace stops, but this tracer only resumes them. It
 // reads no registers, no /proc and keeps no model: whatever it costs, every
-// tracer that sees the same events pays.
+// tracer that sees the same events pays. (It waits for every trapped wait's
+// exit stop; the sentry skips it for a WNOHANG poll its model knows finds
+// nothing, so on polls the floor is above the sentry.)
 //
 //   floor_tracer CMD [ARGS...]     exits with CMD's shell exit code
 #include <sys/ptrace.h>

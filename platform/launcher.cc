@@ -87,13 +87,14 @@ struct SessionLeaderFds {
   int first_go_write;  // ... for us to set its group and the foreground
 };
 
-void ReadByte(int fd, bool& got) {
+// Whether a byte came (not EOF or an error).
+bool ReadByte(int fd) {
   char byte = 0;
   ssize_t n;
   do {
     n = ::read(fd, &byte, 1);
   } while (n < 0 && errno == EINTR);
-  got = n == 1;
+  return n == 1;
 }
 
 [[noreturn]] void Fail(int report, ExecFailure::Stage stage, int error, int code) {
@@ -107,9 +108,7 @@ void ReadByte(int fd, bool& got) {
 [[noreturn]] void RunFirstProcess(const LaunchSpec& spec, char* const* argv,
                                   const SessionLeaderFds& fds) {
   ::close(fds.first_go_write);
-  bool go = false;
-  ReadByte(fds.first_go_read, go);
-  if (!go) ::_exit(125);  // the session leader gave up on us
+  if (!ReadByte(fds.first_go_read)) ::_exit(125);  // the session leader gave up on us
   ::sigprocmask(SIG_SETMASK, &spec.child_mask, nullptr);
   ::execv(spec.path.c_str(), argv);
   const int err = errno;
@@ -125,9 +124,7 @@ void ReadByte(int fd, bool& got) {
   ::setsid();
   ::prctl(PR_SET_NAME, kSessionLeaderName, 0, 0, 0);
   for (const int fd : sentry_fds) ::close(fd);
-  bool go = false;
-  ReadByte(fds.go, go);
-  if (!go) ::_exit(125);  // the sentry gave up on us
+  if (!ReadByte(fds.go)) ::_exit(125);  // the sentry gave up on us
   ::close(fds.go);
   if (const int err = AttachTerminal(spec); err != 0)
     Fail(fds.report, ExecFailure::kTerminal, err, 125);
@@ -158,10 +155,8 @@ void ReadByte(int fd, bool& got) {
   do {
     got = ::wait4(first, &status, 0, nullptr);
   } while (got < 0 && errno == EINTR);
-  bool more = false;
-  do {
-    ReadByte(fds.release, more);  // EOF: the sentry is done with the workload
-  } while (more);
+  while (ReadByte(fds.release)) {
+  }  // EOF: the sentry is done with the workload
   ::_exit(got != first ? 125 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 

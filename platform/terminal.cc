@@ -1,6 +1,7 @@
 #include "platform/terminal.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -11,6 +12,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+
+#include "platform/write_all.h"
 
 namespace sentry::platform {
 namespace {
@@ -82,6 +85,27 @@ std::expected<Pty, std::string> OpenPty(int like) {
   if (::fstat(pty.slave.Get(), &st) != 0) return std::unexpected(Failed(name));
   pty.tty_nr = EncodeTtyNr(st.st_rdev);
   return pty;
+}
+
+void MovePendingInput(int from, int to) {
+  // Canonical: readable only once a whole line or an end of file is there.
+  std::array<char, 4096> buf{};
+  for (;;) {
+    pollfd ready{.fd = from, .events = POLLIN, .revents = 0};
+    if (::poll(&ready, 1, 0) != 1 || (ready.revents & POLLIN) == 0) return;
+    const ssize_t n = ::read(from, buf.data(), buf.size());
+    if (n > 0) {
+      WriteAll(to, buf.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      termios settings{};
+      if (::tcgetattr(to, &settings) != 0) return;
+      const char end = static_cast<char>(settings.c_cc[VEOF]);
+      WriteAll(to, &end, 1);
+    }
+    return;
+  }
 }
 
 void CopyWindowSize(int from, int to) {

@@ -24,6 +24,13 @@ struct Pty {
 // Opens a pty whose slave has `like`'s settings and window size.
 std::expected<Pty, std::string> OpenPty(int like);
 
+// Moves what terminal `from` holds before it is put in raw mode into `to`:
+// lines typed ahead, and an end of file (^D; script(1) sends one when its
+// own input ends) as `to`'s end-of-file character. In raw mode Linux hands a
+// pending end of file over as a NUL byte, and the end would be lost.
+// Never blocks.
+void MovePendingInput(int from, int to);
+
 // Copies the window size of terminal `from` to terminal `to` (the kernel
 // sends SIGWINCH to `to`'s foreground group).
 void CopyWindowSize(int from, int to);

@@ -265,6 +265,7 @@ std::expected<void, std::string> Tracer::OpenTerminal() {
   auto pty = OpenPty(STDIN_FILENO);
   if (!pty) return std::unexpected(pty.error());
   pty_.emplace(std::move(*pty));
+  MovePendingInput(STDIN_FILENO, pty_->master.Get());
   return raw_mode_.Enter(STDIN_FILENO);
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks; each prints "name: value" lines.
 #   share/bench.sh model   the model's throughput and memory over 10M observations
-#   share/bench.sh trace   the tracer's overhead: fork+exec+wait and plain syscalls,
-#                          native vs sentry run (model only, and full: view and
-#                          database on) vs strace --seccomp-bpf vs the floor (the
-#                          sentry's ptrace stops, nothing done at them)
+#   share/bench.sh trace   the tracer's overhead: fork+exec+wait, plain syscalls,
+#                          thread create+join and WNOHANG polls, native vs sentry
+#                          run (model only, and full: view and database on) vs
+#                          strace --seccomp-bpf vs the floor (the sentry's ptrace
+#                          stops, nothing done at them)
 #   share/bench.sh fuse    the procfs view: scans of the view vs host /proc vs a floor
 #                          FUSE server (1000 processes), ps through the view, and
 #                          fork+exec while readers scan the view
