@@ -75,7 +75,6 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec
 
 // The session leader's name (its comm).
 inline constexpr const char* kSessionLeaderName = "sentry-session";
-std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec);
 
 // Reads the child's failure report after it exited; nullopt if it exec'd.
 std::expected<ExecFailure, std::string> ReadExecFailure(const UniqueFd& report);

@@ -144,7 +144,7 @@ void Tracer::SuspendLikeTheJob() {
   ::kill(::getpid(), SIGTSTP);
   // Continued: the user's terminal is ours again.
   if (auto entered = raw_mode_.Enter(STDIN_FILENO); !entered) Warn(entered.error());
-  CopyWindowSize(STDIN_FILENO, pty_->master.Get());
+  if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
   SignalGroup(first->pgid, SIGCONT, SignalCause::kSentryForwarded);
 }
 

@@ -52,7 +52,9 @@ struct Clone {
   std::int32_t pgid = 0;
   // The child's name when the platform gave it one before it ran anything of
   // its own (the sentry's session leader); empty: its creator's, as fork does.
-  std::string comm{};
+  // (The braces keep GCC's -Wmissing-field-initializers quiet where a
+  // designated initializer leaves it out.)
+  std::string comm{};  // NOLINT(readability-redundant-member-init)
 
   bool operator==(const Clone&) const = default;
 };

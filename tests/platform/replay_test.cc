@@ -2,18 +2,22 @@
 // sentry cut short, lines out of order, a question past the end, a log that
 // does not replay to its own records, and ids under --pidns.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/fusefs/live_run.h"
 #include "tests/platform/platform_test_util.h"
 
 namespace sentry::platform {
 namespace {
 
+using fusefs::testing::LiveRun;
 using testing::Outcome;
 using testing::RunInNewSession;
 using testing::Slurp;
@@ -172,6 +176,24 @@ TEST(LogReplayPidnsTest, EveryLineUsesHostIds) {
   const std::string child =
       exiting.substr(exiting.find(' ') + 1, exiting.find(" exiting") - exiting.find(' ') - 1);
   EXPECT_TRUE(returned.ends_with("wait returned " + child)) << returned << " / " << exiting;
+  unlink(log.c_str());
+}
+
+// A signal sent from outside the workload names its sender by pid (the
+// kernel's own signals say "the kernel").
+TEST(LogReplaySenderTest, ASignalFromOutsideNamesItsSender) {
+  const std::string log = TempPath("outside-sender.jsonl");
+  LiveRun run({"--no-fuse", "--log-records", log}, {SCENARIOS_BINARY, "await-signal"});
+  const std::string ready = run.ReadLine();
+  ASSERT_TRUE(ready.starts_with("ready ")) << ready;
+  const pid_t workload = std::atoi(ready.c_str() + 6);
+  ASSERT_EQ(kill(workload, SIGUSR1), 0);
+  EXPECT_EQ(run.Finish(), 128 + SIGUSR1);
+  const Outcome o = RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "outside-r");
+  EXPECT_NE(
+      o.out.find("got SIGUSR1 from pid " + std::to_string(getpid()) + " (outside the workload)"),
+      std::string::npos)
+      << o.out;
   unlink(log.c_str());
 }
 
