@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -263,6 +264,8 @@ class Tracer {
   // `pid` stopped (or ended): its poll is over. A child noted meanwhile that
   // the host no longer has was reaped by it: told to the model now.
   void SettlePoll(pid_t pid);
+  // A leftover spared as dying of its own signal that lives on is killed.
+  void KillSparedIfTheyLive();
   // Closes `release_` once the session leader is the last task left.
   void ReleaseSessionLeaderWhenAlone();
   // A message on stderr while the workload runs (the user's terminal may be raw).
@@ -283,6 +286,9 @@ class Tracer {
   UniqueFd release_;          // closed: the session leader exits
   pid_t root_ = 0;            // the first process (0 until the session leader forks it)
   int root_signal_ = 0;       // what killed it
+  // Leftovers not killed when the first process exited: a fatal signal of
+  // their own was pending (KillWorkload); watched until they are gone.
+  std::set<pid_t> spared_;
   bool root_execed_ = false;
   bool root_done_ = false;
   int root_status_ = 0;

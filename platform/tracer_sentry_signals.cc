@@ -23,10 +23,10 @@ using kernel::ThreadId;
 
 int Tracer::KillWorkload(SignalCause why) {
   std::set<pid_t> killed;
-  std::set<pid_t> spared;
+  spared_.clear();
   for (const auto& [tid, st] : tasks_) {
     // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
-    if (tid <= 0 || st.tgid == session_leader_ || spared.contains(st.tgid)) continue;
+    if (tid <= 0 || st.tgid == session_leader_ || spared_.contains(st.tgid)) continue;
     if (exiting_.contains(tid)) {  // past its exit event: not counted, not told
       ::kill(tid, SIGKILL);
       continue;
@@ -35,7 +35,7 @@ int Tracer::KillWorkload(SignalCause why) {
       // Already dying of a signal it got first (the one that ended the first
       // process, sent to its whole group): its own end, not the sentry's.
       if (why == SignalCause::kSentryFirstProcessExited && EndsByAPendingSignal(st.tgid)) {
-        spared.insert(st.tgid);
+        spared_.insert(st.tgid);
         continue;
       }
       killed.insert(st.tgid);
@@ -148,7 +148,35 @@ void Tracer::SuspendLikeTheJob() {
   SignalGroup(first->pgid, SIGCONT, SignalCause::kSentryForwarded);
 }
 
+void Tracer::KillSparedIfTheyLive() {
+  for (auto it = spared_.begin(); it != spared_.end();) {
+    const pid_t tgid = *it;
+    const auto task = tasks_.find(tgid);
+    if (task == tasks_.end() || exiting_.contains(tgid)) {
+      it = spared_.erase(it);  // it did die of its own signal
+      continue;
+    }
+    // Still there, and no fatal signal pending any more (it caught or
+    // blocked it after all): the sentry's SIGKILL after all.
+    if (!EndsByAPendingSignal(tgid)) {
+      if (task->second.known && model_.FindTask(ThreadId(tgid))) {
+        Apply(kernel::SentrySignal{.sender = ThreadId(self_),
+                                   .tid = ThreadId(tgid),
+                                   .signo = SIGKILL,
+                                   .cause = SignalCause::kSentryFirstProcessExited});
+      }
+      for (const auto& [tid, st] : tasks_) {
+        if (st.tgid == tgid) ::kill(tid, SIGKILL);
+      }
+      it = spared_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
 void Tracer::ReleaseSessionLeaderWhenAlone() {
+  if (!spared_.empty()) KillSparedIfTheyLive();
   if (!release_ || !root_done_) return;
   std::vector<pid_t> gone;
   for (const auto& [tid, st] : tasks_) {
