@@ -53,6 +53,17 @@ std::expected<void, std::string> Migrate(Database& db, std::int64_t from) {
   for (const Migration& m : Migrations()) {
     if (m.version <= from) continue;
     auto done = db.Exec("BEGIN IMMEDIATE");
+    // Another sentry opening the same new file at once may have migrated it
+    // since `from` was read: the version again, under the write lock.
+    if (done) {
+      const auto now = db.QueryInt("PRAGMA user_version");
+      if (!now) {
+        done = std::unexpected(now.error());
+      } else if (*now >= m.version) {
+        done = db.Exec("COMMIT");
+        if (done) continue;
+      }
+    }
     if (done) done = db.Exec(m.sql);
     if (done && m.version == 1) done = FillLookupTables(db);
     if (done) done = db.Exec(fmt::format("PRAGMA application_id = {}", kApplicationId));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -323,6 +324,36 @@ TEST(EventLogTest, Sqlite3ReadsTheFileWhileTheRunWritesIt) {
   EXPECT_EQ(Sql(db, "SELECT state, exit_code FROM run"), "finished|0");
   // The sentry, its session leader, the stepper and its five children.
   EXPECT_EQ(Sql(db, "SELECT count(*) FROM process"), "8");
+  RemoveDb(db);
+}
+
+// Several sentries started at once on one new file (two runs in one
+// directory, default ./sentry.db): the first creates the schema, the others
+// find it made; every run is recorded.
+TEST(EventLogTest, RunsStartedAtOnceShareANewFile) {
+  const std::string db = TempPath("shared.db");
+  RemoveDb(db);
+  constexpr int kRuns = 6;
+  std::vector<pid_t> runs;
+  for (int i = 0; i < kRuns; ++i) {
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      const int null = open("/dev/null", O_RDWR);
+      dup2(null, 0);
+      dup2(null, 1);
+      execl(SENTRY_BINARY, SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", db.c_str(), "--",
+            "/bin/true", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    runs.push_back(pid);
+  }
+  for (const pid_t pid : runs) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  EXPECT_EQ(Sql(db, "SELECT count(*) FROM run WHERE state = 'finished'"), std::to_string(kRuns));
   RemoveDb(db);
 }
 
