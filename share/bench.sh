@@ -17,13 +17,13 @@ source "$(dirname "$0")/deps.sh"
 case ${1:-} in
   model)
     sentry_install_deps
-    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF -DSENTRY_BUILD_BENCH=ON >/dev/null
     exec "$SENTRY_ROOT/build-release/bench/bench_model" "${2:-10000000}"
     ;;
   trace)
     sentry_install_deps
     command -v strace >/dev/null || { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }
-    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF -DSENTRY_BUILD_BENCH=ON >/dev/null
     bin="$SENTRY_ROOT/build-release"
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
@@ -32,14 +32,14 @@ case ${1:-} in
     ;;
   fuse)
     sentry_install_deps
-    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF -DSENTRY_BUILD_BENCH=ON >/dev/null
     bin="$SENTRY_ROOT/build-release"
     exec "$bin/bench/bench_fuse" "$bin/sentry/cmd/sentry" "$bin/bench/floor_fuse" \
       "$bin/bench/workloads" "${2:-1000}" "${3:-7}"
     ;;
   db)
     sentry_install_deps
-    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF >/dev/null
+    sentry_build "$SENTRY_ROOT/build-release" Release -DSENTRY_BUILD_TESTS=OFF -DSENTRY_BUILD_BENCH=ON >/dev/null
     bin="$SENTRY_ROOT/build-release"
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
