@@ -218,6 +218,11 @@ class Tracer {
   // `waiter`'s wait got ECHILD while the model has eligible children: a
   // child's own setpgid/setsid, done first on the host, is collected first.
   void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
+  // Collects `task`'s reports until `settled`, while `on_its_way` says its
+  // syscall's exit stop is still to come (at most a few), blocking only
+  // while it runs toward that stop (tracer_waits.cc).
+  void CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settled,
+                            const std::function<bool()>& on_its_way);
   // Whether `tid` is between a trapped setsid/setpgid and its exit stop.
   bool OnItsWayFromSessionCall(pid_t tid) const;
   // Whether the host shows `tid` past exec's point of no return, its exec
@@ -264,6 +269,8 @@ class Tracer {
   // `pid` stopped (or ended): its poll is over. A child noted meanwhile that
   // the host no longer has was reaped by it: told to the model now.
   void SettlePoll(pid_t pid);
+  // Tells the model the sentry sends `signo` to process `tgid`, and why.
+  void TellSentrySignal(pid_t tgid, int signo, kernel::SignalCause why);
   // A leftover spared as dying of its own signal that lives on is killed.
   void KillSparedIfTheyLive();
   // Closes `release_` once the session leader is the last task left.

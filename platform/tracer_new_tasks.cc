@@ -88,10 +88,7 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
                     .pgid = forked_into});
   // Made after the first process's end killed the rest (KillAll): it goes too.
   if (root_done_ && !options_.wait_all) {
-    Apply(kernel::SentrySignal{.sender = ThreadId(self_),
-                               .tid = ThreadId(child),
-                               .signo = SIGKILL,
-                               .cause = kernel::SignalCause::kSentryLate});
+    TellSentrySignal(child, SIGKILL, kernel::SignalCause::kSentryLate);
     ::kill(child, SIGKILL);
   }
   TaskState& cs = tasks_[child];  // may exist: its first stop came first

@@ -71,14 +71,14 @@ void Tracer::SettlePoll(pid_t pid) {
     // The result as the poller's namespace names the child.
     const auto ns = model_.NamespaceOf(ThreadId(pid));
     const auto seen = ns ? model_.FindTaskByHostTid(ThreadId(child), *ns) : std::nullopt;
-    const kernel::ExitStatus& es = known->exit_status;
+    // Decoded as the status word the poll returned would be (OnSyscallExit).
+    const auto decoded = kernel::FromWait4Status(known->exit_status.WaitStatus());
     Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = poll.request});
-    Apply(kernel::WaitDone{
-        .tid = ThreadId(pid),
-        .request = poll.request,
-        .result = seen ? seen->tid : child,
-        .code = es.Signaled() ? (es.core ? abi::kCLD_DUMPED : abi::kCLD_KILLED) : abi::kCLD_EXITED,
-        .status = es.Signaled() ? es.signo : es.code});
+    Apply(kernel::WaitDone{.tid = ThreadId(pid),
+                           .request = poll.request,
+                           .result = seen ? seen->tid : child,
+                           .code = decoded.code,
+                           .status = decoded.status});
     return;  // one poll reaps one child at most
   }
 }

@@ -21,6 +21,11 @@ namespace sentry::platform {
 using kernel::SignalCause;
 using kernel::ThreadId;
 
+void Tracer::TellSentrySignal(pid_t tgid, int signo, SignalCause why) {
+  Apply(kernel::SentrySignal{
+      .sender = ThreadId(self_), .tid = ThreadId(tgid), .signo = signo, .cause = why});
+}
+
 int Tracer::KillWorkload(SignalCause why) {
   std::set<pid_t> killed;
   spared_.clear();
@@ -42,8 +47,7 @@ int Tracer::KillWorkload(SignalCause why) {
       // Unknown to the model yet (held: its creator is told of it later, and
       // TellClone kills it then): killed, not told.
       if (st.known && model_.FindTask(ThreadId(st.tgid))) {
-        Apply(kernel::SentrySignal{
-            .sender = ThreadId(self_), .tid = ThreadId(st.tgid), .signo = SIGKILL, .cause = why});
+        TellSentrySignal(st.tgid, SIGKILL, why);
       }
     }
     ::kill(tid, SIGKILL);
@@ -129,8 +133,7 @@ void Tracer::SignalGroup(std::int32_t pgid, int signo, SignalCause why) {
     if (p.pgid != pgid || p.tgid == session_leader_ || p.exit_state != kernel::ExitState::kNone) {
       continue;
     }
-    Apply(kernel::SentrySignal{
-        .sender = ThreadId(self_), .tid = ThreadId(p.tgid), .signo = signo, .cause = why});
+    TellSentrySignal(p.tgid, signo, why);
   }
   ::kill(-pgid, signo);
 }
@@ -160,10 +163,7 @@ void Tracer::KillSparedIfTheyLive() {
     // blocked it after all): the sentry's SIGKILL after all.
     if (!EndsByAPendingSignal(tgid)) {
       if (task->second.known && model_.FindTask(ThreadId(tgid))) {
-        Apply(kernel::SentrySignal{.sender = ThreadId(self_),
-                                   .tid = ThreadId(tgid),
-                                   .signo = SIGKILL,
-                                   .cause = SignalCause::kSentryFirstProcessExited});
+        TellSentrySignal(tgid, SIGKILL, SignalCause::kSentryFirstProcessExited);
       }
       for (const auto& [tid, st] : tasks_) {
         if (st.tgid == tgid) ::kill(tid, SIGKILL);

@@ -159,16 +159,22 @@ void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_
   if (pid == 0 || agrees()) return;
   const auto target = static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(caller), pid).value_or(0));
   if (target <= 0 || target == caller) return;
-  DrainPending(target);
+  CollectWhileOnItsWay(target, agrees,
+                       [&] { return OnItsWayFromSessionCall(target) || OnItsWayFromExec(target); });
+}
+
+void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settled,
+                                  const std::function<bool()>& on_its_way) {
+  DrainPending(task);
   constexpr int kMaxReports = 4;
-  for (int i = 0; i < kMaxReports && !agrees(); ++i) {
+  for (int i = 0; i < kMaxReports && !settled(); ++i) {
     // Looked at before its queue is drained (a stop entered in between is
     // then collected, not waited for).
-    if (!OnItsWayFromSessionCall(target) && !OnItsWayFromExec(target)) return;
-    if (CollectReport(target, WNOHANG) > 0) continue;
-    const auto stat = ReadProcStat(target);
+    if (!on_its_way()) return;
+    if (CollectReport(task, WNOHANG) > 0) continue;
+    const auto stat = ReadProcStat(task);
     if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
-    if (CollectReport(target, 0) != target) return;
+    if (CollectReport(task, 0) != task) return;
   }
 }
 
@@ -185,14 +191,7 @@ void Tracer::CatchUpBeforeSetSid(pid_t caller, std::int64_t result) {
   const std::vector<pid_t> in_flight(setpgid_in_flight_.begin(), setpgid_in_flight_.end());
   for (const pid_t setter : in_flight) {
     if (setter == caller) continue;
-    DrainPending(setter);
-    constexpr int kMaxReports = 4;
-    for (int i = 0; i < kMaxReports && !agrees() && OnItsWayFromSessionCall(setter); ++i) {
-      if (CollectReport(setter, WNOHANG) > 0) continue;
-      const auto stat = ReadProcStat(setter);
-      if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
-      if (CollectReport(setter, 0) != setter) break;
-    }
+    CollectWhileOnItsWay(setter, agrees, [&] { return OnItsWayFromSessionCall(setter); });
     if (agrees()) return;
   }
 }
@@ -203,16 +202,10 @@ void Tracer::CatchUpWithSender(pid_t sender) {
     return it != tasks_.end() && it->second.exit_pending && it->second.trap == Trap::kTerminal;
   };
   if (!in_ioctl()) return;
-  DrainPending(sender);
   // Resumed with PTRACE_SYSCALL, it stops at the ioctl's exit before
   // anything else (the ioctls trapped never block).
-  constexpr int kMaxReports = 4;
-  for (int i = 0; i < kMaxReports && in_ioctl(); ++i) {
-    if (CollectReport(sender, WNOHANG) > 0) continue;
-    const auto stat = ReadProcStat(sender);
-    if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
-    if (CollectReport(sender, 0) != sender) return;
-  }
+  CollectWhileOnItsWay(
+      sender, [] { return false; }, in_ioctl);
 }
 
 bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
