@@ -39,7 +39,8 @@ std::string_view RecordMeaning(kernel::RecordKind kind) {
       return "subject: reaped task; other: reaper (0: automatic); value: wait status; value2: "
              "reap_cause";
     case K::kReparented:
-      return "subject: child; other: new parent; value: old parent tid";
+      return "subject: child; other: new parent; value: old parent tid; value2: 1 when the host "
+             "showed an exiting adopter the model had passed over";
     case K::kSessionCreated:
       return "subject: leader; value: sid";
     case K::kSessionGone:

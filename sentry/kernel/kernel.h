@@ -171,8 +171,11 @@ class Kernel {
   void ExitNotify(Task* t);
   void Reap(Task* t, ReapCause cause, const Task* reaper);
   void ExitChildren(Task* t);
-  Task* FindReparentTarget(const Task* t) const;
-  void Reparent(Task* child, Task* new_parent);
+  // Appends to passed_over the exiting tasks that may yet have adopted on
+  // the host (see Task::adopters_maybe_not_exiting).
+  Task* FindReparentTarget(const Task* t, std::vector<TaskUid>& passed_over) const;
+  // host_answer: the host showed the adopter, which the model had passed over.
+  void Reparent(Task* child, Task* new_parent, bool host_answer = false);
   bool IsNamespaceInit(const ThreadGroup* tg) const;
   void TearDownNamespace(ThreadGroup* init, Task* last);
   // The host showed tg's process gone: finishes every thread's exit with

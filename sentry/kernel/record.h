@@ -29,7 +29,8 @@ namespace sentry::kernel {
   X(kParentNotified,                                                                               \
     "parent_notified") /* exited leader       parent                 signal     0/1 ignored */     \
   X(kReaped, "reaped") /* reaped task         reaper (0: automatic)  wait status ReapCause  */     \
-  X(kReparented, "reparented") /* child               new parent             old parent tid  - */  \
+  X(kReparented, "reparented") /* child               new parent             old parent tid  1:    \
+                                  host's answer */                                                 \
   X(kSessionCreated,                                                                               \
     "session_created") /* leader              -                      sid        -           */     \
   X(kSessionGone, "session_gone") /* -                   -                      sid        - */    \

@@ -61,6 +61,12 @@ struct Task {
   // The observation that made it its parent's child (its clone, or its last
   // reparenting): a wait that began earlier may not have seen it there.
   std::uint64_t child_since = 0;
+  // Exiting tasks its last reparenting passed over as adopters. Linux marks a
+  // task PF_EXITING (which find_alive_thread skips) only after its exit event
+  // stop (do_exit: ptrace_event(PTRACE_EVENT_EXIT) before exit_signals), and
+  // the tracer cannot see that moment: any of them may have adopted it on the
+  // host. The host's parent, read after the reparenting, decides.
+  std::vector<TaskUid> adopters_maybe_not_exiting;
 
   int parent_death_signal = 0;
   // Set while this task's vfork child holds its memory; the child points back.

@@ -8,6 +8,7 @@
 // reaped at once when the parent ignores SIGCHLD or set SA_NOCLDWAIT).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "sentry/kernel/abi.h"
@@ -166,7 +167,7 @@ void Kernel::Reap(Task* t, ReapCause cause, const Task* reaper) {
   if (notify_leader) ExitNotify(leader);
 }
 
-Task* Kernel::FindReparentTarget(const Task* t) const {
+Task* Kernel::FindReparentTarget(const Task* t, std::vector<TaskUid>& passed_over) const {
   const ThreadGroup* tg = t->tg;
   // A thread of `group` other than `except` in exit state `state`.
   auto thread_in = [](const ThreadGroup* group, ExitState state, const Task* except) -> Task* {
@@ -175,7 +176,14 @@ Task* Kernel::FindReparentTarget(const Task* t) const {
     }
     return nullptr;
   };
+  // Linux find_alive_thread: a thread not PF_EXITING. A thread whose exit
+  // event the tracer has seen may or may not be yet (see
+  // Task::adopters_maybe_not_exiting); the model takes it as exiting, the
+  // most likely case by far, and notes it.
   auto alive_thread = [&](const ThreadGroup* group, const Task* except) {
+    group->tasks.ForEach([&](const Task* u) {
+      if (u != except && u->exit_state == ExitState::kInitiated) passed_over.push_back(u->uid);
+    });
     return thread_in(group, ExitState::kNone, except);
   };
   // 1. Another live thread of the same process.
@@ -196,7 +204,7 @@ Task* Kernel::FindReparentTarget(const Task* t) const {
     auto init = tg->ns->tasks.find(abi::kInitTid);
     if (init != tg->ns->tasks.end() && init->second->tg != tg) {
       ThreadGroup* init_tg = init->second->tg;
-      if (Task* thread = alive_thread(init_tg, nullptr)) return thread;
+      if (Task* thread = thread_in(init_tg, ExitState::kNone, nullptr)) return thread;
       if (tg->ns->exiting) return thread_in(init_tg, ExitState::kInitiated, nullptr);
     }
   }
@@ -234,7 +242,8 @@ void Kernel::TearDownNamespace(ThreadGroup* init, Task* last) {
 }
 
 void Kernel::ExitChildren(Task* t) {
-  Task* new_parent = FindReparentTarget(t);
+  std::vector<TaskUid> passed_over;
+  Task* new_parent = FindReparentTarget(t, passed_over);
   t->children.ForEach([&](Task* child) {
     // PR_SET_PDEATHSIG fires when the parent *thread* exits, even when the
     // child is only handed to a sibling thread.
@@ -243,11 +252,12 @@ void Kernel::ExitChildren(Task* t) {
         Predict(child->tg, u->parent_death_signal, SignalCause::kParentDeath, t);
       }
     });
-    Reparent(child, new_parent);
+    child->adopters_maybe_not_exiting = passed_over;
+    Reparent(child, new_parent);  // may free child
   });
 }
 
-void Kernel::Reparent(Task* child, Task* new_parent) {
+void Kernel::Reparent(Task* child, Task* new_parent, bool host_answer) {
   Task* old = child->parent;
   if (old == new_parent) return;
   if (old != nullptr) old->children.Remove(child);
@@ -255,7 +265,8 @@ void Kernel::Reparent(Task* child, Task* new_parent) {
   child->child_since = seq_;
   if (new_parent != nullptr) new_parent->children.PushBack(child);
   ThreadGroup* tg = child->tg;
-  Emit(RecordKind::kReparented, child, new_parent, old != nullptr ? old->Tid().value : 0, 0);
+  Emit(RecordKind::kReparented, child, new_parent, old != nullptr ? old->Tid().value : 0,
+       host_answer ? 1 : 0);
   Recount(tg);
   if (old != nullptr && new_parent != nullptr && old->tg == new_parent->tg) return;
   // Linux reparent_leader: a new parent process means SIGCHLD, a fresh exit
@@ -303,18 +314,28 @@ void Kernel::On(const ParentObserved& o) {
   Task* t = Lookup(o.tid, "parent check");
   if (t == nullptr) return;
   Task* leader = t->tg->leader;
+  std::vector<TaskUid> passed_over;
+  passed_over.swap(leader->adopters_maybe_not_exiting);
   const Task* model_parent = leader->parent;
   const std::int32_t model_ppid = model_parent != nullptr ? model_parent->tg->leader->ids.root : 0;
   if (model_ppid == o.parent.value) return;
   auto host = root_ns_->tasks.find(o.parent.value);
   Task* host_parent = host != root_ns_->tasks.end() ? host->second : nullptr;
+  // An exiting adopter the model passed over had not yet been marked
+  // exiting on the host when the old parent exited: the host's choice.
+  if (host_parent != nullptr && host_parent->exit_state == ExitState::kInitiated &&
+      std::ranges::find(passed_over, host_parent->uid) != passed_over.end()) {
+    Reparent(leader, host_parent, /*host_answer=*/true);
+    return;
+  }
   Diverge(leader, host_parent, model_ppid, o.parent.value,
           fmt::format("parent of {}: model has {}, host has {}", leader->ids.root, model_ppid,
                       o.parent.value));
-  // Follow the host, unless its story is one Linux cannot tell (an exiting
-  // task adopting, or a process becoming its own ancestor): the model's walks
-  // up the tree rely on neither happening.
-  if (host_parent != nullptr && host_parent->exit_state != ExitState::kNone) return;
+  // Follow the host, unless its story is one Linux cannot tell (a zombie
+  // adopting, or a process becoming its own ancestor): the model's walks up
+  // the tree rely on neither happening. (An exiting task that is not yet a
+  // zombie may adopt: see Task::adopters_maybe_not_exiting.)
+  if (host_parent != nullptr && host_parent->exit_state > ExitState::kInitiated) return;
   for (const Task* a = host_parent; a != nullptr; a = a->tg->Parent()) {
     if (a->tg == leader->tg) return;
   }

@@ -199,7 +199,8 @@ std::optional<ReaperInfo> Kernel::Reaper(ThreadGroupUid uid, NamespaceUid ns) co
   }
   // Who adopts it if its parent goes first (FindReparentTarget follows
   // Linux find_new_reaper: a live thread of the parent's group first).
-  if (const Task* next = FindReparentTarget(parent); next != nullptr) {
+  std::vector<TaskUid> passed_over;
+  if (const Task* next = FindReparentTarget(parent, passed_over); next != nullptr) {
     info.next_parent =
         IdIn(next->tg->leader != nullptr ? next->tg->leader->ids : next->ids, next->tg->ns, view);
     if (next->tg == ptg) {

@@ -106,6 +106,63 @@ TEST_F(ReparentTest, HostParentDisagreeingIsADivergenceAndTheHostWins) {
   EXPECT_EQ(Info(400).ppid, 200);
 }
 
+// Linux marks a task exiting (PF_EXITING) only after its exit event stop, so
+// a subreaper whose exit the tracer has seen may still adopt. The model
+// passes it over; the host's parent, read after the reparenting, decides.
+TEST_F(ReparentTest, AnExitingSubreaperMayStillAdoptOnTheHost) {
+  StartWorkload();
+  Fork(200, 300);
+  Apply(SetSubreaper{.tid = ThreadId(300), .enabled = true});
+  Fork(300, 400);
+  Fork(400, 500);
+  const ExitStatus done{.code = 0, .signo = 0, .core = false};
+  Apply(ExitBegin{.tid = ThreadId(300), .status = done, .group = true});
+  Exit(400, 0);
+  EXPECT_EQ(Info(500).ppid, 100);  // the model's guess: 300 was already exiting
+  Apply(ParentObserved{.tid = ThreadId(500), .parent = ThreadId(300)});
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  EXPECT_EQ(Info(500).ppid, 300);
+  const Record corrected = All(RecordKind::kReparented).back();
+  EXPECT_EQ(corrected.other_tid.value, 300);
+  EXPECT_EQ(corrected.value2, 1);
+  // When 300's exit ends, 500 moves on to the sentry, as on the host.
+  Apply(ExitEnd{.tid = ThreadId(300), .status = done, .usage = {}});
+  EXPECT_EQ(Info(500).ppid, 100);
+  Apply(ParentObserved{.tid = ThreadId(500), .parent = ThreadId(100)});
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+// Only an adopter the model passed over, and only while it is exiting: a
+// subreaper that has become a zombie can no longer adopt.
+TEST_F(ReparentTest, AZombieSubreaperAdoptingIsADivergence) {
+  StartWorkload();
+  Fork(200, 300);
+  Apply(SetSubreaper{.tid = ThreadId(300), .enabled = true});
+  Fork(300, 400);
+  Fork(400, 500);
+  const ExitStatus done{.code = 0, .signo = 0, .core = false};
+  Apply(ExitBegin{.tid = ThreadId(300), .status = done, .group = true});
+  Exit(400, 0);
+  Apply(ExitEnd{.tid = ThreadId(300), .status = done, .usage = {}});
+  Apply(ParentObserved{.tid = ThreadId(500), .parent = ThreadId(300)});
+  EXPECT_EQ(Divergences(), 1u);
+  EXPECT_EQ(Info(500).ppid, 100);
+}
+
+// A live subreaper is never passed over: the host naming another adopter is
+// a divergence.
+TEST_F(ReparentTest, ALiveSubreaperIsTheOnlyAnswer) {
+  StartWorkload();
+  Fork(200, 300);
+  Apply(SetSubreaper{.tid = ThreadId(300), .enabled = true});
+  Fork(300, 400);
+  Fork(400, 500);
+  Exit(400, 0);
+  EXPECT_EQ(Info(500).ppid, 300);
+  Apply(ParentObserved{.tid = ThreadId(500), .parent = ThreadId(100)});
+  EXPECT_EQ(Divergences(), 1u);
+}
+
 TEST_F(ReparentTest, ClonedWithClonePArentSharesTheCallersParent) {
   StartWorkload();
   Fork(200, 300);
