@@ -35,7 +35,9 @@ sentry="$dir/sentry/cmd/sentry" scenarios="$dir/tests/scenarios"
 keep="${TMPDIR:-/tmp}/sentry-stress"
 mkdir -p "$keep"
 log=$(mktemp "$keep/run-XXXXXX.jsonl")
-trap 'rm -f "$log"' EXIT
+# Each run's SQLite log goes to a scratch file, not ./sentry.db.
+db="$log.db"
+trap 'rm -f "$log" "$db" "$db"-*' EXIT
 
 runs=0 divergent=0 leftover=0 hung=0
 IFS=, read -r -a chosen <<< "$variants"
@@ -51,7 +53,8 @@ for variant in "${chosen[@]}"; do
   for ((seed = from; seed < from + seeds; seed++)); do
     runs=$((runs + 1))
     rc=0
-    timeout -s KILL 60 setsid "$sentry" run --no-tty --log-records "$log" "${opts[@]}" \
+    rm -f "$db" "$db"-*
+    timeout -s KILL 60 setsid "$sentry" run --no-tty --log-records "$log" --db "$db" "${opts[@]}" \
       -- "$scenarios" random "$seed" "${extra[@]}" >/dev/null 2>&1 || rc=$?
     name="$variant-seed$seed"
     if [ "$rc" -eq 137 ]; then
