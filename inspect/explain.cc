@@ -225,9 +225,10 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
       }
       case RecordKind::kReparented:
         if (subject && value2 != 0) {
-          text = fmt::format("adopted by {} after all, which had not yet begun to exit (the host's "
-                             "answer)",
-                             names.Process(other_utid, other_tid));
+          text = fmt::format(
+              "adopted by {} after all, which had not yet begun to exit (the host's "
+              "answer)",
+              names.Process(other_utid, other_tid));
         } else if (subject) {
           text = fmt::format("its parent {} exited: reparented to {}", value,
                              names.Process(other_utid, other_tid));

@@ -343,6 +343,11 @@ void Tracer::DrainExits(pid_t except) {
 }
 
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
+  // A change of this process held back for a racing setpgid
+  // (ApplyAfterRacingSetPgids) came before anything it reports next.
+  if (!unapplied_.empty()) {
+    if (const auto it = tasks_.find(pid); it != tasks_.end()) ApplyUnapplied(it->second.tgid);
+  }
   // Whatever stopped it, a poll it had under way is over.
   if (!polls_.empty() && polls_.contains(pid)) SettlePoll(pid);
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -633,9 +638,10 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
     }
     case Trap::kSetSid:
       if (!IsRestart(result)) {
-        CatchUpBeforeSetSid(pid, result);
+        // A setpgid naming this process may have run first on the host (and
+        // made it a group leader: EPERM here) or after (and failed).
+        ApplyAfterRacingSetPgids(st.tgid, kernel::SetSid{.tid = ThreadId(pid), .result = result});
         if (!still_held()) return;
-        Apply(kernel::SetSid{.tid = ThreadId(pid), .result = result});
       }
       break;
     case Trap::kSetPgid:
@@ -723,11 +729,11 @@ void Tracer::TellExec(pid_t pid, pid_t former_tid) {
   std::vector<std::string> argv = ReadCmdline(pid);
   struct stat owner {};
   ::stat(proc.c_str(), &owner);
-  Apply(kernel::Exec{.tid = ThreadId(former_tid),
-                     .uid = owner.st_uid,
-                     .gid = owner.st_gid,
-                     .comm = std::move(comm),
-                     .argv = std::move(argv)});
+  ApplyAfterRacingSetPgids(pid, kernel::Exec{.tid = ThreadId(former_tid),
+                                             .uid = owner.st_uid,
+                                             .gid = owner.st_gid,
+                                             .comm = std::move(comm),
+                                             .argv = std::move(argv)});
   if (pid == root_) root_execed_ = true;
 }
 

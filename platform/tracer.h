@@ -198,23 +198,34 @@ class Tracer {
   // continue it should have found: collects the reports of a child that the
   // host shows woken (SIGKILL, SIGCONT) before the model judges.
   void CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done);
+  // ---- setpgid racing the process it names (tracer_setpgid_races.cc).
+  // The process `caller`'s trapped setpgid names (root tgid), if known.
+  std::optional<pid_t> SetPgidTarget(pid_t caller) const;
+  // Tells `change` (process tgid's exec or setsid), ordered with any other
+  // process's setpgid naming tgid that is on its way to its exit stop: the
+  // host may have run either first, and the setpgid's result says which.
+  void ApplyAfterRacingSetPgids(pid_t tgid, kernel::ObservationBody change);
+  // Tells tgid's change held back by ApplyAfterRacingSetPgids, if any.
+  void ApplyUnapplied(pid_t tgid);
   // `caller`'s setpgid got `result`, which the model does not predict: the
   // target's own setsid/setpgid/exec, done first on the host, may not be
-  // collected yet; collects it (tracer_waits.cc, beside the waits' catch-up).
+  // told yet; tells or collects it.
   void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
-  // `caller`'s setsid got `result`, which the model does not predict: a
-  // setpgid that made it a group leader (its parent's), done first on the
-  // host, may be on its way to its exit stop; collects it.
-  void CatchUpBeforeSetSid(pid_t caller, std::int64_t result);
-  // A signal from `sender` reached another task: if `sender` sent it from
-  // inside a trapped terminal ioctl (TIOCNOTTY hangs up the foreground),
-  // that ioctl's exit stop is collected first, so the model sees the cause
-  // before the effect (tracer_waits.cc).
-  void CatchUpWithSender(pid_t sender);
   // `child` of group `parent_tgid` is about to be told: if the host put it
   // in a group other than its creator's in the model, a setpgid that moved
   // the creator before the fork is collected first.
   void CatchUpBeforeClone(pid_t parent_tgid, pid_t child);
+  // Whether `tid` is between a trapped setsid/setpgid and its exit stop.
+  bool OnItsWayFromSessionCall(pid_t tid) const;
+  // Whether the host shows `tid` past exec's point of no return, its exec
+  // event not yet seen.
+  bool OnItsWayFromExec(pid_t tid) const;
+  // ---- Other catch-ups (tracer_waits.cc).
+  // A signal from `sender` reached another task: if `sender` sent it from
+  // inside a trapped terminal ioctl (TIOCNOTTY hangs up the foreground),
+  // that ioctl's exit stop is collected first, so the model sees the cause
+  // before the effect.
+  void CatchUpWithSender(pid_t sender);
   // `waiter`'s wait got ECHILD while the model has eligible children: a
   // child's own setpgid/setsid, done first on the host, is collected first.
   void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
@@ -223,11 +234,6 @@ class Tracer {
   // while it runs toward that stop (tracer_waits.cc).
   void CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settled,
                             const std::function<bool()>& on_its_way);
-  // Whether `tid` is between a trapped setsid/setpgid and its exit stop.
-  bool OnItsWayFromSessionCall(pid_t tid) const;
-  // Whether the host shows `tid` past exec's point of no return, its exec
-  // event not yet seen.
-  bool OnItsWayFromExec(pid_t tid) const;
   // `tid` is at its exit event with a trapped syscall's result unread (a
   // fatal signal skipped or cut short its exit stop): what the syscall did
   // is read from the host's state and told to the model (tracer_cut_short.cc).
@@ -309,6 +315,9 @@ class Tracer {
   std::unordered_set<pid_t> held_;
   // Tasks between a setpgid's seccomp stop and its exit stop.
   std::unordered_set<pid_t> setpgid_in_flight_;
+  // By tgid: an exec or setsid held back while a racing setpgid is collected
+  // (ApplyAfterRacingSetPgids).
+  std::unordered_map<pid_t, kernel::ObservationBody> unapplied_;
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;

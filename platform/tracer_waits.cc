@@ -144,25 +144,6 @@ void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
   }
 }
 
-void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result) {
-  // setpgid's answer depends on the target's own state: a session leader
-  // (EPERM), exec'd (EACCES), in another session. The target changed it in
-  // its own syscall or exec, which the host ran first; its report may still
-  // be queued, or, for a trapped setsid/setpgid, be on its way (resumed with
-  // PTRACE_SYSCALL, it stops at the syscall's exit before anything else).
-  const auto pid = static_cast<std::int32_t>(st.args[0]);
-  const auto pgid = static_cast<std::int32_t>(st.args[1]);
-  const auto agrees = [&] {
-    const auto predicted = model_.PredictSetPgid(ThreadId(caller), pid, pgid);
-    return !predicted || -static_cast<std::int64_t>(*predicted) == result;
-  };
-  if (pid == 0 || agrees()) return;
-  const auto target = static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(caller), pid).value_or(0));
-  if (target <= 0 || target == caller) return;
-  CollectWhileOnItsWay(target, agrees,
-                       [&] { return OnItsWayFromSessionCall(target) || OnItsWayFromExec(target); });
-}
-
 void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settled,
                                   const std::function<bool()>& on_its_way) {
   DrainPending(task);
@@ -178,24 +159,6 @@ void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settl
   }
 }
 
-void Tracer::CatchUpBeforeSetSid(pid_t caller, std::int64_t result) {
-  // setsid fails (EPERM) for a group leader, or when a group has the
-  // caller's id: only a setpgid naming the caller (its parent's, Linux
-  // ksys_setpgid) makes one, and that setpgid may have run on the host
-  // while its exit stop is still to be collected.
-  const auto agrees = [&] {
-    const auto predicted = model_.PredictSetSid(ThreadId(caller));
-    return !predicted || *predicted == (result < 0 ? -result : 0);  // success: the new sid
-  };
-  if (setpgid_in_flight_.empty() || agrees()) return;
-  const std::vector<pid_t> in_flight(setpgid_in_flight_.begin(), setpgid_in_flight_.end());
-  for (const pid_t setter : in_flight) {
-    if (setter == caller) continue;
-    CollectWhileOnItsWay(setter, agrees, [&] { return OnItsWayFromSessionCall(setter); });
-    if (agrees()) return;
-  }
-}
-
 void Tracer::CatchUpWithSender(pid_t sender) {
   const auto in_ioctl = [&] {
     const auto it = tasks_.find(sender);
@@ -206,26 +169,6 @@ void Tracer::CatchUpWithSender(pid_t sender) {
   // anything else (the ioctls trapped never block).
   CollectWhileOnItsWay(
       sender, [] { return false; }, in_ioctl);
-}
-
-bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
-  // Resumed with PTRACE_SYSCALL past its seccomp stop, it stops at the
-  // syscall's exit before anything else (setsid and setpgid never block).
-  const auto it = tasks_.find(tid);
-  return it != tasks_.end() && it->second.exit_pending &&
-         (it->second.trap == Trap::kSetSid || it->second.trap == Trap::kSetPgid);
-}
-
-bool Tracer::OnItsWayFromExec(pid_t tid) const {
-  // Linux clears PF_FORKNOEXEC at exec's point of no return (begin_new_exec),
-  // and setpgid's EACCES tests just that; the exec event stop follows. A
-  // task the model has not seen exec, without the flag, is in between.
-  const auto info = model_.FindTask(ThreadId(tid));
-  const auto stat = ReadProcStat(tid);
-  // Running or in uninterruptible sleep (loading the new image); a task
-  // asleep otherwise is not in an exec, whatever the model missed.
-  return info && !info->execed && stat && ExecedOnTheHost(*stat) &&
-         (stat->state == 'R' || stat->state == 'D' || stat->state == 't');
 }
 
 void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
@@ -246,36 +189,6 @@ void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
     }
     if (collected) continue;
     if (on_its_way == 0 || CollectReport(on_its_way, 0) != on_its_way) return;
-  }
-}
-
-void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
-  // A fork copies its creator's process group at that moment. A setpgid on
-  // the creator by another task that the host ran first, but whose exit stop
-  // the tracer has not seen, shows as a child in a group the model would not
-  // give it; such a setpgid never blocks, so its exit stop is on its way.
-  const auto mover = [&]() -> pid_t {
-    for (pid_t caller : setpgid_in_flight_) {
-      const auto it = tasks_.find(caller);
-      if (it == tasks_.end()) continue;
-      const auto named = static_cast<std::int32_t>(it->second.args[0]);
-      const auto target = named == 0 ? std::optional<std::int32_t>(it->second.tgid)
-                                     : model_.RootIdSeenBy(ThreadId(caller), named);
-      if (target && *target == parent_tgid) return caller;
-    }
-    return 0;
-  };
-  if (mover() == 0) return;  // the usual case: /proc is not read
-  const auto host = ReadProcStat(child);
-  if (!host) return;
-  const auto in_creators_group = [&] {
-    const auto creator = model_.FindTask(ThreadId(parent_tgid));
-    return !creator || creator->pgid == host->pgrp;
-  };
-  constexpr int kMaxReports = 4;
-  for (int i = 0; i < kMaxReports && !in_creators_group(); ++i) {
-    const pid_t caller = mover();
-    if (caller == 0 || CollectReport(caller, 0) != caller) return;
   }
 }
 

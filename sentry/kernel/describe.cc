@@ -76,9 +76,10 @@ std::string DescribeRecord(const Record& r) {
       break;
     case RecordKind::kReparented:
       what = r.value2 == 0 ? fmt::format("{} reparented from {} to {}", tid, r.value, other)
-                           : fmt::format("{} reparented from {} to {}: the host's answer ({} had "
-                                         "not yet begun to exit when it adopted)",
-                                         tid, r.value, other, other);
+                           : fmt::format(
+                                 "{} reparented from {} to {}: the host's answer ({} had "
+                                 "not yet begun to exit when it adopted)",
+                                 tid, r.value, other, other);
       break;
     case RecordKind::kSessionCreated:
       what = fmt::format("session {} created", r.value);

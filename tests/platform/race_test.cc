@@ -112,6 +112,40 @@ TEST(RaceTest, ThreadsExitingWithTheirProcessEndRight) {
   EXPECT_EQ(threads, 400);
 }
 
+// A setpgid and the setsid or exec of the process it names: the tracer sees
+// their stops in either order, whichever the host ran first; the setpgid's
+// result decides the order the model is told. Both orders happen: some
+// setpgids fail (EPERM after a setsid, EACCES after an exec), some succeed.
+// Before the fix, each run diverged 1-5 times.
+TEST(RaceTest, ASetPgidRacingItsTargetsSetSidOrExecIsToldInTheHostsOrder) {
+  for (const std::string mode : {"setpgid-vs-setsid", "setpgid-vs-exec"}) {
+    const Traced t = Compare(mode);
+    ExpectNothingLeft(t);
+    int failed = 0;
+    int succeeded = 0;
+    for (const Record& r : t.All(RecordKind::kSyscallResult)) {
+      if (r.value2 != static_cast<int>(kernel::SyscallKind::kSetPgid)) continue;
+      ++(r.value == 0 ? succeeded : failed);
+    }
+    EXPECT_GT(failed, 0) << mode << ": the child's change never ran first";
+    EXPECT_GT(succeeded, 0) << mode;
+  }
+}
+
+// An orphan adopted by a subreaper whose exit the tracer has seen, but which
+// Linux had not yet marked exiting: the host's parent decides, recorded as
+// the host's answer, with no divergence (each run hits it dozens of times).
+TEST(RaceTest, AnExitingSubreaperMayStillAdopt) {
+  const Traced t = Compare("adopt-by-exiting-subreaper");
+  EXPECT_EQ(t.outcome.out, "100 orphans adopted while their subreaper exited\n");
+  ExpectNothingLeft(t);
+  const auto reparented = t.All(RecordKind::kReparented);
+  EXPECT_GT(std::count_if(reparented.begin(), reparented.end(),
+                          [](const Record& r) { return r.value2 == 1; }),
+            0)
+      << "the window was never hit";
+}
+
 // The seeded random workload (share/stress.sh runs thousands of seeds):
 // every run ends (no hang: ctest's timeout), the workload's exit is its own,
 // and the model ends with no task the host does not have. Divergences are

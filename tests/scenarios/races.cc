@@ -1,7 +1,10 @@
 // Race scenarios (issue: the model stays right under races). Each one makes
 // a kill land at the moment the tracer cannot see directly: inside clone,
 // between a wait's reap and its return, on a stopped child a wait is about
-// to poll, during a subreaper's poll, and while threads exit on their own.
+// to poll, during a subreaper's poll, and while threads exit on their own;
+// and two syscalls whose order the tracer sees only through their results:
+// a setpgid and the setsid or exec of the process it names, and an orphan's
+// adoption by a subreaper that is itself exiting.
 // They loop enough rounds to hit the window; the output is the same natively
 // and under the sentry, and the sentry must record no divergence.
 #include "tests/scenarios/races.h"
@@ -224,6 +227,99 @@ int ThreadsExitWithTheProcess() {
     Check(WIFEXITED(status) && WEXITSTATUS(status) == round % 7, "exit status");
   }
   std::printf("%d processes exited with their threads\n", kRounds);
+  return 0;
+}
+
+// A parent's setpgid on its child races the child's own setsid (or exec):
+// the host runs one first, and its results say which (setsid first: the
+// setpgid fails, EPERM; setpgid first: it succeeds, and a setsid then fails
+// if it made the child a group leader). Exec: EACCES once it has run.
+int SetPgidRacingTheChild(bool exec) {
+  constexpr int kRounds = 200;
+  for (int round = 0; round < kRounds; ++round) {
+    int go[2];
+    Check(pipe(go) == 0, "pipe");
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      close(go[1]);
+      ReadByte(go[0]);
+      if (exec) {
+        execl("/bin/true", "true", static_cast<char*>(nullptr));
+        _exit(98);
+      }
+      _exit(setsid() < 0 ? 1 : 0);
+    }
+    close(go[0]);
+    WriteByte(go[1]);
+    // A delay that varies from round to round spreads the setpgid over the
+    // child's change (an exec takes far longer than a setsid).
+    const int spin = (round % 20) * (exec ? 100000 : 500);
+    for (int i = 0; i < spin; ++i) {
+      asm volatile("" ::: "memory");  // kept by the optimiser
+    }
+    // Into the parent's group, or a group of its own (then a setsid after
+    // it fails).
+    const int moved = setpgid(c, round % 2 == 0 ? 0 : getpgrp());
+    Check(moved == 0 || errno == EPERM || errno == EACCES, "setpgid");
+    close(go[1]);
+    const int status = WaitFor(c);
+    Check(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "child's status");
+  }
+  std::printf("%d setpgids raced their child's %s\n", kRounds, exec ? "exec" : "setsid");
+  return 0;
+}
+
+// A subreaper and its child exit at once; the child's own child is orphaned
+// while the subreaper may be in its exit but not yet marked exiting (Linux
+// sets PF_EXITING after the exit event stop), and then the subreaper adopts.
+int AdoptedByAnExitingSubreaper() {
+  constexpr int kRounds = 100;
+  for (int round = 0; round < kRounds; ++round) {
+    int go[2];
+    int hold[2];
+    int ready[2];
+    Check(pipe(go) == 0 && pipe(hold) == 0 && pipe(ready) == 0, "pipe");
+    const pid_t subreaper = fork();
+    Check(subreaper >= 0, "fork");
+    if (subreaper == 0) {
+      Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+      close(go[1]);
+      close(ready[0]);
+      const pid_t middle = fork();
+      Check(middle >= 0, "fork");
+      if (middle == 0) {
+        const pid_t orphan = fork();
+        Check(orphan >= 0, "fork");
+        if (orphan == 0) {
+          close(hold[1]);
+          close(go[0]);
+          close(ready[1]);
+          ReadByte(hold[0]);  // until the round's end
+          _exit(0);
+        }
+        close(hold[0]);
+        close(hold[1]);
+        WriteByte(ready[1]);
+        ReadByte(go[0]);
+        _exit(0);
+      }
+      close(hold[0]);
+      close(hold[1]);
+      ReadByte(go[0]);
+      _exit(0);
+    }
+    close(go[0]);
+    close(ready[1]);
+    close(hold[0]);
+    ReadByte(ready[0]);
+    close(go[1]);  // both exit at once
+    const int status = WaitFor(subreaper);
+    Check(WIFEXITED(status), "subreaper's status");
+    close(hold[1]);  // the orphan ends, reaped by whoever adopted it last
+    close(ready[0]);
+  }
+  std::printf("%d orphans adopted while their subreaper exited\n", kRounds);
   return 0;
 }
 

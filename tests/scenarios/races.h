@@ -10,5 +10,7 @@ int KillStopped(bool continue_first);
 int AdoptDuringPoll();
 int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
+int SetPgidRacingTheChild(bool exec);
+int AdoptedByAnExitingSubreaper();
 
 }  // namespace scenarios

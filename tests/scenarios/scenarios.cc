@@ -722,6 +722,9 @@ int main(int argc, char** argv) {
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
   if (mode == "poll-while-children-exit") return scenarios::PollWhileChildrenExit();
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
+  if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
+  if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
+  if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper();
   if (mode == "inspect-questions") return scenarios::InspectQuestions();
   if (mode == "view-fixture") return scenarios::ViewFixture();
   if (mode == "view-stepper") return scenarios::ViewStepper();
