@@ -679,32 +679,39 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
 }
 
 void Tracer::OnExec(pid_t pid) {
-  // Killed in the stop: take the exec as its own.
+  // Killed out of the stop, the message is lost: the exec'ing thread is found
+  // from the host (the leader's own exec when no other thread is missing).
   const auto former = EventMessage(pid, PTRACE_EVENT_EXEC);
-  if (former) {
-    TellExec(pid, static_cast<pid_t>(*former));
-  } else if (exiting_.contains(pid)) {
-    CatchUpSkippedExec(pid);  // a non-leader's: find which thread it was
-  } else {
-    TellExec(pid, pid);
-  }
+  TellExec(pid, former ? static_cast<pid_t>(*former) : ThreadThatExeced(pid).value_or(pid));
   if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second);
 }
 
 void Tracer::CatchUpSkippedExec(pid_t pid) {
   // A second exit event on one tid: after the first (the old leader's,
   // killed by de_thread), a non-leader's exec took the leader's tid, and a
-  // SIGKILL skipped its exec event. Its former tid is the thread of the
-  // group that the host no longer has and whose exit nobody saw begin.
-  const pid_t tgid = tasks_[pid].tgid;
+  // SIGKILL skipped its exec event.
+  if (const auto former = ThreadThatExeced(pid)) TellExec(pid, *former);
+}
+
+std::optional<pid_t> Tracer::ThreadThatExeced(pid_t pid) const {
+  // de_thread kills every other thread: one the tracer has not reaped is
+  // still in /proc (a zombie); the old leader is released by de_thread
+  // itself, its tid passed to the exec'ing thread. So the exec'ing non-leader
+  // is the one thread of the group the tracer still has that the host no
+  // longer has under its own tid. (Whether the old leader's exit event was
+  // seen does not matter: in the stress runs it sometimes was not.)
+  const auto self = tasks_.find(pid);
+  if (self == tasks_.end()) return std::nullopt;
+  const pid_t tgid = self->second.tgid;
   pid_t former = 0;
   for (const auto& [tid, ts] : tasks_) {
     if (tid == pid || ts.tgid != tgid || !ts.known || exiting_.contains(tid)) continue;
     if (::access(("/proc/" + std::to_string(tid)).c_str(), F_OK) == 0) continue;
-    if (former != 0) return;  // more than one: nothing certain to tell
+    if (former != 0) return std::nullopt;  // more than one: nothing certain to tell
     former = tid;
   }
-  if (former != 0) TellExec(pid, former);
+  if (former == 0) return std::nullopt;
+  return former;
 }
 
 void Tracer::TellExec(pid_t pid, pid_t former_tid) {

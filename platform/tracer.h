@@ -145,6 +145,9 @@ class Tracer {
   // `pid`'s exit event came twice: finds the thread whose exec took its tid
   // unreported (killed before its exec event) and tells that exec first.
   void CatchUpSkippedExec(pid_t pid);
+  // The non-leader whose exec took `pid` (its leader's tid) when no exec
+  // event message says so; nullopt when none can be told.
+  std::optional<pid_t> ThreadThatExeced(pid_t pid) const;
   void OnExitEvent(pid_t pid, TaskState& st);
   void OnEventStop(pid_t pid, TaskState& st, int sig);
   // The tgid of the process that created `pid`: its own group for a thread,

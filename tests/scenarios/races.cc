@@ -9,6 +9,7 @@
 // and under the sentry, and the sentry must record no divergence.
 #include "tests/scenarios/races.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "tests/scenarios/scenario_util.h"
 
@@ -267,6 +269,86 @@ int SetPgidRacingTheChild(bool exec) {
     Check(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "child's status");
   }
   std::printf("%d setpgids raced their child's %s\n", kRounds, exec ? "exec" : "setsid");
+  return 0;
+}
+
+// A thread execs and its process is SIGKILLed as soon as the exec is done:
+// the kill can wake the exec'ing thread out of its exec event stop before
+// the tracer reads which thread it was (and the old leader, killed by
+// de_thread, makes no exit event).
+namespace {
+void* ExecTrue(void*) {
+  execl("/bin/true", "true", static_cast<char*>(nullptr));
+  return nullptr;
+}
+}  // namespace
+
+namespace {
+// Whether this process runs under a tracer (TracerPid in its status).
+bool Traced() {
+  char buf[4096] = {};
+  const int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  const char* line = n > 0 ? std::strstr(buf, "TracerPid:\t") : nullptr;
+  return line != nullptr && line[11] != '0';
+}
+}  // namespace
+
+int KilledWhileAThreadExecs() {
+  const bool traced = Traced();
+  // Exits all along keep the tracer busy, so that the exec's stop may wait
+  // in its queue (and the kill land) while it drains them.
+  const pid_t noise = fork();
+  Check(noise >= 0, "fork");
+  if (noise == 0) {
+    for (;;) {
+      const pid_t short_lived = fork();
+      if (short_lived == 0) _exit(0);
+      if (short_lived > 0) WaitFor(short_lived);
+    }
+  }
+  constexpr int kRounds = 200;
+  for (int round = 0; round < kRounds; ++round) {
+    int ready[2];
+    Check(pipe(ready) == 0, "pipe");
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      close(ready[0]);
+      WriteByte(ready[1]);
+      pthread_t t;
+      Check(pthread_create(&t, nullptr, ExecTrue, nullptr) == 0, "pthread_create");
+      pause();
+      _exit(1);
+    }
+    close(ready[1]);
+    ReadByte(ready[0]);
+    close(ready[0]);
+    // The kill goes the moment the exec is done: under a tracer, when the
+    // exec event stop holds the process ('t'); natively, once it is renamed.
+    const std::string stat_path = "/proc/" + std::to_string(c) + "/stat";
+    for (;;) {
+      const int fd = open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      char stat[64] = {};
+      const ssize_t n = read(fd, stat, sizeof stat - 1);
+      close(fd);
+      if (n <= 0) break;
+      const char* state = std::strstr(stat, ") ");
+      if (state == nullptr || state[2] == 'Z') break;
+      if (std::strstr(stat, "(true)") != nullptr && (state[2] == 't' || !traced)) break;
+    }
+    kill(c, SIGKILL);
+    const int status = WaitFor(c);
+    Check((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ||
+              (WIFEXITED(status) && WEXITSTATUS(status) == 0),
+          "killed or exec'd true");
+  }
+  kill(noise, SIGKILL);
+  WaitFor(noise);
+  std::printf("%d processes killed while a thread exec'd\n", kRounds);
   return 0;
 }
 

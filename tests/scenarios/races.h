@@ -12,5 +12,6 @@ int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
 int AdoptedByAnExitingSubreaper();
+int KilledWhileAThreadExecs();
 
 }  // namespace scenarios

@@ -724,6 +724,7 @@ int main(int argc, char** argv) {
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
   if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
+  if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
   if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper();
   if (mode == "inspect-questions") return scenarios::InspectQuestions();
   if (mode == "view-fixture") return scenarios::ViewFixture();
