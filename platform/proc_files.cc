@@ -70,26 +70,45 @@ bool DyingOnTheHost(pid_t tid) {
   return stat && (stat->flags & (kPfExiting | kPfSignaled)) != 0;
 }
 
-bool EndsByAPendingSignal(pid_t pid) {
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
-  const auto field = [&status](const char* name) -> unsigned long long {
-    const std::string key = std::string("\n") + name + ":";
-    const std::size_t at = status.find(key);
-    return at == std::string::npos ? 0
-                                   : std::strtoull(status.c_str() + at + key.size(), nullptr, 16);
-  };
-  const std::size_t state = status.find("\nState:\t");
-  if (state == std::string::npos) return false;  // gone
-  const char letter = status[state + 8];
-  if (letter == 'T' || letter == 't' || letter == 'Z' || letter == 'X') return false;
-  // Bits are signal - 1. Default ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH;
-  // default stop: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU. Everything else ends it.
+namespace {
+
+// Bits are signal - 1. Default ignore: SIGCHLD, SIGCONT, SIGURG, SIGWINCH;
+// default stop: SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU. Everything else ends it.
+unsigned long long HarmlessByDefault() {
   unsigned long long harmless = 0;
   for (const int signo : {SIGCHLD, SIGCONT, SIGURG, SIGWINCH, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}) {
     harmless |= 1ULL << (signo - 1);
   }
-  const unsigned long long pending = field("SigPnd") | field("ShdPnd");
-  return (pending & ~(field("SigBlk") | field("SigIgn") | field("SigCgt") | harmless)) != 0;
+  return harmless;
+}
+
+// A signal mask field of /proc/PID/status ("SigPnd", ...); 0 if absent.
+unsigned long long MaskField(const std::string& status, const char* name) {
+  const std::string key = std::string("\n") + name + ":";
+  const std::size_t at = status.find(key);
+  return at == std::string::npos ? 0 : std::strtoull(status.c_str() + at + key.size(), nullptr, 16);
+}
+
+}  // namespace
+
+bool EndsByAPendingSignal(pid_t pid) {
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  const std::size_t state = status.find("\nState:\t");
+  if (state == std::string::npos) return false;  // gone
+  const char letter = status[state + 8];
+  if (letter == 'T' || letter == 't' || letter == 'Z' || letter == 'X') return false;
+  const unsigned long long pending = MaskField(status, "SigPnd") | MaskField(status, "ShdPnd");
+  return (pending & ~(MaskField(status, "SigBlk") | MaskField(status, "SigIgn") |
+                      MaskField(status, "SigCgt") | HarmlessByDefault())) != 0;
+}
+
+bool EndsByADeliveredSignal(pid_t pid, int signo) {
+  if (signo <= 0 || signo > 64) return false;
+  const unsigned long long bit = 1ULL << (signo - 1);
+  if ((HarmlessByDefault() & bit) != 0) return false;  // the usual case: no read
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  if (status.empty()) return false;
+  return ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
 }
 
 std::vector<std::string> ReadCmdline(pid_t pid) {

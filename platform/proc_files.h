@@ -53,5 +53,8 @@ bool DyingOnTheHost(pid_t tid);
 // that signal as soon as it runs (a tracer lets the signal through at its
 // signal-delivery stop). False if it is gone.
 bool EndsByAPendingSignal(pid_t pid);
+// Whether `signo`, taken from a signal-delivery stop and delivered, ends
+// task `pid`: neither caught nor ignored, nor harmless by default.
+bool EndsByADeliveredSignal(pid_t pid, int signo);
 
 }  // namespace sentry::platform

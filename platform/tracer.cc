@@ -127,12 +127,19 @@ int Tracer::Run() {
     std::fprintf(stderr, "sentry: prctl(PR_SET_CHILD_SUBREAPER): %s\n", std::strerror(errno));
     return 125;
   }
+  // Blocked for the launch (the session leader keeps them blocked); then
+  // the user's signals are caught (CaughtSignals) and SIGCHLD, which wakes a
+  // loop that polls, is read from a signalfd.
   sigset_t handled;
   sigemptyset(&handled);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH}) sigaddset(&handled, s);
+  for (int s : kCaughtSignals) sigaddset(&handled, s);
+  sigaddset(&handled, SIGCHLD);
   sigset_t original;
   ::sigprocmask(SIG_BLOCK, &handled, &original);
-  UniqueFd signals(::signalfd(-1, &handled, SFD_CLOEXEC));
+  sigset_t sigchld;
+  sigemptyset(&sigchld);
+  sigaddset(&sigchld, SIGCHLD);
+  UniqueFd signals(::signalfd(-1, &sigchld, SFD_CLOEXEC));
   if (!signals) {
     std::fprintf(stderr, "sentry: signalfd: %s\n", std::strerror(errno));
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
@@ -174,6 +181,13 @@ int Tracer::Run() {
     return launched.error().exit_code;
   }
   session_leader_ = launched->session_leader;
+  // Without a doorbell the loop polls: slower, as correct.
+  if (auto doorbell = Doorbell::Start(); doorbell) {
+    doorbell_.emplace(std::move(*doorbell));
+    doorbell_pid_.store(doorbell_->Pid());
+  } else if (options_.verbose) {
+    Warn("no doorbell (" + doorbell.error() + "): the loop polls");
+  }
   exec_report_ = std::move(launched->exec_report);
   release_ = std::move(launched->release);
   // Its setsid and terminal came before the filter: told here. What it does
@@ -199,9 +213,14 @@ int Tracer::Run() {
   leader_state.known = true;
   leader_state.saw_first_stop = true;
 
+  std::optional<CaughtSignals> caught;
+  caught.emplace(kCaughtSignals, freeze_wake_.Get(), doorbell_pid_.load());
+  // Whether the workload may be gone: at the start, after an exit was
+  // collected (only that shrinks the tracer's children), and always while
+  // polling (which drains what SIGCHLD, not queued, only hints at).
+  bool may_be_gone = true;
   for (;;) {
-    // Drain every pending report before sleeping: SIGCHLD does not queue.
-    for (;;) {
+    for (; may_be_gone;) {
       const pid_t pid = CollectReport(-1, WNOHANG);
       if (pid > 0) continue;
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
@@ -210,27 +229,19 @@ int Tracer::Run() {
     // A held child's creator may never report it: look again soon.
     if (!held_.empty()) AnnounceOverdueChildren();
     ReleaseSessionLeaderWhenAlone();
-    std::array<pollfd, 2> fds{pollfd{.fd = signals.Get(), .events = POLLIN, .revents = 0},
-                              pollfd{.fd = freeze_wake_.Get(), .events = POLLIN, .revents = 0}};
-    const bool unlooked = std::any_of(held_.begin(), held_.end(),
-                                      [&](pid_t child) { return tasks_[child].creator == 0; });
-    const int patience = held_.empty() ? -1
-                         : unlooked    ? static_cast<int>(kHeldChildGrace.count())
-                                       : static_cast<int>(kHeldChildPatience.count());
-    if (::poll(fds.data(), fds.size(), patience) <= 0) continue;
-    if ((fds[1].revents & POLLIN) != 0) {
-      std::uint64_t requests = 0;
-      [[maybe_unused]] const ssize_t got = ::read(freeze_wake_.Get(), &requests, sizeof requests);
-      OnFreezeRequest();
-    }
-    signalfd_siginfo si{};
-    if ((fds[0].revents & POLLIN) != 0 &&
-        ::read(signals.Get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si) &&
-        si.ssi_signo != SIGCHLD) {
-      OnSentrySignal(static_cast<int>(si.ssi_signo));
+    TakeRequests(*caught);
+    const std::uint64_t exits_before = exits_collected_;
+    if (doorbell_ && held_.empty()) {
+      WaitForReport();
+      may_be_gone = exits_collected_ != exits_before || !doorbell_;
+    } else {
+      PollForReport(signals.Get());
+      may_be_gone = true;
     }
   }
 done:
+  caught.reset();  // before the doorbell it rings
+  StopDoorbell();
   if (relay_ && pty_) {
     pty_->slave.Reset();  // the workload is gone: let the terminal hang up
     relay_->Finish();
@@ -320,8 +331,11 @@ pid_t Tracer::CollectReport(pid_t who, int options) {
   int status = 0;
   ::rusage usage{};
   pid_t got;
+  // -1: every tracee (a tracer always sees its own) and every child that
+  // reports with SIGCHLD, not the doorbell (a clone child, seen with __WALL).
+  const int children = who == -1 ? 0 : __WALL;
   do {
-    got = ::wait4(who, &status, __WALL | options, &usage);
+    got = ::wait4(who, &status, children | options, &usage);
   } while (got < 0 && errno == EINTR);
   if (got > 0) HandleStatus(got, status, usage);
   return got;
@@ -355,9 +369,15 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
     return;
   }
   if (!WIFSTOPPED(status)) return;
-  DrainExits(pid);
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
+  // Exits are told first; one may end the run, and the leftovers killed
+  // then must know that this task takes a signal (KillWorkload).
+  if (const auto it = tasks_.find(pid);
+      it != tasks_.end() && event == 0 && sig != (SIGTRAP | 0x80)) {
+    it->second.taking_signal = sig;
+  }
+  DrainExits(pid);
   const auto [found, first_sight] = tasks_.try_emplace(pid);
   TaskState& st = found->second;
   // The first process is gone and took the rest with it (KillAll), but a
@@ -400,6 +420,7 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
 }
 
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
+  ++exits_collected_;
   const kernel::ExitStatus es =
       kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
   if (auto known = model_.FindTask(ThreadId(pid));
@@ -836,6 +857,10 @@ void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si
                                 .signo = sig,
                                 .code = si.si_code,
                                 .sender = ThreadId(from_process ? si.si_pid : 0)});
+  // No longer pending once taken: the sentry must know it dies of it
+  // (KillWorkload spares it).
+  if (EndsByADeliveredSignal(pid, sig)) st.dying_of_signal = true;
+  st.taking_signal = 0;
   Resume(pid, st, sig);
 }
 

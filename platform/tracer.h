@@ -25,6 +25,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "platform/caught_signals.h"
+#include "platform/doorbell.h"
 #include "platform/launcher.h"
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
@@ -98,6 +100,10 @@ class Tracer {
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
     bool moved_by_other = false;
+    // Resumed from a signal-delivery stop with a signal that ends it.
+    bool dying_of_signal = false;
+    // In a signal-delivery stop for this signal, being handled (0: not).
+    int taking_signal = 0;
     Trap trap{};  // the syscall whose exit we wait for
     std::uint64_t args[6] = {};
     std::uint64_t clone_flags = 0;
@@ -254,6 +260,21 @@ class Tracer {
   void KillLeftovers();
   // A signal the sentry got (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH).
   void OnSentrySignal(int signo);
+  // Whether process tgid is dying of a signal it got, pending or delivered
+  // (its reports collected first).
+  bool DiesOfItsOwnSignal(pid_t tgid);
+  // ---- Sleeping and waking (tracer_wakeups.cc).
+  // The signals a user sends the sentry, caught while the loop runs.
+  static constexpr std::initializer_list<int> kCaughtSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+                                                                SIGWINCH};
+  // Acts on the signals caught and the freeze requested since last time.
+  void TakeRequests(CaughtSignals& caught);
+  // Blocks in wait4 for one report (or the doorbell's) and handles it.
+  void WaitForReport();
+  // Sleeps until SIGCHLD, a request, or a held child's deadline.
+  void PollForReport(int sigchld_fd);
+  void OnDoorbell(int status);
+  void StopDoorbell();
   // To the foreground process group, as a terminal's Ctrl-C would.
   void ForwardToForeground(int signo);
   // --wait-all, the first process gone: to every process group left.
@@ -329,6 +350,7 @@ class Tracer {
   // exit hand them to the sentry: pid -> wait status.
   std::unordered_map<pid_t, int> unsettled_reaps_;
   std::uint64_t observations_ = 0;
+  std::uint64_t exits_collected_ = 0;  // exit reports collected (OnExited)
   // Polls let through at their entry (SkipEmptyPoll), by poller tid: its
   // group, its request, and the children whose exits were collected since.
   struct PollInFlight {
@@ -340,8 +362,13 @@ class Tracer {
   std::uint64_t unlogged_polls_ = 0;
   // Freezing: an eventfd that wakes the loop, the state asked for, the state
   // applied, and the tasks parked meanwhile (pid -> signal to resume with).
+  // Wakes a loop that polls (freeze requests, caught signals).
   UniqueFd freeze_wake_;
   std::atomic<bool> freeze_wanted_{false};
+  std::atomic<bool> freeze_requested_{false};
+  // Wakes a loop blocked in wait4; its pid is read by RequestFreeze's thread.
+  std::optional<Doorbell> doorbell_;
+  std::atomic<pid_t> doorbell_pid_{0};
   bool frozen_ = false;
   std::unordered_map<pid_t, int> parked_;
   // Interactive runs only. Destroyed in reverse order: the relay stops

@@ -20,7 +20,10 @@ using kernel::ThreadId;
 
 void Tracer::RequestFreeze(bool frozen) {
   freeze_wanted_.store(frozen);
+  freeze_requested_.store(true);
+  // Wakes the loop, whether it polls or blocks in wait4 (tracer_wakeups.cc).
   ::eventfd_write(freeze_wake_.Get(), 1);
+  Doorbell::Ring(doorbell_pid_.load());
 }
 
 void Tracer::OnFreezeRequest() {

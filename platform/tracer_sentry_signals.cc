@@ -27,32 +27,70 @@ void Tracer::TellSentrySignal(pid_t tgid, int signo, SignalCause why) {
 }
 
 int Tracer::KillWorkload(SignalCause why) {
-  std::set<pid_t> killed;
   spared_.clear();
+  // By process, from a copy: the spare check collects reports, which
+  // change tasks_.
+  std::set<pid_t> processes;
   for (const auto& [tid, st] : tasks_) {
     // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
-    if (tid <= 0 || st.tgid == session_leader_ || spared_.contains(st.tgid)) continue;
-    if (exiting_.contains(tid)) {  // past its exit event: not counted, not told
-      ::kill(tid, SIGKILL);
+    if (tid > 0 && st.tgid > 0 && st.tgid != session_leader_) processes.insert(st.tgid);
+  }
+  const auto live_threads = [&](pid_t tgid) {
+    std::vector<pid_t> live;
+    for (const auto& [tid, st] : tasks_) {
+      if (st.tgid == tgid && !exiting_.contains(tid)) live.push_back(tid);
+    }
+    return live;
+  };
+  int killed = 0;
+  for (const pid_t tgid : processes) {
+    // Already dying of a signal it got first (the one that ended the first
+    // process, sent to its whole group): its own end, not the sentry's.
+    if (!live_threads(tgid).empty() && why == SignalCause::kSentryFirstProcessExited &&
+        DiesOfItsOwnSignal(tgid)) {
+      spared_.insert(tgid);
       continue;
     }
-    if (!killed.contains(st.tgid)) {
-      // Already dying of a signal it got first (the one that ended the first
-      // process, sent to its whole group): its own end, not the sentry's.
-      if (why == SignalCause::kSentryFirstProcessExited && EndsByAPendingSignal(st.tgid)) {
-        spared_.insert(st.tgid);
-        continue;
-      }
-      killed.insert(st.tgid);
+    bool known = false;
+    std::vector<pid_t> threads;
+    for (const auto& [tid, st] : tasks_) {
+      if (st.tgid != tgid) continue;
+      threads.push_back(tid);
+      known = known || st.known;
+    }
+    if (!live_threads(tgid).empty()) {  // past their exit events: not counted, not told
+      ++killed;
       // Unknown to the model yet (held: its creator is told of it later, and
       // TellClone kills it then): killed, not told.
-      if (st.known && model_.FindTask(ThreadId(st.tgid))) {
-        TellSentrySignal(st.tgid, SIGKILL, why);
-      }
+      if (known && model_.FindTask(ThreadId(tgid))) TellSentrySignal(tgid, SIGKILL, why);
     }
-    ::kill(tid, SIGKILL);
+    for (const pid_t tid : threads) ::kill(tid, SIGKILL);
   }
-  return static_cast<int>(killed.size());
+  return killed;
+}
+
+bool Tracer::DiesOfItsOwnSignal(pid_t tgid) {
+  const auto dying = [&] {
+    std::vector<pid_t> threads;
+    for (const auto& [tid, st] : tasks_) {
+      if (st.tgid == tgid) threads.push_back(tid);
+    }
+    for (const pid_t tid : threads) DrainPending(tid);
+    for (const auto& [tid, st] : tasks_) {
+      if (st.tgid != tgid) continue;
+      if (st.dying_of_signal) return true;
+      // In a signal-delivery stop being handled up the stack (its exits
+      // drained first ended the run): resumed with the signal next.
+      if (st.taking_signal != 0 && EndsByADeliveredSignal(tid, st.taking_signal)) return true;
+    }
+    return EndsByAPendingSignal(tgid);
+  };
+  // A signal taken is no longer pending: the task is in its signal-delivery
+  // stop, collected (resumed with the signal, it dies of it) or not yet.
+  // Linux dequeues it and enters that stop under one hold of its siglock,
+  // which /proc's pending sets are read under too, so when they show it
+  // gone, the stop's report can be collected: once more.
+  return dying() || dying();
 }
 
 void Tracer::KillLeftovers() {
@@ -152,26 +190,22 @@ void Tracer::SuspendLikeTheJob() {
 }
 
 void Tracer::KillSparedIfTheyLive() {
-  for (auto it = spared_.begin(); it != spared_.end();) {
-    const pid_t tgid = *it;
-    const auto task = tasks_.find(tgid);
-    if (task == tasks_.end() || exiting_.contains(tgid)) {
-      it = spared_.erase(it);  // it did die of its own signal
-      continue;
+  // From a copy: the check collects reports, which change tasks_.
+  const std::vector<pid_t> spared(spared_.begin(), spared_.end());
+  for (const pid_t tgid : spared) {
+    const bool gone = !tasks_.contains(tgid) || exiting_.contains(tgid);
+    // Gone: it did die of its own signal. Still there, and no fatal signal
+    // pending or taken (it caught or blocked it after all): the sentry's
+    // SIGKILL after all.
+    if (!gone && DiesOfItsOwnSignal(tgid)) continue;
+    spared_.erase(tgid);
+    if (gone || !tasks_.contains(tgid)) continue;
+    if (tasks_[tgid].known && model_.FindTask(ThreadId(tgid))) {
+      TellSentrySignal(tgid, SIGKILL, SignalCause::kSentryFirstProcessExited);
     }
-    // Still there, and no fatal signal pending any more (it caught or
-    // blocked it after all): the sentry's SIGKILL after all.
-    if (!EndsByAPendingSignal(tgid)) {
-      if (task->second.known && model_.FindTask(ThreadId(tgid))) {
-        TellSentrySignal(tgid, SIGKILL, SignalCause::kSentryFirstProcessExited);
-      }
-      for (const auto& [tid, st] : tasks_) {
-        if (st.tgid == tgid) ::kill(tid, SIGKILL);
-      }
-      it = spared_.erase(it);
-      continue;
+    for (const auto& [tid, st] : tasks_) {
+      if (st.tgid == tgid) ::kill(tid, SIGKILL);
     }
-    ++it;
   }
 }
 

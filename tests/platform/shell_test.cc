@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -168,11 +169,15 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
                 {"sh", "-c", "setsid sleep 60 >/dev/null & kill -STOP $!; echo ready"});
     ASSERT_EQ(run.ReadLine(), "ready");
     // The first process gone (its session leader has reaped it) before the signal.
-    const std::string children =
-        "/proc/" + std::to_string(run.Pid()) + "/task/" + std::to_string(run.Pid()) + "/children";
-    const std::string leader = Slurp(children);
-    const std::string leader_children = "/proc/" + leader.substr(0, leader.find(' ')) + "/task/" +
-                                        leader.substr(0, leader.find(' ')) + "/children";
+    // The sentry's children: its session leader, and its doorbell.
+    std::string leader;
+    std::istringstream children(Slurp("/proc/" + std::to_string(run.Pid()) + "/task/" +
+                                      std::to_string(run.Pid()) + "/children"));
+    for (std::string child; children >> child;) {
+      if (Slurp("/proc/" + child + "/comm") == "sentry-session\n") leader = child;
+    }
+    ASSERT_FALSE(leader.empty());
+    const std::string leader_children = "/proc/" + leader + "/task/" + leader + "/children";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!Slurp(leader_children).empty() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
