@@ -145,6 +145,9 @@ class Tracer {
                  int exit_signal);
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
   void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
+  // The new task's tid from `pid`'s clone event stop (flags decoded into
+  // `st` too); nullopt if a SIGKILL took it out of that stop first.
+  std::optional<unsigned long> CloneEventMessage(pid_t pid, int event, TaskState& st);
   void OnExec(pid_t pid);
   // Tells the model `former_tid` exec'd and is now `pid`.
   void TellExec(pid_t pid, pid_t former_tid);

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 #include "platform/proc_files.h"
@@ -38,8 +39,30 @@ void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st)
   }
 }
 
+std::optional<unsigned long> Tracer::CloneEventMessage(pid_t pid, int event, TaskState& st) {
+  // Not trapped at its seccomp stop, the clone's arguments are still in the
+  // registers. Read after the message, they also prove the message this
+  // event's: x86-64 keeps -ENOSYS in rax until the syscall returns, and a
+  // SIGKILL that woke the task out of this stop would have let clone return
+  // (rax: the child's pid) before any later stop. Saves EventMessage's check.
+  if (st.trap != Trap::kClone) {
+    unsigned long msg = 0;
+    user_regs_struct regs{};
+    if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 &&
+        ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&
+        static_cast<long>(regs.rax) == -ENOSYS) {
+      DecodeClone(pid, regs, st);
+      return msg;
+    }
+    // Out of this stop already: go by the event, if the message is its.
+    st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
+    st.clone_exit_signal = SIGCHLD;
+  }
+  return EventMessage(pid, event);
+}
+
 void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
-  const auto msg = EventMessage(pid, event);
+  const auto msg = CloneEventMessage(pid, event, st);
   if (!msg || *msg == 0) {
     // SIGKILLed in this very stop: the child, if any, is announced from its
     // own first stop (AnnounceUnnamedChildren).
@@ -51,15 +74,6 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
     st.trap = Trap{};
     Resume(pid, st);
     return;
-  }
-  if (st.trap != Trap::kClone) {  // clone is not trapped: its arguments are still in the registers
-    user_regs_struct regs{};
-    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) {
-      DecodeClone(pid, regs, st);
-    } else {  // go by the event
-      st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
-      st.clone_exit_signal = SIGCHLD;
-    }
   }
   st.trap = Trap{};  // this clone is told; the next one decodes afresh
   TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
