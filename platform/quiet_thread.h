@@ -1,11 +1,11 @@
 // StartQuietThread: a std::jthread that never takes a signal.
 //
-// The tracer reads SIGCHLD, SIGINT, SIGTERM... from a signalfd, which only
-// sees signals the whole process blocks. A thread started before those are
-// blocked (or by a library, inheriting its creator's mask) would take them
-// and lose them: the sentry would wait for a SIGCHLD forever. So every
-// helper thread starts with every signal blocked; its creator's mask is left
-// as it was.
+// The tracer's thread alone takes the signals a user sends the sentry
+// (CaughtSignals) and reads SIGCHLD from a signalfd, which only sees signals
+// the whole process blocks. A thread started before those are blocked (or by
+// a library, inheriting its creator's mask) would take them and lose them.
+// So every helper thread starts with every signal blocked; its creator's
+// mask is left as it was.
 #pragma once
 
 #include <pthread.h>
