@@ -18,8 +18,8 @@ std::atomic<pid_t> g_doorbell{0};
 std::atomic<bool> g_pending{false};
 std::array<std::atomic<unsigned>, NSIG> g_counts{};
 
-static_assert(std::atomic<int>::is_always_lock_free && std::atomic<pid_t>::is_always_lock_free &&
-              std::atomic<unsigned>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<unsigned>::is_always_lock_free &&
+              std::atomic<bool>::is_always_lock_free);  // pid_t is int
 
 void Caught(int signo) {
   const int saved_errno = errno;

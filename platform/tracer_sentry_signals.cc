@@ -90,7 +90,8 @@ bool Tracer::DiesOfItsOwnSignal(pid_t tgid) {
   // Linux dequeues it and enters that stop under one hold of its siglock,
   // which /proc's pending sets are read under too, so when they show it
   // gone, the stop's report can be collected: once more.
-  return dying() || dying();
+  if (dying()) return true;
+  return dying();
 }
 
 void Tracer::KillLeftovers() {

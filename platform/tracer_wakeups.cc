@@ -37,7 +37,7 @@ void Tracer::WaitForReport() {
     got = ::wait4(-1, &status, __WALL | WUNTRACED, &usage);
   } while (got < 0 && errno == EINTR);
   if (got <= 0) return;  // ECHILD: the next drain ends the run
-  if (got == doorbell_->Pid()) {
+  if (doorbell_ && got == doorbell_->Pid()) {
     OnDoorbell(status);
     return;
   }
@@ -45,6 +45,7 @@ void Tracer::WaitForReport() {
 }
 
 void Tracer::OnDoorbell(int status) {
+  if (!doorbell_) return;
   if (WIFSTOPPED(status)) {
     doorbell_->Rearm();  // before the requests are taken: a later ring is a new stop
     return;
