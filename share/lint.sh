@@ -24,10 +24,11 @@ cmake -S . -B build-lint -DCMAKE_BUILD_TYPE=Debug -DSENTRY_BUILD_TESTS=ON >/dev/
 # analyzer (clang-analyzer-*) up to a minute more. CI (2 cores, 15 minutes
 # for everything) runs the analyzer where raw syscalls and descriptors are
 # handled (the launcher, the terminals, the filter, /proc readers, the
-# tracer's loop, the doorbell and the signal handlers) and every other check on the product code (sentry/,
-# platform/, fusefs/, inspect/, bench/); the tests, compiled with the same
-# -Werror warnings and run under ASan+UBSan, and the analyzer elsewhere (the
-# tracer's other files, fusefs/, inspect/) are --deep.
+# tracer's loop, the doorbell and the signal handlers) and every other check
+# on the product code (sentry/, platform/, fusefs/, inspect/, bench/); the
+# tests, compiled with the same -Werror warnings and run under ASan+UBSan,
+# and the analyzer elsewhere (the tracer's other files, fusefs/, inspect/)
+# are --deep.
 ci_analyzed=(platform/launcher.cc platform/pty_relay.cc platform/terminal.cc
   platform/seccomp_filter.cc platform/proc_files.cc platform/tracer.cc platform/doorbell.cc
   platform/caught_signals.cc)
