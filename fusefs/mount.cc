@@ -104,13 +104,18 @@ bool IsDeadMount(const std::string& path) {
 }
 
 int CleanDeadMounts() {
+  // At the default place or beside it (/sandbox/PID/proc) only: a dead view
+  // at a place a user chose is cleaned by the run that asks for that place,
+  // which says so.
+  const std::filesystem::path beside = std::filesystem::path(DefaultMountPath()).parent_path();
+  const std::string prefix = beside.string() + "/";
   int cleaned = 0;
   for (const std::string& path : SentryMounts()) {
+    if (!path.starts_with(prefix)) continue;
     if (IsDeadMount(path) && ::umount2(path.c_str(), MNT_DETACH) == 0) ++cleaned;
   }
-  // The places runs made beside the default (/sandbox/PID/proc) whose
-  // sentry is gone: rmdir takes only what is empty and not mounted on.
-  const std::filesystem::path beside = std::filesystem::path(DefaultMountPath()).parent_path();
+  // The places runs made beside the default whose sentry is gone: rmdir
+  // takes only what is empty and not mounted on.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(beside, ec)) {
     const std::string name = entry.path().filename().string();

@@ -70,8 +70,9 @@ std::string DefaultMountPath();
 // Where sentry views are mounted (this mount namespace), in mount order.
 std::vector<std::string> SentryMounts();
 
-// Detaches every sentry mount whose sentry is gone (root only), and removes
-// the empty mount points runs made beside the default; how many mounts.
+// Detaches every sentry mount at the default place or beside it whose
+// sentry is gone (root only), and removes the empty mount points runs made
+// there; how many mounts.
 int CleanDeadMounts();
 
 // Whether `path` is a mount whose server is gone (ENOTCONN).

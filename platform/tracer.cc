@@ -667,22 +667,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       break;
     case Trap::kSetPgid:
       if (!IsRestart(result)) {
-        CatchUpBeforeSetPgid(pid, st, result);
+        OnSetPgidExit(pid, st, result);
         if (!still_held()) return;
-        Apply(kernel::SetPgid{.tid = ThreadId(pid),
-                              .pid = static_cast<std::int32_t>(st.args[0]),
-                              .pgid = static_cast<std::int32_t>(st.args[1]),
-                              .result = result});
-        // Another process moved: its fork, if one is under way, may have
-        // come first (TellClone reads the child's group then).
-        const auto named = static_cast<std::int32_t>(st.args[0]);
-        if (result == 0 && named != 0) {
-          const auto target = model_.RootIdSeenBy(ThreadId(pid), named);
-          if (const auto it = target ? tasks_.find(*target) : tasks_.end();
-              it != tasks_.end() && it->second.tgid != st.tgid) {
-            it->second.moved_by_other = true;
-          }
-        }
       }
       break;
     case Trap::kUnshare:

@@ -211,6 +211,16 @@ class Tracer {
   // host shows woken (SIGKILL, SIGCONT) before the model judges.
   void CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done);
   // ---- setpgid racing the process it names (tracer_setpgid_races.cc).
+  // A setpgid told after the setsid of the process it names (or now).
+  struct HeldSetPgid {
+    pid_t caller = 0;
+    pid_t caller_tgid = 0;
+    kernel::SetPgid body;
+  };
+  // `caller`'s setpgid returned `result`: told to the model in the order
+  // the host ran it and the named process's own setsid or exec.
+  void OnSetPgidExit(pid_t caller, const TaskState& st, std::int64_t result);
+  void TellSetPgid(const HeldSetPgid& told);
   // The process `caller`'s trapped setpgid names (root tgid), if known.
   std::optional<pid_t> SetPgidTarget(pid_t caller) const;
   // Tells `change` (process tgid's exec or setsid), ordered with any other
@@ -223,6 +233,10 @@ class Tracer {
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // told yet; tells or collects it.
   void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
+  // Whether `change` (a setsid, exec or setpgid of the process `setpgid`
+  // names) ran before `setpgid` on the host, given both results.
+  bool HeldChangeCameFirst(const kernel::ObservationBody& change, const HeldSetPgid& setpgid,
+                           bool setpgid_agrees_now) const;
   // `child` of group `parent_tgid` is about to be told: if the host put it
   // in a group other than its creator's in the model, a setpgid that moved
   // the creator before the fork is collected first.
@@ -345,6 +359,9 @@ class Tracer {
   // By tgid: an exec or setsid held back while a racing setpgid is collected
   // (ApplyAfterRacingSetPgids).
   std::unordered_map<pid_t, kernel::ObservationBody> unapplied_;
+  // By the tgid they name: setpgids held while that process's setsid is
+  // collected (OnSetPgidExit).
+  std::unordered_map<pid_t, HeldSetPgid> held_setpgids_;
   // Tasks past PTRACE_EVENT_EXIT whose exit report is not yet collected.
   std::unordered_set<pid_t> exiting_;
   bool draining_exits_ = false;

@@ -10,9 +10,11 @@
 // that order.
 #include <sys/wait.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "platform/proc_files.h"
@@ -32,7 +34,74 @@ std::optional<pid_t> Tracer::SetPgidTarget(pid_t caller) const {
   return static_cast<pid_t>(*root);
 }
 
+void Tracer::OnSetPgidExit(pid_t caller, const TaskState& st, std::int64_t result) {
+  const auto still_held = [&] {
+    const auto it = tasks_.find(caller);
+    return it != tasks_.end() && &it->second == &st;
+  };
+  const HeldSetPgid told{.caller = caller,
+                         .caller_tgid = st.tgid,
+                         .body = kernel::SetPgid{.tid = ThreadId(caller),
+                                                 .pid = static_cast<std::int32_t>(st.args[0]),
+                                                 .pgid = static_cast<std::int32_t>(st.args[1]),
+                                                 .result = result}};
+  const auto target = SetPgidTarget(caller);
+  // Its own group: another process's setpgid naming it may have run first.
+  if (target && *target == st.tgid) {
+    ApplyAfterRacingSetPgids(st.tgid, told.body);
+    return;
+  }
+  // The target's own setsid, on its way to its exit stop, may have run
+  // first on the host: this setpgid is held until that setsid's result is
+  // known, and its handler tells both in the order both results explain.
+  if (target) {
+    const auto leader = tasks_.find(*target);
+    if (leader != tasks_.end() && OnItsWayFromSessionCall(*target) &&
+        leader->second.trap == Trap::kSetSid) {
+      const pid_t process = *target;
+      held_setpgids_.insert_or_assign(process, told);
+      CollectWhileOnItsWay(
+          process, [&] { return !held_setpgids_.contains(process); },
+          [&] { return OnItsWayFromSessionCall(process); });
+      if (held_setpgids_.erase(process) == 0) return;  // told
+      if (!still_held()) return;
+    }
+  }
+  CatchUpBeforeSetPgid(caller, st, result);
+  if (!still_held()) return;
+  TellSetPgid(told);
+}
+
+void Tracer::TellSetPgid(const HeldSetPgid& told) {
+  Apply(told.body);
+  // Another process moved: its fork, if one is under way, may have come
+  // first (TellClone reads the child's group then).
+  if (told.body.result == 0 && told.body.pid != 0) {
+    const auto target = model_.RootIdSeenBy(ThreadId(told.caller), told.body.pid);
+    if (const auto it = target ? tasks_.find(*target) : tasks_.end();
+        it != tasks_.end() && it->second.tgid != told.caller_tgid) {
+      it->second.moved_by_other = true;
+    }
+  }
+}
+
 void Tracer::ApplyAfterRacingSetPgids(pid_t tgid, kernel::ObservationBody change) {
+  // A setpgid naming this process, held for this change's result.
+  if (auto held = held_setpgids_.extract(tgid); !held.empty()) {
+    const HeldSetPgid& told = held.mapped();
+    const auto predicted =
+        model_.PredictSetPgid(ThreadId(told.caller), told.body.pid, told.body.pgid);
+    const bool agrees_now =
+        !predicted || -static_cast<std::int64_t>(*predicted) == told.body.result;
+    if (HeldChangeCameFirst(change, told, agrees_now)) {
+      Apply(std::move(change));
+      TellSetPgid(told);
+    } else {
+      TellSetPgid(told);
+      Apply(std::move(change));
+    }
+    return;
+  }
   std::vector<pid_t> setters;
   for (const pid_t caller : setpgid_in_flight_) {
     const auto it = tasks_.find(caller);
@@ -74,12 +143,58 @@ void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_
     const auto predicted = model_.PredictSetPgid(ThreadId(caller), pid, pgid);
     return !predicted || -static_cast<std::int64_t>(*predicted) == result;
   };
-  if (pid == 0 || agrees()) return;
+  if (pid == 0) return;
   const auto target = SetPgidTarget(caller).value_or(0);
   if (target <= 0 || target == caller) return;
-  ApplyUnapplied(target);
+  if (const auto held = unapplied_.find(target); held != unapplied_.end()) {
+    const HeldSetPgid told{
+        .caller = caller,
+        .caller_tgid = st.tgid,
+        .body =
+            kernel::SetPgid{.tid = ThreadId(caller), .pid = pid, .pgid = pgid, .result = result}};
+    if (HeldChangeCameFirst(held->second, told, agrees())) ApplyUnapplied(target);
+    return;
+  }
+  if (agrees()) return;
   CollectWhileOnItsWay(target, agrees,
                        [&] { return OnItsWayFromSessionCall(target) || OnItsWayFromExec(target); });
+}
+
+bool Tracer::HeldChangeCameFirst(const kernel::ObservationBody& change, const HeldSetPgid& setpgid,
+                                 bool setpgid_agrees_now) const {
+  // Each order must explain both results; where both do, they leave the same
+  // state behind, but for two setpgids that both moved the process.
+  const std::int64_t setpgid_result = setpgid.body.result;
+  if (const auto* setsid = std::get_if<kernel::SetSid>(&change)) {
+    // setsid first: it answers from the state now; if it succeeded, the
+    // target leads a session and setpgid on it fails (EPERM); if it failed,
+    // it changed nothing.
+    const auto predicted = model_.PredictSetSid(setsid->tid);
+    const bool setsid_agrees_now =
+        !predicted || *predicted == (setsid->result < 0 ? -setsid->result : 0);
+    const bool explained = setsid->result >= 0 ? setpgid_result == -EPERM : setpgid_agrees_now;
+    return setsid_agrees_now && explained;
+  }
+  if (const auto* own = std::get_if<kernel::SetPgid>(&change)) {
+    // The process's own setpgid. Both moved it: whichever ran last left it
+    // in its group, which the host shows now (both are past their exit
+    // stops, and the process is held in its own).
+    if (own->result == 0 && setpgid_result == 0) {
+      const auto group = [&](const kernel::SetPgid& call, std::int32_t process) {
+        const std::int32_t id = call.pgid != 0 ? call.pgid : call.pid != 0 ? call.pid : process;
+        return model_.RootIdSeenBy(call.tid, id).value_or(id);
+      };
+      const auto target = model_.RootIdSeenBy(setpgid.body.tid, setpgid.body.pid);
+      const auto stat = target ? ReadProcStat(static_cast<pid_t>(*target)) : std::nullopt;
+      const auto own_task = model_.FindTask(own->tid);
+      const std::int32_t own_process = own_task ? own_task->tgid : 0;
+      return stat && stat->pgrp == group(setpgid.body, 0) && stat->pgrp != group(*own, own_process);
+    }
+    return !setpgid_agrees_now;
+  }
+  // exec first: setpgid on a child that has exec'd never succeeds (EACCES,
+  // or an error found before that one).
+  return setpgid_result != 0;
 }
 
 bool Tracer::OnItsWayFromSessionCall(pid_t tid) const {
