@@ -779,7 +779,8 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   if (es.Signaled() && pid == st.tgid) {
     const auto known = model_.FindTask(ThreadId(pid));
     const auto stat = known && !known->execed ? ReadProcStat(pid) : std::nullopt;
-    if (stat && ExecedOnTheHost(*stat)) TellExec(pid, pid);
+    // The exec'ing thread has the leader's tid by now: which one it was.
+    if (stat && ExecedOnTheHost(*stat)) TellExec(pid, ThreadThatExeced(pid).value_or(pid));
   }
   Apply(kernel::ExitBegin{
       .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});

@@ -133,10 +133,12 @@ TEST(RaceTest, ASetPgidRacingItsTargetsSetSidOrExecIsToldInTheHostsOrder) {
 }
 
 // A process SIGKILLed the moment a thread's exec is done: the kill lands
-// before the exec event is collected (it is then never reported) or after;
-// in a rare window in between, the event's message is lost, and the
-// exec'ing thread is found from the host (seen once in 2,000 stress runs;
-// this scenario does not force that window).
+// before the exec event (which is then skipped: the exec shows at the
+// exit event, on the leader's tid, which the exec'ing thread now has) or
+// after it is collected, or in between (its message lost). Either way the
+// exec'ing thread is found from the host. Under ASan the first window is
+// hit: before the fix, a run gave two divergences (the thread left alive in
+// the model); the last one was seen once in 2,000 stress runs.
 TEST(RaceTest, AProcessKilledAsAThreadExecsEndsRight) {
   const Traced t = Compare("killed-while-a-thread-execs");
   EXPECT_EQ(t.outcome.out, "200 processes killed while a thread exec'd\n");
