@@ -174,20 +174,33 @@ void Tracer::CatchUpWithSender(pid_t sender) {
 void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
   // ECHILD while the model has eligible children: a child left the set the
   // wait looks at (setpgid or setsid for a P_PGID wait) in a syscall whose
-  // exit the host ran before the wait, and whose exit stop is still to come.
+  // exit the host ran before the wait, and whose exit stop is still to come;
+  // or another process's setpgid moved the child, or the waiter itself (a
+  // P_PGID 0 wait looks at the waiter's group as it is when the wait runs).
+  const pid_t waiter_tgid = tasks_.contains(waiter) ? tasks_[waiter].tgid : waiter;
   constexpr int kMaxReports = 8;
   for (int i = 0; i < kMaxReports; ++i) {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
     if (!prediction || prediction->echild) return;
     bool collected = false;
     pid_t on_its_way = 0;
+    std::vector<pid_t> moved = {waiter_tgid};
     for (std::int32_t pid : prediction->eligible) {
       const auto child =
           static_cast<pid_t>(model_.RootIdSeenBy(ThreadId(waiter), pid).value_or(pid));
       while (CollectReport(child, WNOHANG) > 0) collected = true;
       if (on_its_way == 0 && OnItsWayFromSessionCall(child)) on_its_way = child;
+      moved.push_back(child);
     }
     if (collected) continue;
+    for (const pid_t setter : setpgid_in_flight_) {
+      if (on_its_way != 0) break;
+      const auto target = SetPgidTarget(setter);
+      // Parked by a freeze, it is not on its way anywhere.
+      if (target && std::ranges::find(moved, *target) != moved.end() && !parked_.contains(setter)) {
+        on_its_way = setter;
+      }
+    }
     if (on_its_way == 0 || CollectReport(on_its_way, 0) != on_its_way) return;
   }
 }
