@@ -797,25 +797,40 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     // kHeldChildGrace (AnnounceOverdueChildren).
     held_.insert(pid);
     st.held_since = std::chrono::steady_clock::now();
+    st.first_stop_signal = sig;
     return;
   }
   if (!st.saw_first_stop) {
-    st.saw_first_stop = true;
-    Resume(pid, st);
+    LeaveFirstStop(pid, st, sig);
     return;
   }
   if (abi::IsStopSignal(sig)) {
-    // A group stop: keep it really stopped; SIGCONT will wake it and tell us.
-    Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
-    st.listening = true;
-    ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
-    // Ctrl-Z (or a read or write from the background) stopped the job.
-    if (pty_ && pid == root_ && sig != SIGSTOP) SuspendLikeTheJob();
+    EnterGroupStop(pid, st, sig);
     return;
   }
   if (st.listening) {
     st.listening = false;
     Apply(kernel::GroupContinue{.tid = ThreadId(pid)});
+  }
+  Resume(pid, st);
+}
+
+void Tracer::EnterGroupStop(pid_t pid, TaskState& st, int sig) {
+  // Keep it really stopped; SIGCONT will wake it and tell us.
+  Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
+  st.listening = true;
+  ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
+  // Ctrl-Z (or a read or write from the background) stopped the job.
+  if (pty_ && pid == root_ && sig != SIGSTOP) SuspendLikeTheJob();
+}
+
+void Tracer::LeaveFirstStop(pid_t pid, TaskState& st, int sig) {
+  st.saw_first_stop = true;
+  // A new task's first trap takes part in a group stop under way (Linux
+  // do_jobctl_trap: the group's stop signal, not SIGTRAP): it is its stop.
+  if (abi::IsStopSignal(sig)) {
+    EnterGroupStop(pid, st, sig);
+    return;
   }
   Resume(pid, st);
 }

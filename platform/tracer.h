@@ -94,6 +94,7 @@ class Tracer {
     bool known = false;  // the model has been told about this task
     pid_t creator = 0;   // held: the process that cloned it (from /proc; 0: not looked yet)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
+    int first_stop_signal = 0;    // held: its first stop's (a stop signal: a group stop's)
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
     bool clone_refused = false;   // --max-tasks: the clone was skipped; make it EAGAIN
@@ -159,6 +160,10 @@ class Tracer {
   std::optional<pid_t> ThreadThatExeced(pid_t pid) const;
   void OnExitEvent(pid_t pid, TaskState& st);
   void OnEventStop(pid_t pid, TaskState& st, int sig);
+  // A group-stop trap: told, and kept stopped with PTRACE_LISTEN.
+  void EnterGroupStop(pid_t pid, TaskState& st, int sig);
+  // Out of a new task's first stop (held until its clone was told).
+  void LeaveFirstStop(pid_t pid, TaskState& st, int sig);
   // The tgid of the process that created `pid`: its own group for a thread,
   // else its parent.
   static pid_t CreatorOf(pid_t pid);

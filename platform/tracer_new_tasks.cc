@@ -108,10 +108,7 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
   cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
   cs.known = true;
-  if (held_.erase(child) != 0) {
-    cs.saw_first_stop = true;
-    Resume(child, cs);
-  }
+  if (held_.erase(child) != 0) LeaveFirstStop(child, cs, cs.first_stop_signal);
 }
 
 pid_t Tracer::HeldCreator(pid_t child) {
