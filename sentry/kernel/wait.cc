@@ -138,6 +138,20 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   out.echild = out.eligible.empty();
   for (WaitCandidate& c : out.candidates) {
     c.certain = waiter->wait_started == 0 || c.since < waiter->wait_started;
+    // Linux counts a thread into a group stop until it is PF_EXITING, which
+    // it becomes only after its exit event stop (exit_signals then completes
+    // the stop for it). The model leaves a thread whose exit event it has
+    // seen out of the stop: on the host that stop may not be complete yet.
+    if (c.event == WaitEvent::kStop && c.certain) {
+      const Task* child = FindByUid(c.task);
+      bool exiting_thread = false;
+      if (child != nullptr) {
+        child->tg->tasks.ForEach([&](const Task* u) {
+          exiting_thread = exiting_thread || u->exit_state == ExitState::kInitiated;
+        });
+      }
+      if (exiting_thread) c.certain = false;
+    }
   }
   return out;
 }

@@ -46,6 +46,24 @@ TEST_F(StopTest, AThreadExitingMidStopCompletesIt) {
   EXPECT_EQ(Predict(200, WaitRequest::FromWait4(-1, abi::kWUNTRACED)).candidates.size(), 1u);
 }
 
+// A thread whose exit event was seen is left out of a group stop; on the
+// host it takes part until it is PF_EXITING, set only after that stop. So a
+// wait that finds the stop not yet complete is no divergence.
+TEST_F(StopTest, AStopBesideAThreadInItsExitIsNotCertain) {
+  StartWorkload();
+  Fork(200, 300);
+  Thread(300, 301);
+  const ExitStatus done{.code = 0, .signo = 0, .core = false};
+  Apply(ExitBegin{.tid = ThreadId(301), .status = done, .group = false});
+  Stop(300);
+  ASSERT_EQ(Count(RecordKind::kGroupStopCompleted), 1u);
+  const auto p = Predict(200, WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWNOHANG));
+  ASSERT_EQ(p.candidates.size(), 1u);
+  EXPECT_FALSE(p.candidates[0].certain);
+  Wait(200, WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWNOHANG), 0);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
 TEST_F(StopTest, AnAcknowledgedThreadExitingDoesNotCompleteIt) {
   StartWorkload();
   Fork(200, 300);
