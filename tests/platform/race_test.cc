@@ -162,7 +162,7 @@ TEST(RaceTest, AnExitingSubreaperMayStillAdopt) {
 // The seeded random workload (share/stress.sh runs thousands of seeds):
 // every run ends (no hang: ctest's timeout), the workload's exit is its own,
 // and the model ends with no task the host does not have. Divergences are
-// counted and printed: a few runs in 1,000 still record one (README,
+// counted and printed: about one run in 1,000 still records one (README,
 // Limitations), so asserting none would make this test flaky, not stricter.
 TEST(RaceTest, RandomWorkloadsEndCleanly) {
   int divergent = 0;
