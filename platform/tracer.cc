@@ -774,19 +774,24 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   // Only a fatal signal skips an exec's event (Linux ptrace_stop does not
   // stop with one pending): past exec's point of no return (begin_new_exec
   // cleared PF_FORKNOEXEC) the process did exec, and setpgid on its zombie
-  // says so (EACCES). A leader's exec is told now; a non-leader's shows as a
-  // second exit event on the leader's tid (CatchUpSkippedExec).
+  // says so (EACCES). The exec is told now; a non-leader's may also show as
+  // a second exit event on the leader's tid (CatchUpSkippedExec).
+  TaskState* state = &st;
   if (es.Signaled() && pid == st.tgid) {
     const auto known = model_.FindTask(ThreadId(pid));
     const auto stat = known && !known->execed ? ReadProcStat(pid) : std::nullopt;
     // The exec'ing thread has the leader's tid by now: which one it was.
-    if (stat && ExecedOnTheHost(*stat)) TellExec(pid, ThreadThatExeced(pid).value_or(pid));
+    // Its bookkeeping then replaces this tid's (`st` is gone).
+    if (stat && ExecedOnTheHost(*stat)) {
+      TellExec(pid, ThreadThatExeced(pid).value_or(pid));
+      state = &tasks_[pid];
+    }
   }
   Apply(kernel::ExitBegin{
-      .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(st.tgid)});
+      .tid = ThreadId(pid), .status = es, .group = group_exiting_.contains(state->tgid)});
   exiting_.insert(pid);
-  st.exit_pending = false;
-  Resume(pid, st);
+  state->exit_pending = false;
+  Resume(pid, *state);
 }
 
 void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
