@@ -85,6 +85,14 @@ void Tracer::Apply(kernel::ObservationBody body) {
   }
 }
 
+std::vector<pid_t> Tracer::ThreadsOf(pid_t tgid) const {
+  std::vector<pid_t> threads;
+  for (const auto& [tid, st] : tasks_) {
+    if (st.tgid == tgid) threads.push_back(tid);
+  }
+  return threads;
+}
+
 void Tracer::CheckNewParents() {
   std::vector<pid_t> children;
   children.swap(reparented_);

@@ -115,6 +115,9 @@ class Tracer {
   };
 
   void Apply(kernel::ObservationBody body);
+  // The tids the tracer follows in process `tgid` (a copy: collecting
+  // reports changes tasks_).
+  std::vector<pid_t> ThreadsOf(pid_t tgid) const;
   // Checks the model's reparenting against the host's ppid (/proc).
   void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
@@ -237,7 +240,9 @@ class Tracer {
   // `caller`'s setpgid got `result`, which the model does not predict: the
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // told yet; tells or collects it.
-  void CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result);
+  void CatchUpBeforeSetPgid(const HeldSetPgid& told);
+  // Whether the model predicts the result this setpgid got.
+  bool SetPgidAgrees(const HeldSetPgid& told) const;
   // Whether `change` (a setsid, exec or setpgid of the process `setpgid`
   // names) ran before `setpgid` on the host, given both results.
   bool HeldChangeCameFirst(const kernel::ObservationBody& change, const HeldSetPgid& setpgid,

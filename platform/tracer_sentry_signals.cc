@@ -35,30 +35,21 @@ int Tracer::KillWorkload(SignalCause why) {
     // Never kill(0) or kill(-1): that would be the sentry's group, or everyone.
     if (tid > 0 && st.tgid > 0 && st.tgid != session_leader_) processes.insert(st.tgid);
   }
-  const auto live_threads = [&](pid_t tgid) {
-    std::vector<pid_t> live;
-    for (const auto& [tid, st] : tasks_) {
-      if (st.tgid == tgid && !exiting_.contains(tid)) live.push_back(tid);
-    }
-    return live;
+  // Some thread not yet past its exit event.
+  const auto live = [&](pid_t tgid) {
+    return std::ranges::any_of(ThreadsOf(tgid), [&](pid_t tid) { return !exiting_.contains(tid); });
   };
   int killed = 0;
   for (const pid_t tgid : processes) {
     // Already dying of a signal it got first (the one that ended the first
     // process, sent to its whole group): its own end, not the sentry's.
-    if (!live_threads(tgid).empty() && why == SignalCause::kSentryFirstProcessExited &&
-        DiesOfItsOwnSignal(tgid)) {
+    if (live(tgid) && why == SignalCause::kSentryFirstProcessExited && DiesOfItsOwnSignal(tgid)) {
       spared_.insert(tgid);
       continue;
     }
-    bool known = false;
-    std::vector<pid_t> threads;
-    for (const auto& [tid, st] : tasks_) {
-      if (st.tgid != tgid) continue;
-      threads.push_back(tid);
-      known = known || st.known;
-    }
-    if (!live_threads(tgid).empty()) {  // past their exit events: not counted, not told
+    const std::vector<pid_t> threads = ThreadsOf(tgid);
+    const bool known = std::ranges::any_of(threads, [&](pid_t tid) { return tasks_[tid].known; });
+    if (live(tgid)) {  // all past their exit events: not counted, not told
       ++killed;
       // Unknown to the model yet (held: its creator is told of it later, and
       // TellClone kills it then): killed, not told.
@@ -71,11 +62,7 @@ int Tracer::KillWorkload(SignalCause why) {
 
 bool Tracer::DiesOfItsOwnSignal(pid_t tgid) {
   const auto dying = [&] {
-    std::vector<pid_t> threads;
-    for (const auto& [tid, st] : tasks_) {
-      if (st.tgid == tgid) threads.push_back(tid);
-    }
-    for (const pid_t tid : threads) DrainPending(tid);
+    for (const pid_t tid : ThreadsOf(tgid)) DrainPending(tid);
     for (const auto& [tid, st] : tasks_) {
       if (st.tgid != tgid) continue;
       if (st.dying_of_signal) return true;
@@ -204,9 +191,7 @@ void Tracer::KillSparedIfTheyLive() {
     if (tasks_[tgid].known && model_.FindTask(ThreadId(tgid))) {
       TellSentrySignal(tgid, SIGKILL, SignalCause::kSentryFirstProcessExited);
     }
-    for (const auto& [tid, st] : tasks_) {
-      if (st.tgid == tgid) ::kill(tid, SIGKILL);
-    }
+    for (const pid_t tid : ThreadsOf(tgid)) ::kill(tid, SIGKILL);
   }
 }
 

@@ -67,9 +67,15 @@ void Tracer::OnSetPgidExit(pid_t caller, const TaskState& st, std::int64_t resul
       if (!still_held()) return;
     }
   }
-  CatchUpBeforeSetPgid(caller, st, result);
+  CatchUpBeforeSetPgid(told);
   if (!still_held()) return;
   TellSetPgid(told);
+}
+
+bool Tracer::SetPgidAgrees(const HeldSetPgid& told) const {
+  const auto predicted =
+      model_.PredictSetPgid(ThreadId(told.caller), told.body.pid, told.body.pgid);
+  return !predicted || -static_cast<std::int64_t>(*predicted) == told.body.result;
 }
 
 void Tracer::TellSetPgid(const HeldSetPgid& told) {
@@ -89,11 +95,7 @@ void Tracer::ApplyAfterRacingSetPgids(pid_t tgid, kernel::ObservationBody change
   // A setpgid naming this process, held for this change's result.
   if (auto held = held_setpgids_.extract(tgid); !held.empty()) {
     const HeldSetPgid& told = held.mapped();
-    const auto predicted =
-        model_.PredictSetPgid(ThreadId(told.caller), told.body.pid, told.body.pgid);
-    const bool agrees_now =
-        !predicted || -static_cast<std::int64_t>(*predicted) == told.body.result;
-    if (HeldChangeCameFirst(change, told, agrees_now)) {
+    if (HeldChangeCameFirst(change, told, SetPgidAgrees(told))) {
       Apply(std::move(change));
       TellSetPgid(told);
     } else {
@@ -131,30 +133,20 @@ void Tracer::ApplyUnapplied(pid_t tgid) {
   if (!node.empty()) Apply(std::move(node.mapped()));
 }
 
-void Tracer::CatchUpBeforeSetPgid(pid_t caller, const TaskState& st, std::int64_t result) {
+void Tracer::CatchUpBeforeSetPgid(const HeldSetPgid& told) {
   // The target changed its own state (setsid, setpgid, exec) before this
   // setpgid ran on the host: its report may still be queued, be on its way
   // (resumed with PTRACE_SYSCALL, a trapped setsid/setpgid stops at its
   // exit before anything else), or be the one whose handling collected
   // this setpgid (ApplyAfterRacingSetPgids).
-  const auto pid = static_cast<std::int32_t>(st.args[0]);
-  const auto pgid = static_cast<std::int32_t>(st.args[1]);
-  const auto agrees = [&] {
-    const auto predicted = model_.PredictSetPgid(ThreadId(caller), pid, pgid);
-    return !predicted || -static_cast<std::int64_t>(*predicted) == result;
-  };
-  if (pid == 0) return;
-  const auto target = SetPgidTarget(caller).value_or(0);
-  if (target <= 0 || target == caller) return;
+  if (told.body.pid == 0) return;
+  const auto target = SetPgidTarget(told.caller).value_or(0);
+  if (target <= 0 || target == told.caller) return;
   if (const auto held = unapplied_.find(target); held != unapplied_.end()) {
-    const HeldSetPgid told{
-        .caller = caller,
-        .caller_tgid = st.tgid,
-        .body =
-            kernel::SetPgid{.tid = ThreadId(caller), .pid = pid, .pgid = pgid, .result = result}};
-    if (HeldChangeCameFirst(held->second, told, agrees())) ApplyUnapplied(target);
+    if (HeldChangeCameFirst(held->second, told, SetPgidAgrees(told))) ApplyUnapplied(target);
     return;
   }
+  const auto agrees = [&] { return SetPgidAgrees(told); };
   if (agrees()) return;
   CollectWhileOnItsWay(target, agrees,
                        [&] { return OnItsWayFromSessionCall(target) || OnItsWayFromExec(target); });

@@ -60,10 +60,7 @@ void Tracer::CatchUpWithGroup(pid_t tgid, const std::function<bool()>& settled) 
   // Bounded: each round collects a report; a handful covers every thread's.
   constexpr int kMaxRounds = 8;
   for (int round = 0; round < kMaxRounds && !settled(); ++round) {
-    std::vector<pid_t> threads;
-    for (const auto& [tid, ts] : tasks_) {
-      if (ts.tgid == tgid) threads.push_back(tid);
-    }
+    const std::vector<pid_t> threads = ThreadsOf(tgid);
     // Looked at before the queue is drained: a thread seen running that
     // enters its stop meanwhile has its report drained now, or waited for.
     const pid_t next = ThreadOnItsWay(threads);
