@@ -1,10 +1,13 @@
 #include "platform/proc_files.h"
 
+#include <dirent.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 
 namespace sentry::platform {
@@ -29,9 +32,12 @@ std::optional<ProcStat> ReadProcStat(pid_t pid) {
   const std::size_t close = stat.rfind(')');
   ProcStat out;
   int tpgid = 0;
+  // Skipped between flags and num_threads: fault counts, times, priority, nice.
   if (close == std::string::npos ||
-      std::sscanf(stat.c_str() + close + 1, " %c %d %d %d %d %d %u", &out.state, &out.ppid,
-                  &out.pgrp, &out.session, &out.tty_nr, &tpgid, &out.flags) != 7) {
+      std::sscanf(stat.c_str() + close + 1,
+                  " %c %d %d %d %d %d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %d", &out.state,
+                  &out.ppid, &out.pgrp, &out.session, &out.tty_nr, &tpgid, &out.flags,
+                  &out.num_threads) != 8) {
     return std::nullopt;
   }
   return out;
@@ -44,6 +50,19 @@ std::string StatusField(pid_t pid, const char* name) {
   if (at == std::string::npos) return {};
   const std::size_t start = at + key.size();
   return status.substr(start, status.find('\n', start) - start);
+}
+
+std::vector<pid_t> ThreadsOnTheHost(pid_t tid) {
+  std::vector<pid_t> threads;
+  // /proc/TID/task lists the whole group for any of its threads.
+  const std::unique_ptr<DIR, int (*)(DIR*)> dir(
+      ::opendir(("/proc/" + std::to_string(tid) + "/task").c_str()), &::closedir);
+  if (!dir) return threads;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    const long id = std::strtol(entry->d_name, nullptr, 10);
+    if (id > 0) threads.push_back(static_cast<pid_t>(id));
+  }
+  return threads;
 }
 
 std::vector<std::int32_t> NestedTids(pid_t tid) {

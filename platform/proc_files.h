@@ -27,6 +27,9 @@ struct ProcStat {
   int session = 0;
   std::int32_t tty_nr = 0;
   std::uint32_t flags = 0;  // the task's PF_* flags
+  // Its thread group's threads not yet released (Linux signal->nr_threads):
+  // a zombie thread counts until its tracer reaps it.
+  int num_threads = 0;
 };
 
 // nullopt if the task is gone.
@@ -34,6 +37,10 @@ std::optional<ProcStat> ReadProcStat(pid_t pid);
 
 // The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
 std::string StatusField(pid_t pid, const char* name);
+
+// The threads of `tid`'s thread group the host still has (zombies the
+// tracer has not reaped among them); empty if it is gone.
+std::vector<pid_t> ThreadsOnTheHost(pid_t tid);
 
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
 std::vector<std::int32_t> NestedTids(pid_t tid);

@@ -147,8 +147,8 @@ int Tracer::Run() {
   sigset_t sigchld;
   sigemptyset(&sigchld);
   sigaddset(&sigchld, SIGCHLD);
-  UniqueFd signals(::signalfd(-1, &sigchld, SFD_CLOEXEC));
-  if (!signals) {
+  sigchld_ = UniqueFd(::signalfd(-1, &sigchld, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigchld_) {
     std::fprintf(stderr, "sentry: signalfd: %s\n", std::strerror(errno));
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     return 125;
@@ -243,7 +243,7 @@ int Tracer::Run() {
       WaitForReport();
       may_be_gone = exits_collected_ != exits_before || !doorbell_;
     } else {
-      PollForReport(signals.Get());
+      PollForReport();
       may_be_gone = true;
     }
   }
@@ -267,10 +267,11 @@ done:
   if (options_.verbose) {
     std::fprintf(stderr,
                  "sentry: exit status %d, tasks seen %llu, divergences %llu, empty WNOHANG polls "
-                 "seen at their entry only %llu\n",
+                 "seen at their entry only %llu, waits for one task given up %llu\n",
                  exit_code_, static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
                  static_cast<unsigned long long>(stats.divergences),
-                 static_cast<unsigned long long>(unlogged_polls_));
+                 static_cast<unsigned long long>(unlogged_polls_),
+                 static_cast<unsigned long long>(awaits_given_up_));
   }
   return exit_code_;
 }

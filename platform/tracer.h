@@ -50,6 +50,9 @@ inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 // /proc (costly on every thread creation; the clone event usually comes
 // first, and then nobody needs to look).
 inline constexpr std::chrono::milliseconds kHeldChildGrace{1};
+// How long AwaitReport waits for a report the host owes: far beyond what
+// any report takes, even on a loaded machine; a bound, not a timing.
+inline constexpr std::chrono::milliseconds kAwaitLimit{5000};
 
 // Tasks of the sentry's own in the model, not the workload's: the sentry and
 // its session leader (--max-tasks and the counts leave them out).
@@ -299,7 +302,12 @@ class Tracer {
   // Blocks in wait4 for one report (or the doorbell's) and handles it.
   void WaitForReport();
   // Sleeps until SIGCHLD, a request, or a held child's deadline.
-  void PollForReport(int sigchld_fd);
+  void PollForReport();
+  // Waits for `task`'s next report and handles it, collecting its fellow
+  // threads' reports meanwhile (that report may wait on theirs). Returns
+  // `task` once it reported, -1 once it is gone, 0 if its report was taken
+  // already or did not come within kAwaitLimit.
+  pid_t AwaitReport(pid_t task);
   void OnDoorbell(int status);
   void StopDoorbell();
   // To the foreground process group, as a terminal's Ctrl-C would.
@@ -394,6 +402,10 @@ class Tracer {
   // applied, and the tasks parked meanwhile (pid -> signal to resume with).
   // Wakes a loop that polls (freeze requests, caught signals).
   UniqueFd freeze_wake_;
+  // SIGCHLD, blocked, read here: every report sends one to the tracer.
+  UniqueFd sigchld_;
+  // Waits for one task that gave up at kAwaitLimit (said with -v).
+  std::uint64_t awaits_given_up_ = 0;
   std::atomic<bool> freeze_wanted_{false};
   std::atomic<bool> freeze_requested_{false};
   // Wakes a loop blocked in wait4; its pid is read by RequestFreeze's thread.

@@ -230,7 +230,7 @@ void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !in_creators_group(); ++i) {
     const pid_t caller = mover();
-    if (caller == 0 || CollectReport(caller, 0) != caller) return;
+    if (caller == 0 || AwaitReport(caller) != caller) return;
   }
 }
 

@@ -70,7 +70,7 @@ void Tracer::CatchUpWithGroup(pid_t tgid, const std::function<bool()>& settled) 
     }
     if (collected) continue;
     // Nothing queued: block only for a thread that must report next.
-    if (next == 0 || !tasks_.contains(next) || CollectReport(next, 0) != next) return;
+    if (next == 0 || !tasks_.contains(next) || AwaitReport(next) != next) return;
   }
 }
 
@@ -88,10 +88,11 @@ pid_t Tracer::ThreadOnItsWay(const std::vector<pid_t>& threads) {
     }
     // A leader past its exit event (or exiting unseen) reports only once
     // every other thread is reaped (Linux delay_group_leader), and those may
-    // be waiting for the tracer: never wait for it while they are there.
+    // be waiting for the tracer: never wait for it while they are there,
+    // known to the model or not (a thread whose clone event never came).
     const bool exiting_leader = tid == st->second.tgid &&
                                 (exiting_.contains(tid) || DyingOnTheHost(tid)) &&
-                                threads.size() > 1;
+                                (threads.size() > 1 || stat->num_threads > 1);
     if (exiting_leader) continue;
     // Held in PTRACE_LISTEN and running: SIGCONT or SIGKILL woke it, and it
     // stops to tell (its continue notification, or its exit event).
@@ -152,7 +153,7 @@ void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settl
     if (CollectReport(task, WNOHANG) > 0) continue;
     const auto stat = ReadProcStat(task);
     if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
-    if (CollectReport(task, 0) != task) return;
+    if (AwaitReport(task) != task) return;
   }
 }
 
@@ -198,7 +199,7 @@ void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
         on_its_way = setter;
       }
     }
-    if (on_its_way == 0 || CollectReport(on_its_way, 0) != on_its_way) return;
+    if (on_its_way == 0 || AwaitReport(on_its_way) != on_its_way) return;
   }
 }
 

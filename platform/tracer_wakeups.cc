@@ -5,7 +5,8 @@
 // sentry's own signals (CaughtSignals) and the view's freeze requests ring
 // the doorbell, whose stop wait4 returns. Without one, or while a held
 // child's creator is awaited (a deadline), it polls a signalfd for SIGCHLD
-// and an eventfd that the same handlers and requests write.
+// and an eventfd that the same handlers and requests write. A catch-up that
+// needs one task's report waits for it in AwaitReport.
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -14,7 +15,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 
+#include "platform/proc_files.h"
 #include "platform/tracer.h"
 
 namespace sentry::platform {
@@ -58,8 +62,8 @@ void Tracer::OnDoorbell(int status) {
   if (options_.verbose) Warn("the doorbell process died: the loop polls");
 }
 
-void Tracer::PollForReport(int sigchld_fd) {
-  std::array<pollfd, 2> fds{pollfd{.fd = sigchld_fd, .events = POLLIN, .revents = 0},
+void Tracer::PollForReport() {
+  std::array<pollfd, 2> fds{pollfd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0},
                             pollfd{.fd = freeze_wake_.Get(), .events = POLLIN, .revents = 0}};
   const bool unlooked = std::any_of(held_.begin(), held_.end(),
                                     [&](pid_t child) { return tasks_[child].creator == 0; });
@@ -69,12 +73,54 @@ void Tracer::PollForReport(int sigchld_fd) {
   if (::poll(fds.data(), fds.size(), patience) <= 0) return;  // a deadline, or EINTR
   if ((fds[0].revents & POLLIN) == 0) return;                 // the eventfd: TakeRequests reads it
   signalfd_siginfo si{};
-  [[maybe_unused]] const ssize_t got = ::read(sigchld_fd, &si, sizeof si);
+  [[maybe_unused]] const ssize_t got = ::read(sigchld_.Get(), &si, sizeof si);
   // A ring while polling is a stop no drain collects (it is not a tracee).
   if (doorbell_) {
     int status = 0;
     if (::waitpid(doorbell_->Pid(), &status, WNOHANG | WUNTRACED | __WALL) == doorbell_->Pid()) {
       OnDoorbell(status);
+    }
+  }
+}
+
+pid_t Tracer::AwaitReport(pid_t task) {
+  // A wait4 for `task` alone could block for good: its next report may wait
+  // on its fellow threads, which may wait on the tracer. A leader's exit is
+  // reported only once the others are reaped (Linux delay_group_leader); an
+  // exec goes on only once the others have passed exit_notify (de_thread),
+  // and they stop at their exit events first; and a task SIGKILLed at a
+  // ptrace stop's door skips that stop (ptrace_stop returns at once when a
+  // fatal signal is pending), so what was on its way may be its exit. So
+  // their reports are collected too, and it sleeps on SIGCHLD, which every
+  // report sends the tracer.
+  const auto deadline = std::chrono::steady_clock::now() + kAwaitLimit;
+  int stopped_with_nothing = 0;
+  for (;;) {
+    const pid_t got = CollectReport(task, WNOHANG);
+    if (got != 0) return got;
+    bool others = false;
+    for (const pid_t tid : ThreadsOnTheHost(task)) {
+      while (tid != task && CollectReport(tid, WNOHANG) > 0) others = true;
+    }
+    if (others) continue;
+    // In a ptrace stop with nothing to collect: its report was taken (it is
+    // parked, or held for its creator). Looked at twice, a SIGCHLD apart:
+    // the state shows before the report can be collected.
+    if (const auto stat = ReadProcStat(task); !stat) {
+      return CollectReport(task, WNOHANG);  // reaped meanwhile, or its last report
+    } else if (stat->state == 't' && ++stopped_with_nothing == 2) {
+      return 0;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ++awaits_given_up_;
+      return 0;
+    }
+    pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
+    if (::poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 100))) > 0) {
+      signalfd_siginfo si{};
+      [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
     }
   }
 }

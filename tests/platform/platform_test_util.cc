@@ -2,15 +2,24 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 
 #include "sentry/kernel/json_codec.h"
 #include "tests/platform/database_check.h"
@@ -43,6 +52,72 @@ int ShellExitCode(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+namespace {
+
+// Far beyond any run's time, even on a loaded machine: a run still going
+// then is stuck, and saying where beats the test's timeout saying nothing.
+constexpr std::chrono::seconds kRunLimit{60};
+
+// Whether child `pid` ended within `limit` (it is not reaped).
+bool AwaitWithin(pid_t pid, std::chrono::seconds limit) {
+  const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return true;  // no pidfd: the caller's wait blocks as before
+  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  int ready = 0;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  do {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    ready = poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+  } while (ready < 0 && errno == EINTR);
+  close(fd);
+  return ready != 0;
+}
+
+std::string FirstLine(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+// Every task of session `sid` and every task they trace: state, wait
+// channel, syscall, and the kernel stack of each thread (root reads it).
+std::string DescribeSession(pid_t sid) {
+  std::set<std::string> tracers;
+  std::string out;
+  const auto describe = [&](const std::filesystem::path& proc) {
+    for (const auto& task : std::filesystem::directory_iterator(proc / "task")) {
+      const std::string stat = Slurp(task.path() / "stat");
+      out += FirstLine(stat) + "\n  wchan " + Slurp(task.path() / "wchan") + ", syscall " +
+             FirstLine(Slurp(task.path() / "syscall")) + "\n" + Slurp(task.path() / "stack");
+    }
+  };
+  std::error_code ec;
+  for (const auto& proc : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string pid = proc.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;  // not a process
+    const std::string stat = Slurp(proc.path() / "stat");
+    const std::size_t close = stat.rfind(')');
+    int session = 0;
+    if (close == std::string::npos ||
+        std::sscanf(stat.c_str() + close + 1, " %*c %*d %*d %d", &session) != 1) {
+      continue;
+    }
+    const std::string status = Slurp(proc.path() / "status");
+    const std::size_t at = status.find("TracerPid:\t");
+    const std::string tracer =
+        at == std::string::npos ? "" : FirstLine(status.substr(at + std::strlen("TracerPid:\t")));
+    if (session == sid || (tracer != "0" && tracers.contains(tracer))) {
+      tracers.insert(pid);
+      try {
+        describe(proc.path());
+      } catch (const std::filesystem::filesystem_error&) {  // gone meanwhile
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
   const std::string out_path = TempPath(name + ".out");
   const std::string err_path = TempPath(name + ".err");
@@ -66,6 +141,11 @@ Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string&
     _exit(ShellExitCode(status));
   }
   int status = 0;
+  if (!AwaitWithin(pid, kRunLimit)) {
+    ADD_FAILURE() << name << ": still running after " << kRunLimit.count() << " s; its state:\n"
+                  << DescribeSession(pid);
+    kill(-pid, SIGKILL);  // the sentry's death takes its tracees (PTRACE_O_EXITKILL)
+  }
   waitpid(pid, &status, 0);
   Outcome o;
   o.exit_code = ShellExitCode(status);
