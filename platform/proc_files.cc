@@ -65,6 +65,17 @@ std::vector<pid_t> ThreadsOnTheHost(pid_t tid) {
   return threads;
 }
 
+std::vector<pid_t> ChildrenOnTheHost(pid_t tgid) {
+  std::vector<pid_t> children;
+  const std::string task = "/proc/" + std::to_string(tgid) + "/task/";
+  for (const pid_t tid : ThreadsOnTheHost(tgid)) {
+    std::istringstream list(ReadSmallFile(task + std::to_string(tid) + "/children"));
+    pid_t child = 0;
+    while (list >> child) children.push_back(child);
+  }
+  return children;
+}
+
 std::vector<std::int32_t> NestedTids(pid_t tid) {
   std::vector<std::int32_t> ids;
   std::istringstream line(StatusField(tid, "NSpid"));

@@ -42,6 +42,10 @@ std::string StatusField(pid_t pid, const char* name);
 // tracer has not reaped among them); empty if it is gone.
 std::vector<pid_t> ThreadsOnTheHost(pid_t tid);
 
+// The children of process `tgid`'s threads on the host (Linux
+// /proc/PID/task/TID/children): what a wait by it looks at.
+std::vector<pid_t> ChildrenOnTheHost(pid_t tgid);
+
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
 std::vector<std::int32_t> NestedTids(pid_t tid);
 

@@ -657,6 +657,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
             done.status = info[6];
           }
         }
+        CatchUpWithAdoptees(pid, done);
         if (done.result > 0) OnWaitResult(pid, st, done);
         if (done.result == 0) CatchUpBeforeNothing(pid, done);
       } else if (result == -ECHILD) {

@@ -53,6 +53,9 @@ inline constexpr std::chrono::milliseconds kHeldChildGrace{1};
 // How long AwaitReport waits for a report the host owes: far beyond what
 // any report takes, even on a loaded machine; a bound, not a timing.
 inline constexpr std::chrono::milliseconds kAwaitLimit{5000};
+// How long a task AwaitReport waits for may show a ptrace stop with nothing
+// to collect before that is taken to mean its report was collected already.
+inline constexpr std::chrono::milliseconds kTakenReportGrace{20};
 
 // Tasks of the sentry's own in the model, not the workload's: the sentry and
 // its session leader (--max-tasks and the counts leave them out).
@@ -177,8 +180,9 @@ class Tracer {
   // are told to the model now, before its exit.
   void AnnounceUnnamedChildren(pid_t tid, pid_t tgid);
   // Tells the model of held `child`, made by `parent` (of `parent_tgid`), or
-  // by its adopter if that creator's exit is over, and lets it run.
-  void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid);
+  // by its adopter if that creator's exit is over (or `adopted`: `parent`
+  // adopted it, its creator killed inside clone), and lets it run.
+  void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, bool adopted = false);
   // Held children past kHeldChildGrace: their creator is looked up, and if it
   // is gone or dying they are told now; past kHeldChildPatience they were
   // adopted: told now.
@@ -268,6 +272,9 @@ class Tracer {
   // `waiter`'s wait got ECHILD while the model has eligible children: a
   // child's own setpgid/setsid, done first on the host, is collected first.
   void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
+  // `waiter`'s wait found children where the model has none: held children
+  // its process adopted are told first.
+  void CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done);
   // Collects `task`'s reports until `settled`, while `on_its_way` says its
   // syscall's exit stop is still to come (at most a few), blocking only
   // while it runs toward that stop (tracer_waits.cc).

@@ -140,18 +140,17 @@ void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
   for (pid_t child : unnamed) AnnounceHeldChild(child, tid, tgid);
 }
 
-void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
+void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, bool adopted) {
   // The model takes a clone from a creator whose exit has begun (the clone
   // came first; that exit's end reparents the child). Once that exit is over
   // the child has been adopted already: its parent is the host's (/proc).
-  bool adopted = false;
   const pid_t own_tgid = std::atoi(StatusField(child, "Tgid").c_str());
   if (own_tgid > 0 && own_tgid != child) {
     // A thread: made by a thread of its own group, one the model still has
     // before the end of its exit (the creator may be gone, its group not).
     parent = ThreadLeftIn(own_tgid, parent);
     parent_tgid = own_tgid;
-  } else if (parent != self_) {
+  } else if (parent != self_ && !adopted) {
     const auto info = model_.FindTask(ThreadId(parent));
     if (!info || info->exit_state >= kernel::ExitState::kZombie) {
       parent = parent_tgid = CreatorOf(child);
@@ -161,13 +160,22 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid) {
   if (parent <= 0) return;  // gone meanwhile
   TaskState& cs = tasks_[child];
   user_regs_struct regs{};
-  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) != 0) return;  // killed meanwhile
-  DecodeClone(child, regs, cs);
+  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) == 0) {
+    DecodeClone(child, regs, cs);
+  } else if (adopted) {
+    cs.clone_flags = 0;  // not in a stop yet (its first follows): told as a fork
+  } else {
+    return;  // killed meanwhile
+  }
   // The parent named is the child's real parent already; an adopter (or the
-  // sentry, which has no threads to share) did not make it its thread.
+  // sentry, which has no threads to share) did not make it its thread, and
+  // is not the vfork parent waiting for it (that one is dead).
   std::uint64_t flags = cs.clone_flags & ~static_cast<std::uint64_t>(CLONE_PARENT);
-  if (adopted || parent == self_) flags &= ~static_cast<std::uint64_t>(CLONE_THREAD);
-  TellClone(parent, parent_tgid, child, flags, cs.clone_exit_signal);
+  if (adopted || parent == self_) {
+    flags &= ~static_cast<std::uint64_t>(CLONE_THREAD | CLONE_VFORK);
+  }
+  // An adopted child's exit signal is SIGCHLD (Linux reparent_leader).
+  TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal);
 }
 
 pid_t Tracer::ThreadLeftIn(pid_t tgid, pid_t preferred) const {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -31,13 +32,60 @@ void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitD
   // be collected yet (a SIGKILL leaves no exit event to announce it).
   if (const auto info = model_.FindTask(ThreadId(child));
       info && info->ppid > 0 && info->ppid != st.tgid && info->ppid != self_) {
-    DrainPending(static_cast<pid_t>(info->ppid));
+    const auto former = static_cast<pid_t>(info->ppid);
+    DrainPending(former);
+    // A zombie on the host: its exit is over (exit_notify handed its children
+    // over and made it a zombie in one step), but a leader's report waits
+    // for its other threads' (Linux delay_group_leader).
+    if (const auto stat = tasks_.contains(former) ? ReadProcStat(former) : std::nullopt;
+        stat && stat->state == 'Z') {
+      AwaitReport(former);
+    }
   }
   // A child the tracer still follows may have stops not yet collected.
   if (!tasks_.contains(child)) return;
   DrainPending(child);
   if (done.code == abi::kCLD_STOPPED || done.code == abi::kCLD_CONTINUED) {
     AwaitChildEvent(waiter, child, done);
+  }
+}
+
+void Tracer::CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done) {
+  // A creator killed inside clone leaves its child with no clone event to
+  // name it: held at its first stop (AnnounceOverdueChildren tells it after
+  // kHeldChildPatience), or not stopped yet, or stopped with a report wait4
+  // cannot collect yet (measured: up to 85 ms, and more while the tracer
+  // waits for it alone). Its creator's exit hands it to an adopter (a
+  // subreaper, a namespace's init), whose wait sees it at once. A child of
+  // the waiter's process on the host that the model lacks was made by a
+  // thread of that process still in clone, or adopted: the other threads'
+  // reports are collected first, and if none is still in clone, it was
+  // adopted, and is told so.
+  const auto poller = model_.FindTask(ThreadId(waiter));
+  const bool adopts =
+      poller && (poller->subreaper || (!poller->nspid.empty() && poller->nspid.back() == 1));
+  if (!adopts) return;
+  const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
+  if (!prediction || !prediction->echild) return;
+  const pid_t tgid = tasks_.contains(waiter) ? tasks_[waiter].tgid : waiter;
+  const std::vector<pid_t> threads = ThreadsOf(tgid);
+  for (const pid_t thread : threads) {
+    if (thread != waiter) DrainPending(thread);
+  }
+  const bool cloning = std::ranges::any_of(threads, [&](pid_t thread) {
+    const auto it = tasks_.find(thread);
+    return thread != waiter && it != tasks_.end() && it->second.trap == Trap::kClone;
+  });
+  if (cloning) return;  // the model's check decides
+  std::vector<pid_t> adopted;
+  for (const pid_t child : ChildrenOnTheHost(tgid)) {
+    const bool unseen = !tasks_.contains(child) && !model_.FindTask(ThreadId(child));
+    if (unseen || held_.contains(child)) adopted.push_back(child);
+  }
+  for (const pid_t child : adopted) {
+    const auto it = tasks_.find(child);
+    if (it == tasks_.end() || !it->second.known)
+      AnnounceHeldChild(child, tgid, tgid, /*adopted=*/true);
   }
 }
 

@@ -94,7 +94,8 @@ pid_t Tracer::AwaitReport(pid_t task) {
   // their reports are collected too, and it sleeps on SIGCHLD, which every
   // report sends the tracer.
   const auto deadline = std::chrono::steady_clock::now() + kAwaitLimit;
-  int stopped_with_nothing = 0;
+  bool stopped_with_nothing = false;
+  std::chrono::steady_clock::time_point stopped_since{};
   for (;;) {
     const pid_t got = CollectReport(task, WNOHANG);
     if (got != 0) return got;
@@ -104,11 +105,18 @@ pid_t Tracer::AwaitReport(pid_t task) {
     }
     if (others) continue;
     // In a ptrace stop with nothing to collect: its report was taken (it is
-    // parked, or held for its creator). Looked at twice, a SIGCHLD apart:
-    // the state shows before the report can be collected.
+    // parked, or held for its creator). Not at once: /proc shows the stop
+    // up to some 100 us before wait4 can collect it (measured, a new child's
+    // first stop on a loaded machine).
+    const auto now = std::chrono::steady_clock::now();
     if (const auto stat = ReadProcStat(task); !stat) {
       return CollectReport(task, WNOHANG);  // reaped meanwhile, or its last report
-    } else if (stat->state == 't' && ++stopped_with_nothing == 2) {
+    } else if (stat->state != 't') {
+      stopped_with_nothing = false;
+    } else if (!stopped_with_nothing) {
+      stopped_with_nothing = true;
+      stopped_since = now;
+    } else if (now - stopped_since >= kTakenReportGrace) {
       return 0;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -118,7 +126,7 @@ pid_t Tracer::AwaitReport(pid_t task) {
       return 0;
     }
     pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
-    if (::poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 100))) > 0) {
+    if (::poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 10))) > 0) {
       signalfd_siginfo si{};
       [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
     }

@@ -4,7 +4,9 @@
 // to poll, during a subreaper's poll, and while threads exit on their own;
 // and two syscalls whose order the tracer sees only through their results:
 // a setpgid and the setsid or exec of the process it names, and an orphan's
-// adoption by a subreaper that is itself exiting.
+// adoption by a subreaper that is itself exiting; and adoptions a
+// subreaper's poll sees before the tracer has what explains them (a fork
+// cut short, a parent whose report waits for its threads').
 // They loop enough rounds to hit the window; the output is the same natively
 // and under the sentry, and the sentry must record no divergence.
 #include "tests/scenarios/races.h"
@@ -402,6 +404,96 @@ int AdoptedByAnExitingSubreaper() {
     close(ready[0]);
   }
   std::printf("%d orphans adopted while their subreaper exited\n", kRounds);
+  return 0;
+}
+
+// A subreaper SIGKILLs its child as that child forks its only child: some
+// kills land inside fork, and the grandchild, never announced by its
+// creator's event, is adopted at once. The subreaper reaps the child and
+// polls: the host sees the adoptee (nothing to report yet), not ECHILD.
+int PollForAnAdopteeOfAKilledFork() {
+  Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+  constexpr int kRounds = 300;
+  int found = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    int ready[2];
+    int hold[2];
+    Check(pipe(ready) == 0 && pipe(hold) == 0, "pipe");
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      close(ready[0]);
+      close(hold[1]);
+      WriteByte(ready[1]);
+      if (fork() == 0) {
+        ReadByte(hold[0]);  // until the round's end
+        _exit(0);
+      }
+      pause();
+      _exit(1);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    ReadByte(ready[0]);
+    close(ready[0]);
+    kill(c, SIGKILL);
+    WaitFor(c);
+    siginfo_t info{};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) == 0) ++found;  // the adoptee, alive
+    close(hold[1]);
+    while (wait(nullptr) > 0) {
+    }
+  }
+  // How many kills landed before the fork varies from run to run.
+  std::printf("%d rounds, %s\n", kRounds, found > 0 ? "adoptees found" : "no adoptee");
+  return 0;
+}
+
+// A subreaper's wait reports the stop of a child it adopted from a parent
+// with threads, which exited as a whole: the parent's exit handed the child
+// over at once, but its own report waits until its threads' are collected
+// (Linux delay_group_leader).
+int AdoptAStopFromAThreadedParent() {
+  Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
+  constexpr int kRounds = 300;
+  constexpr int kThreads = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t middle = fork();
+    Check(middle >= 0, "fork");
+    if (middle == 0) {
+      const pid_t stopped = fork();
+      Check(stopped >= 0, "fork");
+      if (stopped == 0) {
+        raise(SIGSTOP);
+        _exit(0);
+      }
+      siginfo_t info{};
+      Check(waitid(P_PID, stopped, &info, WSTOPPED | WNOWAIT) == 0, "waitid");
+      // Threads already in their own exit skip their exit event stop when
+      // the group's SIGKILL reaches them (case 5): the tracer sees them last.
+      for (int i = 0; i < kThreads; ++i) {
+        pthread_t t;
+        if (pthread_create(&t, nullptr, ExitAtOnce, nullptr) == 0) pthread_detach(t);
+      }
+      _exit(0);  // exit_group while the threads exit
+    }
+    // The middle's exit and the adoptee's stop, in whichever order. Polled:
+    // a blocking wait is woken by the middle's exit only once its tracer
+    // has collected it, a poll sees the adoptee's stop the moment it is
+    // handed over.
+    pid_t adoptee = 0;
+    for (int reports = 0; reports < 2;) {
+      int status = 0;
+      const pid_t got = waitpid(-1, &status, WUNTRACED | WNOHANG);
+      Check(got >= 0, "waitpid");
+      if (got == 0) continue;
+      ++reports;
+      if (got != middle) adoptee = got;
+    }
+    kill(adoptee, SIGKILL);
+    WaitFor(adoptee);
+  }
+  std::printf("%d stopped children adopted from parents with threads\n", kRounds);
   return 0;
 }
 

@@ -13,5 +13,7 @@ int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
 int AdoptedByAnExitingSubreaper();
 int KilledWhileAThreadExecs();
+int PollForAnAdopteeOfAKilledFork();
+int AdoptAStopFromAThreadedParent();
 
 }  // namespace scenarios

@@ -726,6 +726,8 @@ int main(int argc, char** argv) {
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
   if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
   if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper();
+  if (mode == "poll-for-adoptee-of-killed-fork") return scenarios::PollForAnAdopteeOfAKilledFork();
+  if (mode == "adopt-stop-from-threaded-parent") return scenarios::AdoptAStopFromAThreadedParent();
   if (mode == "inspect-questions") return scenarios::InspectQuestions();
   if (mode == "view-fixture") return scenarios::ViewFixture();
   if (mode == "view-stepper") return scenarios::ViewStepper();
