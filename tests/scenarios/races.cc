@@ -357,7 +357,10 @@ int KilledWhileAThreadExecs() {
 // A subreaper and its child exit at once; the child's own child is orphaned
 // while the subreaper may be in its exit but not yet marked exiting (Linux
 // sets PF_EXITING after the exit event stop), and then the subreaper adopts.
-int AdoptedByAnExitingSubreaper() {
+int AdoptedByAnExitingSubreaper(bool orphan_dies) {
+  // Dying at once, the orphan is a zombie when its exiting adopter hands it
+  // on: to this process, a subreaper too, which reaps it.
+  if (orphan_dies) Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
   constexpr int kRounds = 100;
   for (int round = 0; round < kRounds; ++round) {
     int go[2];
@@ -373,13 +376,19 @@ int AdoptedByAnExitingSubreaper() {
       const pid_t middle = fork();
       Check(middle >= 0, "fork");
       if (middle == 0) {
+        const pid_t parent = getpid();
         const pid_t orphan = fork();
         Check(orphan >= 0, "fork");
         if (orphan == 0) {
           close(hold[1]);
           close(go[0]);
           close(ready[1]);
-          ReadByte(hold[0]);  // until the round's end
+          if (orphan_dies) {
+            while (getppid() == parent) {
+            }
+          } else {
+            ReadByte(hold[0]);  // until the round's end
+          }
           _exit(0);
         }
         close(hold[0]);
@@ -402,6 +411,10 @@ int AdoptedByAnExitingSubreaper() {
     Check(WIFEXITED(status), "subreaper's status");
     close(hold[1]);  // the orphan ends, reaped by whoever adopted it last
     close(ready[0]);
+    if (orphan_dies) {
+      while (wait(nullptr) > 0) {
+      }
+    }
   }
   std::printf("%d orphans adopted while their subreaper exited\n", kRounds);
   return 0;
@@ -455,7 +468,7 @@ int PollForAnAdopteeOfAKilledFork() {
 // (Linux delay_group_leader).
 int AdoptAStopFromAThreadedParent() {
   Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
-  constexpr int kRounds = 300;
+  constexpr int kRounds = 200;
   constexpr int kThreads = 4;
   for (int round = 0; round < kRounds; ++round) {
     const pid_t middle = fork();

@@ -11,7 +11,7 @@ int AdoptDuringPoll();
 int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
-int AdoptedByAnExitingSubreaper();
+int AdoptedByAnExitingSubreaper(bool orphan_dies);
 int KilledWhileAThreadExecs();
 int PollForAnAdopteeOfAKilledFork();
 int AdoptAStopFromAThreadedParent();

@@ -725,7 +725,10 @@ int main(int argc, char** argv) {
   if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
   if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
-  if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper();
+  if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper(false);
+  if (mode == "adopt-by-exiting-subreaper-then-die") {
+    return scenarios::AdoptedByAnExitingSubreaper(true);
+  }
   if (mode == "poll-for-adoptee-of-killed-fork") return scenarios::PollForAnAdopteeOfAKilledFork();
   if (mode == "adopt-stop-from-threaded-parent") return scenarios::AdoptAStopFromAThreadedParent();
   if (mode == "inspect-questions") return scenarios::InspectQuestions();
