@@ -105,13 +105,12 @@ pid_t Tracer::AwaitReport(pid_t task) {
     }
     if (others) continue;
     // In a ptrace stop with nothing to collect: its report was taken (it is
-    // parked, or held for its creator). Not at once: /proc shows the stop
-    // up to some 100 us before wait4 can collect it (measured, a new child's
-    // first stop on a loaded machine).
+    // parked, or held for its creator). Not at once: /proc may show a stop
+    // before wait4 can collect it (design fact 21).
     const auto now = std::chrono::steady_clock::now();
-    if (const auto stat = ReadProcStat(task); !stat) {
-      return CollectReport(task, WNOHANG);  // reaped meanwhile, or its last report
-    } else if (stat->state != 't') {
+    const auto stat = ReadProcStat(task);
+    if (!stat) return CollectReport(task, WNOHANG);  // reaped meanwhile, or its last report
+    if (stat->state != 't') {
       stopped_with_nothing = false;
     } else if (!stopped_with_nothing) {
       stopped_with_nothing = true;
