@@ -272,8 +272,9 @@ class Tracer {
   // `waiter`'s wait got ECHILD while the model has eligible children: a
   // child's own setpgid/setsid, done first on the host, is collected first.
   void CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done);
-  // `waiter`'s wait found children where the model has none: held children
-  // its process adopted are told first.
+  // `waiter`'s wait found children where the model has none: the children
+  // its process adopted from creators killed inside clone (held, or not yet
+  // seen at all) are told first.
   void CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done);
   // Collects `task`'s reports until `settled`, while `on_its_way` says its
   // syscall's exit stop is still to come (at most a few), blocking only

@@ -84,8 +84,9 @@ void Tracer::CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done) {
   }
   for (const pid_t child : adopted) {
     const auto it = tasks_.find(child);
-    if (it == tasks_.end() || !it->second.known)
+    if (it == tasks_.end() || !it->second.known) {
       AnnounceHeldChild(child, tgid, tgid, /*adopted=*/true);
+    }
   }
 }
 

@@ -21,6 +21,7 @@
 #include <map>
 #include <set>
 
+#include "platform/unique_fd.h"
 #include "sentry/kernel/json_codec.h"
 #include "tests/platform/database_check.h"
 
@@ -60,9 +61,9 @@ constexpr std::chrono::seconds kRunLimit{60};
 
 // Whether child `pid` ended within `limit` (it is not reaped).
 bool AwaitWithin(pid_t pid, std::chrono::seconds limit) {
-  const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return true;  // no pidfd: the caller's wait blocks as before
-  pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+  const UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));  // close-on-exec
+  if (!fd) return true;  // no pidfd: the caller's wait blocks as before
+  pollfd p{.fd = fd.Get(), .events = POLLIN, .revents = 0};
   int ready = 0;
   const auto deadline = std::chrono::steady_clock::now() + limit;
   do {
@@ -70,7 +71,6 @@ bool AwaitWithin(pid_t pid, std::chrono::seconds limit) {
         deadline - std::chrono::steady_clock::now());
     ready = poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
   } while (ready < 0 && errno == EINTR);
-  close(fd);
   return ready != 0;
 }
 
