@@ -371,7 +371,6 @@ class Tracer {
   std::set<pid_t> spared_;
   bool root_execed_ = false;
   bool root_done_ = false;
-  int root_status_ = 0;
   int exit_code_ = 0;
   int interrupts_ = 0;
   bool warned_foreign_abi_ = false;
