@@ -1,6 +1,7 @@
 #include "platform/proc_files.h"
 
 #include <dirent.h>
+#include <sys/syscall.h>
 
 #include <csignal>
 #include <cstdio>
@@ -74,6 +75,20 @@ std::vector<pid_t> ChildrenOnTheHost(pid_t tgid) {
     while (list >> child) children.push_back(child);
   }
   return children;
+}
+
+bool InCloneOrRunning(pid_t tid) {
+  // /proc/TID/syscall: "running", or the syscall number first.
+  const std::string syscall = ReadSmallFile("/proc/" + std::to_string(tid) + "/syscall");
+  if (syscall.starts_with("running")) return true;
+  const long nr = std::strtol(syscall.c_str(), nullptr, 10);
+  return nr == SYS_clone || nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone3;
+}
+
+bool LiveTraceeOf(pid_t pid, pid_t tracer) {
+  const auto stat = ReadProcStat(pid);
+  return stat && stat->state != 'Z' && stat->state != 'X' &&
+         std::atoi(StatusField(pid, "TracerPid").c_str()) == tracer;
 }
 
 std::vector<std::int32_t> NestedTids(pid_t tid) {

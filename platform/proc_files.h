@@ -46,6 +46,13 @@ std::vector<pid_t> ThreadsOnTheHost(pid_t tid);
 // /proc/PID/task/TID/children): what a wait by it looks at.
 std::vector<pid_t> ChildrenOnTheHost(pid_t tgid);
 
+// Whether thread `tid` is inside clone, fork, vfork or clone3, or running
+// (the host says which syscall a task is in only while it sleeps or stops).
+bool InCloneOrRunning(pid_t tid);
+
+// Whether `pid` is alive (neither zombie nor dead) and traced by `tracer`.
+bool LiveTraceeOf(pid_t pid, pid_t tracer);
+
 // A task's ids in the namespaces below the sentry's (NSpid after the first).
 std::vector<std::int32_t> NestedTids(pid_t tid);
 

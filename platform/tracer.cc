@@ -248,6 +248,8 @@ int Tracer::Run() {
     }
   }
 done:
+  // Those caught since the loop last looked are acted on, not lost.
+  for (const int signo : caught->Take()) OnSentrySignal(signo);
   caught.reset();  // before the doorbell it rings
   StopDoorbell();
   if (relay_ && pty_) {
@@ -366,6 +368,7 @@ void Tracer::DrainExits(pid_t except) {
 }
 
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
+  if (const auto it = tasks_.find(pid); it != tasks_.end()) ++it->second.reports;
   // A change of this process held back for a racing setpgid
   // (ApplyAfterRacingSetPgids) came before anything it reports next.
   if (!unapplied_.empty()) {
@@ -658,6 +661,7 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
           }
         }
         CatchUpWithAdoptees(pid, done);
+        if (!still_held()) return;
         if (done.result > 0) OnWaitResult(pid, st, done);
         if (done.result == 0) CatchUpBeforeNothing(pid, done);
       } else if (result == -ECHILD) {

@@ -55,7 +55,7 @@ inline constexpr std::chrono::milliseconds kHeldChildGrace{1};
 inline constexpr std::chrono::milliseconds kAwaitLimit{5000};
 // How long a task AwaitReport waits for may show a ptrace stop with nothing
 // to collect before that is taken to mean its report was collected already.
-inline constexpr std::chrono::milliseconds kTakenReportGrace{20};
+inline constexpr std::chrono::milliseconds kTakenReportGrace{100};
 
 // Tasks of the sentry's own in the model, not the workload's: the sentry and
 // its session leader (--max-tasks and the counts leave them out).
@@ -87,6 +87,10 @@ class Tracer {
   // the sentry ends by it too, once it has cleaned up, as a shell's child would.
   int TerminationSignal() const { return root_signal_; }
 
+  // Whether SIGINT or SIGTERM came once the first process was gone: meant
+  // for the sentry itself (--keep-mounted then does not wait for another).
+  bool AskedToEnd() const { return asked_to_end_; }
+
   // Asks the event loop to hold every task of the workload in an external
   // stop (true), new ones included, or to let them all go (false), as
   // cgroup.freeze does. Any thread may call it; the loop acts at once
@@ -100,6 +104,7 @@ class Tracer {
     bool known = false;  // the model has been told about this task
     pid_t creator = 0;   // held: the process that cloned it (from /proc; 0: not looked yet)
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
+    std::uint64_t reports = 0;    // reports of it handled (AwaitReport watches it)
     int first_stop_signal = 0;    // held: its first stop's (a stop signal: a group stop's)
     bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
@@ -373,6 +378,7 @@ class Tracer {
   bool root_done_ = false;
   int exit_code_ = 0;
   int interrupts_ = 0;
+  bool asked_to_end_ = false;
   bool warned_foreign_abi_ = false;
   UniqueFd exec_report_;
   std::unordered_map<pid_t, TaskState> tasks_;

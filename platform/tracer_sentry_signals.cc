@@ -112,9 +112,10 @@ void Tracer::OnSentrySignal(int signo) {
   }
   if (!root_done_) {
     ForwardToForeground(signo);
-  } else if (options_.wait_all) {
-    ForwardToEveryGroup(signo);
+    return;
   }
+  if (signo == SIGINT || signo == SIGTERM) asked_to_end_ = true;
+  if (options_.wait_all) ForwardToEveryGroup(signo);
   // Else the leftovers are being killed already.
 }
 

@@ -68,18 +68,22 @@ void Tracer::CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done) {
   const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
   if (!prediction || !prediction->echild) return;
   const pid_t tgid = tasks_.contains(waiter) ? tasks_[waiter].tgid : waiter;
-  const std::vector<pid_t> threads = ThreadsOf(tgid);
+  const std::vector<pid_t> threads = ThreadsOnTheHost(tgid);
   for (const pid_t thread : threads) {
     if (thread != waiter) DrainPending(thread);
   }
-  const bool cloning = std::ranges::any_of(threads, [&](pid_t thread) {
-    const auto it = tasks_.find(thread);
-    return thread != waiter && it != tasks_.end() && it->second.trap == Trap::kClone;
-  });
-  if (cloning) return;  // the model's check decides
+  // A fellow thread may be inside clone (clone is not trapped by default:
+  // its event stop is the first sign of it), or running where the host does
+  // not say: then the child may be its own, and the model's check decides.
+  const bool cloning = std::ranges::any_of(
+      threads, [&](pid_t thread) { return thread != waiter && InCloneOrRunning(thread); });
+  if (cloning) return;
   std::vector<pid_t> adopted;
   for (const pid_t child : ChildrenOnTheHost(tgid)) {
-    const bool unseen = !tasks_.contains(child) && !model_.FindTask(ThreadId(child));
+    // Alive and still the sentry's tracee: a zombie the tracer has reaped
+    // already is its parent's alone, and not a task to tell as new.
+    const bool unseen =
+        !tasks_.contains(child) && !model_.FindTask(ThreadId(child)) && LiveTraceeOf(child, self_);
     if (unseen || held_.contains(child)) adopted.push_back(child);
   }
   for (const pid_t child : adopted) {

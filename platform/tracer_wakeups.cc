@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "platform/proc_files.h"
 #include "platform/tracer.h"
@@ -87,27 +88,44 @@ pid_t Tracer::AwaitReport(pid_t task) {
   // A wait4 for `task` alone could block for good: its next report may wait
   // on its fellow threads, which may wait on the tracer. A leader's exit is
   // reported only once the others are reaped (Linux delay_group_leader); an
-  // exec goes on only once the others have passed exit_notify (de_thread),
-  // and they stop at their exit events first; and a task SIGKILLed at a
-  // ptrace stop's door skips that stop (ptrace_stop returns at once when a
-  // fatal signal is pending), so what was on its way may be its exit. So
-  // their reports are collected too, and it sleeps on SIGCHLD, which every
-  // report sends the tracer.
+  // exec goes on only once the others are released (de_thread), which
+  // happens when the tracer collects their exits, after their exit event
+  // stops; and a task SIGKILLed at a ptrace stop's door skips that stop
+  // (ptrace_stop returns at once when a fatal signal is pending), so what
+  // was on its way may be its exit. So their reports are collected too, and
+  // it sleeps on SIGCHLD, which every report sends the tracer. A report of
+  // `task` handled by a nested catch-up counts as the one awaited.
+  const auto reports_of_task = [&]() -> std::optional<std::uint64_t> {
+    const auto it = tasks_.find(task);
+    if (it == tasks_.end()) return std::nullopt;
+    return it->second.reports;
+  };
+  const auto before = reports_of_task();
   const auto deadline = std::chrono::steady_clock::now() + kAwaitLimit;
   bool stopped_with_nothing = false;
   std::chrono::steady_clock::time_point stopped_since{};
   for (;;) {
     const pid_t got = CollectReport(task, WNOHANG);
     if (got != 0) return got;
+    if (reports_of_task() != before) return task;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      ++awaits_given_up_;
+      return 0;
+    }
+    // Bounded: a fellow thread that polls may report faster than a pass.
+    constexpr int kReportsPerThread = 8;
     bool others = false;
     for (const pid_t tid : ThreadsOnTheHost(task)) {
-      while (tid != task && CollectReport(tid, WNOHANG) > 0) others = true;
+      for (int i = 0; tid != task && i < kReportsPerThread && CollectReport(tid, WNOHANG) > 0;
+           ++i) {
+        others = true;
+      }
     }
     if (others) continue;
     // In a ptrace stop with nothing to collect: its report was taken (it is
     // parked, or held for its creator). Not at once: /proc may show a stop
     // before wait4 can collect it (design fact 21).
-    const auto now = std::chrono::steady_clock::now();
     const auto stat = ReadProcStat(task);
     if (!stat) return CollectReport(task, WNOHANG);  // reaped meanwhile, or its last report
     if (stat->state != 't') {
@@ -118,14 +136,9 @@ pid_t Tracer::AwaitReport(pid_t task) {
     } else if (now - stopped_since >= kTakenReportGrace) {
       return 0;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ++awaits_given_up_;
-      return 0;
-    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
-    if (::poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 10))) > 0) {
+    if (::poll(&fd, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 1, 10))) > 0) {
       signalfd_siginfo si{};
       [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
     }

@@ -283,7 +283,9 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       std::cerr << "\n";
     }
   }
-  if (keep_mounted) WaitForInterrupt(mount->Path());
+  // A SIGINT or SIGTERM that came as the workload ended was the user's
+  // request to end: the view is not kept waiting for another.
+  if (keep_mounted && !tracer.AskedToEnd()) WaitForInterrupt(mount->Path());
   return status;
 }
 

@@ -17,6 +17,8 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "tests/fusefs/live_run.h"
@@ -127,8 +129,9 @@ TEST_F(ViewTest, PsAgreesWithHostProc) {
         std::string row = it->second;
         for (std::size_t at = row.find(" t"); at != std::string::npos;
              at = row.find(" t", at + 1)) {
-          if (at + 2 == row.size() || row[at + 2] == ' ' || row[at + 2] == '+' ||
-              row[at + 2] == 's' || row[at + 2] == 'l') {
+          // STAT's flags after the state: s l + and, when niced, N or <.
+          if (at + 2 == row.size() ||
+              std::string_view(" +slN<L").find(row[at + 2]) != std::string_view::npos) {
             row[at + 1] = 'T';
           }
         }
