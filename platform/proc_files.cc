@@ -156,6 +156,14 @@ bool EndsByADeliveredSignal(pid_t pid, int signo) {
   return ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
 }
 
+bool StopsByDefault(pid_t pid, int signo) {
+  if (signo == SIGSTOP) return true;  // never caught, never ignored
+  const unsigned long long bit = 1ULL << (signo - 1);
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  return !status.empty() &&
+         ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
+}
+
 std::vector<std::string> ReadCmdline(pid_t pid) {
   const std::string cmdline = ReadSmallFile("/proc/" + std::to_string(pid) + "/cmdline");
   std::vector<std::string> argv;

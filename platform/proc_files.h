@@ -74,5 +74,9 @@ bool EndsByAPendingSignal(pid_t pid);
 // Whether `signo`, taken from a signal-delivery stop and delivered, ends
 // task `pid`: neither caught nor ignored, nor harmless by default.
 bool EndsByADeliveredSignal(pid_t pid, int signo);
+// Whether stop signal `signo`, delivered, stops task `pid`: its action is
+// the default (Linux do_signal_stop; a TSTP, TTIN or TTOU in an orphaned
+// group is still discarded then).
+bool StopsByDefault(pid_t pid, int signo);
 
 }  // namespace sentry::platform

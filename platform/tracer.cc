@@ -368,7 +368,10 @@ void Tracer::DrainExits(pid_t except) {
 }
 
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
-  if (const auto it = tasks_.find(pid); it != tasks_.end()) ++it->second.reports;
+  if (const auto it = tasks_.find(pid); it != tasks_.end()) {
+    ++it->second.reports;
+    it->second.stopping = false;  // whatever the report, the stop came or was called off
+  }
   // A change of this process held back for a racing setpgid
   // (ApplyAfterRacingSetPgids) came before anything it reports next.
   if (!unapplied_.empty()) {
@@ -882,6 +885,7 @@ void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si
   // (KillWorkload spares it).
   if (EndsByADeliveredSignal(pid, sig)) st.dying_of_signal = true;
   st.taking_signal = 0;
+  st.stopping = abi::IsStopSignal(sig) && StopsByDefault(pid, sig);
   Resume(pid, st, sig);
 }
 

@@ -116,6 +116,9 @@ class Tracer {
     bool dying_of_signal = false;
     // In a signal-delivery stop for this signal, being handled (0: not).
     int taking_signal = 0;
+    // Resumed with a stop signal, no report since: on its way into a group
+    // stop the model has not seen yet (Forward).
+    bool stopping = false;
     Trap trap{};  // the syscall whose exit we wait for
     std::uint64_t args[6] = {};
     std::uint64_t clone_flags = 0;

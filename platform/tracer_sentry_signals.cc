@@ -141,16 +141,31 @@ void Tracer::ForwardToEveryGroup(int signo) {
 }
 
 void Tracer::Forward(std::int32_t pgid, int signo) {
-  const auto processes = model_.Processes();
-  const bool stopped = std::any_of(processes.begin(), processes.end(),
-                                   [&](const auto& p) { return p.pgid == pgid && p.state == 'T'; });
   SignalGroup(pgid, signo, SignalCause::kSentryForwarded);
   // Asked to end (not a key a terminal turns into a signal), a stopped
   // process would keep it pending for good: SIGCONT after it, as bash's
   // kill does for a stopped job.
-  if (stopped && (signo == SIGTERM || signo == SIGHUP)) {
-    SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
+  if (signo != SIGTERM && signo != SIGHUP) return;
+  // A stop the tracer has not collected yet counts: the reports are
+  // collected first. A stop signal taken before the kill is in its
+  // signal-delivery stop by then (Linux dequeues it and enters that stop
+  // under one hold of the siglock kill takes), and one resumed into its
+  // group stop is marked stopping. One still pending is taken after the
+  // lower-numbered SIGTERM or SIGHUP (Linux next_signal), which ends the
+  // process first unless it catches or blocks it, as natively.
+  std::vector<pid_t> pending;
+  pending.reserve(tasks_.size());
+  for (const auto& [tid, st] : tasks_) pending.push_back(tid);
+  for (const pid_t tid : pending) DrainPending(tid);
+  std::set<pid_t> in_group;
+  bool stopped = false;
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    if (p.pgid != pgid) continue;
+    in_group.insert(p.root_tid);
+    stopped |= p.state == 'T' || p.group_stop_phase != kernel::GroupStopPhase::kNone;
   }
+  for (const auto& [tid, st] : tasks_) stopped |= st.stopping && in_group.contains(st.tgid);
+  if (stopped) SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
 }
 
 void Tracer::SignalGroup(std::int32_t pgid, int signo, SignalCause why) {

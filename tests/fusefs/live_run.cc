@@ -16,6 +16,7 @@
 
 namespace sentry::fusefs::testing {
 
+using platform::testing::EndsWithinTheRunLimit;
 using platform::testing::ExecArgv;
 using platform::testing::ShellExitCode;
 using platform::testing::Slurp;
@@ -108,20 +109,22 @@ int LiveRun::Finish() {
     close(to_);
     to_ = -1;
   }
-  if (status_ < 0) {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    status_ = status;
-  }
+  if (status_ < 0) Await();
   return ShellExitCode(status_);
 }
 
 int LiveRun::Signal(int signo) {
   kill(pid_, signo);
-  int status = 0;
-  waitpid(pid_, &status, 0);  // the workload's stdin stays open: only the signal ends it
-  status_ = status;
+  Await();  // the workload's stdin stays open: only the signal ends it
   return ShellExitCode(status_);
+}
+
+void LiveRun::Await() {
+  // A stuck run fails the test with its tasks' state, not the test's timeout.
+  if (!EndsWithinTheRunLimit(pid_, pid_, "sentry run")) kill(-pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  status_ = status;
 }
 
 std::string LiveRun::Stderr() const {

@@ -39,6 +39,8 @@ class LiveRun {
   std::string Stderr() const;
 
  private:
+  void Await();
+
   pid_t pid_ = -1;
   int to_ = -1;
   int from_ = -1;

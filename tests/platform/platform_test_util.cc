@@ -118,6 +118,13 @@ std::string DescribeSession(pid_t sid) {
 
 }  // namespace
 
+bool EndsWithinTheRunLimit(pid_t pid, pid_t sid, const std::string& name) {
+  if (AwaitWithin(pid, kRunLimit)) return true;
+  ADD_FAILURE() << name << ": still running after " << kRunLimit.count() << " s; its state:\n"
+                << DescribeSession(sid);
+  return false;
+}
+
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name) {
   const std::string out_path = TempPath(name + ".out");
   const std::string err_path = TempPath(name + ".err");
@@ -141,9 +148,7 @@ Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string&
     _exit(ShellExitCode(status));
   }
   int status = 0;
-  if (!AwaitWithin(pid, kRunLimit)) {
-    ADD_FAILURE() << name << ": still running after " << kRunLimit.count() << " s; its state:\n"
-                  << DescribeSession(pid);
+  if (!EndsWithinTheRunLimit(pid, pid, name)) {
     kill(-pid, SIGKILL);  // the sentry's death takes its tracees (PTRACE_O_EXITKILL)
   }
   waitpid(pid, &status, 0);

@@ -29,6 +29,11 @@ std::vector<char*> ExecArgv(const std::vector<std::string>& argv);
 // The shell exit code of a wait status.
 int ShellExitCode(int status);
 
+// Whether child `pid` (not reaped) ends within a limit far beyond any
+// run's time; if not, a test failure naming `name` with the state of every
+// task of session `sid` and of every task they trace.
+bool EndsWithinTheRunLimit(pid_t pid, pid_t sid, const std::string& name);
+
 // Runs argv in a session of its own (as the sentry runs workloads), stdout
 // and stderr to files.
 Outcome RunInNewSession(const std::vector<std::string>& argv, const std::string& name);

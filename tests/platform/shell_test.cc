@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sentry/kernel/abi.h"
@@ -101,7 +102,7 @@ TEST(ShellTest, SignalsGoToTheForegroundGroup) {
   t.ReadLog(log);
   EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
   const auto forwarded = SentBySentry(t, SignalCause::kSentryForwarded);
-  ASSERT_EQ(forwarded.size(), 2u);  // the pair, not the session leader
+  ASSERT_EQ(forwarded.size(), 2u) << Slurp(log);  // the pair, not the session leader
   for (const Record& r : forwarded) {
     EXPECT_EQ(r.value, abi::kSIGINT);
     EXPECT_EQ(r.other_tid.value, t.sentry_pid_hint);  // the sentry sent it
@@ -157,18 +158,15 @@ TEST(ShellTest, LeftoversAreKilledAndSaidSo) {
   unlink(log.c_str());
 }
 
-// --wait-all: once the first process has exited, SIGTERM goes to every
-// process group left, with SIGCONT after it to a stopped one (as bash does
-// for a stopped job), so a stopped leftover in a session of its own no
-// longer keeps the sentry waiting for good.
-TEST(ShellTest, WaitAllCanBeInterrupted) {
+// `sentry run --wait-all` of a scenario that says "ready" and exits,
+// leaving processes behind; SIGTERM to the sentry once its session leader
+// has reaped the first process. The sentry's exit code, and its records.
+std::pair<int, Traced> InterruptLeftovers(const std::string& scenario) {
   const std::string log = TempPath("wait-all.jsonl");
   int status = 0;
   {
-    LiveRun run({"--no-fuse", "--wait-all", "--log-records", log},
-                {"sh", "-c", "setsid sleep 60 >/dev/null & kill -STOP $!; echo ready"});
-    ASSERT_EQ(run.ReadLine(), "ready");
-    // The first process gone (its session leader has reaped it) before the signal.
+    LiveRun run({"--no-fuse", "--wait-all", "--log-records", log}, {SCENARIOS_BINARY, scenario});
+    EXPECT_EQ(run.ReadLine(), "ready");
     // The sentry's children: its session leader, and its doorbell.
     std::string leader;
     std::istringstream children(Slurp("/proc/" + std::to_string(run.Pid()) + "/task/" +
@@ -176,7 +174,7 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
     for (std::string child; children >> child;) {
       if (Slurp("/proc/" + child + "/comm") == "sentry-session\n") leader = child;
     }
-    ASSERT_FALSE(leader.empty());
+    EXPECT_FALSE(leader.empty());
     const std::string leader_children = "/proc/" + leader + "/task/" + leader + "/children";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!Slurp(leader_children).empty() && std::chrono::steady_clock::now() < deadline) {
@@ -184,9 +182,19 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
     }
     status = run.Signal(SIGTERM);
   }
-  EXPECT_EQ(status, 0);  // the first process's own exit
   Traced t;
   t.ReadLog(log);
+  unlink(log.c_str());
+  return {status, std::move(t)};
+}
+
+// --wait-all: once the first process has exited, SIGTERM goes to every
+// process group left, with SIGCONT after it to a stopped one (as bash does
+// for a stopped job), so a stopped leftover in a session of its own no
+// longer keeps the sentry waiting for good.
+TEST(ShellTest, WaitAllCanBeInterrupted) {
+  const auto [status, t] = InterruptLeftovers("stopped-leftover");
+  EXPECT_EQ(status, 0);  // the first process's own exit
   EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
   const auto forwarded = SentBySentry(t, SignalCause::kSentryForwarded);
   ASSERT_EQ(forwarded.size(), 2u);
@@ -195,7 +203,28 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
   const auto end = EndOf(t, forwarded[0].tid.value);
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->signo, abi::kSIGTERM);
-  unlink(log.c_str());
+}
+
+// The same, with the leftover caught at any point of a stop: the SIGTERM
+// may find it in the signal-delivery stop of its SIGSTOP, or in a group
+// stop whose report the tracer has not collected; both need the SIGCONT,
+// or it stops for good with the SIGTERM pending. Before the sentry
+// collected reports before deciding, that hang came within the first 40
+// rounds under 4 CPU hogs; after, 0 in 200.
+TEST(ShellTest, WaitAllInterruptsALeftoverMidStop) {
+  for (int round = 0; round < 40 && !HasFailure(); ++round) {
+    const auto [status, t] = InterruptLeftovers("stop-cycling-leftovers");
+    EXPECT_EQ(status, 0) << "round " << round;
+    EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+    int ended_by_sigterm = 0;
+    for (const Record& r : SentBySentry(t, SignalCause::kSentryForwarded)) {
+      if (r.value != abi::kSIGTERM) continue;
+      const auto end = EndOf(t, r.tid.value);
+      ASSERT_TRUE(end.has_value()) << "round " << round << ": pid " << r.tid.value;
+      ended_by_sigterm += end->signo == abi::kSIGTERM ? 1 : 0;
+    }
+    EXPECT_EQ(ended_by_sigterm, 2) << "round " << round;
+  }
 }
 
 // No descriptor of the sentry's (its log, its database, its view's FUSE

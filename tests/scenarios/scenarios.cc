@@ -453,6 +453,62 @@ void SayInterrupted(int) {
   (void)!write(1, msg, sizeof msg - 1);
 }
 
+// Leaves a child stopped in a session of its own and exits once the stop is
+// complete (its wait saw it), saying "ready": a leftover only a SIGCONT
+// after a forwarded SIGTERM ends.
+int StoppedLeftover() {
+  int sync[2];
+  Check(pipe(sync) == 0, "pipe");
+  const pid_t child = fork();
+  if (child == 0) {
+    close(sync[0]);
+    // Its own session first: stopped in the first process's group, it would
+    // be hung up once that group is orphaned.
+    Check(setsid() > 0, "setsid");
+    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
+    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
+    WriteByte(sync[1]);
+    for (;;) pause();
+  }
+  close(sync[1]);
+  ReadByte(sync[0]);
+  Check(kill(child, SIGSTOP) == 0, "kill");
+  Check(WIFSTOPPED(WaitFor(child, WUNTRACED)), "stopped");
+  std::printf("ready\n");
+  return 0;
+}
+
+// Leaves two children in sessions of their own: one stopping itself over
+// and over, one continuing it over and over; exits once both run, saying
+// "ready". A SIGTERM forwarded to each finds the first at any point of its
+// stop, signal-delivery stop included.
+int StopCyclingLeftovers() {
+  int sync[2];
+  Check(pipe(sync) == 0, "pipe");
+  const auto leave = [&](const auto& body) {
+    const pid_t pid = fork();
+    if (pid != 0) return pid;
+    close(sync[0]);
+    Check(setsid() > 0, "setsid");
+    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
+    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
+    WriteByte(sync[1]);
+    body();
+    _exit(0);
+  };
+  const pid_t stopper = leave([] {
+    for (;;) raise(SIGSTOP);
+  });
+  leave([stopper] {
+    for (;;) kill(stopper, SIGCONT);
+  });
+  close(sync[1]);
+  ReadByte(sync[0]);
+  ReadByte(sync[0]);
+  std::printf("ready\n");
+  return 0;
+}
+
 // Survives SIGINT, saying so each time.
 int SurviveInterrupts() {
   struct sigaction sa {};
@@ -701,6 +757,8 @@ int main(int argc, char** argv) {
   if (mode == "no-new-privs") return NoNewPrivs();
   if (mode == "await-signal") return AwaitSignal();
   if (mode == "survive-interrupts") return SurviveInterrupts();
+  if (mode == "stopped-leftover") return StoppedLeftover();
+  if (mode == "stop-cycling-leftovers") return StopCyclingLeftovers();
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
