@@ -39,6 +39,7 @@ Captured Capture(const std::vector<std::string>& argv) {
     _exit(127);
   }
   int status = 0;
+  if (!EndsWithinTheRunLimit(pid, pid, argv.front())) kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
   Captured c{.exit_code = ShellExitCode(status), .out = Slurp(out_path), .err = Slurp(err_path)};
   unlink(out_path.c_str());

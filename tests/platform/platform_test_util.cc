@@ -78,8 +78,9 @@ std::string FirstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-// Every task of session `sid` and every task they trace: state, wait
-// channel, syscall, and the kernel stack of each thread (root reads it).
+// Every task of session `sid` (or of process `sid`) and every task they
+// trace: state, wait channel, syscall, and the kernel stack of each thread
+// (root reads it).
 std::string DescribeSession(pid_t sid) {
   std::set<std::string> tracers;
   std::string out;
@@ -105,7 +106,8 @@ std::string DescribeSession(pid_t sid) {
     const std::size_t at = status.find("TracerPid:\t");
     const std::string tracer =
         at == std::string::npos ? "" : FirstLine(status.substr(at + std::strlen("TracerPid:\t")));
-    if (session == sid || (tracer != "0" && tracers.contains(tracer))) {
+    if (session == sid || std::to_string(sid) == pid ||
+        (tracer != "0" && tracers.contains(tracer))) {
       tracers.insert(pid);
       try {
         describe(proc.path());
