@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <system_error>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "sentry/kernel/json_codec.h"
@@ -37,10 +41,44 @@ std::string List(const std::vector<T>& items) {
   return nlohmann::json(items).dump();
 }
 
+// The list as the writer dumps it, read without a JSON parser: "[]",
+// ["a","b"] or [1,-2], no spaces, and no backslash anywhere (no string
+// has an escape). False if it is not that simple; the caller parses.
+template <class T>
+bool ParsePlainList(std::string_view text, std::vector<T>& out) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']' ||
+      text.find('\\') != std::string_view::npos) {
+    return false;
+  }
+  out.clear();
+  std::size_t at = 1;
+  if (text.size() == 2) return true;
+  for (;;) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (text[at] != '"') return false;
+      const std::size_t end = text.find('"', at + 1);
+      if (end == std::string_view::npos) return false;
+      out.emplace_back(text.substr(at + 1, end - at - 1));
+      at = end + 1;
+    } else {
+      T value{};
+      const auto [next, error] =
+          std::from_chars(text.data() + at, text.data() + text.size(), value);
+      if (error != std::errc()) return false;
+      out.push_back(value);
+      at = static_cast<std::size_t>(next - text.data());
+    }
+    if (at + 1 == text.size()) return true;  // at the closing bracket
+    if (text[at] != ',') return false;
+    ++at;
+  }
+}
+
 // Decodes a list column; false if it is not a JSON array of T.
 template <class T>
 bool ParseList(const std::optional<std::string>& text, std::vector<T>& out) {
   if (!text) return true;
+  if (ParsePlainList(*text, out)) return true;
   const auto j = nlohmann::json::parse(*text, nullptr, false);
   if (!j.is_array()) return false;
   out.clear();
@@ -363,14 +401,19 @@ ObservationColumns ToColumns(const k::Observation& obs) {
 }
 
 std::expected<k::ObservationBody, std::string> FromColumns(const ObservationColumns& cols) {
-  for (const auto& [name, prototype] : Kinds()) {
-    if (name != cols.kind) continue;
-    k::ObservationBody body = prototype;
-    const bool ok = std::visit([&cols](auto& b) { return Get(cols, b); }, body);
-    if (!ok) return std::unexpected(fmt::format("a malformed {} observation", cols.kind));
-    return body;
+  static const auto kByName = [] {
+    std::unordered_map<std::string_view, std::size_t> by_name;
+    for (std::size_t i = 0; i < Kinds().size(); ++i) by_name.emplace(Kinds()[i].first, i);
+    return by_name;
+  }();
+  const auto kind = kByName.find(cols.kind);
+  if (kind == kByName.end()) {
+    return std::unexpected(fmt::format("unknown observation kind \"{}\"", cols.kind));
   }
-  return std::unexpected(fmt::format("unknown observation kind \"{}\"", cols.kind));
+  k::ObservationBody body = Kinds()[kind->second].second;
+  const bool ok = std::visit([&cols](auto& b) { return Get(cols, b); }, body);
+  if (!ok) return std::unexpected(fmt::format("a malformed {} observation", cols.kind));
+  return body;
 }
 
 std::vector<ObservationKindMeaning> ObservationKindMeanings() {

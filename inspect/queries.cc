@@ -95,7 +95,9 @@ std::expected<Answer, std::string> RunsTable(Database& db) {
 std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all) {
   return Query(
       db,
-      "SELECT seq, round(ts / 1e9, 6) AS time, waiter_pid AS waiter, waiter_comm, "
+      // Seconds to the microsecond; round(ts / 1e9, 6) would be a printf
+      // and a parse per row (SQLite's round with digits).
+      "SELECT seq, round(ts / 1e3) / 1e6 AS time, waiter_pid AS waiter, waiter_comm, "
       "target AS asked, options, CASE WHEN result > 0 THEN result END AS child, target_comm AS "
       "child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 THEN 'no (WNOWAIT)' END AS "
       "consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR result > 0) ORDER BY seq",

@@ -1,23 +1,32 @@
 #include "inspect/result_table.h"
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 namespace sentry::inspect {
 
 namespace {
 
-std::string CsvField(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
+// Appends `text` to `line` as one CSV field (RFC 4180 quoting).
+void AppendCsvField(std::string& line, std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+    line += text;
+    return;
   }
-  out += '"';
-  return out;
+  line += '"';
+  for (const char c : text) {
+    if (c == '"') line += '"';
+    line += c;
+  }
+  line += '"';
 }
 
 // A terminal table keeps one row per line: control characters in a cell
@@ -98,7 +107,7 @@ void PrintCsv(std::ostream& out, const ResultTable& t) {
   std::string text;
   for (std::size_t c = 0; c < t.columns.size(); ++c) {
     if (c > 0) text += ',';
-    text += CsvField(t.columns[c]);
+    AppendCsvField(text, t.columns[c]);
   }
   out << text << "\r\n";
   for (const auto& row : t.rows) {
@@ -106,10 +115,55 @@ void PrintCsv(std::ostream& out, const ResultTable& t) {
     for (std::size_t c = 0; c < row.size(); ++c) {
       if (c > 0) text += ',';
       const Cell& cell = row[c];
-      if (cell.text) text += CsvField(*cell.text);
+      if (cell.text) AppendCsvField(text, *cell.text);
     }
     out << text << "\r\n";
   }
+}
+
+}  // namespace
+
+void AppendReal(std::string& out, double value) {
+  // The usual REAL here is a time in seconds to the microsecond: k / 1e6
+  // for an integer k. Printed with 15 significant digits, that is k's
+  // digits with the point six from the right, trailing zeros dropped, as
+  // long as %g keeps the fixed form (1e-4 <= |value|) and 15 digits reach
+  // the sixth decimal (|value| < 1e9).
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e-4 && magnitude < 1e9) {
+    const auto micros = static_cast<std::int64_t>(std::llround(value * 1e6));
+    if (static_cast<double>(micros) / 1e6 == value) {
+      const std::uint64_t abs =
+          micros < 0 ? static_cast<std::uint64_t>(-micros) : static_cast<std::uint64_t>(micros);
+      if (micros < 0) out += '-';
+      fmt::format_to(std::back_inserter(out), "{}.", abs / 1'000'000);
+      std::uint64_t fraction = abs % 1'000'000;
+      int digits = 6;
+      while (digits > 1 && fraction % 10 == 0) {
+        fraction /= 10;
+        --digits;
+      }
+      fmt::format_to(std::back_inserter(out), "{:0{}}", fraction, digits);
+      return;
+    }
+  }
+  // Anything else as SQLite itself renders a REAL (vdbemem.c: "%!.15g").
+  std::array<char, 32> text{};
+  sqlite3_snprintf(static_cast<int>(text.size()), text.data(), "%!.15g", value);
+  out += text.data();
+}
+
+namespace {
+
+// A numeric column's value as SQLite would show it, appended to `line`.
+// Formatted here: SQLite's own text for a number costs a printf and an
+// allocation per cell.
+void AppendNumber(std::string& line, const Statement& stmt, int c) {
+  if (stmt.Type(c) == SQLITE_INTEGER) {
+    fmt::format_to(std::back_inserter(line), "{}", stmt.Int(c));
+    return;
+  }
+  AppendReal(line, stmt.Real(c));
 }
 
 // One column's value as CSV or JSON text, straight from the statement.
@@ -120,13 +174,13 @@ void AppendValue(std::string& line, const Statement& stmt, int c, OutputFormat f
       return;
     case SQLITE_INTEGER:
     case SQLITE_FLOAT:
-      line += stmt.Text(c);
+      AppendNumber(line, stmt, c);
       return;
     default:
       if (format == OutputFormat::kJson) {
         line += nlohmann::json(std::string(stmt.Text(c))).dump();
       } else {
-        line += CsvField(std::string(stmt.Text(c)));
+        AppendCsvField(line, stmt.Text(c));
       }
   }
 }
@@ -142,7 +196,7 @@ std::expected<void, std::string> StreamRows(Statement& stmt, std::ostream& out,
       keys.push_back(nlohmann::json(name).dump() + ": ");
     } else {
       if (c > 0) line += ',';
-      line += CsvField(name);
+      AppendCsvField(line, name);
     }
   }
   if (format == OutputFormat::kCsv) out << line << "\r\n";
@@ -212,7 +266,8 @@ std::expected<ResultTable, std::string> ResultTable::FromStatement(Statement& st
           break;
         case SQLITE_INTEGER:
         case SQLITE_FLOAT:
-          cell.text = std::string(stmt.Text(c));
+          cell.text.emplace();
+          AppendNumber(*cell.text, stmt, c);
           cell.number = true;
           break;
         default:

@@ -18,6 +18,11 @@ namespace sentry::inspect {
 enum class OutputFormat : std::uint8_t { kTable, kJson, kCsv };
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name);
 
+// Appends the text SQLite gives a REAL (CAST(value AS TEXT), sqlite3's
+// output): the same characters, without SQLite's printf for the common
+// case of a time to the microsecond.
+void AppendReal(std::string& out, double value);
+
 struct Cell {
   std::optional<std::string> text;  // nullopt: NULL
   bool number = false;              // printed bare in JSON, right-aligned in tables

@@ -90,6 +90,10 @@ std::int64_t Statement::Int(int index) const {
   return sqlite3_column_int64(stmt_.get(), index);
 }
 
+double Statement::Real(int index) const {
+  return sqlite3_column_double(stmt_.get(), index);
+}
+
 std::string_view Statement::Text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), index));
   if (text == nullptr) return {};

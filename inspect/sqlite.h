@@ -37,6 +37,7 @@ class Statement {
   // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL.
   int Type(int index) const;
   std::int64_t Int(int index) const;
+  double Real(int index) const;
   std::string_view Text(int index) const;
 
   sqlite3_stmt* Get() const { return stmt_.get(); }

@@ -23,6 +23,42 @@ TEST(ObservationColumnsTest, EveryKindRoundTrips) {
   EXPECT_EQ(ObservationKindMeanings().size(), all.size());
 }
 
+// Lists read without a JSON parser when they can be, with one when not:
+// the same values either way.
+TEST(ObservationColumnsTest, ListsComeBackWhateverTheyHold) {
+  const std::vector<std::vector<std::string>> argvs = {{},
+                                                       {""},
+                                                       {"sh", "-c", "echo \"hi\"; exit 3"},
+                                                       {"a\\b", "tab\there"},
+                                                       {"ü", "日本"},
+                                                       {"[", "]", ","},
+                                                       {"new\nline", "\x01"}};
+  for (const auto& argv : argvs) {
+    const kernel::Observation obs{
+        .time_ns = 1,
+        .body = kernel::Exec{
+            .tid = kernel::ThreadId(7), .uid = 0, .gid = 0, .comm = "x", .argv = argv}};
+    auto body = FromColumns(ToColumns(obs));
+    ASSERT_TRUE(body.has_value()) << body.error();
+    EXPECT_EQ(*body, obs.body) << kernel::EncodeObservation(obs, 1);
+  }
+  for (const auto& tids : std::vector<std::vector<std::int32_t>>{{}, {5}, {-1, 2, 2147483647}}) {
+    kernel::Clone clone{};
+    clone.parent = kernel::ThreadId(1);
+    clone.child = kernel::ThreadId(2);
+    clone.nested_tids = tids;
+    const kernel::Observation obs{.time_ns = 1, .body = clone};
+    auto body = FromColumns(ToColumns(obs));
+    ASSERT_TRUE(body.has_value()) << body.error();
+    EXPECT_EQ(*body, obs.body) << kernel::EncodeObservation(obs, 1);
+  }
+  ObservationColumns trailing{
+      .kind = "exec", .tid = 1, .ints = {}, .text = "ls", .list = "[\"a\",]"};
+  EXPECT_FALSE(FromColumns(trailing).has_value());
+  ObservationColumns unclosed{.kind = "exec", .tid = 1, .ints = {}, .text = "ls", .list = "[\"a]"};
+  EXPECT_FALSE(FromColumns(unclosed).has_value());
+}
+
 TEST(ObservationColumnsTest, MalformedColumnsAreErrorsNotCrashes) {
   ObservationColumns unknown{.kind = "teleport", .tid = 1, .ints = {}, .text = {}, .list = {}};
   EXPECT_FALSE(FromColumns(unknown).has_value());
