@@ -30,15 +30,18 @@ constexpr std::string_view kSql[] = {
     "value, value2, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     // kThread
     "INSERT INTO thread (run_id, utid, tid, ns_tids, upid, creator_utid, clone_flags, "
-    "is_main_thread, start_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    "is_main_thread, start_ts, exit_ts, end_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11)",
     // kThreadExit
     "UPDATE thread SET exit_ts = coalesce(exit_ts, ?3) WHERE run_id = ?1 AND utid = ?2",
     // kThreadEnd
     "UPDATE thread SET end_ts = coalesce(end_ts, ?3) WHERE run_id = ?1 AND utid = ?2",
     // kProcess
     "INSERT INTO process (run_id, upid, pid, ns_pids, parent_upid, ppid, creator_utid, comm, "
-    "argv, exit_signal, start_ts, last_parent_upid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10, ?11, ?5)",
+    "argv, exit_signal, start_ts, exec_count, exit_ts, zombie_ts, reaped_ts, wait_status, "
+    "exit_code, exit_signo, core_dumped, reaper_upid, reap_cause, last_parent_upid) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+    "?22)",
     // kProcessExec
     "UPDATE process SET comm = ?3, argv = ?4, exec_count = exec_count + 1 WHERE run_id = ?1 AND "
     "upid = ?2",
@@ -107,6 +110,24 @@ std::int64_t Bool(bool b) {
   return b ? 1 : 0;
 }
 
+// SQL's coalesce(field, value) for a row kept in memory.
+void Coalesce(std::optional<std::int64_t>& field, std::optional<std::int64_t> value) {
+  if (!field) field = value;
+}
+
+// A wait status's exit code, or its signal and core flag, as the process
+// row has them.
+struct ExitColumns {
+  std::optional<std::int64_t> code;
+  std::optional<std::int64_t> signo;
+  std::int64_t core = 0;
+};
+ExitColumns ExitColumnsOf(std::int64_t wait_status) {
+  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
+  if (es.Signaled()) return {.code = std::nullopt, .signo = es.signo, .core = Bool(es.core)};
+  return {.code = es.code, .signo = std::nullopt, .core = Bool(es.core)};
+}
+
 }  // namespace
 
 static_assert(std::size(kSql) == 24, "one statement per TableWriter::Stmt");
@@ -154,7 +175,7 @@ std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
 
 bool TableWriter::Buffered(Stmt stmt) {
   return stmt == kObservation || stmt == kRecord || stmt == kExit || stmt == kWait ||
-         stmt == kSignal || stmt == kDivergence;
+         stmt == kSignal || stmt == kDivergence || stmt == kThread || stmt == kProcess;
 }
 
 RowBuffer& TableWriter::Buf(Stmt stmt) {
@@ -164,6 +185,49 @@ RowBuffer& TableWriter::Buf(Stmt stmt) {
 }
 
 std::expected<void, std::string> TableWriter::FinishBatch() {
+  for (const ThreadRow& t : new_threads_.Rows()) {
+    RowBuffer& b = Buf(kThread);
+    b.Bind(1, run_id_)
+        .Bind(2, t.utid)
+        .Bind(3, t.tid)
+        .Bind(4, std::string_view(t.ns_tids))
+        .Bind(5, t.upid)
+        .Bind(6, t.creator_utid)
+        .Bind(7, t.clone_flags)
+        .Bind(8, t.is_main_thread)
+        .Bind(9, t.start_ts)
+        .Bind(10, t.exit_ts)
+        .Bind(11, t.end_ts);
+    if (auto done = b.Add(); !done) return done;
+  }
+  new_threads_.Clear();
+  for (const ProcessRow& p : new_processes_.Rows()) {
+    RowBuffer& b = Buf(kProcess);
+    b.Bind(1, run_id_)
+        .Bind(2, p.upid)
+        .Bind(3, p.pid)
+        .Bind(4, std::string_view(p.ns_pids))
+        .Bind(5, p.parent_upid)
+        .Bind(6, p.ppid)
+        .Bind(7, p.creator_utid)
+        .Bind(8, std::string_view(p.comm))
+        .Bind(9, std::string_view(p.argv))
+        .Bind(10, p.exit_signal)
+        .Bind(11, p.start_ts)
+        .Bind(12, p.exec_count)
+        .Bind(13, p.exit_ts)
+        .Bind(14, p.zombie_ts)
+        .Bind(15, p.reaped_ts)
+        .Bind(16, p.wait_status)
+        .Bind(17, p.exit_code)
+        .Bind(18, p.exit_signo)
+        .Bind(19, p.core_dumped)
+        .Bind(20, p.reaper_upid)
+        .Bind(21, p.reap_cause)
+        .Bind(22, p.last_parent_upid);
+    if (auto done = b.Add(); !done) return done;
+  }
+  new_processes_.Clear();
   for (auto& buffer : buffers_) {
     if (!buffer) continue;
     if (auto done = buffer->Flush(); !done) return done;
@@ -260,34 +324,46 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       if (auto it = names_.find(static_cast<std::uint64_t>(*upid)); it != names_.end())
         it->second.comm = r.detail;
       const auto* exec = std::get_if<kernel::Exec>(&entry.observation.body);
+      std::string argv = exec != nullptr ? nlohmann::json(exec->argv).dump() : std::string("[]");
+      if (ProcessRow* row = new_processes_.Find(static_cast<std::uint64_t>(*upid))) {
+        row->comm = r.detail;
+        row->argv = std::move(argv);
+        ++row->exec_count;
+        return {};
+      }
       Statement& s = stmts_[kProcessExec];
-      s.Bind(1, run_id_).Bind(2, *upid).Bind(3, r.detail);
-      s.Bind(4, exec != nullptr ? nlohmann::json(exec->argv).dump() : std::string("[]"));
-      return s.Run();
+      return s.Bind(1, run_id_).Bind(2, *upid).Bind(3, r.detail).Bind(4, argv).Run();
     }
     case RecordKind::kExitInitiated: {
-      Statement& t = stmts_[kThreadExit];
-      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done)
-        return done;
+      if (auto done = ThreadTime(kThreadExit, utid, ts); !done) return done;
       const bool leader = upid && leader_of_[static_cast<std::uint64_t>(*upid)] == utid;
       if (upid && (r.value2 != 0 || leader)) {
-        Statement& p = stmts_[kProcessExit];
-        if (auto done = p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Run(); !done) return done;
+        if (ProcessRow* row = new_processes_.Find(static_cast<std::uint64_t>(*upid))) {
+          Coalesce(row->exit_ts, ts);
+        } else {
+          Statement& p = stmts_[kProcessExit];
+          if (auto done = p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Run(); !done) return done;
+        }
       }
       return InsertExit(r, "exit_initiated");
     }
     case RecordKind::kZombie: {
-      Statement& t = stmts_[kThreadEnd];
-      if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done)
-        return done;
+      if (auto done = ThreadTime(kThreadEnd, utid, ts); !done) return done;
       if (upid) {
-        const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
-        Statement& p = stmts_[kProcessZombie];
-        p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Bind(4, r.value);
-        p.Bind(5, es.Signaled() ? std::nullopt : std::optional<std::int64_t>(es.code));
-        p.Bind(6, es.Signaled() ? std::optional<std::int64_t>(es.signo) : std::nullopt);
-        p.Bind(7, Bool(es.core));
-        if (auto done = p.Run(); !done) return done;
+        const ExitColumns exit = ExitColumnsOf(r.value);
+        if (ProcessRow* row = new_processes_.Find(static_cast<std::uint64_t>(*upid))) {
+          Coalesce(row->exit_ts, ts);
+          row->zombie_ts = ts;
+          row->wait_status = r.value;
+          row->exit_code = exit.code;
+          row->exit_signo = exit.signo;
+          row->core_dumped = exit.core;
+        } else {
+          Statement& p = stmts_[kProcessZombie];
+          p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Bind(4, r.value);
+          p.Bind(5, exit.code).Bind(6, exit.signo).Bind(7, exit.core);
+          if (auto done = p.Run(); !done) return done;
+        }
       }
       return InsertExit(r, "zombie");
     }
@@ -297,6 +373,10 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       return OnReaped(r);
     case RecordKind::kReparented: {
       if (!upid) return {};
+      if (ProcessRow* row = new_processes_.Find(static_cast<std::uint64_t>(*upid))) {
+        row->last_parent_upid = UpidOf(r.other_task.value);
+        return {};
+      }
       Statement& s = stmts_[kProcessParent];
       return s.Bind(1, run_id_).Bind(2, *upid).Bind(3, UpidOf(r.other_task.value)).Run();
     }
@@ -399,19 +479,20 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
   const std::int64_t ts = Ts(r.time_ns);
   const auto* clone = std::get_if<kernel::Clone>(&entry.observation.body);
   upid_of_[facts.utid] = facts.upid;
-  Statement& t = stmts_[kThread];
-  t.Bind(1, run_id_)
-      .Bind(2, static_cast<std::int64_t>(facts.utid))
-      .Bind(3, std::int64_t{r.tid.value})
-      .Bind(4, JoinIds(facts.ns_tids))
-      .Bind(5, static_cast<std::int64_t>(facts.upid))
-      .Bind(6, clone != nullptr ? OrNull(r.other_task.value) : std::nullopt)
-      .Bind(7, clone != nullptr
-                   ? std::optional<std::int64_t>(static_cast<std::int64_t>(clone->flags))
-                   : std::nullopt)
-      .Bind(8, Bool(facts.leader))
-      .Bind(9, ts);
-  if (auto done = t.Run(); !done) return done;
+  new_threads_.Add(
+      facts.utid,
+      ThreadRow{.utid = static_cast<std::int64_t>(facts.utid),
+                .tid = r.tid.value,
+                .ns_tids = JoinIds(facts.ns_tids),
+                .upid = static_cast<std::int64_t>(facts.upid),
+                .creator_utid = clone != nullptr ? OrNull(r.other_task.value) : std::nullopt,
+                .clone_flags = clone != nullptr ? std::optional<std::int64_t>(
+                                                      static_cast<std::int64_t>(clone->flags))
+                                                : std::nullopt,
+                .is_main_thread = Bool(facts.leader),
+                .start_ts = ts,
+                .exit_ts = std::nullopt,
+                .end_ts = std::nullopt});
   if (!facts.leader) return {};
 
   leader_of_[facts.upid] = facts.utid;
@@ -421,19 +502,19 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
   if (const auto it = live_pid_.find(facts.ppid); facts.ppid != 0 && it != live_pid_.end()) {
     parent = static_cast<std::int64_t>(it->second);
   }
-  Statement& p = stmts_[kProcess];
-  p.Bind(1, run_id_)
-      .Bind(2, static_cast<std::int64_t>(facts.upid))
-      .Bind(3, std::int64_t{r.tid.value})
-      .Bind(4, JoinIds(facts.ns_tids))
-      .Bind(5, parent)
-      .Bind(6, std::int64_t{facts.ppid})
-      .Bind(7, clone != nullptr ? OrNull(r.other_task.value) : std::nullopt)
-      .Bind(8, facts.comm)
-      .Bind(9, nlohmann::json(facts.argv).dump())
-      .Bind(10, r.value2)
-      .Bind(11, ts);
-  if (auto done = p.Run(); !done) return done;
+  ProcessRow row;
+  row.upid = static_cast<std::int64_t>(facts.upid);
+  row.pid = r.tid.value;
+  row.ns_pids = JoinIds(facts.ns_tids);
+  row.parent_upid = parent;
+  row.ppid = facts.ppid;
+  row.creator_utid = clone != nullptr ? OrNull(r.other_task.value) : std::nullopt;
+  row.comm = facts.comm;
+  row.argv = nlohmann::json(facts.argv).dump();
+  row.exit_signal = r.value2;
+  row.start_ts = ts;
+  row.last_parent_upid = parent;  // reparentings move it
+  new_processes_.Add(facts.upid, std::move(row));
   group_session_.try_emplace(facts.pgid, facts.sid);
   return JoinGroup(facts.upid, facts.pgid, ts);
 }
@@ -441,8 +522,7 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
 std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) {
   const std::int64_t ts = Ts(r.time_ns);
   const std::uint64_t utid = r.task.value;
-  Statement& t = stmts_[kThreadEnd];
-  if (auto done = t.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run(); !done) return done;
+  if (auto done = ThreadTime(kThreadEnd, utid, ts); !done) return done;
   if (auto done = InsertExit(r, "reaped"); !done) return done;
   const auto upid = UpidOf(utid);
   upid_of_.erase(utid);
@@ -452,19 +532,32 @@ std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) 
   const auto process = static_cast<std::uint64_t>(*upid);
   // A thread, or the old leader a non-leader's exec replaced: the process lives on.
   if (cause == kernel::ReapCause::kExec || leader_of_[process] != utid) return {};
-  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
-  Statement& p = stmts_[kProcessReaped];
-  p.Bind(1, run_id_)
-      .Bind(2, *upid)
-      .Bind(3, ts)
-      .Bind(4, UpidOf(r.other_task.value))
-      .Bind(5, r.value2)
-      .Bind(6, r.value)
-      .Bind(7, es.Signaled() ? std::nullopt : std::optional<std::int64_t>(es.code))
-      .Bind(8, es.Signaled() ? std::optional<std::int64_t>(es.signo) : std::nullopt)
-      .Bind(9, Bool(es.core));
+  const ExitColumns exit = ExitColumnsOf(r.value);
   // The reaper may be gone from the live maps only after this record.
-  if (auto done = p.Run(); !done) return done;
+  const std::optional<std::int64_t> reaper = UpidOf(r.other_task.value);
+  if (ProcessRow* row = new_processes_.Find(process)) {
+    row->reaped_ts = ts;
+    row->reaper_upid = reaper;
+    row->reap_cause = r.value2;
+    Coalesce(row->wait_status, r.value);
+    Coalesce(row->exit_code, exit.code);
+    Coalesce(row->exit_signo, exit.signo);
+    Coalesce(row->core_dumped, exit.core);
+    Coalesce(row->zombie_ts, ts);
+    Coalesce(row->exit_ts, ts);
+  } else {
+    Statement& p = stmts_[kProcessReaped];
+    p.Bind(1, run_id_)
+        .Bind(2, *upid)
+        .Bind(3, ts)
+        .Bind(4, reaper)
+        .Bind(5, r.value2)
+        .Bind(6, r.value)
+        .Bind(7, exit.code)
+        .Bind(8, exit.signo)
+        .Bind(9, exit.core);
+    if (auto done = p.Run(); !done) return done;
+  }
   if (auto done = LeaveGroup(process, ts); !done) return done;
   if (const auto it = live_pid_.find(r.tid.value); it != live_pid_.end() && it->second == process)
     live_pid_.erase(it);
@@ -563,6 +656,16 @@ std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record
   if (auto done = begin.Run(); !done) return done;
   open_stop_row_[utid] = sqlite3_last_insert_rowid(db_);
   return {};
+}
+
+std::expected<void, std::string> TableWriter::ThreadTime(Stmt which, std::uint64_t utid,
+                                                         std::int64_t ts) {
+  if (ThreadRow* row = new_threads_.Find(utid)) {
+    Coalesce(which == kThreadExit ? row->exit_ts : row->end_ts, ts);
+    return {};
+  }
+  Statement& s = stmts_[which];
+  return s.Bind(1, run_id_).Bind(2, OrNull(utid)).Bind(3, ts).Run();
 }
 
 std::expected<void, std::string> TableWriter::JoinGroup(std::uint64_t upid, std::int32_t pgid,

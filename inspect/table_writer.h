@@ -5,8 +5,9 @@
 //
 // Runs on the log's writer thread, inside the writer's transaction. Every
 // live-path write is an append or an update by primary key (the process
-// and thread rows as their tasks exit); which rows are still open (a
-// stop, a group membership, a live pid) is kept here, not looked up.
+// and thread rows as their tasks exit, when those rows were written by an
+// earlier batch: BatchRows); which rows are still open (a stop, a group
+// membership, a live pid) is kept here, not looked up.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "inspect/batch_rows.h"
 #include "inspect/row_buffer.h"
 #include "inspect/sqlite.h"
 #include "sentry/kernel/observation.h"
@@ -97,6 +99,8 @@ class TableWriter {
   std::expected<void, std::string> OnReaped(const kernel::Record& r);
   std::expected<void, std::string> OnWait(const LogEntry& entry, const kernel::Record& r);
   std::expected<void, std::string> OnStopChanged(const kernel::Record& r);
+  // A thread's exit_ts (kThreadExit) or end_ts (kThreadEnd), unless set.
+  std::expected<void, std::string> ThreadTime(Stmt which, std::uint64_t utid, std::int64_t ts);
   std::expected<void, std::string> JoinGroup(std::uint64_t upid, std::int32_t pgid,
                                              std::int64_t ts);
   std::expected<void, std::string> LeaveGroup(std::uint64_t upid, std::int64_t ts);
@@ -110,6 +114,43 @@ class TableWriter {
     std::string comm;
   };
   const Name* NameOf(std::uint64_t upid) const;
+
+  // The thread and process tables' rows, as BatchRows keeps them.
+  struct ThreadRow {
+    std::int64_t utid = 0;
+    std::int64_t tid = 0;
+    std::string ns_tids;
+    std::int64_t upid = 0;
+    std::optional<std::int64_t> creator_utid;
+    std::optional<std::int64_t> clone_flags;
+    std::int64_t is_main_thread = 0;
+    std::int64_t start_ts = 0;
+    std::optional<std::int64_t> exit_ts;
+    std::optional<std::int64_t> end_ts;
+  };
+  struct ProcessRow {
+    std::int64_t upid = 0;
+    std::int64_t pid = 0;
+    std::string ns_pids;
+    std::optional<std::int64_t> parent_upid;
+    std::int64_t ppid = 0;
+    std::optional<std::int64_t> creator_utid;
+    std::string comm;
+    std::string argv;  // JSON array
+    std::int64_t exit_signal = 0;
+    std::int64_t start_ts = 0;
+    std::int64_t exec_count = 0;
+    std::optional<std::int64_t> exit_ts;
+    std::optional<std::int64_t> zombie_ts;
+    std::optional<std::int64_t> reaped_ts;
+    std::optional<std::int64_t> wait_status;
+    std::optional<std::int64_t> exit_code;
+    std::optional<std::int64_t> exit_signo;
+    std::optional<std::int64_t> core_dumped;
+    std::optional<std::int64_t> reaper_upid;
+    std::optional<std::int64_t> reap_cause;
+    std::optional<std::int64_t> last_parent_upid;
+  };
 
   sqlite3* db_;  // for the rowid of the last insert (the Database may move)
   std::int64_t run_id_;
@@ -132,6 +173,8 @@ class TableWriter {
   std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;      // upid -> its threads' usage
   std::unordered_map<std::uint64_t, Name> names_;                  // live upid -> pid, comm
   std::vector<std::uint64_t> released_;  // processes reaped by the entry being written
+  BatchRows<ThreadRow> new_threads_;     // by utid: inserted in the open batch
+  BatchRows<ProcessRow> new_processes_;  // by upid: inserted in the open batch
 };
 
 }  // namespace sentry::inspect
