@@ -181,7 +181,8 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     auto applied = sentry::inspect::ReplayRun(
         *db, 1, 0, model,
-        [&](std::span<const sentry::kernel::Record> rs) { replayed += rs.size(); });
+        [&](const sentry::kernel::Observation&, std::uint64_t,
+            std::span<const sentry::kernel::Record> rs) { replayed += rs.size(); });
     if (!applied) Fail(applied.error());
     replay.push_back(static_cast<double>(replayed) / Seconds(start));
   }

@@ -334,8 +334,9 @@ std::optional<TaskInfo> Procfs::Subject(Inode node) const {
 }
 
 Procfs::Caller Procfs::Identify(const fuse_ctx* caller) const {
-  if (auto t = model_.FindTaskByHostTid(kernel::ThreadId(static_cast<std::int32_t>(caller->pid)),
-                                        View());
+  if (auto t = options_.live ? model_.FindTaskByHostTid(
+                                   kernel::ThreadId(static_cast<std::int32_t>(caller->pid)), View())
+                             : std::nullopt;
       t && t->tid != 0) {
     return Caller{.tgid = t->tgid, .tid = t->tid, .in_sandbox = true};
   }
@@ -639,23 +640,28 @@ std::optional<std::string> Procfs::RenderTop(Top file) const {
 std::optional<std::string> Procfs::RenderTaskFile(const TaskInfo& t, TaskFile file,
                                                   bool thread) const {
   const std::string host_dir = HostTaskDir(t.root_tid, thread);
+  // The host's file for this task, if it is the host's task.
+  const auto host = [&](const char* name) -> std::optional<std::string> {
+    if (!options_.live) return std::nullopt;
+    return ReadHostFile(host_dir + "/" + name);
+  };
   switch (file) {
     case TaskFile::kStat:
-      return RenderStat(t, ReadHostFile(host_dir + "/stat"), thread);
+      return RenderStat(t, host("stat"), thread);
     case TaskFile::kStatus:
-      return RenderStatus(t, ReadHostFile(host_dir + "/status"));
+      return RenderStatus(t, host("status"));
     case TaskFile::kStatm:
-      return RenderStatm(ReadHostFile(host_dir + "/statm"));
+      return RenderStatm(host("statm"));
     case TaskFile::kCmdline:
       return RenderCmdline(t);
     case TaskFile::kComm:
       return RenderComm(t);
     case TaskFile::kEnviron:
-      return ReadHostFile(host_dir + "/environ").value_or("");
+      return host("environ").value_or("");
     case TaskFile::kChildren:
       return RenderChildren(t);
     case TaskFile::kCgroup:
-      return ReadHostFile(host_dir + "/cgroup").value_or("");
+      return host("cgroup").value_or("");
     default:
       return std::nullopt;
   }
@@ -781,7 +787,7 @@ std::optional<std::string> Procfs::Readlink(Inode node, const fuse_ctx* caller) 
   if (name == nullptr) return std::nullopt;
   if (node.scope == Scope::kForeign) return ReadHostLink(fmt::format("/proc/{}/{}", node.id, name));
   const auto t = Subject(node);
-  if (!t) return std::nullopt;
+  if (!t || !options_.live) return std::nullopt;
   return ReadHostLink(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);
 }
 

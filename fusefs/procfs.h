@@ -46,6 +46,11 @@ class Procfs final : public kernel::RecordConsumer {
   struct Options {
     uid_t owner = 0;     // the sentry's uid: owns the top-level files
     bool pidns = false;  // show the workload's own PID namespace once it exists
+    // False: the model is a past run replayed (`sentry replay --mount`). Its
+    // pids are not the host's now: no task file is read from the host's
+    // /proc (what the model does not know shows as procfs shows the
+    // unknown: zeros, empty, no link), and no reader is one of its tasks.
+    bool live = true;
   };
 
   Procfs(const kernel::Kernel& model, Options options);

@@ -6,9 +6,9 @@
 
 namespace sentry::inspect {
 
-std::expected<std::uint64_t, std::string> ReplayRun(
-    Database& db, std::int64_t run_id, std::uint64_t at, kernel::Kernel& model,
-    const std::function<void(std::span<const kernel::Record>)>& on_records) {
+std::expected<std::uint64_t, std::string> ReplayRun(Database& db, std::int64_t run_id,
+                                                    std::uint64_t at, kernel::Kernel& model,
+                                                    const ReplayedObservation& on_applied) {
   auto stmt = db.Prepare(
       "SELECT seq, time_ns, kind, tid, a, b, c, d, e, f, g, text, list FROM observation "
       "WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq");
@@ -29,8 +29,9 @@ std::expected<std::uint64_t, std::string> ReplayRun(
       return std::unexpected(
           fmt::format("run {} observation {}: {}", run_id, s.Int(0), body.error()));
     }
-    const auto records = model.Apply({.time_ns = s.Int(1), .body = std::move(*body)});
-    if (on_records) on_records(records);
+    const kernel::Observation obs{.time_ns = s.Int(1), .body = std::move(*body)};
+    const auto records = model.Apply(obs);
+    if (on_applied) on_applied(obs, static_cast<std::uint64_t>(s.Int(0)), records);
     ++applied;
   }
   return applied;

@@ -16,12 +16,17 @@
 
 namespace sentry::inspect {
 
+// What a replay hands on for each observation applied: the observation, its
+// seq, and the records it made (a RecordConsumer's Consume takes the same).
+using ReplayedObservation = std::function<void(const kernel::Observation&, std::uint64_t seq,
+                                               std::span<const kernel::Record>)>;
+
 // Applies run `run_id`'s observations with seq <= at (0: all) to `model`;
-// `on_records` (if set) sees each observation's records. Returns how many
-// observations were applied; the error names the seq that failed to decode.
-std::expected<std::uint64_t, std::string> ReplayRun(
-    Database& db, std::int64_t run_id, std::uint64_t at, kernel::Kernel& model,
-    const std::function<void(std::span<const kernel::Record>)>& on_records = {});
+// `on_applied` (if set) sees each one. Returns how many observations were
+// applied; the error names the seq that failed to decode.
+std::expected<std::uint64_t, std::string> ReplayRun(Database& db, std::int64_t run_id,
+                                                    std::uint64_t at, kernel::Kernel& model,
+                                                    const ReplayedObservation& on_applied = {});
 
 // The records run `run_id` stored, in order (seq <= at; 0: all), time_ns as
 // the live run stamped them.

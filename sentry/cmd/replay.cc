@@ -1,23 +1,28 @@
 #include "sentry/cmd/replay.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "inspect/db_replay.h"
 #include "inspect/queries.h"
 #include "inspect/schema.h"
 #include "sentry/cmd/usage_error.h"
+#include "sentry/cmd/view_mount.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
@@ -38,7 +43,53 @@ constexpr const char* kUsage =
     "then prints the process table as of the last observation applied. Exits 1 if\n"
     "the records it makes differ from those the run wrote.\n"
     "\n"
+    "With --mount DIR, the model as of --at SEQ (or the end) is then served as the\n"
+    "procfs view `sentry run` mounts, until SIGINT or SIGTERM: `sentry view --mount\n"
+    "DIR -- ps -ef` shows the run's processes as they were. Only what the run\n"
+    "recorded is there: CPU times, memory and the like read 0, and exe, cwd and root\n"
+    "lead nowhere (the run's pids are not the host's now).\n"
+    "\n"
     "options";
+
+// The view of a replayed model, when --mount asks for one: fed every
+// observation replayed (its wait histories), mounted once the replay is done.
+class ReplayView {
+ public:
+  ReplayView(const kernel::Kernel& model, std::string path, bool pidns) : path_(std::move(path)) {
+    if (!path_.empty()) {
+      procfs_ = std::make_unique<fusefs::Procfs>(
+          model, fusefs::Procfs::Options{.owner = ::getuid(), .pidns = pidns, .live = false});
+    }
+  }
+  void Consume(const kernel::Observation& obs, std::uint64_t seq,
+               std::span<const kernel::Record> records) {
+    if (procfs_) procfs_->Consume(obs, seq, records);
+  }
+  // Mounts and serves until SIGINT or SIGTERM; false (said) if it cannot mount.
+  bool Serve() {
+    if (!procfs_) return true;
+    // Blocked from before the mount: neither may end the sentry with its
+    // mount still there.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &stop, nullptr);
+    auto mounted = MountView(*procfs_, path_, false, false);
+    if (!mounted || !*mounted) {
+      std::cerr << "sentry: replay: " << (mounted ? "no view" : mounted.error()) << "\n";
+      return false;
+    }
+    std::cout.flush();
+    ServeUntilInterrupted("the replayed model", (*mounted)->Path());
+    procfs_->CloseEvents();
+    return true;
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<fusefs::Procfs> procfs_;
+};
 
 // Prints the table and the comparison; 0 if the replay made the logged records.
 int Report(const kernel::Kernel& model, const std::vector<kernel::Record>& logged,
@@ -78,13 +129,15 @@ bool AtIsInside(std::uint64_t at, std::uint64_t observations) {
 // Replays a JSON-lines log. A last line cut short (a killed sentry) is
 // replayed up to the line before, with a warning; any other bad line, or an
 // observation out of sequence, is an error naming the line.
-int ReplayLog(const std::string& path, std::uint64_t at, bool print_records) {
+int ReplayLog(const std::string& path, std::uint64_t at, bool print_records,
+              const std::string& mount) {
   std::ifstream in(path);
   if (!in) {
     std::cerr << fmt::format("sentry: replay: cannot open {}: {}\n", path, std::strerror(errno));
     return 1;
   }
   kernel::Kernel model;
+  ReplayView view(model, mount, false);
   std::vector<kernel::Record> logged;
   std::vector<kernel::Record> replayed;
   std::string line;
@@ -112,7 +165,9 @@ int ReplayLog(const std::string& path, std::uint64_t at, bool print_records) {
       }
       seen = decoded->seq;
       if (at != 0 && seen > at) continue;
-      for (const kernel::Record& r : model.Apply(decoded->observation)) {
+      const auto records = model.Apply(decoded->observation);
+      view.Consume(decoded->observation, decoded->seq, records);
+      for (const kernel::Record& r : records) {
         if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
         replayed.push_back(r);
       }
@@ -134,11 +189,12 @@ int ReplayLog(const std::string& path, std::uint64_t at, bool print_records) {
     std::erase_if(replayed, [&](const kernel::Record& r) { return r.seq == seen; });
   }
   if (!AtIsInside(at, seen)) return 2;
-  return Report(model, logged, replayed);
+  const int status = Report(model, logged, replayed);
+  return view.Serve() ? status : 1;
 }
 
 int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, std::uint64_t at,
-                   bool print_records) {
+                   bool print_records, const std::string& mount) {
   auto db = inspect::OpenForReading(path);
   if (!db) {
     std::cerr << "sentry: replay: " << db.error() << "\n";
@@ -154,20 +210,30 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
     std::cerr << "sentry: replay: " << path << ": " << logged.error() << "\n";
     return 1;
   }
+  auto pidns = db->QueryInt(fmt::format("SELECT pidns FROM run WHERE run_id = {}", *run));
+  if (!pidns) {
+    std::cerr << "sentry: replay: " << path << ": " << pidns.error() << "\n";
+    return 1;
+  }
   kernel::Kernel model;
+  ReplayView view(model, mount, *pidns != 0);
   std::vector<kernel::Record> replayed;
-  auto applied = inspect::ReplayRun(*db, *run, at, model, [&](std::span<const kernel::Record> rs) {
-    for (const kernel::Record& r : rs) {
-      if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
-      replayed.push_back(r);
-    }
-  });
+  auto applied = inspect::ReplayRun(
+      *db, *run, at, model,
+      [&](const kernel::Observation& obs, std::uint64_t seq, std::span<const kernel::Record> rs) {
+        view.Consume(obs, seq, rs);
+        for (const kernel::Record& r : rs) {
+          if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
+          replayed.push_back(r);
+        }
+      });
   if (!applied) {
     std::cerr << "sentry: replay: " << path << ": " << applied.error() << "\n";
     return 1;
   }
   if (at != 0 && !AtIsInside(at, *applied)) return 2;
-  return Report(model, *logged, replayed);
+  const int status = Report(model, *logged, replayed);
+  return view.Serve() ? status : 1;
 }
 
 }  // namespace
@@ -178,6 +244,7 @@ int ReplayMain(int argc, char** argv) {
   std::string log_path;
   std::string db_path;
   std::int64_t run_wanted = 0;
+  std::string mount;
   opts.add_options()("help,h", "show this help")(
       "at", po::value<std::uint64_t>(&at), "stop after observation SEQ (default: the whole log)")(
       "records,r", "print each record as it is produced")(
@@ -185,7 +252,9 @@ int ReplayMain(int argc, char** argv) {
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
       "replay a run stored in this database instead of a log")(
       "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
-      "with --db: the run to replay (default: the last)");
+      "with --db: the run to replay (default: the last)")(
+      "mount", po::value<std::string>(&mount)->value_name("DIR"),
+      "then serve the replayed model as a procfs view at DIR until SIGINT or SIGTERM");
   po::positional_options_description positional;
   positional.add("log", 1);
   po::variables_map vm;
@@ -205,12 +274,12 @@ int ReplayMain(int argc, char** argv) {
     }
     return ReplayDatabase(
         db_path, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt, at,
-        vm.count("records") != 0);
+        vm.count("records") != 0, mount);
   }
   if (log_path.empty()) {
     return UsageError("replay", "no log given (a --log-records file, or --db FILE)");
   }
-  return ReplayLog(log_path, at, vm.count("records") != 0);
+  return ReplayLog(log_path, at, vm.count("records") != 0, mount);
 }
 
 }  // namespace sentry::cmd

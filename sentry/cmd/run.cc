@@ -22,6 +22,7 @@
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/cmd/usage_error.h"
+#include "sentry/cmd/view_mount.h"
 #include "sentry/kernel/kernel.h"
 
 namespace sentry::cmd {
@@ -62,43 +63,6 @@ constexpr const char* kUsage =
     "\n"
     "options";
 
-// Mounts the view: at `path` if given (failing is an error), else at the
-// default place. The default never keeps the workload from running: if a
-// live sentry holds it, this run's view goes to a place of its own
-// (/sandbox/PID/proc); if FUSE is missing, the run goes on without a view
-// (said with -v). Views left by killed sentries are cleaned on the way.
-std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Procfs& view,
-                                                                     const std::string& path,
-                                                                     bool allow_other,
-                                                                     bool verbose) {
-  std::string notice;
-  const bool chosen = !path.empty();
-  std::string where = chosen ? path : fusefs::DefaultMountPath();
-  if (!chosen && ::geteuid() == 0) {
-    // Killed sentries' views at the default place or beside it (a run that
-    // found the default taken mounts at /sandbox/PID/proc): nobody serves them.
-    if (const int dead = fusefs::CleanDeadMounts(); dead > 0 && verbose) {
-      std::cerr << "sentry: cleaned " << dead << " dead view mount" << (dead > 1 ? "s" : "")
-                << " left by killed sentries\n";
-    }
-  }
-  if (!chosen && fusefs::IsSentryMount(where) && !fusefs::IsDeadMount(where)) {
-    where =
-        (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc").string();
-  }
-  auto mounted = fusefs::Mount::Create(view, {.path = where, .allow_other = allow_other}, &notice);
-  // Said when the user chose the place; the default stays quiet (with -v
-  // it is said): the workload's stderr is not the place for our housekeeping.
-  if (!notice.empty() && (chosen || verbose)) std::cerr << "sentry: " << notice << "\n";
-  if (!mounted) {
-    if (chosen) return std::unexpected(mounted.error());
-    if (verbose) std::cerr << "sentry: running without the view: " << mounted.error() << "\n";
-    return nullptr;
-  }
-  if (verbose) std::cerr << "sentry: view mounted at " << (*mounted)->Path() << "\n";
-  return std::move(*mounted);
-}
-
 // Where the workload's argv starts: at "--", or at the first argument that
 // is not an option of ours. Whether an option takes a value comes from the
 // option table itself. An unknown option stays ours, for the parser to refuse.
@@ -119,21 +83,6 @@ int WorkloadStart(const po::options_description& opts, int argc, char** argv) {
     i += takes_value ? 2 : 1;
   }
   return std::min(i, argc);
-}
-
-// --keep-mounted: the view stays until SIGINT or SIGTERM.
-void WaitForInterrupt(const std::string& path) {
-  std::cerr << "sentry: the workload ended; its final state stays mounted at " << path
-            << " until SIGINT or SIGTERM\n";
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  sigset_t before;
-  ::sigprocmask(SIG_BLOCK, &stop, &before);
-  int signo = 0;
-  ::sigwait(&stop, &signo);
-  ::sigprocmask(SIG_SETMASK, &before, nullptr);
 }
 
 // Ends the sentry by `signo`, as the workload's first process ended: a
@@ -285,7 +234,9 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   }
   // A SIGINT or SIGTERM that came as the workload ended was the user's
   // request to end: the view is not kept waiting for another.
-  if (keep_mounted && !tracer.AskedToEnd()) WaitForInterrupt(mount->Path());
+  if (keep_mounted && !tracer.AskedToEnd()) {
+    ServeUntilInterrupted("the workload ended; its final state", mount->Path());
+  }
   return status;
 }
 

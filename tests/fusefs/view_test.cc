@@ -453,5 +453,64 @@ TEST_F(MountTest, KeepMountedShowsTheFinalStateUntilSigterm) {
   EXPECT_FALSE(IsMounted(mount_));
 }
 
+// `sentry replay --db --at SEQ --mount DIR`: the run as it was after SEQ,
+// read by the real ps through `sentry view`, long after its processes
+// are gone from the host.
+TEST_F(MountTest, ReplayServesARunAsItWasAtASeq) {
+  const std::string db = TempPath("replay.db");
+  const Captured run = Capture({SENTRY_BINARY, "run", "--no-tty", "--no-fuse", "--db", db, "--",
+                                "sh", "-c", "(exit 3) & sleep 0.3; wait"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // When the subshell became a zombie, and its pid.
+  const Captured zombie =
+      Capture({"sqlite3", db,
+               "SELECT e.seq || ' ' || p.pid FROM exit e JOIN process p USING (run_id, upid) "
+               "WHERE e.step = 'zombie' AND p.exit_code = 3"});
+  std::istringstream fields(zombie.out);
+  std::uint64_t seq = 0;
+  int pid = 0;
+  ASSERT_TRUE(fields >> seq >> pid) << zombie.out << zombie.err;
+  // Gone from the host: what shows it is the view.
+  ASSERT_NE(::access(("/proc/" + std::to_string(pid)).c_str(), F_OK), 0);
+
+  const std::string out = TempPath("replay.out");
+  const pid_t replay = fork();
+  if (replay == 0) {
+    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+    execl(SENTRY_BINARY, SENTRY_BINARY, "replay", "--db", db.c_str(), "--at",
+          std::to_string(seq).c_str(), "--mount", mount_.c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 3000 && Slurp(out).find("stays mounted") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(IsMounted(mount_)) << Slurp(out);
+  const std::string dir = mount_ + "/" + std::to_string(pid);
+  EXPECT_NE(Slurp(dir + "/stat").find(") Z "), std::string::npos) << Slurp(dir + "/stat");
+  EXPECT_NE(Slurp(dir + "/sentry/exit").find("status: exited 3"), std::string::npos);
+  const Captured ps = Capture(
+      {SENTRY_BINARY, "view", "--mount", mount_, "--", "ps", "-e", "-o", "pid=,stat=,comm="});
+  ASSERT_EQ(ps.exit_code, 0) << ps.err;
+  const auto rows = RowsByPid("header\n" + ps.out);
+  ASSERT_TRUE(rows.contains(pid)) << ps.out;
+  EXPECT_NE(rows.at(pid).find(" Z"), std::string::npos) << rows.at(pid);
+  // Not the host's: its links lead nowhere, its reader is no task of it.
+  char target[256];
+  EXPECT_LT(::readlink((dir + "/exe").c_str(), target, sizeof target), 0);
+
+  kill(replay, SIGTERM);
+  int status = 0;
+  if (!platform::testing::EndsWithinTheRunLimit(replay, replay, "sentry replay")) {
+    kill(replay, SIGKILL);
+  }
+  waitpid(replay, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << Slurp(out);
+  EXPECT_NE(Slurp(out).find("replay matches"), std::string::npos) << Slurp(out);
+  EXPECT_FALSE(IsMounted(mount_));
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((db + suffix).c_str());
+  unlink(out.c_str());
+}
+
 }  // namespace
 }  // namespace sentry::fusefs::testing
