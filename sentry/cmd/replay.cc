@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -68,13 +67,7 @@ class ReplayView {
   // Mounts and serves until SIGINT or SIGTERM; false (said) if it cannot mount.
   bool Serve() {
     if (!procfs_) return true;
-    // Blocked from before the mount: neither may end the sentry with its
-    // mount still there.
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    ::sigprocmask(SIG_BLOCK, &stop, nullptr);
+    BlockEndSignals();
     auto mounted = MountView(*procfs_, path_, false, false);
     if (!mounted || !*mounted) {
       std::cerr << "sentry: replay: " << (mounted ? "no view" : mounted.error()) << "\n";

@@ -41,16 +41,29 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
   return std::move(*mounted);
 }
 
+namespace {
+
+sigset_t EndSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, signo);
+  return set;
+}
+
+}  // namespace
+
+void BlockEndSignals() {
+  const sigset_t end = EndSignals();
+  ::sigprocmask(SIG_BLOCK, &end, nullptr);
+}
+
 void ServeUntilInterrupted(const std::string& what, const std::string& path) {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
+  const sigset_t end = EndSignals();
   sigset_t before;
-  ::sigprocmask(SIG_BLOCK, &stop, &before);
+  ::sigprocmask(SIG_BLOCK, &end, &before);
   std::cerr << "sentry: " << what << " stays mounted at " << path << " until SIGINT or SIGTERM\n";
   int signo = 0;
-  ::sigwait(&stop, &signo);
+  ::sigwait(&end, &signo);
   ::sigprocmask(SIG_SETMASK, &before, nullptr);
 }
 

@@ -22,9 +22,12 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
                                                                      bool allow_other,
                                                                      bool verbose);
 
+// Blocks SIGINT, SIGTERM and SIGHUP: from before a mount is made, none of
+// them may end the sentry with the mount still there.
+void BlockEndSignals();
+
 // Says on stderr that `what` stays mounted at `path`, then waits for SIGINT
-// or SIGTERM (blocked meanwhile, so neither kills the sentry before its
-// mount is undone).
+// or SIGTERM (or a hangup), blocked meanwhile.
 void ServeUntilInterrupted(const std::string& what, const std::string& path);
 
 }  // namespace sentry::cmd
