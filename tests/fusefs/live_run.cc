@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,8 +63,13 @@ LiveRun::LiveRun(const std::vector<std::string>& sentry_options,
   int in[2];
   int out[2];
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
+  const pid_t test = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // A test that dies (an abort from --gtest_break_on_failure runs no
+    // destructor) takes its run with it: the sentry's death ends the
+    // workload (PTRACE_O_EXITKILL). Forks clear it: the workload has none.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != test) _exit(126);
     setsid();
     const int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (err < 0 || dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err, 2) < 0) _exit(126);
