@@ -436,6 +436,11 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
 
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   ++exits_collected_;
+  // Whose child the model had it for when this report came: telling the
+  // exit below may collect other reports (its parent's exit among them)
+  // and move it on.
+  const auto before = model_.FindTask(ThreadId(pid));
+  const pid_t parent_at_report = before ? static_cast<pid_t>(before->ppid) : 0;
   const kernel::ExitStatus es =
       kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(status));
   if (auto known = model_.FindTask(ThreadId(pid));
@@ -495,7 +500,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   if (!polls_.empty()) NoteExitDuringPolls(pid);
   CheckNewParents();
   if (pid == tgid) group_exiting_.erase(tgid);
-  NoteSentryReap(pid, status);
+  NoteSentryReap(pid, status, parent_at_report);
   if (!unsettled_reaps_.empty()) SettleSentryReaps();
   if (pid == root_ && !root_done_) {
     root_done_ = true;

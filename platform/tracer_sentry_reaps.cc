@@ -22,17 +22,20 @@ void Tracer::RecordSentryReap(pid_t pid, int status) {
                          .status = decoded.status});
 }
 
-void Tracer::NoteSentryReap(pid_t pid, int status) {
+void Tracer::NoteSentryReap(pid_t pid, int status, pid_t parent_at_report) {
   // The sentry's own wait4 just reaped its children (the first process and
   // adopted orphans); for anyone else it only collected the exit.
   const auto info = model_.FindTask(ThreadId(pid));
   if (!info || !info->leader || info->exit_state != kernel::ExitState::kZombie || info->ppid == 0) {
     return;
   }
-  if (info->ppid == self_) {
+  if (parent_at_report == self_) {
     RecordSentryReap(pid, status);
     return;
   }
+  // A parent whose exit was told only after this report came (collected
+  // while telling this exit) was alive when the host handed this zombie
+  // back to it: the report was no reap, unless the host has released it.
   // The model expects a zombie waiting for a workload parent. If the host has
   // released it, its parent died between the exit and this report, and the
   // sentry was its real parent by the time it was collected: the report was
