@@ -143,6 +143,7 @@ class Tracer {
   void RecordSentryReap(pid_t pid, int status);
   // `pid`'s exit report (status) was just applied: notes whether that wait4
   // was the sentry reaping it, to be recorded once the model agrees.
+  // `parent_at_report`: its parent in the model when the report came.
   void NoteSentryReap(pid_t pid, int status, pid_t parent_at_report);
   // The sentry's wait4 reaped zombie `pid`, whose parent in the model is
   // still `model_parent`: that parent's exit is collected first if it can
