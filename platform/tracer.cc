@@ -357,6 +357,14 @@ void Tracer::DrainPending(pid_t pid) {
   }
 }
 
+void Tracer::DrainAllPending() {
+  // From a copy: collecting reports changes tasks_.
+  std::vector<pid_t> pending;
+  pending.reserve(tasks_.size());
+  for (const auto& [tid, st] : tasks_) pending.push_back(tid);
+  for (const pid_t tid : pending) DrainPending(tid);
+}
+
 void Tracer::DrainExits(pid_t except) {
   if (draining_exits_ || exiting_.empty()) return;
   draining_exits_ = true;

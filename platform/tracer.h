@@ -215,6 +215,8 @@ class Tracer {
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
   // of order; a wait result must be checked against up-to-date state).
   void DrainPending(pid_t pid);
+  // DrainPending for every task the tracer follows.
+  void DrainAllPending();
   // Collects the exit reports of tasks past PTRACE_EVENT_EXIT first: their
   // exit (reparenting, orphaned-group signals) happened before anything
   // another task shows us now.

@@ -84,10 +84,7 @@ bool Tracer::DiesOfItsOwnSignal(pid_t tgid) {
 void Tracer::KillLeftovers() {
   // Those already dying (the signal that ended the first process may have
   // ended them too) are not the sentry's to kill: their reports first.
-  std::vector<pid_t> pending;
-  pending.reserve(tasks_.size());
-  for (const auto& [tid, st] : tasks_) pending.push_back(tid);
-  for (const pid_t tid : pending) DrainPending(tid);
+  DrainAllPending();
   const int killed = KillWorkload(SignalCause::kSentryFirstProcessExited);
   if (killed == 0) return;
   Warn(std::string("the first process exited; killed the ") +
@@ -153,10 +150,7 @@ void Tracer::Forward(std::int32_t pgid, int signo) {
   // group stop is marked stopping. One still pending is taken after the
   // lower-numbered SIGTERM or SIGHUP (Linux next_signal), which ends the
   // process first unless it catches or blocks it, as natively.
-  std::vector<pid_t> pending;
-  pending.reserve(tasks_.size());
-  for (const auto& [tid, st] : tasks_) pending.push_back(tid);
-  for (const pid_t tid : pending) DrainPending(tid);
+  DrainAllPending();
   std::set<pid_t> in_group;
   bool stopped = false;
   for (const kernel::TaskInfo& p : model_.Processes()) {
