@@ -147,21 +147,28 @@ bool EndsByAPendingSignal(pid_t pid) {
                       MaskField(status, "SigCgt") | HarmlessByDefault())) != 0;
 }
 
-bool EndsByADeliveredSignal(pid_t pid, int signo) {
-  if (signo <= 0 || signo > 64) return false;
-  const unsigned long long bit = 1ULL << (signo - 1);
-  if ((HarmlessByDefault() & bit) != 0) return false;  // the usual case: no read
+namespace {
+
+// Whether task `pid` neither ignores nor catches the signal of mask `bit`
+// (/proc/PID/status). False if it is gone.
+bool TakesTheDefaultAction(pid_t pid, unsigned long long bit) {
   const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
   if (status.empty()) return false;
   return ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
 }
 
+}  // namespace
+
+bool EndsByADeliveredSignal(pid_t pid, int signo) {
+  if (signo <= 0 || signo > 64) return false;
+  const unsigned long long bit = 1ULL << (signo - 1);
+  if ((HarmlessByDefault() & bit) != 0) return false;  // the usual case: no read
+  return TakesTheDefaultAction(pid, bit);
+}
+
 bool StopsByDefault(pid_t pid, int signo) {
   if (signo == SIGSTOP) return true;  // never caught, never ignored
-  const unsigned long long bit = 1ULL << (signo - 1);
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
-  return !status.empty() &&
-         ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
+  return TakesTheDefaultAction(pid, 1ULL << (signo - 1));
 }
 
 std::vector<std::string> ReadCmdline(pid_t pid) {
