@@ -147,6 +147,13 @@ bool EndsByAPendingSignal(pid_t pid) {
                       MaskField(status, "SigCgt") | HarmlessByDefault())) != 0;
 }
 
+bool IsPending(pid_t tid, int signo) {
+  if (signo <= 0 || signo > 64) return false;
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(tid) + "/status");
+  const unsigned long long pending = MaskField(status, "SigPnd") | MaskField(status, "ShdPnd");
+  return (pending & (1ULL << (signo - 1))) != 0;
+}
+
 namespace {
 
 // Whether task `pid` neither ignores nor catches the signal of mask `bit`

@@ -71,6 +71,9 @@ bool DyingOnTheHost(pid_t tid);
 // that signal as soon as it runs (a tracer lets the signal through at its
 // signal-delivery stop). False if it is gone.
 bool EndsByAPendingSignal(pid_t pid);
+// Whether task `tid` has `signo` pending, blocked or not, in its own queue
+// or its process's. False if it is gone.
+bool IsPending(pid_t tid, int signo);
 // Whether `signo`, taken from a signal-delivery stop and delivered, ends
 // task `pid`: neither caught nor ignored, nor harmless by default.
 bool EndsByADeliveredSignal(pid_t pid, int signo);

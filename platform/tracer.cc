@@ -507,7 +507,10 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   Apply(kernel::ExitEnd{.tid = ThreadId(pid), .status = es, .usage = UsageOf(usage)});
   if (!polls_.empty()) NoteExitDuringPolls(pid);
   CheckNewParents();
-  if (pid == tgid) group_exiting_.erase(tgid);
+  if (pid == tgid) {
+    group_exiting_.erase(tgid);
+    ending_forwarded_.erase(tgid);
+  }
   NoteSentryReap(pid, status, parent_at_report);
   if (!unsettled_reaps_.empty()) SettleSentryReaps();
   if (pid == root_ && !root_done_) {
@@ -855,6 +858,7 @@ void Tracer::EnterGroupStop(pid_t pid, TaskState& st, int sig) {
   Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
   st.listening = true;
   ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
+  if (!ending_forwarded_.empty()) ContinueIfAskedToEnd(pid, st.tgid);
   // Ctrl-Z (or a read or write from the background) stopped the job.
   if (pty_ && pid == root_ && sig != SIGSTOP) SuspendLikeTheJob();
 }
@@ -899,6 +903,10 @@ void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si
   if (EndsByADeliveredSignal(pid, sig)) st.dying_of_signal = true;
   st.taking_signal = 0;
   st.stopping = abi::IsStopSignal(sig) && StopsByDefault(pid, sig);
+  if (const auto it = ending_forwarded_.find(st.tgid);
+      it != ending_forwarded_.end() && it->second == sig) {
+    ending_forwarded_.erase(it);  // taken: what it does with it is its own
+  }
   Resume(pid, st, sig);
 }
 

@@ -336,6 +336,13 @@ class Tracer {
   // To group `pgid`; SIGTERM and SIGHUP with SIGCONT after them to a group
   // with a stopped member, as bash's kill does.
   void Forward(std::int32_t pgid, int signo);
+  // SIGCONT to group `pgid` after a forwarded SIGTERM or SIGHUP: its
+  // members are owed no other.
+  void ContinueAfterForward(std::int32_t pgid);
+  // Task `pid` of process `tgid` entered a group stop: if the SIGTERM or
+  // SIGHUP forwarded to it is still pending, the SIGCONT the stop would
+  // have got had it come before (DESIGN fact 23).
+  void ContinueIfAskedToEnd(pid_t pid, pid_t tgid);
   // Sends `signo` to process group `pgid` (root ids), told per member.
   void SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why);
   // The first process stopped at its terminal (Ctrl-Z): the sentry stops
@@ -380,6 +387,9 @@ class Tracer {
   // Leftovers not killed when the first process exited: a fatal signal of
   // their own was pending (KillWorkload); watched until they are gone.
   std::set<pid_t> spared_;
+  // Processes (tgids) sent a SIGTERM or SIGHUP by Forward and no SIGCONT
+  // after it, with that signal; until they take it or exit.
+  std::unordered_map<pid_t, int> ending_forwarded_;
   bool root_execed_ = false;
   bool root_done_ = false;
   int exit_code_ = 0;

@@ -143,23 +143,43 @@ void Tracer::Forward(std::int32_t pgid, int signo) {
   // process would keep it pending for good: SIGCONT after it, as bash's
   // kill does for a stopped job.
   if (signo != SIGTERM && signo != SIGHUP) return;
-  // A stop the tracer has not collected yet counts: the reports are
-  // collected first. A stop signal taken before the kill is in its
-  // signal-delivery stop by then (Linux dequeues it and enters that stop
-  // under one hold of the siglock kill takes), and one resumed into its
-  // group stop is marked stopping. One still pending is taken after the
-  // lower-numbered SIGTERM or SIGHUP (Linux next_signal), which ends the
-  // process first unless it catches or blocks it, as natively.
-  DrainAllPending();
   std::set<pid_t> in_group;
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    if (p.pgid != pgid || p.exit_state != kernel::ExitState::kNone) continue;
+    in_group.insert(p.root_tid);
+    ending_forwarded_[static_cast<pid_t>(p.root_tid)] = signo;
+  }
+  // A stop the tracer has not collected yet counts: the reports are
+  // collected first (DESIGN fact 22). A stop signal taken before the kill is
+  // in its signal-delivery stop by then, and one resumed into its group stop
+  // is marked stopping. A stop that comes after the kill, with the signal
+  // still pending, is continued when it comes (ContinueIfAskedToEnd).
+  DrainAllPending();
   bool stopped = false;
   for (const kernel::TaskInfo& p : model_.Processes()) {
-    if (p.pgid != pgid) continue;
-    in_group.insert(p.root_tid);
+    if (p.pgid != pgid || !in_group.contains(static_cast<pid_t>(p.root_tid))) continue;
     stopped |= p.state == 'T' || p.group_stop_phase != kernel::GroupStopPhase::kNone;
   }
   for (const auto& [tid, st] : tasks_) stopped |= st.stopping && in_group.contains(st.tgid);
-  if (stopped) SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
+  if (stopped) ContinueAfterForward(pgid);
+}
+
+void Tracer::ContinueAfterForward(std::int32_t pgid) {
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    if (p.pgid == pgid) ending_forwarded_.erase(static_cast<pid_t>(p.root_tid));
+  }
+  SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
+}
+
+void Tracer::ContinueIfAskedToEnd(pid_t pid, pid_t tgid) {
+  const auto it = ending_forwarded_.find(tgid);
+  if (it == ending_forwarded_.end()) return;
+  // Taken already (another thread's report of it is to come): no SIGCONT.
+  if (!IsPending(pid, it->second)) {
+    ending_forwarded_.erase(it);
+    return;
+  }
+  if (const auto task = model_.FindTask(ThreadId(pid))) ContinueAfterForward(task->pgid);
 }
 
 void Tracer::SignalGroup(std::int32_t pgid, int signo, SignalCause why) {

@@ -205,6 +205,24 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
   EXPECT_EQ(end->signo, abi::kSIGTERM);
 }
 
+// A leftover that stops once the SIGTERM is pending (blocked then, as
+// glibc's raise() blocks every signal around its tgkill) is continued when
+// that stop comes: traced, a fatal signal is not the group exit at once it
+// is natively (DESIGN fact 23), and a stop just after the kill holds it
+// pending for good. Before, the sentry waited for good.
+TEST(ShellTest, WaitAllContinuesALeftoverThatStopsAfterTheSigterm) {
+  const auto [status, t] = InterruptLeftovers("stops-after-the-sigterm");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
+  const auto forwarded = SentBySentry(t, SignalCause::kSentryForwarded);
+  ASSERT_EQ(forwarded.size(), 2u);
+  EXPECT_EQ(forwarded[0].value, abi::kSIGTERM);
+  EXPECT_EQ(forwarded[1].value, abi::kSIGCONT);
+  const auto end = EndOf(t, forwarded[0].tid.value);
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->signo, abi::kSIGTERM);
+}
+
 // The same, with the leftover caught at any point of a stop: the SIGTERM
 // may find it in the signal-delivery stop of its SIGSTOP, or in a group
 // stop whose report the tracer has not collected; both need the SIGCONT,

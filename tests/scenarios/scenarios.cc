@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -478,6 +480,40 @@ int StoppedLeftover() {
   return 0;
 }
 
+// Leaves a child in a session of its own that blocks SIGTERM, says "ready"
+// (by exiting) and, once a SIGTERM is pending, stops itself, then unblocks
+// it: glibc's raise() blocks every signal around its tgkill, so a stop that
+// comes just after the kill is this one. Only a SIGCONT after the stop ends
+// it.
+int StopsAfterTheSigterm() {
+  int sync[2];
+  Check(pipe(sync) == 0, "pipe");
+  const pid_t child = fork();
+  if (child == 0) {
+    close(sync[0]);
+    Check(setsid() > 0, "setsid");
+    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
+    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    Check(sigprocmask(SIG_BLOCK, &term, nullptr) == 0, "sigprocmask");
+    // Readable once SIGTERM is pending; polling it takes nothing.
+    pollfd pending{.fd = signalfd(-1, &term, SFD_CLOEXEC), .events = POLLIN, .revents = 0};
+    Check(pending.fd >= 0, "signalfd");
+    WriteByte(sync[1]);
+    while (poll(&pending, 1, -1) != 1) {
+    }
+    raise(SIGSTOP);
+    sigprocmask(SIG_UNBLOCK, &term, nullptr);
+    _exit(0);
+  }
+  close(sync[1]);
+  ReadByte(sync[0]);
+  std::printf("ready\n");
+  return 0;
+}
+
 // Leaves two children in sessions of their own: one stopping itself over
 // and over, one continuing it over and over; exits once both run, saying
 // "ready". A SIGTERM forwarded to each finds the first at any point of its
@@ -759,6 +795,7 @@ int main(int argc, char** argv) {
   if (mode == "survive-interrupts") return SurviveInterrupts();
   if (mode == "stopped-leftover") return StoppedLeftover();
   if (mode == "stop-cycling-leftovers") return StopCyclingLeftovers();
+  if (mode == "stops-after-the-sigterm") return StopsAfterTheSigterm();
   if (mode == "outlived") return OutlivedByGrandchild();
   if (mode == "fork-until-failure") return ForkUntilFailure();
   if (mode == "tty-report") return TtyReport();
