@@ -234,11 +234,18 @@ int Tracer::Run() {
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
       break;
     }
+    const std::uint64_t exits_before = exits_collected_;
     // A held child's creator may never report it: look again soon.
     if (!held_.empty()) AnnounceOverdueChildren();
     ReleaseSessionLeaderWhenAlone();
     TakeRequests(*caught);
-    const std::uint64_t exits_before = exits_collected_;
+    // What these did may have collected exits (a forwarded SIGTERM's
+    // SIGCONT, a spared process's check), the workload's last among them:
+    // no report may come to wake a wait, so look again first.
+    if (exits_collected_ != exits_before) {
+      may_be_gone = true;
+      continue;
+    }
     if (doorbell_ && held_.empty()) {
       WaitForReport();
       may_be_gone = exits_collected_ != exits_before || !doorbell_;
