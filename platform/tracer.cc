@@ -865,7 +865,7 @@ void Tracer::EnterGroupStop(pid_t pid, TaskState& st, int sig) {
   Apply(kernel::GroupStop{.tid = ThreadId(pid), .signo = sig});
   st.listening = true;
   ::ptrace(PTRACE_LISTEN, pid, nullptr, 0);
-  if (!ending_forwarded_.empty()) ContinueIfAskedToEnd(pid, st.tgid);
+  if (!ending_forwarded_.empty() && ContinueIfAskedToEnd(pid, st.tgid)) return;
   // Ctrl-Z (or a read or write from the background) stopped the job.
   if (pty_ && pid == root_ && sig != SIGSTOP) SuspendLikeTheJob();
 }

@@ -341,8 +341,8 @@ class Tracer {
   void ContinueAfterForward(std::int32_t pgid);
   // Task `pid` of process `tgid` entered a group stop: if the SIGTERM or
   // SIGHUP forwarded to it is still pending, the SIGCONT the stop would
-  // have got had it come before (DESIGN fact 23).
-  void ContinueIfAskedToEnd(pid_t pid, pid_t tgid);
+  // have got had it come before (DESIGN fact 23). Whether it was sent.
+  bool ContinueIfAskedToEnd(pid_t pid, pid_t tgid);
   // Sends `signo` to process group `pgid` (root ids), told per member.
   void SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why);
   // The first process stopped at its terminal (Ctrl-Z): the sentry stops

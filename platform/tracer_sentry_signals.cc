@@ -145,7 +145,10 @@ void Tracer::Forward(std::int32_t pgid, int signo) {
   if (signo != SIGTERM && signo != SIGHUP) return;
   std::set<pid_t> in_group;
   for (const kernel::TaskInfo& p : model_.Processes()) {
-    if (p.pgid != pgid || p.exit_state != kernel::ExitState::kNone) continue;
+    // The session leader blocks it (SignalGroup): never owed a SIGCONT.
+    if (p.pgid != pgid || p.exit_state != kernel::ExitState::kNone || p.tgid == session_leader_) {
+      continue;
+    }
     in_group.insert(p.root_tid);
     ending_forwarded_[static_cast<pid_t>(p.root_tid)] = signo;
   }
@@ -155,6 +158,12 @@ void Tracer::Forward(std::int32_t pgid, int signo) {
   // is marked stopping. A stop that comes after the kill, with the signal
   // still pending, is continued when it comes (ContinueIfAskedToEnd).
   DrainAllPending();
+  // Continued meanwhile (a stop collected just now), or every member has
+  // taken the signal or is gone: no SIGCONT is owed.
+  if (std::ranges::none_of(in_group,
+                           [&](pid_t tgid) { return ending_forwarded_.contains(tgid); })) {
+    return;
+  }
   bool stopped = false;
   for (const kernel::TaskInfo& p : model_.Processes()) {
     if (p.pgid != pgid || !in_group.contains(static_cast<pid_t>(p.root_tid))) continue;
@@ -171,15 +180,17 @@ void Tracer::ContinueAfterForward(std::int32_t pgid) {
   SignalGroup(pgid, SIGCONT, SignalCause::kSentryForwarded);
 }
 
-void Tracer::ContinueIfAskedToEnd(pid_t pid, pid_t tgid) {
+bool Tracer::ContinueIfAskedToEnd(pid_t pid, pid_t tgid) {
   const auto it = ending_forwarded_.find(tgid);
-  if (it == ending_forwarded_.end()) return;
+  if (it == ending_forwarded_.end()) return false;
+  const auto task = model_.FindTask(ThreadId(pid));
   // Taken already (another thread's report of it is to come): no SIGCONT.
-  if (!IsPending(pid, it->second)) {
+  if (!task || !IsPending(pid, it->second)) {
     ending_forwarded_.erase(it);
-    return;
+    return false;
   }
-  if (const auto task = model_.FindTask(ThreadId(pid))) ContinueAfterForward(task->pgid);
+  ContinueAfterForward(task->pgid);
+  return true;
 }
 
 void Tracer::SignalGroup(std::int32_t pgid, int signo, SignalCause why) {
