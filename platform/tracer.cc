@@ -408,14 +408,11 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
     it->second.taking_signal = sig;
   }
   DrainExits(pid);
-  const auto [found, first_sight] = tasks_.try_emplace(pid);
-  TaskState& st = found->second;
-  // The first process is gone and took the rest with it (KillAll), but a
-  // task created meanwhile was not among them: it goes too, or a stopped
-  // one would keep the run waiting for good.
-  if (first_sight && root_done_ && !options_.wait_all && pid != session_leader_) {
-    ::kill(pid, SIGKILL);
-  }
+  // A task created after the first process's end killed the rest is first
+  // seen at its first stop, held until the model knows it, and killed then
+  // (TellClone): killed while held, its exit would be that of a task the
+  // model never knew, and nothing of it is left to tell it from.
+  TaskState& st = tasks_[pid];
   switch (event) {
     case PTRACE_EVENT_SECCOMP:
       OnSeccomp(pid, st);

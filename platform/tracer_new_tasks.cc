@@ -100,7 +100,8 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
                     .nested_tids = options_.pidns ? NestedTids(child) : std::vector<std::int32_t>{},
                     .error = 0,
                     .pgid = forked_into});
-  // Made after the first process's end killed the rest (KillAll): it goes too.
+  // Made after the first process's end killed the rest (KillWorkload): it
+  // goes too, or a stopped one would keep the run waiting for good.
   if (root_done_ && !options_.wait_all) {
     TellSentrySignal(child, SIGKILL, kernel::SignalCause::kSentryLate);
     ::kill(child, SIGKILL);
