@@ -218,7 +218,7 @@ Procfs::~Procfs() {
   notifier_.request_stop();
   notifier_.join();
   // Files still open when the connection ended never get their RELEASE.
-  for (std::string* handle : open_files_) delete handle;
+  for (OpenFile* handle : open_files_) delete handle;
   for (std::vector<DirEntry>* handle : open_dirs_) delete handle;
 }
 
@@ -857,7 +857,8 @@ void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  auto* handle = new std::string(std::move(*content));
+  auto* handle = new OpenFile;
+  handle->content = std::move(*content);
   {
     std::lock_guard lock(handles_mu_);
     open_files_.insert(handle);
@@ -872,12 +873,23 @@ void Procfs::Read(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t off, f
     events_.Read(req, HandleOf<EventStream::Reader>(fi), size);
     return;
   }
-  const auto* content = HandleOf<const std::string>(fi);
-  const auto start = std::min(static_cast<std::size_t>(off), content->size());
-  // Replied from a copy: once the reply is written the reader may close the
-  // file, and its RELEASE (another loop thread) frees the content while
-  // this thread is still returning from the write.
-  const std::string chunk = content->substr(start, std::min(size, content->size() - start));
+  auto* file = HandleOf<OpenFile>(fi);
+  std::string chunk;
+  {
+    std::lock_guard lock(file->mu);
+    // From the start again: the file as it is now. Reads further on go on
+    // with the version they started with.
+    if (off == 0 && file->read) {
+      if (auto fresh = Render(node)) file->content = std::move(*fresh);
+    }
+    file->read = true;
+    const std::string& content = file->content;
+    const auto start = std::min(static_cast<std::size_t>(off), content.size());
+    // Replied from a copy: once the reply is written the reader may close
+    // the file, and its RELEASE (another loop thread) frees the content
+    // while this thread is still returning from the write.
+    chunk = content.substr(start, std::min(size, content.size() - start));
+  }
   fuse_reply_buf(req, chunk.data(), chunk.size());
 }
 
@@ -886,7 +898,7 @@ void Procfs::Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (node.scope == Scope::kTop && node.file == T(Top::kEvents)) {
     events_.Release(HandleOf<EventStream::Reader>(fi));
   } else {
-    auto* handle = HandleOf<std::string>(fi);
+    auto* handle = HandleOf<OpenFile>(fi);
     {
       std::lock_guard lock(handles_mu_);
       open_files_.erase(handle);

@@ -141,10 +141,18 @@ class Procfs final : public kernel::RecordConsumer {
   std::mutex cache_mu_;
   std::map<std::pair<fuse_ino_t, std::string>, Inode> cached_;  // guarded by cache_mu_
 
+  // An open rendered file: its content, rendered at open and again when it
+  // is read from the start once more (procfs's seq_file does the same: top
+  // keeps /proc/stat open and rereads it at offset 0).
+  struct OpenFile {
+    std::mutex mu;
+    std::string content;  // guarded by mu
+    bool read = false;    // guarded by mu: some read was answered
+  };
   // Rendered files and listed directories still open (their handles'
   // contents); freed at RELEASE, or at the end if the connection ended first.
   std::mutex handles_mu_;
-  std::unordered_set<std::string*> open_files_;           // guarded by handles_mu_
+  std::unordered_set<OpenFile*> open_files_;              // guarded by handles_mu_
   std::unordered_set<std::vector<DirEntry>*> open_dirs_;  // guarded by handles_mu_
 
   std::mutex freeze_mu_;

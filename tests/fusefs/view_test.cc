@@ -246,6 +246,48 @@ TEST_F(ViewTest, ZombieShowsThenVanishesAtOnce) {
   run_->WriteLine("quit");
 }
 
+// A file kept open and read from the start again shows what is true now, as
+// procfs's do (top keeps /proc/stat open and rereads it so); a read further
+// on goes on with the version it started with.
+TEST_F(ViewTest, ReadingFromTheStartAgainShowsTheFileAsItIsNow) {
+  Start({}, "view-stepper");
+  const auto fork_and_reap = [this] {
+    run_->WriteLine("fork");
+    const std::string zombie = run_->ReadLine();
+    EXPECT_EQ(zombie.rfind("zombie ", 0), 0u) << zombie;
+    const std::string pid = zombie.substr(7);
+    run_->WriteLine("reap");
+    EXPECT_EQ(run_->ReadLine(), "reaped " + pid);
+    // The view learns of it from the records, a moment later.
+    const std::string line = " " + pid + " reaped by ";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (Slurp(mount_ + "/sentry/reaped").find(line) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return line;
+  };
+  const std::string first = fork_and_reap();
+  const int fd = ::open((mount_ + "/sentry/reaped").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const auto read_at = [fd](off_t off) {
+    std::string buf(1 << 16, '\0');
+    const ssize_t n = ::pread(fd, buf.data(), buf.size(), off);
+    buf.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return buf;
+  };
+  const std::string before = read_at(0);
+  ASSERT_NE(before.find(first), std::string::npos) << before;
+  const std::string second = fork_and_reap();
+  // The version it started with, read on to its end.
+  EXPECT_EQ(read_at(static_cast<off_t>(before.size())), "");
+  const std::string after = read_at(0);
+  EXPECT_EQ(before.find(second), std::string::npos) << before;
+  EXPECT_NE(after.find(second), std::string::npos) << after;
+  ::close(fd);
+  run_->WriteLine("quit");
+}
+
 TEST_F(ViewTest, OtherUsersAreRefused) {
   Start();
   const pid_t child = fork();
