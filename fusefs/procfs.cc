@@ -776,19 +776,33 @@ std::optional<std::string> Procfs::Render(Inode node) const {
   return std::nullopt;
 }
 
-std::optional<std::string> Procfs::Readlink(Inode node, const fuse_ctx* caller) const {
+std::expected<std::string, int> Procfs::Readlink(Inode node, const fuse_ctx* caller) const {
   if (node.scope == Scope::kTop) {
     const Caller c = Identify(caller);
     if (node.file == T(Top::kSelf)) return std::to_string(c.tgid);
     if (node.file == T(Top::kThreadSelf)) return fmt::format("{}/task/{}", c.tgid, c.tid);
-    return std::nullopt;
+    return std::unexpected(ENOENT);
   }
   const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
-  if (name == nullptr) return std::nullopt;
-  if (node.scope == Scope::kForeign) return ReadHostLink(fmt::format("/proc/{}/{}", node.id, name));
+  if (name == nullptr) return std::unexpected(ENOENT);
+  const auto host_link = [](const std::string& path) -> std::expected<std::string, int> {
+    if (auto target = ReadHostLink(path)) return *std::move(target);
+    return std::unexpected(ENOENT);
+  };
+  if (node.scope == Scope::kForeign) return host_link(fmt::format("/proc/{}/{}", node.id, name));
   const auto t = Subject(node);
-  if (!t || !options_.live) return std::nullopt;
-  return ReadHostLink(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);
+  if (!t || !options_.live) return std::unexpected(ENOENT);
+  // The sentry reads the host's link as root: procfs lets only a reader
+  // that may ptrace the task follow it (proc_fd_access_allowed), which for
+  // an outside reader the view admits (--allow-other) means root or the
+  // task's owner.
+  if (caller != nullptr && caller->uid != 0) {
+    const auto owner = node.scope == Scope::kThread
+                           ? model_.FindTaskOwner(kernel::TaskUid(node.id), View())
+                           : model_.FindProcessOwner(kernel::ThreadGroupUid(node.id), View());
+    if (!owner || owner->uid != caller->uid) return std::unexpected(EACCES);
+  }
+  return host_link(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);
 }
 
 // ---- Handlers.
@@ -831,7 +845,7 @@ void Procfs::Getattr(fuse_req_t req, fuse_ino_t ino) {
 void Procfs::DoReadlink(fuse_req_t req, fuse_ino_t ino) {
   const auto target = Readlink(Inode::Decode(ino), fuse_req_ctx(req));
   if (!target) {
-    fuse_reply_err(req, ENOENT);
+    fuse_reply_err(req, target.error());
     return;
   }
   fuse_reply_readlink(req, target->c_str());

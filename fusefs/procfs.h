@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <expected>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -93,7 +94,8 @@ class Procfs final : public kernel::RecordConsumer {
   std::optional<std::string> RenderProcessSentry(const kernel::TaskInfo& leader,
                                                  SentryFile file) const;
   std::optional<std::string> RenderGroupFile(Inode node) const;
-  std::optional<std::string> Readlink(Inode node, const fuse_ctx* caller) const;
+  // A link's target, or the errno the reader gets.
+  std::expected<std::string, int> Readlink(Inode node, const fuse_ctx* caller) const;
   // The caller's thread group and thread ids as the view shows them, and
   // whether it is a task of the sandbox.
   struct Caller {

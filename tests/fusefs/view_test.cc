@@ -301,6 +301,31 @@ TEST_F(ViewTest, OtherUsersAreRefused) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "another uid could enter the view";
 }
 
+// With --allow-other another user reads the view, but follows the exe, cwd
+// and root links of root's processes no more than procfs lets it.
+TEST_F(ViewTest, AllowedOtherUsersCannotFollowTheLinksOfRootsProcesses) {
+  Start({"--allow-other"});
+  const std::vector<int> pids = WorkloadPids();
+  ASSERT_FALSE(pids.empty());
+  const std::string exe = mount_ + "/" + std::to_string(pids.front()) + "/exe";
+  char target[4096];
+  ASSERT_GT(::readlink(exe.c_str(), target, sizeof target), 0) << "root follows it";
+  const pid_t child = fork();
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+    struct stat st {};
+    if (::stat((mount_ + "/sentry/status").c_str(), &st) != 0) _exit(3);  // the view is open to it
+    for (const char* link : {"exe", "cwd", "root"}) {
+      const std::string path = mount_ + "/" + std::to_string(pids.front()) + "/" + link;
+      if (::readlink(path.c_str(), target, sizeof target) >= 0 || errno != EACCES) _exit(1);
+    }
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: followed a link; 2: setuid; 3: refused the view";
+}
+
 TEST_F(ViewTest, EventsStreamToSeveralReadersAndAKilledReaderLeavesNothing) {
   Start({}, "view-stepper");
   // Two readers, each a real `cat`, and a third killed while it blocks.
