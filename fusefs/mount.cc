@@ -13,6 +13,8 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -74,6 +76,24 @@ void AbortConnection(dev_t device) {
   if (fd < 0) return;
   [[maybe_unused]] const ssize_t n = ::write(fd, "1", 1);
   ::close(fd);
+}
+
+// Removes the empty directories on `path` up to `made`, the first one a
+// mount made (none if empty), deepest first.
+void RemoveMadeDirectories(const std::string& path, const std::string& made) {
+  if (made.empty()) return;
+  for (std::filesystem::path p = path; p.string().size() >= made.size(); p = p.parent_path()) {
+    if (::rmdir(p.c_str()) != 0) break;
+    if (p.string() == made) break;
+  }
+}
+
+// libfuse's own messages (its mount failing, the device failing), named as
+// the sentry's: a line on a workload's stderr says whose it is.
+void LogAsTheSentry(enum fuse_log_level level, const char* fmt, va_list ap) {
+  if (level > FUSE_LOG_ERR) return;
+  std::fputs("sentry: ", stderr);
+  std::vfprintf(stderr, fmt, ap);
 }
 
 }  // namespace
@@ -199,12 +219,17 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
   argv.reserve(args_text.size());
   for (std::string& a : args_text) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  fuse_set_log_func(LogAsTheSentry);
   fuse_session* session =
       fuse_session_new(&args, &Procfs::Operations(), sizeof(fuse_lowlevel_ops), &fs);
   fuse_opt_free_args(&args);
-  if (session == nullptr) return std::unexpected("cannot start a FUSE session");
+  if (session == nullptr) {
+    RemoveMadeDirectories(where, created);
+    return std::unexpected("cannot start a FUSE session");
+  }
   if (fuse_session_mount(session, where.c_str()) != 0) {
     fuse_session_destroy(session);
+    RemoveMadeDirectories(where, created);
     return std::unexpected("cannot mount the view at " + where +
                            (::access("/dev/fuse", R_OK | W_OK) != 0
                                 ? std::string(": /dev/fuse: ") + std::strerror(errno)
@@ -281,12 +306,7 @@ Mount::~Mount() {
 }
 
 void Mount::RemoveCreated() const {
-  if (created_.empty()) return;
-  // Only empty directories go, deepest first, up to the one we made.
-  for (std::filesystem::path p = path_; p.string().size() >= created_.size(); p = p.parent_path()) {
-    if (::rmdir(p.c_str()) != 0) break;
-    if (p.string() == created_) break;
-  }
+  RemoveMadeDirectories(path_, created_);
 }
 
 }  // namespace sentry::fusefs
