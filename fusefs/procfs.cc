@@ -1035,6 +1035,28 @@ const fuse_lowlevel_ops& Procfs::Operations() {
                  fuse_file_info* /*fi*/) { Self(req)->Write(req, ino, data, size); };
     o.setattr = [](fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                    fuse_file_info* /*fi*/) { Self(req)->Setattr(req, ino, attr, to_set); };
+    // Nothing is made, named or removed here (root's requests get this far:
+    // it passes default_permissions' checks). As procfs answers: a new name
+    // is ENOENT (its lookups fail rather than leave a place to create), a
+    // removal EPERM.
+    o.mknod = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
+      fuse_reply_err(req, ENOENT);
+    };
+    o.mkdir = [](fuse_req_t req, fuse_ino_t, const char*, mode_t) { fuse_reply_err(req, ENOENT); };
+    o.symlink = [](fuse_req_t req, const char*, fuse_ino_t, const char*) {
+      fuse_reply_err(req, ENOENT);
+    };
+    o.link = [](fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+      fuse_reply_err(req, ENOENT);
+    };
+    o.create = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
+      fuse_reply_err(req, ENOENT);
+    };
+    o.rename = [](fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned int) {
+      fuse_reply_err(req, ENOENT);
+    };
+    o.unlink = [](fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); };
+    o.rmdir = [](fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, EPERM); };
     return o;
   }();
   return ops;

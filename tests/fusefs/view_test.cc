@@ -288,6 +288,25 @@ TEST_F(ViewTest, ReadingFromTheStartAgainShowsTheFileAsItIsNow) {
   run_->WriteLine("quit");
 }
 
+// Nothing is made or removed in the view, with procfs's errors (root gets
+// past the permission checks to ask).
+TEST_F(ViewTest, NamesAreNeitherMadeNorRemovedAsInProcfs) {
+  Start();
+  errno = 0;
+  EXPECT_NE(::mkdir((mount_ + "/x").c_str(), 0755), 0);
+  EXPECT_EQ(errno, ENOENT);
+  errno = 0;
+  EXPECT_LT(::open((mount_ + "/y").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644), 0);
+  EXPECT_EQ(errno, ENOENT);
+  errno = 0;
+  EXPECT_NE(::unlink((mount_ + "/uptime").c_str()), 0);
+  EXPECT_EQ(errno, EPERM);
+  errno = 0;
+  EXPECT_NE(::rename((mount_ + "/uptime").c_str(), (mount_ + "/u2").c_str()), 0);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_FALSE(Slurp(mount_ + "/uptime").empty());
+}
+
 TEST_F(ViewTest, OtherUsersAreRefused) {
   Start();
   const pid_t child = fork();
