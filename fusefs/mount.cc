@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdarg>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -88,13 +87,11 @@ void RemoveMadeDirectories(const std::string& path, const std::string& made) {
   }
 }
 
-// libfuse's own messages (its mount failing, the device failing), named as
-// the sentry's: a line on a workload's stderr says whose it is.
-void LogAsTheSentry(enum fuse_log_level level, const char* fmt, va_list ap) {
-  if (level > FUSE_LOG_ERR) return;
-  std::fputs("sentry: ", stderr);
-  std::vfprintf(stderr, fmt, ap);
-}
+// libfuse's own messages (its mount failing, the device failing) are not
+// printed: what fails reaches the caller as a value, said once and by the
+// sentry (or with -v only, for the default place), and a line here would
+// land on the workload's stderr, where a transparent run adds nothing.
+void Unprinted(enum fuse_log_level /*level*/, const char* /*fmt*/, va_list /*ap*/) {}
 
 }  // namespace
 
@@ -219,7 +216,7 @@ std::expected<std::unique_ptr<Mount>, std::string> Mount::Create(Procfs& fs,
   argv.reserve(args_text.size());
   for (std::string& a : args_text) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
-  fuse_set_log_func(LogAsTheSentry);
+  fuse_set_log_func(Unprinted);
   fuse_session* session =
       fuse_session_new(&args, &Procfs::Operations(), sizeof(fuse_lowlevel_ops), &fs);
   fuse_opt_free_args(&args);

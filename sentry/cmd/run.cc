@@ -125,7 +125,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
       "mount", po::value<std::string>(&mount_path)->value_name("DIR"),
       "mount the live procfs view at DIR (default: /sandbox/proc as root, or "
-      "/sandbox/PID/proc, said on stderr, while another run has it; else "
+      "/sandbox/PID/proc, said with -v, while another run has it; else "
       "$XDG_RUNTIME_DIR/sentry/PID/proc); `sentry view -- ps -ef` reads it")(
       "no-fuse", "run without the procfs view")(
       "keep-mounted",

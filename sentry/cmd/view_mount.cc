@@ -25,14 +25,17 @@ std::expected<std::unique_ptr<fusefs::Mount>, std::string> MountView(fusefs::Pro
     }
   }
   if (!chosen && fusefs::IsSentryMount(where) && !fusefs::IsDeadMount(where)) {
-    // Another run's: beside it, said always (`sentry view` alone would show
-    // that run's), rather than refusing a run only for where its view goes.
+    // Another run's: this one's goes beside it, said with -v only (the
+    // workload's stderr is the workload's: a transparent run adds nothing
+    // there), rather than refusing a run only for where its view goes.
     const std::string taken = where;
     where =
         (std::filesystem::path(where).parent_path() / std::to_string(::getpid()) / "proc").string();
-    std::cerr << "sentry: " << taken << " is the view of another sentry still running; this run's "
-              << "is at " << where << " (sentry view --mount " << where
-              << " -- CMD); choose the place with --mount DIR\n";
+    if (verbose) {
+      std::cerr << "sentry: " << taken << " is the view of another sentry still running; this "
+                << "run's is at " << where << " (sentry view --mount " << where
+                << " -- CMD); choose the place with --mount DIR\n";
+    }
   }
   auto mounted = fusefs::Mount::Create(view, {.path = where, .allow_other = allow_other}, &notice);
   // Said when the user chose the place; the default stays quiet (with -v
