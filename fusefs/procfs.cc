@@ -451,6 +451,12 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
   return std::nullopt;
 }
 
+std::optional<kernel::TaskOwner> Procfs::OwnerOf(Inode node) const {
+  return node.scope == Scope::kThread
+             ? model_.FindTaskOwner(kernel::TaskUid(node.id), View())
+             : model_.FindProcessOwner(kernel::ThreadGroupUid(node.id), View());
+}
+
 std::optional<struct stat> Procfs::Attributes(Inode node) const {
   struct stat st {};
   st.st_ino = node.Encode();
@@ -470,9 +476,7 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
     case Scope::kProcess:
     case Scope::kThread:
     case Scope::kProcessSentry: {
-      const auto owner = node.scope == Scope::kThread
-                             ? model_.FindTaskOwner(kernel::TaskUid(node.id), View())
-                             : model_.FindProcessOwner(kernel::ThreadGroupUid(node.id), View());
+      const auto owner = OwnerOf(node);
       if (!owner) return std::nullopt;
       st.st_uid = owner->uid;
       st.st_gid = owner->gid;
@@ -797,9 +801,7 @@ std::expected<std::string, int> Procfs::Readlink(Inode node, const fuse_ctx* cal
   // an outside reader the view admits (--allow-other) means root or the
   // task's owner.
   if (caller != nullptr && caller->uid != 0) {
-    const auto owner = node.scope == Scope::kThread
-                           ? model_.FindTaskOwner(kernel::TaskUid(node.id), View())
-                           : model_.FindProcessOwner(kernel::ThreadGroupUid(node.id), View());
+    const auto owner = OwnerOf(node);
     if (!owner || owner->uid != caller->uid) return std::unexpected(EACCES);
   }
   return host_link(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);

@@ -94,6 +94,9 @@ class Procfs final : public kernel::RecordConsumer {
   std::optional<std::string> RenderProcessSentry(const kernel::TaskInfo& leader,
                                                  SentryFile file) const;
   std::optional<std::string> RenderGroupFile(Inode node) const;
+  // Whose files a process's or thread's node shows (its directory's, for
+  // its model files); nullopt once it is gone.
+  std::optional<kernel::TaskOwner> OwnerOf(Inode node) const;
   // A link's target, or the errno the reader gets.
   std::expected<std::string, int> Readlink(Inode node, const fuse_ctx* caller) const;
   // The caller's thread group and thread ids as the view shows them, and

@@ -188,12 +188,10 @@ std::pair<int, Traced> InterruptLeftovers(const std::string& scenario) {
   return {status, std::move(t)};
 }
 
-// --wait-all: once the first process has exited, SIGTERM goes to every
-// process group left, with SIGCONT after it to a stopped one (as bash does
-// for a stopped job), so a stopped leftover in a session of its own no
-// longer keeps the sentry waiting for good.
-TEST(ShellTest, WaitAllCanBeInterrupted) {
-  const auto [status, t] = InterruptLeftovers("stopped-leftover");
+// `scenario` interrupted (InterruptLeftovers): one SIGTERM forwarded, one
+// SIGCONT after it, and its leftover ends by that SIGTERM.
+void ExpectTheSigtermThenItsSigcontEndIt(const std::string& scenario) {
+  const auto [status, t] = InterruptLeftovers(scenario);
   EXPECT_EQ(status, 0);  // the first process's own exit
   EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
   const auto forwarded = SentBySentry(t, SignalCause::kSentryForwarded);
@@ -205,22 +203,21 @@ TEST(ShellTest, WaitAllCanBeInterrupted) {
   EXPECT_EQ(end->signo, abi::kSIGTERM);
 }
 
+// --wait-all: once the first process has exited, SIGTERM goes to every
+// process group left, with SIGCONT after it to a stopped one (as bash does
+// for a stopped job), so a stopped leftover in a session of its own no
+// longer keeps the sentry waiting for good.
+TEST(ShellTest, WaitAllCanBeInterrupted) {
+  ExpectTheSigtermThenItsSigcontEndIt("stopped-leftover");
+}
+
 // A leftover that stops once the SIGTERM is pending (blocked then, as
 // glibc's raise() blocks every signal around its tgkill) is continued when
 // that stop comes: traced, a fatal signal is not the group exit at once it
 // is natively (DESIGN fact 23), and a stop just after the kill holds it
 // pending for good. Before, the sentry waited for good.
 TEST(ShellTest, WaitAllContinuesALeftoverThatStopsAfterTheSigterm) {
-  const auto [status, t] = InterruptLeftovers("stops-after-the-sigterm");
-  EXPECT_EQ(status, 0);
-  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0u) << t.Divergences();
-  const auto forwarded = SentBySentry(t, SignalCause::kSentryForwarded);
-  ASSERT_EQ(forwarded.size(), 2u);
-  EXPECT_EQ(forwarded[0].value, abi::kSIGTERM);
-  EXPECT_EQ(forwarded[1].value, abi::kSIGCONT);
-  const auto end = EndOf(t, forwarded[0].tid.value);
-  ASSERT_TRUE(end.has_value());
-  EXPECT_EQ(end->signo, abi::kSIGTERM);
+  ExpectTheSigtermThenItsSigcontEndIt("stops-after-the-sigterm");
 }
 
 // The same, with the leftover caught at any point of a stop: the SIGTERM

@@ -455,23 +455,32 @@ void SayInterrupted(int) {
   (void)!write(1, msg, sizeof msg - 1);
 }
 
+// Forks a leftover in a session of its own (in the first process's group
+// it would be hung up once that group is orphaned), its stdout on /dev/null
+// (the test's pipe is not held open); `body` gets the write end of `sync`
+// and writes a byte there once ready. Returns the child's pid.
+template <class Body>
+pid_t LeaveInASessionOfItsOwn(const int (&sync)[2], const Body& body) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  close(sync[0]);
+  Check(setsid() > 0, "setsid");
+  const int null = open("/dev/null", O_WRONLY);
+  Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
+  body(sync[1]);
+  _exit(0);
+}
+
 // Leaves a child stopped in a session of its own and exits once the stop is
 // complete (its wait saw it), saying "ready": a leftover only a SIGCONT
 // after a forwarded SIGTERM ends.
 int StoppedLeftover() {
   int sync[2];
   Check(pipe(sync) == 0, "pipe");
-  const pid_t child = fork();
-  if (child == 0) {
-    close(sync[0]);
-    // Its own session first: stopped in the first process's group, it would
-    // be hung up once that group is orphaned.
-    Check(setsid() > 0, "setsid");
-    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
-    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
-    WriteByte(sync[1]);
+  const pid_t child = LeaveInASessionOfItsOwn(sync, [](int ready) {
+    WriteByte(ready);
     for (;;) pause();
-  }
+  });
   close(sync[1]);
   ReadByte(sync[0]);
   Check(kill(child, SIGSTOP) == 0, "kill");
@@ -488,12 +497,7 @@ int StoppedLeftover() {
 int StopsAfterTheSigterm() {
   int sync[2];
   Check(pipe(sync) == 0, "pipe");
-  const pid_t child = fork();
-  if (child == 0) {
-    close(sync[0]);
-    Check(setsid() > 0, "setsid");
-    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
-    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
+  LeaveInASessionOfItsOwn(sync, [](int ready) {
     sigset_t term;
     sigemptyset(&term);
     sigaddset(&term, SIGTERM);
@@ -501,13 +505,12 @@ int StopsAfterTheSigterm() {
     // Readable once SIGTERM is pending; polling it takes nothing.
     pollfd pending{.fd = signalfd(-1, &term, SFD_CLOEXEC), .events = POLLIN, .revents = 0};
     Check(pending.fd >= 0, "signalfd");
-    WriteByte(sync[1]);
+    WriteByte(ready);
     while (poll(&pending, 1, -1) != 1) {
     }
     raise(SIGSTOP);
     sigprocmask(SIG_UNBLOCK, &term, nullptr);
-    _exit(0);
-  }
+  });
   close(sync[1]);
   ReadByte(sync[0]);
   std::printf("ready\n");
@@ -521,21 +524,12 @@ int StopsAfterTheSigterm() {
 int StopCyclingLeftovers() {
   int sync[2];
   Check(pipe(sync) == 0, "pipe");
-  const auto leave = [&](const auto& body) {
-    const pid_t pid = fork();
-    if (pid != 0) return pid;
-    close(sync[0]);
-    Check(setsid() > 0, "setsid");
-    const int null = open("/dev/null", O_WRONLY);  // the test's pipe is not held open
-    Check(null >= 0 && dup2(null, 1) == 1, "stdout to /dev/null");
-    WriteByte(sync[1]);
-    body();
-    _exit(0);
-  };
-  const pid_t stopper = leave([] {
+  const pid_t stopper = LeaveInASessionOfItsOwn(sync, [](int ready) {
+    WriteByte(ready);
     for (;;) raise(SIGSTOP);
   });
-  leave([stopper] {
+  LeaveInASessionOfItsOwn(sync, [stopper](int ready) {
+    WriteByte(ready);
     for (;;) kill(stopper, SIGCONT);
   });
   close(sync[1]);
