@@ -7,6 +7,10 @@
 // the single-row SQL's order), kept, and written when 32 are waiting and
 // at Flush (before the transaction commits). Only for tables nobody reads
 // or updates within the transaction before the flush.
+//
+// Kept values are plain numbers and spans of one text buffer, so keeping a
+// row allocates nothing, and SQLite binds the text without copying it (it
+// is read during the step, while the buffer holds it).
 #pragma once
 
 #include <cstdint>
@@ -42,18 +46,20 @@ class RowBuffer {
  private:
   struct Value {
     enum class Type : std::uint8_t { kNull, kInt, kText } type = Type::kNull;
-    std::int64_t number = 0;
-    std::string text;
+    std::int64_t number = 0;  // kInt: the value; kText: the offset in text_
+    std::uint32_t size = 0;   // kText: its length
   };
   RowBuffer(int columns, Statement one, Statement many);
-  // Binds `rows` kept rows from `first` to `stmt` and runs it.
+  Value& At(int column);
+  // Binds `rows` kept rows from `first` to `stmt` and runs it; the bindings
+  // point into text_, and every parameter is bound again before each run.
   std::expected<void, std::string> Write(Statement& stmt, std::size_t first, std::size_t rows);
 
   int columns_ = 0;
   Statement one_;
   Statement many_;
-  std::vector<Value> row_;     // the row being filled
-  std::vector<Value> values_;  // kept rows, row after row
+  std::vector<Value> values_;  // kept rows, row after row, then the row being filled
+  std::string text_;           // every kept text, back to back
 };
 
 }  // namespace sentry::inspect

@@ -72,9 +72,6 @@ constexpr std::string_view kSql[] = {
     "?5)",
     // kMemberLeave
     "UPDATE process_group_member SET leave_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
-    // kExit
-    "INSERT INTO exit (run_id, seq, ts, utid, upid, tid, step, wait_status, group_exit, "
-    "other_utid, signo, reap_cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     // kWait
     "INSERT INTO wait (run_id, seq, ts, waiter_utid, waiter_upid, waiter_tid, idtype, id, "
     "options, result, errno, target_utid, target_upid, cld_code, status, consumed, "
@@ -130,7 +127,7 @@ ExitColumns ExitColumnsOf(std::int64_t wait_status) {
 
 }  // namespace
 
-static_assert(std::size(kSql) == 24, "one statement per TableWriter::Stmt");
+static_assert(std::size(kSql) == 23, "one statement per TableWriter::Stmt");
 
 TableWriter::TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns)
     : db_(db.Get()), run_id_(run_id), start_time_ns_(start_time_ns) {}
@@ -174,7 +171,7 @@ std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
 }
 
 bool TableWriter::Buffered(Stmt stmt) {
-  return stmt == kObservation || stmt == kRecord || stmt == kExit || stmt == kWait ||
+  return stmt == kObservation || stmt == kRecord || stmt == kWait ||
          stmt == kSignal || stmt == kDivergence || stmt == kThread || stmt == kProcess;
 }
 
@@ -345,7 +342,7 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
           if (auto done = p.Bind(1, run_id_).Bind(2, *upid).Bind(3, ts).Run(); !done) return done;
         }
       }
-      return InsertExit(r, "exit_initiated");
+      return {};
     }
     case RecordKind::kZombie: {
       if (auto done = ThreadTime(kThreadEnd, utid, ts); !done) return done;
@@ -365,10 +362,10 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
           if (auto done = p.Run(); !done) return done;
         }
       }
-      return InsertExit(r, "zombie");
+      return {};
     }
     case RecordKind::kParentNotified:
-      return InsertExit(r, "parent_notified");
+      return {};  // in `record` only; the `exit` view shows it
     case RecordKind::kReaped:
       return OnReaped(r);
     case RecordKind::kReparented: {
@@ -523,7 +520,6 @@ std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) 
   const std::int64_t ts = Ts(r.time_ns);
   const std::uint64_t utid = r.task.value;
   if (auto done = ThreadTime(kThreadEnd, utid, ts); !done) return done;
-  if (auto done = InsertExit(r, "reaped"); !done) return done;
   const auto upid = UpidOf(utid);
   upid_of_.erase(utid);
   open_stop_row_.erase(utid);
@@ -689,26 +685,6 @@ std::expected<void, std::string> TableWriter::LeaveGroup(std::uint64_t upid, std
   s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
   member_row_.erase(it);
   return s.Run();
-}
-
-std::expected<void, std::string> TableWriter::InsertExit(const kernel::Record& r,
-                                                         std::string_view step) {
-  const bool notified = step == "parent_notified";
-  const bool reaped = step == "reaped";
-  RowBuffer& s = Buf(kExit);
-  s.Bind(1, run_id_)
-      .Bind(2, static_cast<std::int64_t>(r.seq))
-      .Bind(3, Ts(r.time_ns))
-      .Bind(4, static_cast<std::int64_t>(r.task.value))
-      .Bind(5, UpidOf(r.task.value).value_or(0))
-      .Bind(6, std::int64_t{r.tid.value})
-      .Bind(7, step)
-      .Bind(8, notified ? std::nullopt : std::optional<std::int64_t>(r.value))
-      .Bind(9, step == "exit_initiated" ? std::optional<std::int64_t>(r.value2) : std::nullopt)
-      .Bind(10, notified || reaped ? OrNull(r.other_task.value) : std::nullopt)
-      .Bind(11, notified ? std::optional<std::int64_t>(r.value) : std::nullopt)
-      .Bind(12, reaped ? std::optional<std::int64_t>(r.value2) : std::nullopt);
-  return s.Add();
 }
 
 }  // namespace sentry::inspect

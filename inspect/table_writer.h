@@ -1,7 +1,8 @@
 // TableWriter: turns one observation and its records into rows of the event
-// log's tables (share/sql/001_initial.sql): the raw `observation` and
-// `record` rows, and the question-shaped tables (process, thread, exit,
-// wait, signal, stop, process groups, sessions, divergence).
+// log's tables (share/sql/): the raw `observation` and `record` rows, and
+// the question-shaped tables (process, thread, wait, signal, stop, process
+// groups, sessions, divergence). The `exit` timeline is a view over
+// `record` (002_exit_view.sql): nothing to write for it.
 //
 // Runs on the log's writer thread, inside the writer's transaction. Every
 // live-path write is an append or an update by primary key (the process
@@ -77,7 +78,6 @@ class TableWriter {
     kSessionGone,
     kMemberJoin,
     kMemberLeave,
-    kExit,
     kWait,
     kSignal,
     kStopBegin,
@@ -104,7 +104,6 @@ class TableWriter {
   std::expected<void, std::string> JoinGroup(std::uint64_t upid, std::int32_t pgid,
                                              std::int64_t ts);
   std::expected<void, std::string> LeaveGroup(std::uint64_t upid, std::int64_t ts);
-  std::expected<void, std::string> InsertExit(const kernel::Record& r, std::string_view step);
   // 0 (unknown) becomes NULL.
   static std::optional<std::int64_t> OrNull(std::uint64_t id);
   std::optional<std::int64_t> UpidOf(std::uint64_t utid) const;

@@ -93,7 +93,7 @@ TEST_F(InspectTest, TheRunIsAPlainSqliteFileWithItsSchema) {
   EXPECT_TRUE(Contains(Capture({"sqlite3", "--version"}).out, "3."));
   // The sentry's mark and schema version, as the CLI reads them.
   EXPECT_EQ(Sql(db_, "PRAGMA application_id"), "1397642322");
-  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "2");
   EXPECT_EQ(Sql(db_, "PRAGMA integrity_check"), "ok");
   EXPECT_TRUE(Contains(Sql(db_, "SELECT state, exit_code, command FROM run"),
                        "finished|0|" SCENARIOS_BINARY " inspect-questions"));
@@ -300,6 +300,40 @@ TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
   RemoveDb(other);
   RemoveDb(newer);
   rmdir(directory.c_str());
+}
+
+// A file an older sentry wrote is upgraded by the next `sentry run` on it,
+// and keeps every answer: version 1 kept the exit timeline as a table of
+// its own, version 2 derives it from `record`. The file is a real one,
+// written at version 1 (tests/inspect/data/schema_v1_run.sql).
+TEST(EventLogTest, AnOlderFileIsUpgradedAndKeepsItsExitTimeline) {
+  const std::string path = TempPath("schema-v1.db");
+  RemoveDb(path);
+  Sql(path, ".read " INSPECT_TEST_DATA "/schema_v1_run.sql");
+  Sql(path, "PRAGMA application_id = 1397642322; PRAGMA user_version = 1");
+  const std::string exits = Sql(path, "SELECT * FROM exit ORDER BY rowid");
+  ASSERT_EQ(std::count(exits.begin(), exits.end(), '\n'), 15) << exits;  // 4 processes, 4 steps
+  ASSERT_EQ(Sql(path, "SELECT type FROM sqlite_schema WHERE name = 'exit'"), "table");
+
+  // Reading it asks for the upgrade; it changes nothing.
+  const Captured read = Capture({SENTRY_BINARY, "inspect", "--db", path, "runs"});
+  EXPECT_NE(read.exit_code, 0);
+  EXPECT_TRUE(Contains(read.err, "older sentry")) << read.err;
+  ASSERT_EQ(Capture({SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", path, "--", "true"})
+                .exit_code,
+            0);
+
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(path, "SELECT type FROM sqlite_schema WHERE name = 'exit'"), "view");
+  EXPECT_EQ(Sql(path, "SELECT * FROM exit WHERE run_id = 1"), exits);
+  EXPECT_EQ(Sql(path, "PRAGMA integrity_check"), "ok");
+  // The new run's steps are there too, and inspect answers from the old run.
+  EXPECT_EQ(Sql(path, "SELECT count(*) > 0 FROM exit WHERE run_id = 2 AND step = 'reaped'"), "1");
+  const Captured waits =
+      Capture({SENTRY_BINARY, "inspect", "--db", path, "--run", "1", "waits"});
+  EXPECT_EQ(waits.exit_code, 0) << waits.err;
+  EXPECT_TRUE(Contains(waits.out, "exited 4")) << waits.out;
+  RemoveDb(path);
 }
 
 // The sqlite3 CLI reads the file while a run writes it; the run is
