@@ -79,6 +79,15 @@ std::expected<void, std::string> RowBuffer::Add() {
   return done;
 }
 
+std::expected<std::int64_t, std::string> RowBuffer::AddNow() {
+  const std::size_t filling = values_.size() / static_cast<std::size_t>(columns_) - 1;
+  auto done = Write(one_, filling, 1);
+  values_.resize(values_.size() - static_cast<std::size_t>(columns_));
+  values_.resize(values_.size() + static_cast<std::size_t>(columns_));  // a fresh row to fill
+  if (!done) return std::unexpected(done.error());
+  return sqlite3_last_insert_rowid(sqlite3_db_handle(one_.Get()));
+}
+
 std::expected<void, std::string> RowBuffer::Flush() {
   const std::size_t rows = values_.size() / static_cast<std::size_t>(columns_) - 1;
   std::expected<void, std::string> done;

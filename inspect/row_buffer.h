@@ -40,6 +40,8 @@ class RowBuffer {
   RowBuffer& BindNull(int column);
   // Keeps the row; writes a full statement's worth when there is one.
   std::expected<void, std::string> Add();
+  // Writes the row at once, on its own; returns its rowid.
+  std::expected<std::int64_t, std::string> AddNow();
   // Writes every row kept.
   std::expected<void, std::string> Flush();
 

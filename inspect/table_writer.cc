@@ -59,17 +59,18 @@ constexpr std::string_view kSql[] = {
     // kProcessParent
     "UPDATE process SET last_parent_upid = ?3 WHERE run_id = ?1 AND upid = ?2",
     // kProcessGroup
-    "INSERT INTO process_group (run_id, pgid, sid, created_ts, creator_utid) VALUES (?1, ?2, ?3, "
-    "?4, ?5)",
+    "INSERT INTO process_group (run_id, pgid, sid, created_ts, creator_utid, gone_ts) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6)",
     // kProcessGroupGone
     "UPDATE process_group SET gone_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
     // kSession
-    "INSERT INTO session (run_id, sid, leader_utid, created_ts) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT INTO session (run_id, sid, leader_utid, created_ts, gone_ts) VALUES (?1, ?2, ?3, ?4, "
+    "?5)",
     // kSessionGone
     "UPDATE session SET gone_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
-    // kMemberJoin
-    "INSERT INTO process_group_member (run_id, upid, pgid, sid, join_ts) VALUES (?1, ?2, ?3, ?4, "
-    "?5)",
+    // kMember
+    "INSERT INTO process_group_member (run_id, upid, pgid, sid, join_ts, leave_ts) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6)",
     // kMemberLeave
     "UPDATE process_group_member SET leave_ts = ?2 WHERE rowid = ?3 AND run_id = ?1",
     // kWait
@@ -81,9 +82,9 @@ constexpr std::string_view kSql[] = {
     // kSignal
     "INSERT INTO signal (run_id, seq, ts, receiver_utid, receiver_tid, sender_utid, sender_tid, "
     "signo, si_code, delivered, cause) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    // kStopBegin
-    "INSERT INTO stop (run_id, utid, upid, tid, kind, signo, start_seq, start_ts) VALUES (?1, ?2, "
-    "?3, ?4, ?5, ?6, ?7, ?8)",
+    // kStop
+    "INSERT INTO stop (run_id, utid, upid, tid, kind, signo, start_seq, start_ts, end_seq, end_ts) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     // kStopEnd
     "UPDATE stop SET end_seq = ?2, end_ts = ?3 WHERE rowid = ?4 AND run_id = ?1",
     // kDivergence
@@ -171,8 +172,9 @@ std::optional<std::int64_t> TableWriter::UpidOf(std::uint64_t utid) const {
 }
 
 bool TableWriter::Buffered(Stmt stmt) {
-  return stmt == kObservation || stmt == kRecord || stmt == kWait ||
-         stmt == kSignal || stmt == kDivergence || stmt == kThread || stmt == kProcess;
+  return stmt == kObservation || stmt == kRecord || stmt == kWait || stmt == kSignal ||
+         stmt == kDivergence || stmt == kThread || stmt == kProcess || stmt == kProcessGroup ||
+         stmt == kSession || stmt == kMember || stmt == kStop;
 }
 
 RowBuffer& TableWriter::Buf(Stmt stmt) {
@@ -182,6 +184,7 @@ RowBuffer& TableWriter::Buf(Stmt stmt) {
 }
 
 std::expected<void, std::string> TableWriter::FinishBatch() {
+  if (auto done = FlushSpans(); !done) return done;
   for (const ThreadRow& t : new_threads_.Rows()) {
     RowBuffer& b = Buf(kThread);
     b.Bind(1, run_id_)
@@ -377,39 +380,34 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       Statement& s = stmts_[kProcessParent];
       return s.Bind(1, run_id_).Bind(2, *upid).Bind(3, UpidOf(r.other_task.value)).Run();
     }
-    case RecordKind::kSessionCreated: {
-      Statement& s = stmts_[kSession];
-      s.Bind(1, run_id_).Bind(2, r.value).Bind(3, OrNull(utid)).Bind(4, ts);
-      if (auto done = s.Run(); !done) return done;
-      session_row_[static_cast<std::int32_t>(r.value)] = sqlite3_last_insert_rowid(db_);
+    case RecordKind::kSessionCreated:
+      sessions_.Begin(static_cast<std::int32_t>(r.value), SessionRow{.sid = r.value,
+                                                                     .leader_utid = OrNull(utid),
+                                                                     .created_ts = ts,
+                                                                     .gone_ts = std::nullopt});
       return {};
-    }
     case RecordKind::kSessionGone: {
-      const auto it = session_row_.find(static_cast<std::int32_t>(r.value));
-      if (it == session_row_.end()) return {};
-      Statement& s = stmts_[kSessionGone];
-      s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
-      session_row_.erase(it);
-      return s.Run();
+      const auto in_file = sessions_.End(static_cast<std::int32_t>(r.value),
+                                         [ts](SessionRow& row) { row.gone_ts = ts; });
+      if (!in_file) return {};
+      return stmts_[kSessionGone].Bind(1, run_id_).Bind(2, ts).Bind(3, *in_file).Run();
     }
     case RecordKind::kProcessGroupCreated: {
       const auto pgid = static_cast<std::int32_t>(r.value);
-      Statement& s = stmts_[kProcessGroup];
-      s.Bind(1, run_id_).Bind(2, r.value).Bind(3, r.value2).Bind(4, ts).Bind(5, OrNull(utid));
-      if (auto done = s.Run(); !done) return done;
-      group_row_[pgid] = sqlite3_last_insert_rowid(db_);
+      groups_.Begin(pgid, GroupRow{.pgid = r.value,
+                                   .sid = r.value2,
+                                   .created_ts = ts,
+                                   .creator_utid = OrNull(utid),
+                                   .gone_ts = std::nullopt});
       group_session_[pgid] = static_cast<std::int32_t>(r.value2);
       return {};
     }
     case RecordKind::kProcessGroupGone: {
       const auto pgid = static_cast<std::int32_t>(r.value);
       group_session_.erase(pgid);
-      const auto it = group_row_.find(pgid);
-      if (it == group_row_.end()) return {};
-      Statement& s = stmts_[kProcessGroupGone];
-      s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
-      group_row_.erase(it);
-      return s.Run();
+      const auto in_file = groups_.End(pgid, [ts](GroupRow& row) { row.gone_ts = ts; });
+      if (!in_file) return {};
+      return stmts_[kProcessGroupGone].Bind(1, run_id_).Bind(2, ts).Bind(3, *in_file).Run();
     }
     case RecordKind::kProcessGroupJoined: {
       if (!upid) return {};
@@ -522,7 +520,7 @@ std::expected<void, std::string> TableWriter::OnReaped(const kernel::Record& r) 
   if (auto done = ThreadTime(kThreadEnd, utid, ts); !done) return done;
   const auto upid = UpidOf(utid);
   upid_of_.erase(utid);
-  open_stop_row_.erase(utid);
+  stops_.Forget(utid);
   const auto cause = static_cast<kernel::ReapCause>(r.value2);
   if (!upid) return {};
   const auto process = static_cast<std::uint64_t>(*upid);
@@ -621,16 +619,15 @@ std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record
   const std::uint64_t utid = r.task.value;
   const std::int64_t ts = Ts(r.time_ns);
   const auto kind = static_cast<kernel::StopKind>(r.value);
-  const auto open = open_stop_row_.find(utid);
-  // The same internal stop (only the external count moved): nothing to close.
-  if (open != open_stop_row_.end()) {
+  const auto seq = static_cast<std::int64_t>(r.seq);
+  const auto in_file = stops_.End(utid, [seq, ts](StopRow& row) {
+    row.end_seq = seq;
+    row.end_ts = ts;
+  });
+  if (in_file) {
     Statement& end = stmts_[kStopEnd];
-    end.Bind(1, run_id_)
-        .Bind(2, static_cast<std::int64_t>(r.seq))
-        .Bind(3, ts)
-        .Bind(4, open->second);
-    if (auto done = end.Run(); !done) return done;
-    open_stop_row_.erase(open);
+    if (auto done = end.Bind(1, run_id_).Bind(2, seq).Bind(3, ts).Bind(4, *in_file).Run(); !done)
+      return done;
   }
   if (kind == kernel::StopKind::kNone) return {};
   const auto upid = UpidOf(utid);
@@ -640,17 +637,15 @@ std::expected<void, std::string> TableWriter::OnStopChanged(const kernel::Record
         it != stop_signal_.end())
       signo = it->second;
   }
-  Statement& begin = stmts_[kStopBegin];
-  begin.Bind(1, run_id_)
-      .Bind(2, static_cast<std::int64_t>(utid))
-      .Bind(3, upid.value_or(0))
-      .Bind(4, std::int64_t{r.tid.value})
-      .Bind(5, r.value)
-      .Bind(6, signo)
-      .Bind(7, static_cast<std::int64_t>(r.seq))
-      .Bind(8, ts);
-  if (auto done = begin.Run(); !done) return done;
-  open_stop_row_[utid] = sqlite3_last_insert_rowid(db_);
+  stops_.Begin(utid, StopRow{.utid = static_cast<std::int64_t>(utid),
+                             .upid = upid.value_or(0),
+                             .tid = r.tid.value,
+                             .kind = r.value,
+                             .signo = signo,
+                             .start_seq = seq,
+                             .start_ts = ts,
+                             .end_seq = std::nullopt,
+                             .end_ts = std::nullopt});
   return {};
 }
 
@@ -667,24 +662,76 @@ std::expected<void, std::string> TableWriter::ThreadTime(Stmt which, std::uint64
 std::expected<void, std::string> TableWriter::JoinGroup(std::uint64_t upid, std::int32_t pgid,
                                                         std::int64_t ts) {
   const auto sid = group_session_.find(pgid);
-  Statement& s = stmts_[kMemberJoin];
-  s.Bind(1, run_id_)
-      .Bind(2, static_cast<std::int64_t>(upid))
-      .Bind(3, std::int64_t{pgid})
-      .Bind(4, std::int64_t{sid != group_session_.end() ? sid->second : 0})
-      .Bind(5, ts);
-  if (auto done = s.Run(); !done) return done;
-  member_row_[upid] = sqlite3_last_insert_rowid(db_);
+  members_.Begin(upid, MemberRow{.upid = static_cast<std::int64_t>(upid),
+                                 .pgid = pgid,
+                                 .sid = sid != group_session_.end() ? sid->second : 0,
+                                 .join_ts = ts,
+                                 .leave_ts = std::nullopt});
   return {};
 }
 
 std::expected<void, std::string> TableWriter::LeaveGroup(std::uint64_t upid, std::int64_t ts) {
-  const auto it = member_row_.find(upid);
-  if (it == member_row_.end()) return {};
-  Statement& s = stmts_[kMemberLeave];
-  s.Bind(1, run_id_).Bind(2, ts).Bind(3, it->second);
-  member_row_.erase(it);
-  return s.Run();
+  const auto in_file = members_.End(upid, [ts](MemberRow& row) { row.leave_ts = ts; });
+  if (!in_file) return {};
+  return stmts_[kMemberLeave].Bind(1, run_id_).Bind(2, ts).Bind(3, *in_file).Run();
+}
+
+std::expected<void, std::string> TableWriter::FlushSpans() {
+  // A row whose columns are bound: on its own for its rowid (`alone`), or
+  // appended with the others.
+  auto write = [](RowBuffer& b, bool alone) -> std::expected<std::int64_t, std::string> {
+    if (alone) return b.AddNow();
+    if (auto done = b.Add(); !done) return std::unexpected(done.error());
+    return 0;
+  };
+  auto member = [&](const MemberRow& m, bool alone) {
+    return write(Buf(kMember)
+                     .Bind(1, run_id_)
+                     .Bind(2, m.upid)
+                     .Bind(3, m.pgid)
+                     .Bind(4, m.sid)
+                     .Bind(5, m.join_ts)
+                     .Bind(6, m.leave_ts),
+                 alone);
+  };
+  auto group = [&](const GroupRow& g, bool alone) {
+    return write(Buf(kProcessGroup)
+                     .Bind(1, run_id_)
+                     .Bind(2, g.pgid)
+                     .Bind(3, g.sid)
+                     .Bind(4, g.created_ts)
+                     .Bind(5, g.creator_utid)
+                     .Bind(6, g.gone_ts),
+                 alone);
+  };
+  auto session = [&](const SessionRow& s, bool alone) {
+    return write(Buf(kSession)
+                     .Bind(1, run_id_)
+                     .Bind(2, s.sid)
+                     .Bind(3, s.leader_utid)
+                     .Bind(4, s.created_ts)
+                     .Bind(5, s.gone_ts),
+                 alone);
+  };
+  auto stop = [&](const StopRow& s, bool alone) {
+    return write(Buf(kStop)
+                     .Bind(1, run_id_)
+                     .Bind(2, s.utid)
+                     .Bind(3, s.upid)
+                     .Bind(4, s.tid)
+                     .Bind(5, s.kind)
+                     .Bind(6, s.signo)
+                     .Bind(7, s.start_seq)
+                     .Bind(8, s.start_ts)
+                     .Bind(9, s.end_seq)
+                     .Bind(10, s.end_ts),
+                 alone);
+  };
+  auto done = members_.Flush(member);
+  if (done) done = groups_.Flush(group);
+  if (done) done = sessions_.Flush(session);
+  if (done) done = stops_.Flush(stop);
+  return done;
 }
 
 }  // namespace sentry::inspect

@@ -20,6 +20,7 @@
 
 #include "inspect/batch_rows.h"
 #include "inspect/row_buffer.h"
+#include "inspect/span_rows.h"
 #include "inspect/sqlite.h"
 #include "sentry/kernel/observation.h"
 #include "sentry/kernel/record.h"
@@ -76,11 +77,11 @@ class TableWriter {
     kProcessGroupGone,
     kSession,
     kSessionGone,
-    kMemberJoin,
+    kMember,
     kMemberLeave,
     kWait,
     kSignal,
-    kStopBegin,
+    kStop,
     kStopEnd,
     kDivergence,
     kRunCounts,
@@ -104,6 +105,8 @@ class TableWriter {
   std::expected<void, std::string> JoinGroup(std::uint64_t upid, std::int32_t pgid,
                                              std::int64_t ts);
   std::expected<void, std::string> LeaveGroup(std::uint64_t upid, std::int64_t ts);
+  // Writes the spans kept in the open batch (SpanRows::Flush).
+  std::expected<void, std::string> FlushSpans();
   // 0 (unknown) becomes NULL.
   static std::optional<std::int64_t> OrNull(std::uint64_t id);
   std::optional<std::int64_t> UpidOf(std::uint64_t utid) const;
@@ -151,6 +154,39 @@ class TableWriter {
     std::optional<std::int64_t> last_parent_upid;
   };
 
+  // The span tables' rows (SpanRows keeps them while the batch is open).
+  struct MemberRow {
+    std::int64_t upid = 0;
+    std::int64_t pgid = 0;
+    std::int64_t sid = 0;
+    std::int64_t join_ts = 0;
+    std::optional<std::int64_t> leave_ts;
+  };
+  struct GroupRow {
+    std::int64_t pgid = 0;
+    std::int64_t sid = 0;
+    std::int64_t created_ts = 0;
+    std::optional<std::int64_t> creator_utid;
+    std::optional<std::int64_t> gone_ts;
+  };
+  struct SessionRow {
+    std::int64_t sid = 0;
+    std::optional<std::int64_t> leader_utid;
+    std::int64_t created_ts = 0;
+    std::optional<std::int64_t> gone_ts;
+  };
+  struct StopRow {
+    std::int64_t utid = 0;
+    std::int64_t upid = 0;
+    std::int64_t tid = 0;
+    std::int64_t kind = 0;
+    std::optional<std::int64_t> signo;
+    std::int64_t start_seq = 0;
+    std::int64_t start_ts = 0;
+    std::optional<std::int64_t> end_seq;
+    std::optional<std::int64_t> end_ts;
+  };
+
   sqlite3* db_;  // for the rowid of the last insert (the Database may move)
   std::int64_t run_id_;
   std::int64_t start_time_ns_;
@@ -160,20 +196,20 @@ class TableWriter {
   std::uint64_t observations_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t divergences_ = 0;
-  std::unordered_map<std::uint64_t, std::uint64_t> upid_of_;       // utid -> upid
-  std::unordered_map<std::uint64_t, std::uint64_t> leader_of_;     // upid -> leader utid
-  std::unordered_map<std::int32_t, std::uint64_t> live_pid_;       // root pid -> upid
-  std::unordered_map<std::uint64_t, std::int64_t> member_row_;     // upid -> open membership
-  std::unordered_map<std::uint64_t, std::int64_t> open_stop_row_;  // utid -> open stop row
-  std::unordered_map<std::uint64_t, std::int64_t> stop_signal_;    // upid -> group stop signal
-  std::unordered_map<std::int32_t, std::int32_t> group_session_;   // live pgid -> sid
-  std::unordered_map<std::int32_t, std::int64_t> group_row_;       // live pgid -> its row
-  std::unordered_map<std::int32_t, std::int64_t> session_row_;     // live sid -> its row
-  std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;      // upid -> its threads' usage
-  std::unordered_map<std::uint64_t, Name> names_;                  // live upid -> pid, comm
-  std::vector<std::uint64_t> released_;  // processes reaped by the entry being written
-  BatchRows<ThreadRow> new_threads_;     // by utid: inserted in the open batch
-  BatchRows<ProcessRow> new_processes_;  // by upid: inserted in the open batch
+  std::unordered_map<std::uint64_t, std::uint64_t> upid_of_;      // utid -> upid
+  std::unordered_map<std::uint64_t, std::uint64_t> leader_of_;    // upid -> leader utid
+  std::unordered_map<std::int32_t, std::uint64_t> live_pid_;      // root pid -> upid
+  std::unordered_map<std::uint64_t, std::int64_t> stop_signal_;   // upid -> group stop signal
+  std::unordered_map<std::int32_t, std::int32_t> group_session_;  // live pgid -> sid
+  std::unordered_map<std::uint64_t, kernel::Usage> cpu_used_;     // upid -> its threads' usage
+  std::unordered_map<std::uint64_t, Name> names_;                 // live upid -> pid, comm
+  std::vector<std::uint64_t> released_;          // processes reaped by the entry being written
+  BatchRows<ThreadRow> new_threads_;             // by utid: inserted in the open batch
+  BatchRows<ProcessRow> new_processes_;          // by upid: inserted in the open batch
+  SpanRows<std::uint64_t, MemberRow> members_;   // by upid: its group membership
+  SpanRows<std::int32_t, GroupRow> groups_;      // by pgid
+  SpanRows<std::int32_t, SessionRow> sessions_;  // by sid
+  SpanRows<std::uint64_t, StopRow> stops_;       // by utid: its internal stop
 };
 
 }  // namespace sentry::inspect

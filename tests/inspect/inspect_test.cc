@@ -302,6 +302,54 @@ TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
   rmdir(directory.c_str());
 }
 
+// Spans (group memberships, process groups, sessions, stops) are kept in
+// memory while the writer's batch is open and written once with their end;
+// one still open at the commit is written then, and its end, 100 ms or more
+// later, updates the file. Here a session and its group live 250 ms, a
+// stop lasts 250 ms and the shell's membership the whole run: every one is
+// closed in the file, at the time it ended.
+TEST(EventLogTest, SpansThatOutliveABatchAreClosedInTheFile) {
+  const std::string path = TempPath("spans.db");
+  RemoveDb(path);
+  const Captured run = Capture(
+      {SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", path, "--", "sh", "-c",
+       "setsid -w sleep 0.25; sleep 1 & kill -STOP $!; sleep 0.25; kill -CONT $!; kill $!; wait"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The session and group of `setsid sleep`, each a span across batches.
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM session s JOIN process p ON p.pid = s.sid "
+                      "WHERE p.comm = 'sleep' AND s.gone_ts - s.created_ts >= 200000000 "
+                      "AND s.gone_ts = p.reaped_ts"),
+            "1");
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group g JOIN process p ON p.pid = g.pgid "
+                      "WHERE p.comm = 'sleep' AND g.gone_ts - g.created_ts >= 200000000 "
+                      "AND g.gone_ts = p.reaped_ts"),
+            "1");
+  // The stop, SIGSTOP's, ended when SIGCONT came.
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM stop WHERE signo = 19 AND end_ts - start_ts >= "
+                      "200000000"),
+            "1");
+  // Every membership of a reaped process ended, each where the next began,
+  // the last when the process was reaped.
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member m JOIN process p USING "
+                      "(run_id, upid) WHERE p.reaped_ts IS NOT NULL AND m.leave_ts IS NULL"),
+            "0");
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process p WHERE p.reaped_ts IS NOT NULL AND "
+                      "p.reaped_ts != (SELECT max(leave_ts) FROM process_group_member m "
+                      "WHERE m.run_id = p.run_id AND m.upid = p.upid)"),
+            "0");
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member a WHERE leave_ts IS NOT NULL "
+                      "AND EXISTS (SELECT 1 FROM process_group_member b WHERE b.run_id = a.run_id "
+                      "AND b.upid = a.upid AND b.join_ts > a.join_ts) AND NOT EXISTS (SELECT 1 "
+                      "FROM process_group_member b WHERE b.run_id = a.run_id AND b.upid = a.upid "
+                      "AND b.join_ts = a.leave_ts)"),
+            "0");
+  // The shell's membership lasted the run.
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member m JOIN process p USING "
+                      "(run_id, upid) WHERE p.comm = 'sh' AND m.leave_ts - m.join_ts >= 500000000"),
+            "1");
+  RemoveDb(path);
+}
+
 // A file an older sentry wrote is upgraded by the next `sentry run` on it,
 // and keeps every answer: version 1 kept the exit timeline as a table of
 // its own, version 2 derives it from `record`. The file is a real one,
