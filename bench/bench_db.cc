@@ -5,6 +5,11 @@
 //                               the writer thread's batches and transactions
 //   db.ingest_ceiling_per_sec   a bare prepared INSERT loop into a flat
 //                               10-column table, same rows, same batches
+//   db.ingest_floor_per_sec     the rows the writer left in the file (every
+//                               table's, same columns and values) written
+//                               again by bare 32-row INSERTs, with as many
+//                               commits: what the log's content costs
+//                               SQLite, with none of the writer's work
 // and on the file the last round wrote:
 //   db.waits_query_ms           `sentry inspect waits --format csv > /dev/null`
 //   db.replay_records_per_sec   ReplayRun rebuilding the model from the file
@@ -12,6 +17,7 @@
 //   bench_db SENTRY DIR [RECORDS [ROUNDS]]
 #include <fcntl.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +25,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,6 +134,104 @@ double Ceiling(const std::string& path, std::size_t rows) {
   return took;
 }
 
+// Every row a table holds, as bare values, to be written again.
+struct TableRows {
+  std::string name;
+  int columns = 0;
+  std::size_t rows = 0;
+  std::vector<std::optional<std::int64_t>> numbers;  // row after row; nullopt: NULL or text
+  std::vector<std::optional<std::string>> texts;     // set where the value is text
+};
+
+// The tables the writer fills on the live path, as it left them in `path`.
+std::vector<TableRows> ReadWrittenRows(const std::string& path) {
+  auto db = sentry::inspect::OpenForReading(path);
+  if (!db) Fail(db.error());
+  std::vector<TableRows> out;
+  for (const char* name : {"observation", "record", "thread", "process", "process_group",
+                           "session", "process_group_member", "wait", "signal", "stop",
+                           "divergence"}) {
+    auto select = db->Prepare(std::string("SELECT * FROM ") + name);
+    if (!select) Fail(select.error());
+    TableRows t;
+    t.name = name;
+    t.columns = select->Columns();
+    for (;;) {
+      auto row = select->Step();
+      if (!row) Fail(row.error());
+      if (!*row) break;
+      ++t.rows;
+      for (int c = 0; c < t.columns; ++c) {
+        const bool text = select->Type(c) == SQLITE_TEXT;
+        t.numbers.push_back(select->IsNull(c) || text ? std::nullopt
+                                                      : std::optional(select->Int(c)));
+        t.texts.push_back(text ? std::optional(std::string(select->Text(c))) : std::nullopt);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+// Writes `tables` into a fresh log with bare sqlite3 calls: 32 rows to an
+// INSERT, each table's rows spread evenly over `commits` transactions as
+// the writer's batches spread them; returns the seconds it took.
+double Floor(const std::string& path, const std::vector<TableRows>& tables, std::size_t commits) {
+  Remove(path);
+  auto db = sentry::inspect::OpenForWriting(path);
+  if (!db) Fail(db.error());
+  constexpr std::size_t kPerStatement = 32;
+  struct Prepared {
+    sentry::inspect::Statement many;
+    sentry::inspect::Statement one;
+  };
+  std::vector<Prepared> stmts;
+  for (const TableRows& t : tables) {
+    std::string row = "(";
+    for (int c = 0; c < t.columns; ++c) row += c == 0 ? "?" : ",?";
+    row += ")";
+    std::string many = "INSERT INTO " + t.name + " VALUES " + row;
+    for (std::size_t r = 1; r < kPerStatement; ++r) many += "," + row;
+    auto m = db->Prepare(many);
+    auto o = db->Prepare("INSERT INTO " + t.name + " VALUES " + row);
+    if (!m || !o) Fail(!m ? m.error() : o.error());
+    stmts.push_back({std::move(*m), std::move(*o)});
+  }
+  auto write = [](sqlite3_stmt* stmt, const TableRows& t, std::size_t first, std::size_t rows) {
+    const auto columns = static_cast<std::size_t>(t.columns);
+    for (std::size_t i = 0; i < rows * columns; ++i) {
+      const std::size_t at = first * columns + i;
+      const int param = static_cast<int>(i + 1);
+      if (t.texts[at]) {
+        sqlite3_bind_text(stmt, param, t.texts[at]->data(), static_cast<int>(t.texts[at]->size()),
+                          SQLITE_STATIC);
+      } else if (t.numbers[at]) {
+        sqlite3_bind_int64(stmt, param, *t.numbers[at]);
+      } else {
+        sqlite3_bind_null(stmt, param);
+      }
+    }
+    if (sqlite3_step(stmt) != SQLITE_DONE) Fail("a floor INSERT failed");
+    sqlite3_reset(stmt);
+  };
+  const auto start = Clock::now();
+  for (std::size_t batch = 0; batch < commits; ++batch) {
+    if (auto done = db->Exec("BEGIN"); !done) Fail(done.error());
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      const TableRows& t = tables[i];
+      std::size_t row = t.rows * batch / commits;
+      const std::size_t end = t.rows * (batch + 1) / commits;
+      for (; row + kPerStatement <= end; row += kPerStatement)
+        write(stmts[i].many.Get(), t, row, kPerStatement);
+      for (; row < end; ++row) write(stmts[i].one.Get(), t, row, 1);
+    }
+    if (auto done = db->Exec("COMMIT"); !done) Fail(done.error());
+  }
+  const double took = Seconds(start);
+  Remove(path);
+  return took;
+}
+
 double WaitsQuerySeconds(const std::string& sentry, const std::string& path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -163,12 +268,18 @@ int main(int argc, char** argv) {
   const auto entries = MakeRun(target, records);
   const std::string run_path = dir + "/bench-run.db";
   const std::string ceiling_path = dir + "/bench-ceiling.db";
+  const std::string floor_path = dir + "/bench-floor.db";
+  const std::size_t commits = (entries.size() + kBatch - 1) / kBatch;
 
   std::vector<double> ingest;
   std::vector<double> ceiling;
+  std::vector<double> floor;
+  std::vector<TableRows> written;
   for (int r = 0; r < rounds; ++r) {
     ingest.push_back(static_cast<double>(records) / Ingest(run_path, entries));
+    if (written.empty()) written = ReadWrittenRows(run_path);
     ceiling.push_back(static_cast<double>(records) / Ceiling(ceiling_path, records));
+    floor.push_back(static_cast<double>(records) / Floor(floor_path, written, commits));
   }
   std::vector<double> waits;
   std::vector<double> replay;
@@ -194,6 +305,9 @@ int main(int argc, char** argv) {
   std::printf("db.ingest_records_per_sec: %.0f\n", in);
   std::printf("db.ingest_ceiling_per_sec: %.0f\n", ceil);
   std::printf("db.ingest_ratio_to_ceiling: %.2f\n", in / ceil);
+  std::printf("db.ingest_floor_per_sec: %.0f\n", Median(floor));
+  std::printf("db.ingest_floor_ratio_to_ceiling: %.2f\n", Median(floor) / ceil);
+  std::printf("db.ingest_ratio_to_floor: %.2f\n", in / Median(floor));
   std::printf("db.waits_query_ms: %.0f\n", Median(waits));
   std::printf("db.replay_records_per_sec: %.0f\n", Median(replay));
   // SENTRY_BENCH_KEEP=1 keeps the generated run for a look with sqlite3.
