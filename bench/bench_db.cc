@@ -148,9 +148,8 @@ std::vector<TableRows> ReadWrittenRows(const std::string& path) {
   auto db = sentry::inspect::OpenForReading(path);
   if (!db) Fail(db.error());
   std::vector<TableRows> out;
-  for (const char* name : {"observation", "record", "thread", "process", "process_group",
-                           "session", "process_group_member", "wait", "signal", "stop",
-                           "divergence"}) {
+  for (const char* name : {"observation", "record", "thread", "process", "process_group", "session",
+                           "process_group_member", "wait", "signal", "stop", "divergence"}) {
     auto select = db->Prepare(std::string("SELECT * FROM ") + name);
     if (!select) Fail(select.error());
     TableRows t;
