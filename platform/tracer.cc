@@ -345,7 +345,7 @@ bool Tracer::ReadMemory(pid_t pid, std::uint64_t addr, void* out, std::size_t si
   return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
-pid_t Tracer::CollectReport(pid_t who, int options) {
+pid_t Tracer::CollectReport(pid_t who, int options, int* status_out) {
   int status = 0;
   ::rusage usage{};
   pid_t got;
@@ -355,12 +355,17 @@ pid_t Tracer::CollectReport(pid_t who, int options) {
   do {
     got = ::wait4(who, &status, children | options, &usage);
   } while (got < 0 && errno == EINTR);
+  if (status_out != nullptr) *status_out = status;
   if (got > 0) HandleStatus(got, status, usage);
   return got;
 }
 
 void Tracer::DrainPending(pid_t pid) {
-  while (CollectReport(pid, WNOHANG) > 0) {
+  int status = 0;
+  while (CollectReport(pid, WNOHANG, &status) > 0) {
+    // Its exit is its last report: asking again would only say ECHILD (a
+    // wait4 per exiting thread saved).
+    if (WIFEXITED(status) || WIFSIGNALED(status)) return;
   }
 }
 

@@ -136,8 +136,9 @@ class Tracer {
   void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
   // wait4(who, __WALL | options) (retried on EINTR) and handles the report;
-  // returns what wait4 returned (errno set when negative).
-  pid_t CollectReport(pid_t who, int options);
+  // returns what wait4 returned (errno set when negative), and the status
+  // in `status_out` if given.
+  pid_t CollectReport(pid_t who, int options, int* status_out = nullptr);
   void OnExited(pid_t pid, int status, const ::rusage& usage);
   // The sentry's own wait4(-1, __WALL) reaped `pid` (its child or adoptee).
   void RecordSentryReap(pid_t pid, int status);
