@@ -130,12 +130,12 @@ ExitColumns ExitColumnsOf(std::int64_t wait_status) {
 
 static_assert(std::size(kSql) == 23, "one statement per TableWriter::Stmt");
 
-TableWriter::TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns)
-    : db_(db.Get()), run_id_(run_id), start_time_ns_(start_time_ns) {}
+TableWriter::TableWriter(std::int64_t run_id, std::int64_t start_time_ns)
+    : run_id_(run_id), start_time_ns_(start_time_ns) {}
 
 std::expected<TableWriter, std::string> TableWriter::Create(Database& db, std::int64_t run_id,
                                                             std::int64_t start_time_ns) {
-  TableWriter writer(db, run_id, start_time_ns);
+  TableWriter writer(run_id, start_time_ns);
   for (std::size_t i = 0; i < std::size(kSql); ++i) {
     const std::string_view sql = kSql[i];
     writer.stmts_.emplace_back();

@@ -88,7 +88,7 @@ class TableWriter {
     kStmtCount,
   };
 
-  TableWriter(Database& db, std::int64_t run_id, std::int64_t start_time_ns);
+  TableWriter(std::int64_t run_id, std::int64_t start_time_ns);
   // The append-only tables, written through RowBuffers.
   static bool Buffered(Stmt stmt);
   RowBuffer& Buf(Stmt stmt);
@@ -187,7 +187,6 @@ class TableWriter {
     std::optional<std::int64_t> end_ts;
   };
 
-  sqlite3* db_;  // for the rowid of the last insert (the Database may move)
   std::int64_t run_id_;
   std::int64_t start_time_ns_;
   std::vector<Statement> stmts_;                   // by Stmt; empty where Buffered
