@@ -2,8 +2,9 @@
 // with the model only (--no-fuse --no-db) and in full (the procfs view
 // mounted and the SQLite log written, as by default), under `strace -f
 // --seccomp-bpf -e trace=process` and under floor_tracer (the sentry's stops
-// with nothing done at them), interleaved round by round, and prints the
-// medians of the per-round ratios. Workloads: fork+exec+wait, plain
+// with nothing done at them; for threads also with --read: reading at them
+// what a model needs, keeping nothing), interleaved round by round, and
+// prints the medians of the per-round ratios. Workloads: fork+exec+wait, plain
 // syscalls, thread create+join, and polls of a live child with
 // waitpid(WNOHANG) (also with --log-records: the log's size is printed).
 //
@@ -77,6 +78,10 @@ int main(int argc, char** argv) {
     cmd.insert(cmd.begin(), floor_tracer);
     return cmd;
   };
+  auto under_reading_floor = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {floor_tracer, "--read"});
+    return cmd;
+  };
   auto under_strace = [](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(),
                {"strace", "-f", "--seccomp-bpf", "-e", "trace=process", "-o", "/dev/null"});
@@ -91,6 +96,7 @@ int main(int argc, char** argv) {
   std::vector<double> native_sc;
   std::vector<double> th_sentry;
   std::vector<double> th_floor;
+  std::vector<double> th_reading_floor;
   std::vector<double> th_strace;
   std::vector<double> pw_sentry;
   std::vector<double> pw_floor;
@@ -110,6 +116,7 @@ int main(int argc, char** argv) {
     const double th = RunSeconds(threads);
     th_sentry.push_back(RunSeconds(under_sentry(threads)) / th);
     th_floor.push_back(RunSeconds(under_floor(threads)) / th);
+    th_reading_floor.push_back(RunSeconds(under_reading_floor(threads)) / th);
     th_strace.push_back(RunSeconds(under_strace(threads)) / th);
     const double pw = RunSeconds(pollwait);
     pw_sentry.push_back(RunSeconds(under_sentry(pollwait)) / pw);
@@ -130,6 +137,7 @@ int main(int argc, char** argv) {
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
   std::printf("trace.thread_ratio_sentry: %.3f\n", Median(th_sentry));
   std::printf("trace.thread_ratio_floor: %.3f\n", Median(th_floor));
+  std::printf("trace.thread_ratio_reading_floor: %.3f\n", Median(th_reading_floor));
   std::printf("trace.thread_ratio_strace_seccomp: %.3f\n", Median(th_strace));
   std::printf("trace.pollwait_ratio_sentry: %.3f\n", Median(pw_sentry));
   std::printf("trace.pollwait_ratio_floor: %.3f\n", Median(pw_floor));
