@@ -316,36 +316,43 @@ TEST(EventLogTest, SpansThatOutliveABatchAreClosedInTheFile) {
        "setsid -w sleep 0.25; sleep 1 & kill -STOP $!; sleep 0.25; kill -CONT $!; kill $!; wait"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   // The session and group of `setsid sleep`, each a span across batches.
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM session s JOIN process p ON p.pid = s.sid "
-                      "WHERE p.comm = 'sleep' AND s.gone_ts - s.created_ts >= 200000000 "
-                      "AND s.gone_ts = p.reaped_ts"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM session s JOIN process p ON p.pid = s.sid "
+                "WHERE p.comm = 'sleep' AND s.gone_ts - s.created_ts >= 200000000 "
+                "AND s.gone_ts = p.reaped_ts"),
             "1");
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group g JOIN process p ON p.pid = g.pgid "
-                      "WHERE p.comm = 'sleep' AND g.gone_ts - g.created_ts >= 200000000 "
-                      "AND g.gone_ts = p.reaped_ts"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM process_group g JOIN process p ON p.pid = g.pgid "
+                "WHERE p.comm = 'sleep' AND g.gone_ts - g.created_ts >= 200000000 "
+                "AND g.gone_ts = p.reaped_ts"),
             "1");
   // The stop, SIGSTOP's, ended when SIGCONT came.
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM stop WHERE signo = 19 AND end_ts - start_ts >= "
-                      "200000000"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM stop WHERE signo = 19 AND end_ts - start_ts >= "
+                "200000000"),
             "1");
   // Every membership of a reaped process ended, each where the next began,
   // the last when the process was reaped.
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member m JOIN process p USING "
-                      "(run_id, upid) WHERE p.reaped_ts IS NOT NULL AND m.leave_ts IS NULL"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM process_group_member m JOIN process p USING "
+                "(run_id, upid) WHERE p.reaped_ts IS NOT NULL AND m.leave_ts IS NULL"),
             "0");
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process p WHERE p.reaped_ts IS NOT NULL AND "
-                      "p.reaped_ts != (SELECT max(leave_ts) FROM process_group_member m "
-                      "WHERE m.run_id = p.run_id AND m.upid = p.upid)"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM process p WHERE p.reaped_ts IS NOT NULL AND "
+                "p.reaped_ts != (SELECT max(leave_ts) FROM process_group_member m "
+                "WHERE m.run_id = p.run_id AND m.upid = p.upid)"),
             "0");
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member a WHERE leave_ts IS NOT NULL "
-                      "AND EXISTS (SELECT 1 FROM process_group_member b WHERE b.run_id = a.run_id "
-                      "AND b.upid = a.upid AND b.join_ts > a.join_ts) AND NOT EXISTS (SELECT 1 "
-                      "FROM process_group_member b WHERE b.run_id = a.run_id AND b.upid = a.upid "
-                      "AND b.join_ts = a.leave_ts)"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM process_group_member a WHERE leave_ts IS NOT NULL "
+                "AND EXISTS (SELECT 1 FROM process_group_member b WHERE b.run_id = a.run_id "
+                "AND b.upid = a.upid AND b.join_ts > a.join_ts) AND NOT EXISTS (SELECT 1 "
+                "FROM process_group_member b WHERE b.run_id = a.run_id AND b.upid = a.upid "
+                "AND b.join_ts = a.leave_ts)"),
             "0");
   // The shell's membership lasted the run.
-  EXPECT_EQ(Sql(path, "SELECT count(*) FROM process_group_member m JOIN process p USING "
-                      "(run_id, upid) WHERE p.comm = 'sh' AND m.leave_ts - m.join_ts >= 500000000"),
+  EXPECT_EQ(Sql(path,
+                "SELECT count(*) FROM process_group_member m JOIN process p USING "
+                "(run_id, upid) WHERE p.comm = 'sh' AND m.leave_ts - m.join_ts >= 500000000"),
             "1");
   RemoveDb(path);
 }
@@ -377,8 +384,7 @@ TEST(EventLogTest, AnOlderFileIsUpgradedAndKeepsItsExitTimeline) {
   EXPECT_EQ(Sql(path, "PRAGMA integrity_check"), "ok");
   // The new run's steps are there too, and inspect answers from the old run.
   EXPECT_EQ(Sql(path, "SELECT count(*) > 0 FROM exit WHERE run_id = 2 AND step = 'reaped'"), "1");
-  const Captured waits =
-      Capture({SENTRY_BINARY, "inspect", "--db", path, "--run", "1", "waits"});
+  const Captured waits = Capture({SENTRY_BINARY, "inspect", "--db", path, "--run", "1", "waits"});
   EXPECT_EQ(waits.exit_code, 0) << waits.err;
   EXPECT_TRUE(Contains(waits.out, "exited 4")) << waits.out;
   RemoveDb(path);
