@@ -197,7 +197,13 @@ void Tracer::CatchUpBeforeNothing(pid_t waiter, const kernel::WaitDone& done) {
 
 void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settled,
                                   const std::function<bool()>& on_its_way) {
-  DrainPending(task);
+  // What is queued, one report at a time: the report that settles it
+  // resumes the task, which may stop again at once (its next trapped
+  // syscall) and be collected here too, before the change the caller holds
+  // back for it is told. A P_PGID poll right after a setpgid was judged
+  // without the target's own setpgid, held here, and diverged.
+  while (!settled() && CollectReport(task, WNOHANG) > 0) {
+  }
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !settled(); ++i) {
     // Looked at before its queue is drained (a stop entered in between is

@@ -274,6 +274,38 @@ int SetPgidRacingTheChild(bool exec) {
   return 0;
 }
 
+// A parent's setpgid moving its child into the parent's group races the
+// child's own setpgid(0, 0), and the parent then polls its group with a
+// P_PGID wait: ECHILD exactly when the child's setpgid ran last. The tracer
+// may see the child's setpgid first and hold it until the parent's result
+// says which ran first; the parent, resumed meanwhile, may already be past
+// its poll.
+int SetPgidRacingTheChildsThenPoll() {
+  constexpr int kRounds = 3000;
+  for (int round = 0; round < kRounds; ++round) {
+    int go[2];
+    Check(pipe(go) == 0, "pipe");
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      close(go[1]);
+      Check(setpgid(0, 0) == 0, "the child's setpgid");
+      ReadByte(go[0]);
+      _exit(0);
+    }
+    close(go[0]);
+    Check(setpgid(c, getpgrp()) == 0 || errno == EACCES, "setpgid");
+    siginfo_t info{};
+    const int polled = waitid(P_PGID, 0, &info, WNOHANG | WEXITED | WCONTINUED);
+    Check(polled == 0 || errno == ECHILD, "the poll");
+    WriteByte(go[1]);
+    close(go[1]);
+    Check(WaitFor(c) == 0, "child's status");
+  }
+  std::printf("%d setpgids raced their child's own, each polled\n", kRounds);
+  return 0;
+}
+
 // A thread execs and its process is SIGKILLed as soon as the exec is done:
 // the kill can wake the exec'ing thread out of its exec event stop before
 // the tracer reads which thread it was (and the old leader, killed by

@@ -11,6 +11,7 @@ int AdoptDuringPoll();
 int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
+int SetPgidRacingTheChildsThenPoll();
 int AdoptedByAnExitingSubreaper(bool orphan_dies);
 int KilledWhileAThreadExecs();
 int PollForAnAdopteeOfAKilledFork();
