@@ -281,7 +281,7 @@ int SetPgidRacingTheChild(bool exec) {
 // says which ran first; the parent, resumed meanwhile, may already be past
 // its poll.
 int SetPgidRacingTheChildsThenPoll() {
-  constexpr int kRounds = 3000;
+  constexpr int kRounds = 1500;
   for (int round = 0; round < kRounds; ++round) {
     int go[2];
     Check(pipe(go) == 0, "pipe");
