@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <utility>
@@ -82,8 +83,8 @@ std::expected<void, std::string> RowBuffer::Add() {
 std::expected<std::int64_t, std::string> RowBuffer::AddNow() {
   const std::size_t filling = values_.size() / static_cast<std::size_t>(columns_) - 1;
   auto done = Write(one_, filling, 1);
-  values_.resize(values_.size() - static_cast<std::size_t>(columns_));
-  values_.resize(values_.size() + static_cast<std::size_t>(columns_));  // a fresh row to fill
+  // The same place, emptied, is the next row to fill.
+  std::fill(values_.end() - columns_, values_.end(), Value{});
   if (!done) return std::unexpected(done.error());
   return sqlite3_last_insert_rowid(sqlite3_db_handle(one_.Get()));
 }
