@@ -22,15 +22,16 @@ std::expected<std::unique_ptr<EventLog>, std::string> EventLog::Open(const std::
   auto db = OpenForWriting(path);
   if (!db) return std::unexpected(db.error());
   auto interrupted = MarkInterruptedRuns(*db);
-  if (!interrupted) return std::unexpected(path + ": " + interrupted.error());
+  if (!interrupted)
+    return std::unexpected(path + ": marking interrupted runs: " + interrupted.error());
   if (*interrupted > 0 && options.verbose) {
     std::fprintf(stderr, "sentry: %s: %d earlier run%s marked interrupted (its sentry is gone)\n",
                  path.c_str(), *interrupted, *interrupted > 1 ? "s" : "");
   }
   auto run_id = BeginRun(*db, start);
-  if (!run_id) return std::unexpected(path + ": " + run_id.error());
+  if (!run_id) return std::unexpected(path + ": recording the run: " + run_id.error());
   auto tables = TableWriter::Create(*db, *run_id, start.start_time_ns);
-  if (!tables) return std::unexpected(path + ": " + tables.error());
+  if (!tables) return std::unexpected(path + ": preparing the writer: " + tables.error());
   return std::unique_ptr<EventLog>(
       new EventLog(path, std::move(*db), model, *run_id, std::move(*tables), options));
 }

@@ -116,7 +116,7 @@ std::expected<Database, std::string> Database::Open(const std::string& path, Mod
     if (os_error != 0) why += std::string(" (") + std::strerror(os_error) + ")";
     return std::unexpected(path + ": " + why);
   }
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   return db;
 }
 

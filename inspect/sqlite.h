@@ -13,6 +13,9 @@
 
 namespace sentry::inspect {
 
+// How long a connection waits for another's lock before SQLITE_BUSY.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 class Statement {
  public:
   Statement() = default;
