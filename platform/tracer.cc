@@ -225,7 +225,10 @@ int Tracer::Run() {
   caught.emplace(kCaughtSignals, freeze_wake_.Get(), doorbell_pid_.load());
   // Whether the workload may be gone: at the start, after an exit was
   // collected (only that shrinks the tracer's children), and always while
-  // polling (which drains what SIGCHLD, not queued, only hints at).
+  // polling (which drains what SIGCHLD, not queued, only hints at). Not
+  // while the session leader lives: it is a tracee whose report is still to
+  // come, so the blocking wait4 cannot miss the end, and an empty WNOHANG
+  // wait4 after every exit (one per thread of a pthread workload) is saved.
   bool may_be_gone = true;
   for (;;) {
     for (; may_be_gone;) {
@@ -248,7 +251,8 @@ int Tracer::Run() {
     }
     if (doorbell_ && held_.empty()) {
       WaitForReport();
-      may_be_gone = exits_collected_ != exits_before || !doorbell_;
+      may_be_gone = (exits_collected_ != exits_before && !tasks_.contains(session_leader_)) ||
+                    !doorbell_;
     } else {
       PollForReport();
       may_be_gone = true;
