@@ -251,8 +251,8 @@ int Tracer::Run() {
     }
     if (doorbell_ && held_.empty()) {
       WaitForReport();
-      may_be_gone = (exits_collected_ != exits_before && !tasks_.contains(session_leader_)) ||
-                    !doorbell_;
+      may_be_gone =
+          (exits_collected_ != exits_before && !tasks_.contains(session_leader_)) || !doorbell_;
     } else {
       PollForReport();
       may_be_gone = true;
