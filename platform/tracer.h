@@ -106,9 +106,14 @@ class Tracer {
     bool saw_first_stop = false;  // auto-attached tasks start with an EVENT_STOP
     std::uint64_t reports = 0;    // reports of it handled (AwaitReport watches it)
     int first_stop_signal = 0;    // held: its first stop's (a stop signal: a group stop's)
-    bool listening = false;       // in a group stop, resumed with PTRACE_LISTEN
-    bool exit_pending = false;    // resume with PTRACE_SYSCALL to see the result
-    bool clone_refused = false;   // --max-tasks: the clone was skipped; make it EAGAIN
+    // Resumed from its first stop before the model knew it (OnEventStop):
+    // its clone's flags were read there, and a later stop is held with its
+    // report kept here until the model knows it (TellClone handles it then).
+    bool ran_unknown = false;
+    std::optional<int> held_report;
+    bool listening = false;      // in a group stop, resumed with PTRACE_LISTEN
+    bool exit_pending = false;   // resume with PTRACE_SYSCALL to see the result
+    bool clone_refused = false;  // --max-tasks: the clone was skipped; make it EAGAIN
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
     bool moved_by_other = false;
@@ -135,6 +140,11 @@ class Tracer {
   // Checks the model's reparenting against the host's ppid (/proc).
   void CheckNewParents();
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
+  // Killed while it ran unknown (or out of the stop held for it): told as
+  // its creator's, read at its first stop, before its exit is.
+  void TellRanUnknown(pid_t pid);
+  // A stop report of `pid` (not an exit) to the handler of its kind.
+  void DispatchStop(pid_t pid, int status);
   // wait4(who, __WALL | options) (retried on EINTR) and handles the report;
   // returns what wait4 returned (errno set when negative), and the status
   // in `status_out` if given.
@@ -400,8 +410,14 @@ class Tracer {
   UniqueFd exec_report_;
   std::unordered_map<pid_t, TaskState> tasks_;
   std::unordered_set<pid_t> group_exiting_;  // tgids in exit_group / fatal signal
-  // New tasks held at their first stop: it came before their parent's event.
+  // New tasks held at their first stop (it came before their parent's
+  // event and takes part in a group stop), or at a later stop reached
+  // before the model knew them (TaskState::held_report).
   std::unordered_set<pid_t> held_;
+  // Resumed from their first stop, running, not told yet (OnEventStop): a
+  // creator that dies without its clone event names them, as it does the
+  // held (AnnounceUnnamedChildren).
+  std::unordered_set<pid_t> running_unknown_;
   // Tasks between a setpgid's seccomp stop and its exit stop.
   std::unordered_set<pid_t> setpgid_in_flight_;
   // By tgid: an exec or setsid held back while a racing setpgid is collected

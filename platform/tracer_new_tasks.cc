@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 
 #include "platform/proc_files.h"
 #include "platform/tracer.h"
@@ -109,7 +110,15 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
   TaskState& cs = tasks_[child];  // may exist: its first stop came first
   cs.tgid = (flags & CLONE_THREAD) != 0 ? parent_tgid : child;
   cs.known = true;
-  if (held_.erase(child) != 0) LeaveFirstStop(child, cs, cs.first_stop_signal);
+  running_unknown_.erase(child);
+  if (held_.erase(child) == 0) return;
+  if (const std::optional<int> held = std::exchange(cs.held_report, std::nullopt)) {
+    // Handled now, in order: whatever told it (a catch-up before a wait is
+    // judged, say) may need what it did.
+    DispatchStop(child, *held);
+  } else {
+    LeaveFirstStop(child, cs, cs.first_stop_signal);
+  }
 }
 
 pid_t Tracer::HeldCreator(pid_t child) {
@@ -126,15 +135,18 @@ pid_t Tracer::CreatorOf(pid_t pid) {
 
 void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
   // A fatal signal skips the clone event stop of a task it kills in clone,
-  // but the child lives on, held at its first stop. Once no other thread of
-  // its creator's group is left to report the clone, tell the model as the
-  // event would have: the flags are in the child's registers too.
-  if (held_.empty()) return;  // the usual case: no scan of every task per exit
+  // but the child lives on, held at its first stop or resumed from it
+  // (running_unknown_). Once no other thread of its creator's group is left
+  // to report the clone, tell the model as the event would have: the flags
+  // are in the child's registers at its first stop too.
+  // The usual case: no scan of every task per exit.
+  if (held_.empty() && running_unknown_.empty()) return;
   for (const auto& [other, os] : tasks_) {
     if (other != tid && os.tgid == tgid && os.known && !exiting_.contains(other)) return;
   }
   std::vector<pid_t> unnamed;
-  const std::vector<pid_t> held(held_.begin(), held_.end());
+  std::vector<pid_t> held(held_.begin(), held_.end());
+  held.insert(held.end(), running_unknown_.begin(), running_unknown_.end());
   for (pid_t child : held) {
     if (HeldCreator(child) == tgid) unnamed.push_back(child);
   }
@@ -161,7 +173,9 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   if (parent <= 0) return;  // gone meanwhile
   TaskState& cs = tasks_[child];
   user_regs_struct regs{};
-  if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) == 0) {
+  if (cs.ran_unknown) {
+    // Decoded at its first stop; its registers are another stop's now.
+  } else if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) == 0) {
     DecodeClone(child, regs, cs);
   } else if (adopted) {
     cs.clone_flags = 0;  // not in a stop yet (its first follows): told as a fork

@@ -84,7 +84,9 @@ void Tracer::CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done) {
     // already is its parent's alone, and not a task to tell as new.
     const bool unseen =
         !tasks_.contains(child) && !model_.FindTask(ThreadId(child)) && LiveTraceeOf(child, self_);
-    if (unseen || held_.contains(child)) adopted.push_back(child);
+    if (unseen || held_.contains(child) || running_unknown_.contains(child)) {
+      adopted.push_back(child);
+    }
   }
   for (const pid_t child : adopted) {
     const auto it = tasks_.find(child);
