@@ -430,17 +430,16 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
     st.held_since = std::chrono::steady_clock::now();
     return;
   }
-  DispatchStop(pid, status);
+  DispatchStop(pid, st, status);
 }
 
-void Tracer::DispatchStop(pid_t pid, int status) {
+void Tracer::DispatchStop(pid_t pid, TaskState& st, int status) {
   const int sig = WSTOPSIG(status);
   const int event = status >> 16;
   // A task created after the first process's end killed the rest is first
   // seen at its first stop, held until the model knows it, and killed then
   // (TellClone): killed while held, its exit would be that of a task the
   // model never knew, and nothing of it is left to tell it from.
-  TaskState& st = tasks_[pid];
   switch (event) {
     case PTRACE_EVENT_SECCOMP:
       OnSeccomp(pid, st);
@@ -474,8 +473,7 @@ void Tracer::DispatchStop(pid_t pid, int status) {
   }
 }
 
-void Tracer::TellRanUnknown(pid_t pid) {
-  TaskState& st = tasks_[pid];
+void Tracer::TellRanUnknown(pid_t pid, TaskState& st) {
   st.held_report.reset();  // gone: nothing of that stop is left to handle
   const bool thread = (st.clone_flags & CLONE_THREAD) != 0;
   const pid_t parent = thread ? ThreadLeftIn(st.creator, st.creator) : st.creator;
@@ -489,7 +487,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   // Killed while it ran unknown, or out of the stop it was held at.
   if (const auto it = tasks_.find(pid);
       it != tasks_.end() && it->second.ran_unknown && !it->second.known) {
-    TellRanUnknown(pid);
+    TellRanUnknown(pid, it->second);
   }
   // Whose child the model had it for when this report came: telling the
   // exit below may collect other reports (its parent's exit among them)

@@ -142,9 +142,9 @@ class Tracer {
   void HandleStatus(pid_t pid, int status, const ::rusage& usage);
   // Killed while it ran unknown (or out of the stop held for it): told as
   // its creator's, read at its first stop, before its exit is.
-  void TellRanUnknown(pid_t pid);
+  void TellRanUnknown(pid_t pid, TaskState& st);
   // A stop report of `pid` (not an exit) to the handler of its kind.
-  void DispatchStop(pid_t pid, int status);
+  void DispatchStop(pid_t pid, TaskState& st, int status);
   // wait4(who, __WALL | options) (retried on EINTR) and handles the report;
   // returns what wait4 returned (errno set when negative), and the status
   // in `status_out` if given.

@@ -115,7 +115,7 @@ void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64
   if (const std::optional<int> held = std::exchange(cs.held_report, std::nullopt)) {
     // Handled now, in order: whatever told it (a catch-up before a wait is
     // judged, say) may need what it did.
-    DispatchStop(child, *held);
+    DispatchStop(child, cs, *held);
   } else {
     LeaveFirstStop(child, cs, cs.first_stop_signal);
   }
