@@ -1,5 +1,6 @@
 #include "inspect/run_registry.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -34,8 +35,18 @@ std::string BootId() {
 // Field 22 of /proc/PID/stat (starttime, clock ticks since boot); -1 if the
 // process is gone. The fields after comm start past its last ')'.
 std::int64_t StartTicks(std::int64_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // read(2), not std::filebuf: a process reaped between the open and the
+  // read fails it with ESRCH, which filebuf throws.
+  std::string stat;
+  if (const int fd = ::open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC);
+      fd >= 0) {
+    std::array<char, 1024> buf{};
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf.data(), buf.size())) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) stat.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+  }
   const auto close = stat.rfind(')');
   if (close == std::string::npos) return -1;
   std::istringstream fields(stat.substr(close + 2));

@@ -1,15 +1,19 @@
 #include "platform/proc_files.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
+#include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <sstream>
+
+#include "platform/unique_fd.h"
 
 namespace sentry::platform {
 
@@ -22,8 +26,20 @@ constexpr int kSigKill = 9;
 }  // namespace
 
 std::string ReadSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  // Plain read(2): a task that dies between the open and the read makes the
+  // read fail with ESRCH, which std::filebuf turns into an exception thrown
+  // whatever the stream's exception mask (it ended a run: terminate).
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  std::string out;
+  if (!fd) return out;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const ssize_t n = ::read(fd.Get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return {};
+    if (n == 0) return out;
+    out.append(buf.data(), static_cast<std::size_t>(n));
+  }
 }
 
 std::optional<ProcStat> ReadProcStat(pid_t pid) {
@@ -51,6 +67,29 @@ std::string StatusField(pid_t pid, const char* name) {
   if (at == std::string::npos) return {};
   const std::size_t start = at + key.size();
   return status.substr(start, status.find('\n', start) - start);
+}
+
+bool AsleepInWait(pid_t tid) {
+  return ReadSmallFile("/proc/" + std::to_string(tid) + "/wchan").starts_with("do_wait");
+}
+
+std::optional<PidfdTarget> ReadPidfd(pid_t tid, int fd) {
+  if (fd < 0) return std::nullopt;
+  // The pid as the reader's procfs numbers it: the sentry's, the root's.
+  const std::string info =
+      ReadSmallFile("/proc/" + std::to_string(tid) + "/fdinfo/" + std::to_string(fd));
+  const auto field = [&](const char* key) -> std::optional<std::string> {
+    const std::string line = std::string("\n") + key + ":\t";
+    const std::size_t at = info.find(line);
+    if (at == std::string::npos) return std::nullopt;
+    const std::size_t start = at + line.size();
+    return info.substr(start, info.find('\n', start) - start);
+  };
+  const auto pid = field("Pid");
+  const auto flags = field("flags");
+  if (!pid || !flags) return std::nullopt;  // not a pidfd
+  return PidfdTarget{.pid = static_cast<pid_t>(std::strtol(pid->c_str(), nullptr, 10)),
+                     .nonblocking = (std::strtoul(flags->c_str(), nullptr, 8) & O_NONBLOCK) != 0};
 }
 
 std::vector<pid_t> ThreadsOnTheHost(pid_t tid) {

@@ -38,6 +38,20 @@ std::optional<ProcStat> ReadProcStat(pid_t pid);
 // The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
 std::string StatusField(pid_t pid, const char* name);
 
+// Whether thread `tid` sleeps in a wait4/waitid (its wchan is do_wait). Its
+// state says S from the start of the wait's walk of the children, the reap
+// included, while it still runs: only the wchan of a task off the run
+// queue names where it sleeps ("0" otherwise).
+bool AsleepInWait(pid_t tid);
+
+// What a pidfd (descriptor `fd` of task `tid`) refers to, from its fdinfo.
+struct PidfdTarget {
+  pid_t pid = 0;             // its process, root id (0 or less: reaped)
+  bool nonblocking = false;  // O_NONBLOCK (PIDFD_NONBLOCK): waitid through it never blocks
+};
+// nullopt if `fd` is not a pidfd of `tid`'s (or `tid` is gone).
+std::optional<PidfdTarget> ReadPidfd(pid_t tid, int fd);
+
 // The threads of `tid`'s thread group the host still has (zombies the
 // tracer has not reaped among them); empty if it is gone.
 std::vector<pid_t> ThreadsOnTheHost(pid_t tid);

@@ -516,6 +516,7 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   if (it != tasks_.end()) tasks_.erase(it);
   exiting_.erase(pid);
   setpgid_in_flight_.erase(pid);
+  waits_in_flight_.erase(pid);
   held_.erase(pid);  // killed while held
   running_unknown_.erase(pid);
   if ((pid == root_ && !root_execed_) || (pid == session_leader_ && root_ == 0)) {
@@ -626,9 +627,13 @@ void Tracer::OnSeccomp(pid_t pid, TaskState& st) {
                             : kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
                                                               static_cast<std::int32_t>(args[1]),
                                                               static_cast<std::uint32_t>(args[3]));
+      if (nr == SYS_waitid && static_cast<int>(args[0]) == abi::kP_PIDFD) {
+        ResolvePidfd(pid, st.wait_request);
+      }
       if (SkipEmptyPoll(pid, st)) break;  // resumed with PTRACE_CONT: no exit stop
       Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = st.wait_request});
       st.exit_pending = true;
+      waits_in_flight_.insert(pid);
       break;
     }
     case Trap::kSetPgid:
@@ -701,6 +706,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       }
       break;
     case Trap::kWait: {
+      // Its result taken: a fellow's catch-up no longer waits for it.
+      waits_in_flight_.erase(pid);
       kernel::WaitDone done{.tid = ThreadId(pid),
                             .request = st.wait_request,
                             .result = result,
@@ -727,9 +734,18 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
         }
         CatchUpWithAdoptees(pid, done);
         if (!still_held()) return;
-        if (done.result > 0) OnWaitResult(pid, st, done);
-        if (done.result == 0) CatchUpBeforeNothing(pid, done);
+        if (done.result > 0) {
+          OnWaitResult(pid, st, done);
+          if (!still_held()) return;
+          CatchUpWithFellowPeeks(pid, done);
+        } else {
+          CatchUpWithFellowWaiters(pid, done);
+          if (!still_held()) return;
+          CatchUpBeforeNothing(pid, done);
+        }
       } else if (result == -ECHILD) {
+        CatchUpWithFellowWaiters(pid, done);
+        if (!still_held()) return;
         CatchUpBeforeEchild(pid, done);
       }
       if (!still_held()) return;

@@ -235,6 +235,9 @@ class Tracer {
   // A parent's wait reported a stop/continue of `child` that the model has
   // not seen yet: the child is about to report it; wait for that.
   void AwaitChildEvent(pid_t waiter, pid_t child, const kernel::WaitDone& done);
+  // waitid(P_PIDFD) names its child by a descriptor of `pid`'s: the request
+  // gets the pid it refers to and the pidfd's nonblocking flag.
+  void ResolvePidfd(pid_t pid, kernel::WaitRequest& request) const;
   // `waiter`'s wait returned a child: collects what the model must see first.
   void OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done);
   // Collects the reports of group `tgid`'s threads until `settled` (at most
@@ -285,6 +288,34 @@ class Tracer {
   // Whether the host shows `tid` past exec's point of no return, its exec
   // event not yet seen.
   bool OnItsWayFromExec(pid_t tid) const;
+  // ---- Threads of one process waiting for the same child
+  // (tracer_fellow_waiters.cc). Linux lets one wait take a child's exit,
+  // stop or continue; the host ran the waits in one order, the tracer may
+  // collect their results in another.
+  // `waiter`'s wait found nothing (ECHILD, or 0 under WNOHANG) where the
+  // model has a child's event it should have found: a fellow thread's wait,
+  // whose result is still to come, or a poll let through at its entry, took
+  // it first. Their results are told first.
+  void CatchUpWithFellowWaiters(pid_t waiter, const kernel::WaitDone& done);
+  // `waiter`'s wait took `done`'s event (no WNOWAIT): a fellow's WNOWAIT
+  // wait that returned the same event ran before it on the host, and is
+  // told first.
+  void CatchUpWithFellowPeeks(pid_t waiter, const kernel::WaitDone& done);
+  // The same for child `taken` (root id) and its `event` (nullopt: any).
+  void CatchUpWithFellowPeeks(pid_t waiter, pid_t taken, std::optional<kernel::WaitEvent> event);
+  // `child` (root id) as task `viewer`'s namespace numbers it.
+  std::int32_t PidSeenBy(pid_t viewer, pid_t child) const;
+  // Collects the results of the waits in flight of `waiter`'s fellow
+  // threads that `may_have` taken the event, until `settled` or none is on
+  // its way to its exit stop (asleep in its wait, it took nothing).
+  void CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fellow)>& may_have,
+                          const std::function<bool()>& settled);
+  // Sleeps until a report comes (SIGCHLD), 1 ms at most.
+  void NapUntilAReport();
+  // A poll let through at its entry by a thread of `waiter`'s process (not
+  // `waiter`) that noted `child`'s exit, when the host no longer has the
+  // child: that poll reaped it, and is told so. Whether one was.
+  bool SettleFellowPolls(pid_t waiter, pid_t child);
   // ---- Other catch-ups (tracer_waits.cc).
   // A signal from `sender` reached another task: if `sender` sent it from
   // inside a trapped terminal ioctl (TIOCNOTTY hangs up the foreground),
@@ -369,8 +400,13 @@ class Tracer {
   // may reap it; the poller is interrupted, to settle that at once.
   void NoteExitDuringPolls(pid_t pid);
   // `pid` stopped (or ended): its poll is over. A child noted meanwhile that
-  // the host no longer has was reaped by it: told to the model now.
+  // the host no longer has was reaped by it, unless a fellow thread's wait,
+  // whose result is collected first, did: told to the model now.
   void SettlePoll(pid_t pid);
+  // Tells the model `pid`'s poll (let through at its entry) reaped `child`.
+  void TellPollReap(pid_t pid, const kernel::WaitRequest& request, pid_t child);
+  // Whether the model has `child` a zombie and the host has it no more.
+  bool ReapedOnTheHost(pid_t child) const;
   // Tells the model the sentry sends `signo` to process `tgid`, and why.
   void TellSentrySignal(pid_t tgid, int signo, kernel::SignalCause why);
   // A leftover spared as dying of its own signal that lives on is killed.
@@ -420,6 +456,9 @@ class Tracer {
   std::unordered_set<pid_t> running_unknown_;
   // Tasks between a setpgid's seccomp stop and its exit stop.
   std::unordered_set<pid_t> setpgid_in_flight_;
+  // Tasks between a trapped wait's seccomp stop and the collection of its
+  // exit stop (polls let through at their entry are in polls_ instead).
+  std::unordered_set<pid_t> waits_in_flight_;
   // By tgid: an exec or setsid held back while a racing setpgid is collected
   // (ApplyAfterRacingSetPgids).
   std::unordered_map<pid_t, kernel::ObservationBody> unapplied_;

@@ -17,6 +17,7 @@ void Tracer::SettleCutShortSyscall(pid_t tid, TaskState& st) {
   if (!st.exit_pending) return;
   st.exit_pending = false;
   setpgid_in_flight_.erase(tid);
+  waits_in_flight_.erase(tid);
   switch (st.trap) {
     case Trap::kWait:
       SettleCutShortWait(tid, st);

@@ -11,10 +11,12 @@
 // wait_consider_task), and the model has every exit collected so far. So the
 // only thing such a poll can find is a child whose exit the tracer collects
 // after the poll's entry, while the poll may still run. Each such exit is
-// noted against the poll, and the poller is interrupted (PTRACE_INTERRUPT):
-// at its next stop the poll is over, and if the host no longer has the
-// zombie, nobody but that poll can have reaped it (any other wait of the
-// parent's group is trapped and seen). The reap is told then.
+// noted against the poll it may answer, and the poller is interrupted
+// (PTRACE_INTERRUPT): at its next stop the poll is over, and if the host no
+// longer has the zombie, that poll reaped it, or another wait of the
+// parent's process, which is trapped: a fellow thread's wait whose result
+// is still to come is collected first (tracer_fellow_waiters.cc). The reap
+// is told then.
 //
 // Not for a subreaper or a PID namespace's init: they adopt zombies whose
 // exits were collected long ago, and the host hands one over as its parent
@@ -22,7 +24,9 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 
 #include "platform/tracer.h"
 #include "sentry/kernel/abi.h"
@@ -54,33 +58,77 @@ void Tracer::NoteExitDuringPolls(pid_t pid) {
   if (!child || !child->leader || child->exit_state != kernel::ExitState::kZombie) return;
   for (auto& [poller, poll] : polls_) {
     if (poll.tgid != child->ppid) continue;
+    // Only a poll that asks for this child can reap it (a waitpid(other,
+    // WNOHANG) cannot).
+    const auto prediction = model_.PredictWait(ThreadId(poller), poll.request);
+    if (!prediction || std::ranges::none_of(prediction->candidates,
+                                            [&](const kernel::WaitCandidate& c) {
+                                              return c.task == child->uid &&
+                                                     c.event == kernel::WaitEvent::kExit;
+                                            })) {
+      continue;
+    }
     poll.exited.push_back(pid);
     ::ptrace(PTRACE_INTERRUPT, poller, nullptr, nullptr);
   }
 }
 
+bool Tracer::ReapedOnTheHost(pid_t child) const {
+  const auto known = model_.FindTask(ThreadId(child));
+  // Reaped already as the model knows (another wait, seen), or still there
+  // on the host: nothing to tell.
+  if (!known || known->exit_state != kernel::ExitState::kZombie) return false;
+  return ::kill(child, 0) != 0 && errno == ESRCH;
+}
+
 void Tracer::SettlePoll(pid_t pid) {
-  const auto node = polls_.extract(pid);
-  const PollInFlight& poll = node.mapped();
-  for (const pid_t child : poll.exited) {
-    const auto known = model_.FindTask(ThreadId(child));
-    // Reaped meanwhile as the model knows (another wait, seen), or still a
-    // zombie on the host: not this poll's.
-    if (!known || known->exit_state != kernel::ExitState::kZombie) continue;
-    if (::kill(child, 0) == 0 || errno != ESRCH) continue;
-    // The result as the poller's namespace names the child.
-    const auto ns = model_.NamespaceOf(ThreadId(pid));
-    const auto seen = ns ? model_.FindTaskByHostTid(ThreadId(child), *ns) : std::nullopt;
-    // Decoded as the status word the poll returned would be (OnSyscallExit).
-    const auto decoded = kernel::FromWait4Status(known->exit_status.WaitStatus());
-    Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = poll.request});
-    Apply(kernel::WaitDone{.tid = ThreadId(pid),
-                           .request = poll.request,
-                           .result = seen ? seen->tid : child,
-                           .code = decoded.code,
-                           .status = decoded.status});
+  const auto it = polls_.find(pid);
+  if (it == polls_.end()) return;
+  const std::vector<pid_t> exited = it->second.exited;
+  for (const pid_t child : exited) {
+    if (!ReapedOnTheHost(child)) continue;
+    // Another thread of its process may have reaped it in a trapped wait
+    // whose result is still to come (Linux lets one wait reap a zombie):
+    // that result is collected first. The poll stays listed meanwhile: a
+    // fellow's ECHILD judged inside may settle it (SettleFellowPolls).
+    const auto uid = model_.FindTask(ThreadId(child))->uid;
+    CollectFellowWaits(
+        pid,
+        [&](pid_t fellow) {
+          const TaskState& st = tasks_[fellow];
+          if ((st.wait_request.options & abi::kWNOWAIT) != 0) return false;
+          const auto prediction = model_.PredictWait(ThreadId(fellow), st.wait_request);
+          return prediction && std::ranges::any_of(prediction->candidates,
+                                                   [&](const kernel::WaitCandidate& c) {
+                                                     return c.task == uid &&
+                                                            c.event == kernel::WaitEvent::kExit;
+                                                   });
+        },
+        [&] { return !ReapedOnTheHost(child); });
+    const auto still = polls_.find(pid);
+    if (still == polls_.end()) return;  // told meanwhile
+    if (!ReapedOnTheHost(child)) continue;
+    const kernel::WaitRequest request = still->second.request;
+    polls_.erase(still);
+    TellPollReap(pid, request, child);
     return;  // one poll reaps one child at most
   }
+  polls_.erase(pid);
+}
+
+void Tracer::TellPollReap(pid_t pid, const kernel::WaitRequest& request, pid_t child) {
+  // A fellow thread's WNOWAIT wait that saw the zombie ran before the reap.
+  CatchUpWithFellowPeeks(pid, child, kernel::WaitEvent::kExit);
+  const auto known = model_.FindTask(ThreadId(child));
+  if (!known) return;
+  // Decoded as the status word the poll returned would be (OnSyscallExit).
+  const auto decoded = kernel::FromWait4Status(known->exit_status.WaitStatus());
+  Apply(kernel::WaitStart{.tid = ThreadId(pid), .request = request});
+  Apply(kernel::WaitDone{.tid = ThreadId(pid),
+                         .request = request,
+                         .result = PidSeenBy(pid, child),
+                         .code = decoded.code,
+                         .status = decoded.status});
 }
 
 }  // namespace sentry::platform

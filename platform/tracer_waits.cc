@@ -23,6 +23,28 @@ namespace sentry::platform {
 namespace abi = kernel::abi;
 using kernel::ThreadId;
 
+std::int32_t Tracer::PidSeenBy(pid_t viewer, pid_t child) const {
+  const auto ns = model_.NamespaceOf(ThreadId(viewer));
+  const auto seen = ns ? model_.FindTaskByHostTid(ThreadId(child), *ns) : std::nullopt;
+  return seen ? seen->tid : child;
+}
+
+void Tracer::ResolvePidfd(pid_t pid, kernel::WaitRequest& request) const {
+  // Read at the seccomp stop, before the wait runs: the descriptor may be
+  // closed by the time its result comes. A descriptor that is no pidfd (the
+  // host fails the wait with EBADF or EINVAL), or one whose process was
+  // reaped, names no child (id 0).
+  const auto target = ReadPidfd(pid, request.id);
+  request.id = 0;
+  if (!target) return;
+  // Linux kernel_waitid: a nonblocking pidfd makes the wait WNOHANG.
+  if (target->nonblocking) request.options |= abi::kWNOHANG;
+  if (target->pid <= 0) return;
+  const auto ns = model_.NamespaceOf(ThreadId(pid));
+  const auto seen = ns ? model_.FindTaskByHostTid(ThreadId(target->pid), *ns) : std::nullopt;
+  if (seen) request.id = seen->tid;
+}
+
 void Tracer::OnWaitResult(pid_t waiter, const TaskState& st, const kernel::WaitDone& done) {
   // Under --pidns the result is an id in the waiter's namespace.
   const auto child = static_cast<pid_t>(

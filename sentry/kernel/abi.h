@@ -68,6 +68,8 @@ inline constexpr std::uint32_t kWCLONE = 0x80000000;
 inline constexpr int kP_ALL = 0;
 inline constexpr int kP_PID = 1;
 inline constexpr int kP_PGID = 2;
+// The child named by a pidfd (Linux 5.4): the tracer resolves it to the pid.
+inline constexpr int kP_PIDFD = 3;
 
 // errno values.
 inline constexpr int kEPERM = 1;

@@ -175,7 +175,10 @@ void Kernel::FreeTask(Task* t) {
   });
   UnmapIds(t->ids, t->ns, t);
   tg->tasks.Remove(t);
-  if (t->parent != nullptr) t->parent->children.Remove(t);
+  if (t->parent != nullptr) {
+    t->parent->children.Remove(t);
+    t->parent->tg->child_left_at = seq_;
+  }
   if (t->vfork_child != nullptr) t->vfork_child->vfork_parent = nullptr;
   if (t->vfork_parent != nullptr) ReleaseVforkParent(t);
   if (t->pidns_for_children != nullptr) UnrefNamespace(t->pidns_for_children);

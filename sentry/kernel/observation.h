@@ -151,6 +151,9 @@ struct SetPgid {
 
 // A wait4/waitid call. idtype/id use waitid's encoding (P_ALL, P_PID,
 // P_PGID; id 0 with P_PGID means the caller's group); options are Linux's.
+// P_PIDFD's id is not the descriptor but the pid it refers to, as the
+// caller's namespace numbers it (0: none), and a nonblocking pidfd's WNOHANG
+// is in options (Linux kernel_waitid), both read by the platform.
 struct WaitRequest {
   int idtype = 0;
   std::int32_t id = 0;

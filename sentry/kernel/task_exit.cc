@@ -260,7 +260,10 @@ void Kernel::ExitChildren(Task* t) {
 void Kernel::Reparent(Task* child, Task* new_parent, bool host_answer) {
   Task* old = child->parent;
   if (old == new_parent) return;
-  if (old != nullptr) old->children.Remove(child);
+  if (old != nullptr) {
+    old->children.Remove(child);
+    if (new_parent == nullptr || new_parent->tg != old->tg) old->tg->child_left_at = seq_;
+  }
   child->parent = new_parent;
   child->child_since = seq_;
   if (new_parent != nullptr) new_parent->children.PushBack(child);

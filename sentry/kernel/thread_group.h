@@ -46,6 +46,10 @@ struct ThreadGroup {
   std::uint64_t cont_superseded_at = 0;
   // The observation that last moved it to another process group.
   std::uint64_t pgrp_since = 0;
+  // The observation at which a child last left its threads' children (was
+  // reaped, or handed to a parent outside the group): a wait under way in
+  // one of its threads may have walked the children before.
+  std::uint64_t child_left_at = 0;
 
   bool exiting = false;             // group exit in progress (SIGNAL_GROUP_EXIT)
   std::uint64_t exiting_since = 0;  // the observation that began it

@@ -147,7 +147,8 @@ struct WaitPrediction {
   // zombie without WEXITED (until the tracer collects a traced zombie,
   // Linux counts it as something to wait for whatever the options:
   // wait_consider_task clears notask_error for a zombie it may not reap
-  // yet), or a child that left the process group a wait names.
+  // yet), a child that left the process group a wait names, or one that
+  // left the waiter's children (reaped by a fellow thread's wait).
   bool eligible_during_wait = false;
   // A consuming wait on an exit reports the group exit status when the group
   // exited as a whole (Linux wait_task_zombie); candidates already carry it.

@@ -70,7 +70,10 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   auto consider = [&](const Task* child) {
     const ThreadGroup* ctg = child->tg;
     const std::int32_t pid = IdIn(child->ids, child->ns, ns);
-    if (request.idtype == abi::kP_PID && pid != request.id) return;
+    // A pidfd names one child, as a pid does (Linux kernel_waitid: PIDTYPE_PID).
+    if ((request.idtype == abi::kP_PID || request.idtype == abi::kP_PIDFD) && pid != request.id) {
+      return;
+    }
     if (request.idtype == abi::kP_PGID &&
         IdIn(ctg->process_group->ids, ctg->process_group->ns, ns) != want_pgid) {
       if (during_wait(ctg->pgrp_since)) out.eligible_during_wait = true;
@@ -135,6 +138,12 @@ WaitPrediction Kernel::WaitOnce(const Task* waiter, const WaitRequest& request) 
   } else {
     waiter->tg->tasks.ForEach([&](const Task* t) { t->children.ForEach(consider); });
   }
+  // A child that left the waiter's children during the wait (reaped by a
+  // fellow thread's wait, or handed to another parent) may have been in
+  // its walk all the same: Linux release_task and reparenting change the
+  // children under tasklist_lock taken for writing, do_wait walks them
+  // under it taken for reading, so the walk came before or after.
+  if (during_wait(waiter->tg->child_left_at)) out.eligible_during_wait = true;
   out.echild = out.eligible.empty();
   for (WaitCandidate& c : out.candidates) {
     c.certain = waiter->wait_started == 0 || c.since < waiter->wait_started;

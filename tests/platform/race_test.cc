@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -221,6 +222,43 @@ TEST(RaceTest, AStopAdoptedFromAParentWithThreadsIsTheAdoptersToReport) {
 // every run ends (no hang), the workload's exit is its own, the model ends
 // with no task the host does not have, and no run records a divergence (the
 // last two 2,000-run stresses recorded none).
+// Threads of one process waiting for the same child (tests/scenarios/
+// fellow_waiters.cc): a blocking wait and a WNOHANG poll, each by waitpid,
+// wait4(-1) or waitid with P_ALL, P_PID, P_PGID or P_PIDFD, some of them
+// WNOWAIT peeks, race for each child's exit, stop and continue. Linux lets
+// one take each; the tracer collects their results in any order. The model
+// must name the thread the program saw reap each child.
+TEST(RaceTest, ThreadsWaitingForTheSameChildAgreeOnWhoTookIt) {
+  const Traced same = Compare("fellow-waiters");
+  EXPECT_EQ(same.outcome.out, "240 children, each reaped by one of two waiting threads\n");
+  ExpectNothingLeft(same);
+  const std::string report = testing::TempPath("fellow-waiters-report");
+  const Traced t = testing::RunTraced(std::vector<std::string>{"fellow-waiters", report});
+  EXPECT_EQ(t.outcome.exit_code, 0) << t.outcome.err;
+  EXPECT_EQ(t.Count(RecordKind::kDivergence), 0U) << t.Divergences();
+  std::map<int, int> reaper;  // child -> the thread whose wait reaped it
+  for (const Record& r : t.All(RecordKind::kReaped)) reaper[r.tid.value] = r.other_tid.value;
+  std::map<int, int> threads;  // reaping thread -> children it reaped
+  std::istringstream lines(testing::Slurp(report));
+  int child = 0;
+  int reaped_by = 0;
+  int rounds = 0;
+  while (lines >> child >> reaped_by) {
+    ++rounds;
+    ++threads[reaped_by];
+    EXPECT_EQ(reaper[child], reaped_by) << "child " << child << "\n" << t.Divergences();
+  }
+  std::remove(report.c_str());
+  EXPECT_EQ(rounds, 240);
+  // Each round had a new blocking thread: the main thread reaped some, and
+  // so did blocking threads (the race went both ways).
+  const int by_main = std::ranges::max_element(threads, {}, [](const auto& e) {
+                        return e.second;
+                      })->second;
+  EXPECT_LT(by_main, rounds) << "the blocking threads never won";
+  EXPECT_GT(by_main, 1) << "the polling main thread never won";
+}
+
 TEST(RaceTest, RandomWorkloadsEndCleanly) {
   int divergent = 0;
   for (const bool pidns : {false, true}) {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/scenarios/fellow_waiters.h"
 #include "tests/scenarios/inspect_fixture.h"
 #include "tests/scenarios/races.h"
 #include "tests/scenarios/random_workload.h"
@@ -810,6 +811,7 @@ int main(int argc, char** argv) {
   if (mode == "kill-continued") return scenarios::KillStopped(true);
   if (mode == "adopt-during-poll") return scenarios::AdoptDuringPoll();
   if (mode == "poll-while-children-exit") return scenarios::PollWhileChildrenExit();
+  if (mode == "fellow-waiters") return scenarios::FellowWaiters(argc >= 3 ? argv[2] : nullptr);
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
   if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);

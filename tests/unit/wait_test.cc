@@ -86,6 +86,46 @@ TEST_F(WaitTest, WnowaitDoesNotConsume) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+TEST_F(WaitTest, APidfdWaitNamesOneChildAsAPidDoes) {
+  // waitid(P_PIDFD) reaches the model with the pid the descriptor refers to
+  // (the platform reads it): Linux kernel_waitid waits for that child alone.
+  StartWorkload();
+  Fork(200, 300);
+  Fork(200, 301);
+  Exit(300, 4);
+  const auto pidfd_of_301 = WaitRequest::FromWaitid(abi::kP_PIDFD, 301, abi::kWEXITED | abi::kWNOHANG);
+  const auto p = Predict(200, pidfd_of_301);
+  EXPECT_FALSE(p.echild);
+  EXPECT_TRUE(p.candidates.empty());  // 300's exit is not 301's
+  Wait(200, pidfd_of_301, 0, 0, 0);
+  // A pidfd whose process is no child (or was reaped: id 0) finds none.
+  EXPECT_TRUE(Predict(200, WaitRequest::FromWaitid(abi::kP_PIDFD, 0, abi::kWEXITED)).echild);
+  Wait(200, WaitRequest::FromWaitid(abi::kP_PIDFD, 300, abi::kWEXITED), 300, abi::kCLD_EXITED, 4);
+  EXPECT_FALSE(Exists(300));
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+TEST_F(WaitTest, APollMayHaveWalkedBeforeAFellowThreadsReap) {
+  // Thread 201 polls for 300 (WNOHANG) while thread 200 blocks in a wait
+  // for it; 300 dies and 200 reaps it. The host's poll found 300 still
+  // running (0) before the reap, but its result is told after: with no
+  // child left the model would say ECHILD. Linux orders the poll's walk
+  // and the reap by tasklist_lock: either may have come first.
+  StartWorkload();
+  Thread(200, 201);
+  Fork(200, 300);
+  const auto poll = WaitRequest::FromWait4(300, abi::kWNOHANG);
+  Apply(WaitStart{.tid = ThreadId(201), .request = poll});
+  Exit(300, 1);
+  Wait(200, WaitRequest::FromWait4(300, 0), 300, abi::kCLD_EXITED, 1);
+  Wait(201, poll, 0, 0, 0);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  // A poll begun after the reap has nothing to walk: only ECHILD is right.
+  Apply(WaitStart{.tid = ThreadId(201), .request = poll});
+  Wait(201, poll, 0, 0, 0);
+  EXPECT_EQ(Divergences(), 1u);
+}
+
 TEST_F(WaitTest, ConsumingWaitPrefersTheGroupExitStatus) {
   // The leader calls pthread_exit(0); later another thread calls
   // exit_group(3). Linux (and the model) report 3, also with WNOWAIT (checked
