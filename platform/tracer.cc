@@ -708,30 +708,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
     case Trap::kWait: {
       // Its result taken: a fellow's catch-up no longer waits for it.
       waits_in_flight_.erase(pid);
-      kernel::WaitDone done{.tid = ThreadId(pid),
-                            .request = st.wait_request,
-                            .result = result,
-                            .code = 0,
-                            .status = 0};
-      const bool is_wait4 = static_cast<long>(regs.orig_rax) == SYS_wait4;
+      const kernel::WaitDone done = ReadWaitResult(pid, st, regs);
       if (result >= 0) {
-        if (is_wait4) {
-          std::uint32_t wstatus = 0;
-          if (result > 0 && st.args[1] != 0 &&
-              ReadMemory(pid, st.args[1], &wstatus, sizeof wstatus)) {
-            const auto decoded = kernel::FromWait4Status(wstatus);
-            done.code = decoded.code;
-            done.status = decoded.status;
-          }
-        } else {
-          // waitid returns 0; the child is in the siginfo (si_pid 0: nothing yet).
-          std::int32_t info[7] = {};  // signo, errno, code, pad, pid, uid, status
-          if (st.args[2] != 0 && ReadMemory(pid, st.args[2], info, sizeof info)) {
-            done.result = info[4];
-            done.code = info[2];
-            done.status = info[6];
-          }
-        }
         CatchUpWithAdoptees(pid, done);
         if (!still_held()) return;
         if (done.result > 0) {
@@ -778,6 +756,34 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   if (!still_held()) return;
   st.exit_pending = false;
   Resume(pid, st);
+}
+
+kernel::WaitDone Tracer::ReadWaitResult(pid_t pid, const TaskState& st,
+                                        const user_regs_struct& regs) const {
+  kernel::WaitDone done{.tid = ThreadId(pid),
+                        .request = st.wait_request,
+                        .result = static_cast<std::int64_t>(regs.rax),
+                        .code = 0,
+                        .status = 0};
+  if (done.result < 0) return done;
+  if (static_cast<long>(regs.orig_rax) == SYS_wait4) {
+    std::uint32_t wstatus = 0;
+    if (done.result > 0 && st.args[1] != 0 &&
+        ReadMemory(pid, st.args[1], &wstatus, sizeof wstatus)) {
+      const auto decoded = kernel::FromWait4Status(wstatus);
+      done.code = decoded.code;
+      done.status = decoded.status;
+    }
+  } else {
+    // waitid returns 0; the child is in the siginfo (si_pid 0: nothing yet).
+    std::int32_t info[7] = {};  // signo, errno, code, pad, pid, uid, status
+    if (st.args[2] != 0 && ReadMemory(pid, st.args[2], info, sizeof info)) {
+      done.result = info[4];
+      done.code = info[2];
+      done.status = info[6];
+    }
+  }
+  return done;
 }
 
 void Tracer::OnExec(pid_t pid) {

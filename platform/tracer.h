@@ -43,8 +43,11 @@ inline constexpr unsigned long kTracerPtraceOptions =
     PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
     PTRACE_O_EXITKILL;
 
-// How long a child may wait at its first stop for its creator's clone event
-// before it is taken for adopted (the event normally follows in microseconds).
+// How long a child waits at its first stop for its creator's clone event
+// before the host is asked whether it was adopted, or its creator can no
+// longer report it (the event normally follows in microseconds, but a
+// creator preempted inside clone on a loaded machine may take longer: the
+// answer is the host's, not this time's; AnnounceOverdueChildren).
 inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 // How long a held child waits before the tracer looks for its creator in
 // /proc (costly on every thread creation; the clone event usually comes
@@ -168,6 +171,11 @@ class Tracer {
   static std::optional<unsigned long> EventMessage(pid_t pid, int event);
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
+  // What `pid`'s trapped wait4/waitid returned, from `regs` (read at its
+  // exit stop, or at its exit event when a fatal signal skipped that stop)
+  // and the status or siginfo it wrote.
+  kernel::WaitDone ReadWaitResult(pid_t pid, const TaskState& st,
+                                  const user_regs_struct& regs) const;
   void OnNewTask(pid_t pid, TaskState& st, int event);
   // Tells the model of `child`, cloned by `parent` (of group `parent_tgid`),
   // and lets it run if it was held at its first stop.
@@ -204,9 +212,12 @@ class Tracer {
   // adopted it, its creator killed inside clone), and lets it run.
   void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, bool adopted = false);
   // Held children past kHeldChildGrace: their creator is looked up, and if it
-  // is gone or dying they are told now; past kHeldChildPatience they were
-  // adopted: told now.
+  // is gone or dying they are told now; past kHeldChildPatience, those
+  // adopted meanwhile, or whose creator can no longer report them.
   void AnnounceOverdueChildren();
+  // Whether process `creator` (root id) may still report the clone event
+  // of a child held at its first stop.
+  bool CloneEventMayCome(pid_t creator) const;
   // Held `child`'s creator, looked up in /proc the first time it is needed.
   pid_t HeldCreator(pid_t child);
   // `pid` reached its exit event unknown to the model (killed before its

@@ -4,6 +4,10 @@
 // out of that stop before the tracer reads it; the syscall may still have
 // done its work. At the task's exit event the host's state tells what it
 // did, and the model is told as the result would have told it.
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+
 #include "platform/proc_files.h"
 #include "platform/tracer.h"
 #include "sentry/kernel/abi.h"
@@ -34,9 +38,25 @@ void Tracer::SettleCutShortSyscall(pid_t tid, TaskState& st) {
 }
 
 void Tracer::SettleCutShortWait(pid_t tid, const TaskState& st) {
-  // A zombie of the dying waiter's that the host no longer has was reaped by
-  // that wait (which reaps one at most): at the exit event the waiter still
-  // has its children (exit_notify comes later).
+  // The syscall's result is still in the registers at the exit event: a
+  // fatal signal ends the task on its way out of the syscall (Linux
+  // get_signal, do_group_exit) and leaves them as they were. rax holds
+  // wait4's child or waitid's 0 (the child then in the siginfo, which
+  // waitid writes whatever it found), or -ENOSYS when a SIGKILL at the
+  // seccomp stop skipped the syscall, -ERESTARTSYS when it woke the wait:
+  // then nothing was taken. A stop or continue it took is the host's only
+  // trace of it.
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0 &&
+      (static_cast<long>(regs.orig_rax) == SYS_wait4 ||
+       static_cast<long>(regs.orig_rax) == SYS_waitid)) {
+    const kernel::WaitDone done = ReadWaitResult(tid, st, regs);
+    if (done.result > 0) Apply(done);
+    return;
+  }
+  // Registers unreadable: a zombie of the dying waiter's that the host no
+  // longer has was reaped by that wait (which reaps one at most): at the
+  // exit event the waiter still has its children (exit_notify comes later).
   const kernel::WaitRequest& request = st.wait_request;
   if ((request.options & abi::kWNOWAIT) != 0) return;
   const auto prediction = model_.PredictWait(ThreadId(tid), request);

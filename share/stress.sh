@@ -4,23 +4,25 @@
 # subreaper, under --pidns, and both. A run fails if the sentry records a
 # divergence, if its model ends with a task the host no longer has (replay's
 # final table must hold the sentry alone), or if it hangs (60 s).
-#   share/stress.sh [--seeds N] [--from S] [--variants LIST] [--build DIR]
+#   share/stress.sh [--seeds N] [--from S] [--variants LIST] [--build DIR] [--load N]
 #     --seeds N      seeds per variant (default 500: 2,000 runs)
 #     --from S       first seed (default 1)
 #     --variants L   comma-separated from plain,subreaper,pidns,pidns-subreaper
 #     --build DIR    the build to use (default build-release; built if missing)
+#     --load N       N CPU hogs run beside it, started and stopped here (default 0)
 # Failing runs' logs are kept under $TMPDIR/sentry-stress/; figures at the end.
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
-seeds=500 from=1 variants=plain,subreaper,pidns,pidns-subreaper build=build-release
+seeds=500 from=1 variants=plain,subreaper,pidns,pidns-subreaper build=build-release load=0
 while [ $# -gt 0 ]; do
   case $1 in
     --seeds) seeds=$2; shift ;;
     --from) from=$2; shift ;;
     --variants) variants=$2; shift ;;
     --build) build=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --load) load=$2; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "share/stress.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,7 +39,13 @@ mkdir -p "$keep"
 log=$(mktemp "$keep/run-XXXXXX.jsonl")
 # Each run's SQLite log goes to a scratch file, not ./sentry.db.
 db="$log.db"
-trap 'rm -f "$log" "$db" "$db"-*' EXIT
+hogs=()
+trap 'rm -f "$log" "$db" "$db"-*; [ ${#hogs[@]} -eq 0 ] || kill "${hogs[@]}" 2>/dev/null' EXIT
+# CPU hogs: a busy loop each, on the same cores as the runs.
+for ((i = 0; i < load; i++)); do
+  sha256sum /dev/zero >/dev/null 2>&1 &
+  hogs+=($!)
+done
 
 runs=0 divergent=0 leftover=0 hung=0
 IFS=, read -r -a chosen <<< "$variants"
@@ -75,6 +83,7 @@ for variant in "${chosen[@]}"; do
     fi
   done
 done
+echo "stress.load: $load"
 echo "stress.runs: $runs"
 echo "stress.divergent_runs: $divergent"
 echo "stress.leftover_runs: $leftover"

@@ -459,7 +459,6 @@ int AdoptedByAnExitingSubreaper(bool orphan_dies) {
 int PollForAnAdopteeOfAKilledFork() {
   Check(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0, "PR_SET_CHILD_SUBREAPER");
   constexpr int kRounds = 300;
-  int found = 0;
   for (int round = 0; round < kRounds; ++round) {
     int ready[2];
     int hold[2];
@@ -484,13 +483,16 @@ int PollForAnAdopteeOfAKilledFork() {
     kill(c, SIGKILL);
     WaitFor(c);
     siginfo_t info{};
-    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) == 0) ++found;  // the adoptee, alive
+    waitid(P_ALL, 0, &info, WEXITED | WNOHANG);  // the adoptee, alive, if the fork was done
     close(hold[1]);
     while (wait(nullptr) > 0) {
     }
   }
-  // How many kills landed before the fork varies from run to run.
-  std::printf("%d rounds, %s\n", kRounds, found > 0 ? "adoptees found" : "no adoptee");
+  // How many kills land after the fork (the poll then finds the adoptee)
+  // varies from run to run, natively too (1 native run in 6 here found
+  // none): not in the output a native run's is compared with. The test
+  // checks from the run's records that the window was hit.
+  std::printf("%d rounds\n", kRounds);
   return 0;
 }
 

@@ -2,7 +2,9 @@
 // [subreaper]`): processes fork, make threads, exec (from a thread too),
 // vfork, change groups and sessions, stop themselves, leave orphans and
 // zombies, and their parents signal them (SIGKILL, SIGTERM, SIGSTOP,
-// SIGCONT) and wait for them with random options at random moments. The
+// SIGCONT) and wait for them with random options at random moments, some
+// from a thread that waits for one child while the rest of the process
+// waits for any. The
 // seed fixes every choice; the timing, and so the interleaving, is the
 // machine's. It prints one line; the sentry must record no divergence and
 // end with no task the host does not have.
@@ -11,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +119,74 @@ void RandomWait(Rng& rng, std::set<pid_t>& children) {
   }
 }
 
+// A child handed to a thread of its parent's that waits for it alone (a
+// blocking waitpid, waitid by pid or through a pidfd, for stops and
+// continues too, after a WNOWAIT peek), while the rest of the process goes
+// on waiting for any child: threads of one process racing for one child's
+// events. The process no longer signals the child (once reaped, its pid
+// may name another process).
+struct FellowWait {
+  pid_t child = 0;
+  int pidfd = -1;  // waitid(P_PIDFD) through it, if open
+  bool by_waitid = false;
+  int options = 0;  // WSTOPPED, WCONTINUED, or neither
+  bool peek_first = false;
+};
+
+void* FellowWaiter(void* arg) {
+  const FellowWait w = *static_cast<FellowWait*>(arg);
+  delete static_cast<FellowWait*>(arg);
+  if (w.peek_first) {
+    siginfo_t info{};
+    waitid(P_PID, static_cast<id_t>(w.child), &info, WEXITED | WNOWAIT);
+  }
+  for (;;) {
+    bool exited = false;
+    if (w.pidfd >= 0 || w.by_waitid) {
+      siginfo_t info{};
+      const idtype_t idtype = w.pidfd >= 0 ? static_cast<idtype_t>(3) /* P_PIDFD */ : P_PID;
+      const auto id = static_cast<id_t>(w.pidfd >= 0 ? w.pidfd : w.child);
+      if (waitid(idtype, id, &info, WEXITED | w.options) != 0) {
+        if (errno == EINTR) continue;
+        break;  // ECHILD: another wait of the process reaped it
+      }
+      exited = IsExitCode(info.si_code);
+    } else {
+      int status = 0;
+      // waitpid's WUNTRACED is WSTOPPED.
+      if (waitpid(w.child, &status, w.options) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      exited = WIFEXITED(status) || WIFSIGNALED(status);
+    }
+    if (exited) break;
+  }
+  if (w.pidfd >= 0) close(w.pidfd);
+  return nullptr;
+}
+
+void HandToAFellowWaiter(Rng& rng, std::set<pid_t>& children) {
+  if (children.empty()) return;
+  const std::vector<pid_t> list(children.begin(), children.end());
+  const pid_t child = list[static_cast<std::size_t>(rng.Below(static_cast<int>(list.size())))];
+  children.erase(child);
+  auto* w = new FellowWait{.child = child,
+                           .pidfd = -1,
+                           .by_waitid = rng.Below(2) == 0,
+                           .options = rng.Below(2) == 0 ? 0 : WSTOPPED | WCONTINUED,
+                           .peek_first = rng.Below(4) == 0};
+  // Opened before the handing over: until then only this thread reaps it.
+  if (rng.Below(3) == 0) w->pidfd = static_cast<int>(syscall(SYS_pidfd_open, child, 0));
+  pthread_t t;
+  if (pthread_create(&t, nullptr, FellowWaiter, w) == 0) {
+    pthread_detach(t);
+  } else {
+    if (w->pidfd >= 0) close(w->pidfd);
+    delete w;
+  }
+}
+
 void IgnoreHangup(int) {}
 
 [[noreturn]] void Life(Rng rng, int depth) {
@@ -124,7 +195,7 @@ void IgnoreHangup(int) {}
   const int steps = 1 + rng.Below(6);
   for (int step = 0; step < steps; ++step) {
     Spin(rng);
-    switch (rng.Below(12)) {
+    switch (rng.Below(13)) {
       case 0:
         setpgid(0, 0);
         break;
@@ -168,6 +239,9 @@ void IgnoreHangup(int) {}
                RandomSignal(rng));
         }
         break;
+      case 11:
+        HandToAFellowWaiter(rng, children);
+        break;
       default:
         if (rng.Below(3) == 0) _exit(rng.Below(4));  // leaves its children to be adopted
         break;
@@ -194,7 +268,7 @@ int RandomWorkload(unsigned long seed, bool subreaper) {
     const std::vector<pid_t> list(children.begin(), children.end());
     const pid_t some =
         list.empty() ? 0 : list[static_cast<std::size_t>(rng.Below(static_cast<int>(list.size())))];
-    switch (rng.Below(8)) {
+    switch (rng.Below(9)) {
       case 0:
       case 1: {
         Rng child_rng = rng.Split();
@@ -213,6 +287,9 @@ int RandomWorkload(unsigned long seed, bool subreaper) {
         break;
       case 6:
         if (some != 0) setpgid(some, rng.Below(2) == 0 ? some : getpgrp());
+        break;
+      case 7:
+        HandToAFellowWaiter(rng, children);
         break;
       default: {
         pthread_t t;
