@@ -19,7 +19,11 @@ std::expected<Doorbell, std::string> Doorbell::Start() {
   const auto pid = static_cast<pid_t>(::syscall(SYS_clone, 0UL, 0, 0, 0, 0));
   if (pid < 0) return std::unexpected(std::string("clone: ") + std::strerror(errno));
   if (pid == 0) {
-    // Async-signal-safe from here on.
+    // Async-signal-safe from here on. A process group of its own: a SIGCONT
+    // to the sentry's group (timeout(1) sends one after each signal it
+    // forwards, to its own group, the sentry's) would continue a rung
+    // doorbell before the loop collects its stop, and the ring is lost.
+    ::setpgid(0, 0);
     sigset_t all;
     sigfillset(&all);
     ::sigprocmask(SIG_BLOCK, &all, nullptr);
@@ -29,6 +33,7 @@ std::expected<Doorbell, std::string> Doorbell::Start() {
     ::syscall(SYS_close_range, 0U, ~0U, 0U);
     for (;;) ::pause();  // SIGSTOP stops it, SIGCONT continues it, SIGKILL ends it
   }
+  ::setpgid(pid, pid);  // either may run first; the group is set before any ring
   return Doorbell(pid);
 }
 

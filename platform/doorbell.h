@@ -11,9 +11,10 @@
 //
 // It is created with no exit signal: a "clone child", which a wait4 without
 // __WALL does not see (Linux eligible_child), so ECHILD there still means
-// the workload is gone. It holds no fd, blocks every signal it can (a
-// terminal's SIGINT to the sentry's group must not end it), dies with the
-// sentry (PR_SET_PDEATHSIG), and is killed and reaped by its owner.
+// the workload is gone. It holds no fd, leads a process group of its own
+// (a SIGCONT to the sentry's group must not undo a ring), blocks every
+// signal it can, dies with the sentry (PR_SET_PDEATHSIG), and is killed and
+// reaped by its owner.
 #pragma once
 
 #include <sys/types.h>

@@ -43,11 +43,11 @@ inline constexpr unsigned long kTracerPtraceOptions =
     PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP |
     PTRACE_O_EXITKILL;
 
-// How long a child waits at its first stop for its creator's clone event
-// before the host is asked whether it was adopted, or its creator can no
-// longer report it (the event normally follows in microseconds, but a
-// creator preempted inside clone on a loaded machine may take longer: the
-// answer is the host's, not this time's; AnnounceOverdueChildren).
+// How long a child may wait at its first stop for its creator's clone event
+// before it is taken for adopted (the event normally follows in
+// microseconds). Told then as its parent's child, as the late event would
+// tell it (which is then ignored); a creator the model does not know yet
+// is told first (AnnounceOverdueChildren).
 inline constexpr std::chrono::milliseconds kHeldChildPatience{50};
 // How long a held child waits before the tracer looks for its creator in
 // /proc (costly on every thread creation; the clone event usually comes
@@ -212,12 +212,12 @@ class Tracer {
   // adopted it, its creator killed inside clone), and lets it run.
   void AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, bool adopted = false);
   // Held children past kHeldChildGrace: their creator is looked up, and if it
-  // is gone or dying they are told now; past kHeldChildPatience, those
-  // adopted meanwhile, or whose creator can no longer report them.
+  // is gone or dying they are told now; past kHeldChildPatience they were
+  // adopted: told now, unless their creator is still to be told itself.
   void AnnounceOverdueChildren();
-  // Whether process `creator` (root id) may still report the clone event
-  // of a child held at its first stop.
-  bool CloneEventMayCome(pid_t creator) const;
+  // Whether `creator` (root id) is alive but not told to the model yet: a
+  // child it made waits until it is (its clone event is held with it).
+  bool CreatorToldFirst(pid_t creator) const;
   // Held `child`'s creator, looked up in /proc the first time it is needed.
   pid_t HeldCreator(pid_t child);
   // `pid` reached its exit event unknown to the model (killed before its

@@ -214,31 +214,21 @@ void Tracer::AnnounceUnseenTask(pid_t pid) {
   AnnounceHeldChild(pid, creator, creator);
 }
 
-bool Tracer::CloneEventMayCome(pid_t creator) const {
+bool Tracer::CreatorToldFirst(pid_t creator) const {
   const auto found = tasks_.find(creator);
-  // Gone already (its child was adopted), or dying: no event will come.
-  if (found == tasks_.end() || exiting_.contains(creator)) return false;
-  // Not told yet itself (resumed from its first stop, or held): it is told
-  // first, and then its clone event, held with it (TellClone).
-  if (!found->second.known) return true;
-  // A clone event comes before clone returns: a thread still in clone, or
-  // running (preempted inside it, on a loaded machine for many ms), may
-  // still report it. One asleep elsewhere will not.
-  for (const auto& [tid, st] : tasks_) {
-    if (st.tgid == found->second.tgid && InCloneOrRunning(tid)) return true;
-  }
-  return false;
+  // Followed by the tracer, alive, and not told yet itself (resumed from
+  // its first stop, or held): once its own creator's clone event tells it,
+  // its clone event, held with it, tells the child (TellClone).
+  return found != tasks_.end() && !found->second.known && !exiting_.contains(creator);
 }
 
 void Tracer::AnnounceOverdueChildren() {
-  // A creator's clone event normally follows its child's first stop within
-  // microseconds; but on a loaded machine the creator may be preempted
-  // inside clone for longer than any patience. So a held child is told
-  // without its event only from what the host shows: its creator gone or
-  // dying (killed inside clone), or its parent no longer its creator (it
-  // was adopted: by a workload subreaper, a namespace's init, the sentry),
-  // or no thread of the creator's still able to report it; and at the
-  // latest after kAwaitLimit.
+  // A creator's clone event follows its child's first stop within
+  // microseconds. A child still held long after was adopted (its creator
+  // killed inside clone) by a parent that made no clone: a workload
+  // subreaper or a namespace's init. Its parent now is the host's. A
+  // creator the model does not know yet is not gone, though: on a loaded
+  // machine its own clone event may come late, and it is told first.
   const auto now = std::chrono::steady_clock::now();
   std::vector<pid_t> unlooked;
   for (pid_t child : held_) {
@@ -261,11 +251,9 @@ void Tracer::AnnounceOverdueChildren() {
   }
   for (pid_t child : overdue) {
     if (!held_.contains(child)) continue;  // told meanwhile
-    const TaskState& st = tasks_[child];
     const pid_t parent = CreatorOf(child);
     if (parent <= 0) continue;  // gone meanwhile
-    const bool adopted = st.creator != 0 && parent != st.creator;
-    if (!adopted && now - st.held_since < kAwaitLimit && CloneEventMayCome(parent)) continue;
+    if (CreatorToldFirst(parent) && now - tasks_[child].held_since < kAwaitLimit) continue;
     AnnounceHeldChild(child, parent, parent);
   }
 }

@@ -156,13 +156,16 @@ pid_t Tracer::ThreadOnItsWay(const std::vector<pid_t>& threads) {
     const auto st = tasks_.find(tid);
     if (st == tasks_.end()) continue;
     const auto stat = ReadProcStat(tid);
+    if (!stat || stat->state == 'Z' || stat->state == 'X') continue;
+    // Resumed with a stop signal that stops it: Linux do_signal_stop
+    // completes the group stop, which the parent's wait sees at once,
+    // before the thread reaches ptrace_stop to tell its tracer. Its report
+    // is next, whatever /proc shows meanwhile.
+    if (st->second.stopping) return tid;
     // In a ptrace stop: its report is queued (and was just drained) or it
     // is listening; either way it is not on its way. A zombie's last report
     // may wait for others (a leader's, for its whole group).
-    if (!stat || stat->state == 't' || stat->state == 'T' || stat->state == 'Z' ||
-        stat->state == 'X') {
-      continue;
-    }
+    if (stat->state == 't' || stat->state == 'T') continue;
     // A leader past its exit event (or exiting unseen) reports only once
     // every other thread is reaped (Linux delay_group_leader), and those may
     // be waiting for the tracer: never wait for it while they are there,

@@ -212,7 +212,14 @@ TEST(ScenarioTest, DeathBySignalWithCore) {
 
 TEST(ScenarioTest, ParentDeathSignal) {
   const Traced t = Compare("pdeathsig");
-  const auto predicted = t.All(RecordKind::kSignalPredicted);
+  // The grandchild may still be on its way out (it wrote its report) when
+  // the first process exits: then the sentry's SIGKILL of the leftovers is
+  // predicted too (1 run in about 150 here). The parent death signal is
+  // predicted once.
+  auto predicted = t.All(RecordKind::kSignalPredicted);
+  std::erase_if(predicted, [](const Record& r) {
+    return r.value2 == static_cast<int>(kernel::SignalCause::kSentryFirstProcessExited);
+  });
   ASSERT_EQ(predicted.size(), 1u);
   EXPECT_EQ(predicted[0].value, SIGUSR1);
   EXPECT_EQ(predicted[0].value2, static_cast<int>(kernel::SignalCause::kParentDeath));
