@@ -186,6 +186,13 @@ bool EndsByAPendingSignal(pid_t pid) {
                       MaskField(status, "SigCgt") | HarmlessByDefault())) != 0;
 }
 
+bool IgnoresSignal(pid_t pid, int signo) {
+  if (signo <= 0 || signo > 64) return false;
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  if (status.empty()) return true;  // gone: it takes nothing
+  return (MaskField(status, "SigIgn") & (1ULL << (signo - 1))) != 0;
+}
+
 bool IsPending(pid_t tid, int signo) {
   if (signo <= 0 || signo > 64) return false;
   const std::string status = ReadSmallFile("/proc/" + std::to_string(tid) + "/status");

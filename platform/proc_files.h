@@ -85,6 +85,8 @@ bool DyingOnTheHost(pid_t tid);
 // that signal as soon as it runs (a tracer lets the signal through at its
 // signal-delivery stop). False if it is gone.
 bool EndsByAPendingSignal(pid_t pid);
+// Whether process `pid` ignores `signo` (SIG_IGN); true if it is gone.
+bool IgnoresSignal(pid_t pid, int signo);
 // Whether task `tid` has `signo` pending, blocked or not, in its own queue
 // or its process's. False if it is gone.
 bool IsPending(pid_t tid, int signo);

@@ -382,10 +382,13 @@ class Tracer {
   pid_t AwaitReport(pid_t task);
   void OnDoorbell(int status);
   void StopDoorbell();
-  // To the foreground process group, as a terminal's Ctrl-C would.
-  void ForwardToForeground(int signo);
-  // --wait-all, the first process gone: to every process group left.
-  void ForwardToEveryGroup(int signo);
+  // The group a terminal's Ctrl-C would reach: the terminal's foreground,
+  // or the first process's group (0: none).
+  std::int32_t ForegroundGroup() const;
+  // --wait-all, the first process gone: every process group left.
+  std::set<std::int32_t> GroupsLeft() const;
+  // Whether a process of `groups` would take `signo` (not ignore it).
+  bool TakenByAny(const std::set<std::int32_t>& groups, int signo) const;
   // To group `pgid`; SIGTERM and SIGHUP with SIGCONT after them to a group
   // with a stopped member, as bash's kill does.
   void Forward(std::int32_t pgid, int signo);

@@ -51,7 +51,12 @@ void Tracer::SettleCutShortWait(pid_t tid, const TaskState& st) {
       (static_cast<long>(regs.orig_rax) == SYS_wait4 ||
        static_cast<long>(regs.orig_rax) == SYS_waitid)) {
     const kernel::WaitDone done = ReadWaitResult(tid, st, regs);
-    if (done.result > 0) Apply(done);
+    if (done.result <= 0) return;
+    // What the host knew when it answered is collected first, as at an exit
+    // stop (OnSyscallExit): the stop it took may not be told yet.
+    OnWaitResult(tid, st, done);
+    CatchUpWithFellowPeeks(tid, done);
+    Apply(done);
     return;
   }
   // Registers unreadable: a zombie of the dying waiter's that the host no

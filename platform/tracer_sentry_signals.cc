@@ -102,39 +102,66 @@ void Tracer::OnSentrySignal(int signo) {
     freeze_wanted_.store(false);
     OnFreezeRequest();
   }
-  if (signo == SIGINT && ++interrupts_ >= 2) {
-    Warn("second interrupt: killing the workload");
-    KillWorkload(SignalCause::kSentryInterrupted);
-    return;
-  }
+  // Where it goes: the foreground while the first process lives; with
+  // --wait-all, every group left once it is gone (else the leftovers are
+  // being killed already).
+  std::set<std::int32_t> groups;
   if (!root_done_) {
-    ForwardToForeground(signo);
-    return;
+    if (const std::int32_t pgid = ForegroundGroup(); pgid > 0) groups.insert(pgid);
+  } else if (options_.wait_all) {
+    groups = GroupsLeft();
   }
-  if (signo == SIGINT || signo == SIGTERM) asked_to_end_ = true;
-  if (options_.wait_all) ForwardToEveryGroup(signo);
-  // Else the leftovers are being killed already.
+  if (signo == SIGINT) {
+    ++interrupts_;
+    // A first interrupt every process it reaches ignores (a non-interactive
+    // shell's background jobs ignore SIGINT) would end nothing, and a
+    // second may never come: timeout(1) forwards one SIGINT (twice, to the
+    // sentry and to its group: they may merge into one), then ignores its
+    // own. It ends the run, as a second one does.
+    const bool second = interrupts_ >= 2;
+    if (second || !TakenByAny(groups, SIGINT)) {
+      Warn(second ? "second interrupt: killing the workload"
+                  : "interrupt: the workload ignores SIGINT: killing it");
+      KillWorkload(SignalCause::kSentryInterrupted);
+      return;
+    }
+  }
+  if (root_done_ && (signo == SIGINT || signo == SIGTERM)) asked_to_end_ = true;
+  for (const std::int32_t pgid : groups) Forward(pgid, signo);
 }
 
-void Tracer::ForwardToForeground(int signo) {
-  std::int32_t pgid = 0;
+std::int32_t Tracer::ForegroundGroup() const {
   // The terminal's foreground (an interactive shell in the workload may have
   // put another job there); without a terminal, the first process's group.
   if (const auto leader = model_.FindTask(ThreadId(session_leader_)); leader && leader->tpgid > 0) {
-    pgid = leader->tpgid;
-  } else if (const auto first = root_ != 0 ? model_.FindTask(ThreadId(root_)) : std::nullopt) {
-    pgid = first->pgid;
+    return leader->tpgid;
   }
-  if (pgid > 0) Forward(pgid, signo);
+  if (const auto first = root_ != 0 ? model_.FindTask(ThreadId(root_)) : std::nullopt) {
+    return first->pgid;
+  }
+  return 0;
 }
 
-void Tracer::ForwardToEveryGroup(int signo) {
+std::set<std::int32_t> Tracer::GroupsLeft() const {
   std::set<std::int32_t> groups;
   const std::int32_t own = ::getpgrp();
   for (const kernel::TaskInfo& p : model_.Processes()) {
     if (p.exit_state == kernel::ExitState::kNone && p.pgid != own) groups.insert(p.pgid);
   }
-  for (const std::int32_t pgid : groups) Forward(pgid, signo);
+  return groups;
+}
+
+bool Tracer::TakenByAny(const std::set<std::int32_t>& groups, int signo) const {
+  if (groups.empty()) return true;  // nowhere to go: nothing to decide
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    // The session leader blocks every signal (SignalGroup): not a taker.
+    if (!groups.contains(p.pgid) || p.exit_state != kernel::ExitState::kNone ||
+        p.tgid == session_leader_) {
+      continue;
+    }
+    if (!IgnoresSignal(static_cast<pid_t>(p.root_tid), signo)) return true;
+  }
+  return false;
 }
 
 void Tracer::Forward(std::int32_t pgid, int signo) {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -288,6 +289,61 @@ TEST(RunTest, ASecondInterruptKillsTheWorkload) {
   EXPECT_EQ(run.ReadLine(), "interrupted");  // forwarded, and survived
   kill(run.sentry, SIGINT);
   EXPECT_EQ(run.Wait(), 128 + SIGKILL);
+}
+
+// Interrupts however they are sent (issue 21). The workload's one process
+// left is a non-interactive shell's background job, which ignores SIGINT:
+// forwarded, the interrupt would end nothing. timeout(1) forwards the one
+// SIGINT it gets to the sentry and to its own group (the two may merge into
+// one), then SIGCONT to both, and ignores any SIGINT after: the doorbell
+// was continued before the loop saw it ring, and the sentry ran on.
+TEST(RunTest, InterruptsEndAWaitAllRunHoweverTheyAreSent) {
+  enum class Sent { kToTimeout, kToTheSentry, kToItsGroup };
+  for (const Sent how : {Sent::kToTimeout, Sent::kToTheSentry, Sent::kToItsGroup}) {
+    const std::string name = "interrupted-" + std::to_string(static_cast<int>(how));
+    const std::string db = TempPath(name + ".db");
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    const pid_t timeout = fork();
+    ASSERT_GE(timeout, 0);
+    if (timeout == 0) {
+      setsid();
+      dup2(p[1], 1);
+      execlp("timeout", "timeout", "60", SENTRY_BINARY, "run", "--no-tty", "--no-fuse",
+             "--wait-all", "--db", db.c_str(), "--", "sh", "-c", "sleep 60 & echo $!", nullptr);
+      _exit(127);
+    }
+    close(p[1]);
+    std::string line;
+    char c;
+    while (read(p[0], &c, 1) == 1 && c != '\n') line += c;
+    close(p[0]);
+    ASSERT_FALSE(line.empty()) << name;
+    const pid_t sleeper = std::stoi(line);
+    // The sentry is timeout's child (its only one); the workload's shell is gone.
+    pid_t sentry = 0;
+    for (int i = 0; i < 100000 && sentry == 0; ++i) {
+      std::istringstream children(Slurp("/proc/" + std::to_string(timeout) + "/task/" +
+                                        std::to_string(timeout) + "/children"));
+      children >> sentry;
+      if (sentry == 0) sched_yield();
+    }
+    ASSERT_GT(sentry, 0) << name;
+    for (int i = 0; i < 2; ++i) {
+      if (how == Sent::kToTimeout) kill(timeout, SIGINT);
+      if (how == Sent::kToTheSentry) kill(sentry, SIGINT);
+      if (how == Sent::kToItsGroup) kill(-timeout, SIGINT);  // timeout leads the group
+    }
+    ASSERT_TRUE(testing::EndsWithinTheRunLimit(timeout, timeout, name));
+    int status = 0;
+    waitpid(timeout, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status)) << name << ": status " << status;
+    EXPECT_NE(WEXITSTATUS(status), 124) << name << ": ended by timeout's limit, not the interrupt";
+    // Its background job is gone with it.
+    const std::string stat = Slurp("/proc/" + std::to_string(sleeper) + "/stat");
+    EXPECT_TRUE(stat.empty() || stat.find(" Z ") != std::string::npos) << name << ": " << stat;
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((db + suffix).c_str());
+  }
 }
 
 TEST(RunTest, KillingTheSentryKillsTheWorkload) {
