@@ -292,8 +292,9 @@ TEST(RunTest, ASecondInterruptKillsTheWorkload) {
 }
 
 // Interrupts however they are sent (issue 21). The workload's one process
-// left is a non-interactive shell's background job, which ignores SIGINT:
-// forwarded, the interrupt would end nothing. timeout(1) forwards the one
+// left (its first, the shell, is gone) is a non-interactive shell's
+// background job, which ignores SIGINT: forwarded, the interrupt would end
+// nothing. timeout(1) forwards the one
 // SIGINT it gets to the sentry and to its own group (the two may merge into
 // one), then SIGCONT to both, and ignores any SIGINT after: the doorbell
 // was continued before the loop saw it ring, and the sentry ran on.
@@ -310,7 +311,7 @@ TEST(RunTest, InterruptsEndAWaitAllRunHoweverTheyAreSent) {
       setsid();
       dup2(p[1], 1);
       execlp("timeout", "timeout", "60", SENTRY_BINARY, "run", "--no-tty", "--no-fuse",
-             "--wait-all", "--db", db.c_str(), "--", "sh", "-c", "sleep 60 & echo $!", nullptr);
+             "--wait-all", "--db", db.c_str(), "--", "sh", "-c", "sleep 60 & echo $! $$", nullptr);
       _exit(127);
     }
     close(p[1]);
@@ -319,7 +320,17 @@ TEST(RunTest, InterruptsEndAWaitAllRunHoweverTheyAreSent) {
     while (read(p[0], &c, 1) == 1 && c != '\n') line += c;
     close(p[0]);
     ASSERT_FALSE(line.empty()) << name;
-    const pid_t sleeper = std::stoi(line);
+    std::istringstream pids(line);
+    pid_t sleeper = 0;
+    pid_t shell = 0;
+    pids >> sleeper >> shell;
+    // As a user would, once the run is down to the background job: the
+    // shell is gone (a zombie, or reaped).
+    for (int i = 0; i < 1000000; ++i) {
+      const std::string stat = Slurp("/proc/" + std::to_string(shell) + "/stat");
+      if (stat.empty() || stat.find(") Z ") != std::string::npos) break;
+      sched_yield();
+    }
     // The sentry is timeout's child (its only one); the workload's shell is gone.
     pid_t sentry = 0;
     for (int i = 0; i < 100000 && sentry == 0; ++i) {
