@@ -178,9 +178,11 @@ class Tracer {
                                   const user_regs_struct& regs) const;
   void OnNewTask(pid_t pid, TaskState& st, int event);
   // Tells the model of `child`, cloned by `parent` (of group `parent_tgid`),
-  // and lets it run if it was held at its first stop.
+  // and lets it run if it was held at its first stop. `host_pgid`: the
+  // process group the host shows it in, when told without its creator
+  // (adopted; 0: its creator's).
   void TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
-                 int exit_signal);
+                 int exit_signal, std::int32_t host_pgid = 0);
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
   void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
   // The new task's tid from `pid`'s clone event stop (flags decoded into
@@ -321,6 +323,8 @@ class Tracer {
   // its way to its exit stop (asleep in its wait, it took nothing).
   void CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fellow)>& may_have,
                           const std::function<bool()>& settled);
+  // The process of thread `tid` the tracer follows (`tid` if it follows none).
+  pid_t TgidOf(pid_t tid) const;
   // Sleeps until a report comes (SIGCHLD), 1 ms at most.
   void NapUntilAReport();
   // A poll let through at its entry by a thread of `waiter`'s process (not

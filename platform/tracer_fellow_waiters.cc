@@ -116,6 +116,11 @@ class FellowWatch {
 
 }  // namespace
 
+pid_t Tracer::TgidOf(pid_t tid) const {
+  const auto it = tasks_.find(tid);
+  return it != tasks_.end() ? it->second.tgid : tid;
+}
+
 void Tracer::NapUntilAReport() {
   // Every report sends the tracer a SIGCHLD; a thread going back to sleep
   // sends nothing, hence the short bound.
@@ -141,9 +146,8 @@ void Tracer::CatchUpWithFellowWaiters(pid_t waiter, const kernel::WaitDone& done
   if (missed.empty()) return;
   const auto still_missed = [&] {
     const auto now = model_.PredictWait(ThreadId(waiter), done.request);
-    return now && std::ranges::any_of(missed, [&](const ChildEvent& e) {
-             return Lists(now->candidates, e);
-           });
+    return now && std::ranges::any_of(
+                      missed, [&](const ChildEvent& e) { return Lists(now->candidates, e); });
   };
   CollectFellowWaits(
       waiter,
@@ -176,8 +180,7 @@ void Tracer::CatchUpWithFellowPeeks(pid_t waiter, pid_t taken, std::optional<Wai
   if (waits_in_flight_.empty()) return;
   const auto child = model_.FindTask(ThreadId(taken));
   if (!child) return;
-  const auto own = tasks_.find(waiter);
-  const pid_t tgid = own != tasks_.end() ? own->second.tgid : waiter;
+  const pid_t tgid = TgidOf(waiter);
   std::vector<pid_t> peekers;
   for (const pid_t tid : waits_in_flight_) {
     const auto it = tasks_.find(tid);
@@ -224,8 +227,7 @@ void Tracer::CatchUpWithFellowPeeks(pid_t waiter, pid_t taken, std::optional<Wai
 
 void Tracer::CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fellow)>& may_have,
                                 const std::function<bool()>& settled) {
-  const auto own = tasks_.find(waiter);
-  const pid_t tgid = own != tasks_.end() ? own->second.tgid : waiter;
+  const pid_t tgid = TgidOf(waiter);
   const auto deadline = Clock::now() + kAwaitLimit;
   FellowWatch watch;
   while (!settled()) {
@@ -255,11 +257,11 @@ void Tracer::CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fel
 
 bool Tracer::SettleFellowPolls(pid_t waiter, pid_t child) {
   if (!ReapedOnTheHost(child)) return false;
-  const auto own = tasks_.find(waiter);
-  const pid_t tgid = own != tasks_.end() ? own->second.tgid : waiter;
+  const pid_t tgid = TgidOf(waiter);
   for (auto it = polls_.begin(); it != polls_.end(); ++it) {
     const auto& [poller, poll] = *it;
-    if (poller == waiter || poll.tgid != tgid || std::ranges::find(poll.exited, child) == poll.exited.end()) {
+    if (poller == waiter || poll.tgid != tgid ||
+        std::ranges::find(poll.exited, child) == poll.exited.end()) {
       continue;
     }
     const pid_t who = poller;

@@ -83,8 +83,8 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
 }
 
 void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
-                       int exit_signal) {
-  std::int32_t forked_into = 0;
+                       int exit_signal, std::int32_t host_pgid) {
+  std::int32_t forked_into = host_pgid;
   if ((flags & CLONE_THREAD) == 0) {
     if (!setpgid_in_flight_.empty()) CatchUpBeforeClone(parent_tgid, child);
     if (auto creator = tasks_.find(parent_tgid);
@@ -189,8 +189,14 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   if (adopted || parent == self_) {
     flags &= ~static_cast<std::uint64_t>(CLONE_THREAD | CLONE_VFORK);
   }
-  // An adopted child's exit signal is SIGCHLD (Linux reparent_leader).
-  TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal);
+  // An adopted child's exit signal is SIGCHLD (Linux reparent_leader). Its
+  // group is its dead creator's, not its adopter's: the host's.
+  std::int32_t host_pgid = 0;
+  if (adopted && (flags & CLONE_THREAD) == 0) {
+    if (const auto stat = ReadProcStat(child)) host_pgid = stat->pgrp;
+  }
+  TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal,
+            host_pgid);
 }
 
 pid_t Tracer::ThreadLeftIn(pid_t tgid, pid_t preferred) const {

@@ -61,11 +61,10 @@ void Tracer::NoteExitDuringPolls(pid_t pid) {
     // Only a poll that asks for this child can reap it (a waitpid(other,
     // WNOHANG) cannot).
     const auto prediction = model_.PredictWait(ThreadId(poller), poll.request);
-    if (!prediction || std::ranges::none_of(prediction->candidates,
-                                            [&](const kernel::WaitCandidate& c) {
-                                              return c.task == child->uid &&
-                                                     c.event == kernel::WaitEvent::kExit;
-                                            })) {
+    if (!prediction ||
+        std::ranges::none_of(prediction->candidates, [&](const kernel::WaitCandidate& c) {
+          return c.task == child->uid && c.event == kernel::WaitEvent::kExit;
+        })) {
       continue;
     }
     poll.exited.push_back(pid);
@@ -91,18 +90,19 @@ void Tracer::SettlePoll(pid_t pid) {
     // whose result is still to come (Linux lets one wait reap a zombie):
     // that result is collected first. The poll stays listed meanwhile: a
     // fellow's ECHILD judged inside may settle it (SettleFellowPolls).
-    const auto uid = model_.FindTask(ThreadId(child))->uid;
+    const auto known = model_.FindTask(ThreadId(child));
+    if (!known) continue;
+    const auto uid = known->uid;
     CollectFellowWaits(
         pid,
         [&](pid_t fellow) {
           const TaskState& st = tasks_[fellow];
           if ((st.wait_request.options & abi::kWNOWAIT) != 0) return false;
           const auto prediction = model_.PredictWait(ThreadId(fellow), st.wait_request);
-          return prediction && std::ranges::any_of(prediction->candidates,
-                                                   [&](const kernel::WaitCandidate& c) {
-                                                     return c.task == uid &&
-                                                            c.event == kernel::WaitEvent::kExit;
-                                                   });
+          return prediction &&
+                 std::ranges::any_of(prediction->candidates, [&](const kernel::WaitCandidate& c) {
+                   return c.task == uid && c.event == kernel::WaitEvent::kExit;
+                 });
         },
         [&] { return !ReapedOnTheHost(child); });
     const auto still = polls_.find(pid);

@@ -47,8 +47,9 @@ struct Clone {
   std::vector<std::int32_t> nested_tids;
   int error = 0;  // errno the host (or the sentry) returned; 0 on success
   // The process group (root id) the host forked the child into, when the
-  // platform looked because a setpgid that moved the creator was told
-  // between the fork and its event; 0: the creator's, as the model has it.
+  // platform looked: a setpgid that moved the creator was told between the
+  // fork and its event, or the child is told as adopted, its creator gone
+  // without an event; 0: the creator's, as the model has it.
   std::int32_t pgid = 0;
   // The child's name when the platform gave it one before it ran anything of
   // its own (the sentry's session leader); empty: its creator's, as fork does.

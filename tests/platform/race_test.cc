@@ -252,9 +252,8 @@ TEST(RaceTest, ThreadsWaitingForTheSameChildAgreeOnWhoTookIt) {
   EXPECT_EQ(rounds, 240);
   // Each round had a new blocking thread: the main thread reaped some, and
   // so did blocking threads (the race went both ways).
-  const int by_main = std::ranges::max_element(threads, {}, [](const auto& e) {
-                        return e.second;
-                      })->second;
+  const int by_main =
+      std::ranges::max_element(threads, {}, [](const auto& e) { return e.second; })->second;
   EXPECT_LT(by_main, rounds) << "the blocking threads never won";
   EXPECT_GT(by_main, 1) << "the polling main thread never won";
 }

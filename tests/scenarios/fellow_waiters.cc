@@ -163,8 +163,8 @@ int FellowWaiters(const char* report_path) {
     // The main thread polls for the same events; a round of its own in
     // five it only peeks (WNOWAIT), and the blocking thread reaps.
     const bool peeks = round % 5 == 1 && !stops;
-    const int poll_options = WNOHANG | (peeks ? WNOWAIT : 0) | WEXITED |
-                             (stops ? WSTOPPED : 0) | (continues ? WCONTINUED : 0);
+    const int poll_options = WNOHANG | (peeks ? WNOWAIT : 0) | WEXITED | (stops ? WSTOPPED : 0) |
+                             (continues ? WCONTINUED : 0);
     int taken = 0;  // stops and continues the main thread took
     bool continued = false;
     bool killed = ending == 0;
@@ -181,8 +181,8 @@ int FellowWaiters(const char* report_path) {
           killed = true;
         }
       }
-      const Got got = WaitOnce(peeks ? PeekCall(poller_call) : poller_call, child, r.pidfd,
-                               poll_options);
+      const Got got =
+          WaitOnce(peeks ? PeekCall(poller_call) : poller_call, child, r.pidfd, poll_options);
       if (got.pid == -ECHILD || (got.pid == child && peeks && IsExit(got.code))) break;
       if (got.pid < 0) Check(got.pid == -EINTR, "the polling wait");
       if (got.pid != child) continue;

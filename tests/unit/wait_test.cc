@@ -93,7 +93,8 @@ TEST_F(WaitTest, APidfdWaitNamesOneChildAsAPidDoes) {
   Fork(200, 300);
   Fork(200, 301);
   Exit(300, 4);
-  const auto pidfd_of_301 = WaitRequest::FromWaitid(abi::kP_PIDFD, 301, abi::kWEXITED | abi::kWNOHANG);
+  const auto pidfd_of_301 =
+      WaitRequest::FromWaitid(abi::kP_PIDFD, 301, abi::kWEXITED | abi::kWNOHANG);
   const auto p = Predict(200, pidfd_of_301);
   EXPECT_FALSE(p.echild);
   EXPECT_TRUE(p.candidates.empty());  // 300's exit is not 301's
