@@ -49,6 +49,7 @@ enum class Top : std::uint8_t {
   kFreeze,      // sentry/freeze
   kPgrpDir,     // sentry/pgrp/
   kSessionDir,  // sentry/session/
+  kPidns,       // sentry/pidns
 };
 
 // Files of a process or thread directory (scopes kProcess, kThread, kForeign).

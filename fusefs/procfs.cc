@@ -75,7 +75,8 @@ constexpr std::array kSentryEntries = {NodeSpec{"tree", T(Top::kTree), kFile},
                                        NodeSpec{"reaped", T(Top::kReaped), kFile},
                                        NodeSpec{"freeze", T(Top::kFreeze), S_IFREG | 0644},
                                        NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
-                                       NodeSpec{"session", T(Top::kSessionDir), kDir}};
+                                       NodeSpec{"session", T(Top::kSessionDir), kDir},
+                                       NodeSpec{"pidns", T(Top::kPidns), kFile}};
 
 constexpr std::array kProcessEntries = {
     NodeSpec{"stat", F(TaskFile::kStat), kFile},
@@ -333,19 +334,57 @@ std::optional<TaskInfo> Procfs::Subject(Inode node) const {
   }
 }
 
+std::int32_t Procfs::NamespaceInit() const {
+  for (const kernel::TaskInfo& p : model_.Processes(View())) {
+    if (p.tgid == 1 && p.exit_state == kernel::ExitState::kNone) return p.root_tid;
+  }
+  return 0;
+}
+
+namespace {
+
+// The last number of a "Name:\tN N ..." line of a /proc status (0: none).
+std::int32_t LastOf(const std::string& status, const char* name) {
+  const std::string key = std::string("\n") + name + ":\t";
+  const std::size_t at = status.find(key);
+  if (at == std::string::npos) return 0;
+  const std::size_t end = status.find('\n', at + key.size());
+  const std::size_t last = status.rfind('\t', end);
+  const std::size_t space = status.rfind(' ', end);
+  const std::size_t from = (space != std::string::npos && space > last ? space : last) + 1;
+  return std::atoi(status.c_str() + from);
+}
+
+// Whether host tasks `a` and `b` are in one PID namespace.
+bool SamePidNamespace(std::int32_t a, std::int32_t b) {
+  struct stat sa {};
+  struct stat sb {};
+  return ::stat(fmt::format("/proc/{}/ns/pid", a).c_str(), &sa) == 0 &&
+         ::stat(fmt::format("/proc/{}/ns/pid", b).c_str(), &sb) == 0 && sa.st_ino == sb.st_ino &&
+         sa.st_dev == sb.st_dev;
+}
+
+}  // namespace
+
 Procfs::Caller Procfs::Identify(const fuse_ctx* caller) const {
   if (auto t = options_.live ? model_.FindTaskByHostTid(
                                    kernel::ThreadId(static_cast<std::int32_t>(caller->pid)), View())
                              : std::nullopt;
       t && t->tid != 0) {
-    return Caller{.tgid = t->tgid, .tid = t->tid, .in_sandbox = true};
+    return Caller{.tgid = t->tgid, .tid = t->tid, .host_tgid = t->root_tid, .in_sandbox = true};
   }
-  Caller out{.tgid = static_cast<std::int32_t>(caller->pid),
-             .tid = static_cast<std::int32_t>(caller->pid),
-             .in_sandbox = false};
+  const auto pid = static_cast<std::int32_t>(caller->pid);
+  Caller out{.tgid = pid, .tid = pid, .host_tgid = pid, .in_sandbox = false};
   if (auto status = ReadHostFile(fmt::format("/proc/{}/status", caller->pid))) {
     if (const std::size_t at = status->find("\nTgid:\t"); at != std::string::npos) {
-      out.tgid = std::atoi(status->c_str() + at + 7);
+      out.tgid = out.host_tgid = std::atoi(status->c_str() + at + 7);
+    }
+    // A tool `sentry view` runs in the workload's namespace: its own entry
+    // is named as that namespace numbers it, which is how it knows itself.
+    if (const std::int32_t init = View().value != 0 ? NamespaceInit() : 0;
+        init > 0 && SamePidNamespace(pid, init)) {
+      out.tgid = LastOf(*status, "NStgid");
+      out.tid = LastOf(*status, "NSpid");
     }
   }
   return out;
@@ -370,7 +409,7 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           // An outside reader (ps through `sentry view`) finds itself.
           if (const Caller c = Identify(caller); !c.in_sandbox && c.tgid == *pid) {
             return Inode{
-                .id = static_cast<std::uint64_t>(*pid), .scope = Scope::kForeign, .file = 0};
+                .id = static_cast<std::uint64_t>(c.host_tgid), .scope = Scope::kForeign, .file = 0};
           }
           return std::nullopt;
         }
@@ -628,6 +667,14 @@ std::optional<std::string> Procfs::RenderTop(Top file) const {
       return RenderTree(model_.Processes(View()));
     case Top::kStatus:
       return RenderRunStatus(model_.Stats());
+    case Top::kPidns: {
+      // Whose pid numbers the view shows: `sentry view` runs its tool in
+      // that PID namespace, entered through its init (design: the view).
+      if (!options_.live) return std::string("replay\n");
+      if (View().value == 0) return std::string("host\n");
+      const std::int32_t init = NamespaceInit();
+      return init > 0 ? fmt::format("workload init {}\n", init) : std::string("workload gone\n");
+    }
     case Top::kFreeze:
       return frozen_.load() ? "1\n" : "0\n";
     case Top::kReaped: {

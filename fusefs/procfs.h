@@ -101,12 +101,16 @@ class Procfs final : public kernel::RecordConsumer {
   std::expected<std::string, int> Readlink(Inode node, const fuse_ctx* caller) const;
   // The caller's thread group and thread ids as the view shows them, and
   // whether it is a task of the sandbox.
+  // Who makes a request, as the view numbers it (tgid, tid) and on the host.
   struct Caller {
     std::int32_t tgid = 0;
     std::int32_t tid = 0;
+    std::int32_t host_tgid = 0;
     bool in_sandbox = false;
   };
   Caller Identify(const fuse_ctx* caller) const;
+  // The host pid of the viewed PID namespace's init while it lives (0: none).
+  std::int32_t NamespaceInit() const;
   // The task a process or thread node names, if it is still there.
   std::optional<kernel::TaskInfo> Subject(Inode node) const;
 

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,7 +28,11 @@ constexpr const char* kUsage =
     "Runs CMD with a running sentry's procfs view bound over /proc, in a mount\n"
     "namespace of its own: `sentry view -- ps -ef`, `sentry view -- pstree -p` and\n"
     "`sentry view -- top -b -n1` show the sandbox's processes as the model knows them.\n"
-    "Nothing else changes for CMD, and nothing changes outside it.\n"
+    "CMD acts on the pids it reads: with `sentry run --pidns` it runs in the sandbox's\n"
+    "PID namespace, so `kill`, `pkill` and psutil reach the sandbox's processes and\n"
+    "nothing outside (once that namespace is gone, CMD is refused). A replayed run's\n"
+    "view holds past pids: CMD reads them in the host's namespace. Nothing else\n"
+    "changes for CMD, and nothing changes outside it.\n"
     "\n"
     "options:\n"
     "  --mount DIR   the view to use (default: /sandbox/proc as root, or the only\n"
@@ -88,6 +94,23 @@ std::expected<void, std::string> EnterMountNamespace() {
   return {};
 }
 
+// Waits for the tool and ends as it did: its exit code, or its signal. The
+// terminal's signals reach the tool itself (same process group); this
+// process only waits.
+int AwaitTool(pid_t tool) {
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGQUIT, SIG_IGN);
+  int status = 0;
+  while (::waitpid(tool, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    std::signal(WTERMSIG(status), SIG_DFL);
+    ::kill(::getpid(), WTERMSIG(status));
+    return 128 + WTERMSIG(status);
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+}
+
 // A mount whose sentry was killed answers ENOTCONN.
 std::expected<std::string, std::string> Alive(const std::string& path) {
   if (fusefs::IsDeadMount(path)) {
@@ -96,6 +119,44 @@ std::expected<std::string, std::string> Alive(const std::string& path) {
                            "cleans it up");
   }
   return path;
+}
+
+// Where the tool runs, from the view's sentry/pidns: the pids it reads
+// there must be the pids it acts on (kill, pidfd_open, ptrace, /proc/PID).
+// The host's, as the view numbers them (a replayed run's view too: its
+// pids are history); or the workload's PID namespace, entered through its
+// init. A namespace that is gone (the view kept mounted after the run)
+// is refused: its numbers would name host processes.
+std::expected<void, std::string> EnterPidNamespaceOf(const std::string& view) {
+  const auto read_pidns = [&] {
+    std::ifstream in(view + "/sentry/pidns");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  const std::string pidns = read_pidns();
+  // Empty: an older sentry's view, whose pids are the host's.
+  if (pidns.empty() || pidns == "host" || pidns == "replay") return {};
+  if (pidns.starts_with("workload init ")) {
+    const std::string init = pidns.substr(14);
+    const int fd = ::open(("/proc/" + init + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC);
+    // Still its init once the descriptor is held: the namespace is the one.
+    if (fd >= 0 && read_pidns() == pidns) {
+      const int entered = ::setns(fd, CLONE_NEWPID);
+      const int error = errno;
+      ::close(fd);
+      if (entered != 0) {
+        return std::unexpected(
+            std::string("entering the sandbox's PID namespace (its pids are the view's): ") +
+            std::strerror(error));
+      }
+      return {};
+    }
+    if (fd >= 0) ::close(fd);
+  }
+  return std::unexpected(
+      "the sandbox's PID namespace is gone, and the view's pids would name host processes: "
+      "read " + view + " directly, or ask `sentry inspect`");
 }
 
 }  // namespace
@@ -132,19 +193,31 @@ int ViewMain(int argc, char** argv) {
     std::cerr << "sentry: view: " << view.error() << "\n";
     return 125;
   }
-  if (auto entered = EnterMountNamespace(); !entered) {
+  // The PID namespace first: entering one with setns or unshare places the
+  // children, not the caller, in it; the mount namespace is the child's.
+  if (auto entered = EnterPidNamespaceOf(*view); !entered) {
     std::cerr << "sentry: view: " << entered.error() << "\n";
     return 125;
+  }
+  const pid_t tool = ::fork();
+  if (tool < 0) {
+    std::cerr << "sentry: view: fork: " << std::strerror(errno) << "\n";
+    return 125;
+  }
+  if (tool > 0) return AwaitTool(tool);
+  if (auto entered = EnterMountNamespace(); !entered) {
+    std::cerr << "sentry: view: " << entered.error() << "\n";
+    ::_exit(125);
   }
   if (::mount(view->c_str(), "/proc", nullptr, MS_BIND, nullptr) != 0) {
     std::cerr << "sentry: view: binding " << *view << " over /proc: " << std::strerror(errno)
               << "\n";
-    return 125;
+    ::_exit(125);
   }
   ::execvp(argv[i], argv + i);
   const int error = errno;
   std::cerr << "sentry: view: " << argv[i] << ": " << std::strerror(error) << "\n";
-  return error == ENOENT ? 127 : 126;
+  ::_exit(error == ENOENT ? 127 : 126);
 }
 
 }  // namespace sentry::cmd

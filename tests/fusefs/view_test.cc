@@ -221,6 +221,61 @@ TEST_F(ViewTest, PidNamespaceInitIsOne) {
   EXPECT_NE(status.find("NSpid:\t1\n"), std::string::npos) << status;
 }
 
+// The host's state letter of process `pid` ('?' if it is gone).
+char HostState(pid_t pid) {
+  const std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");
+  const std::size_t close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+// With --pidns the view numbers the sandbox's own pids; a tool `sentry view`
+// runs acts on the same numbers (issue 22): a host process whose pid equals
+// a sandbox pid is never reached by kill, pkill or psutil through the view.
+TEST_F(ViewTest, ASignalThroughAPidnsViewReachesOnlyTheSandbox) {
+  // A stopped host process: any SIGCONT that reached it would wake it.
+  const pid_t host = fork();
+  ASSERT_GE(host, 0);
+  if (host == 0) {
+    raise(SIGSTOP);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(host, &status, WUNTRACED), host);
+  // The sandbox's next process gets the host one's pid in its namespace.
+  const std::string script = "echo " + std::to_string(host - 1) +
+                             " > /proc/sys/kernel/ns_last_pid; sleep 1000 & echo $!; read x; "
+                             "kill $!";
+  run_ = std::make_unique<LiveRun>(std::vector<std::string>{"--mount", mount_, "--pidns"},
+                                   std::vector<std::string>{"sh", "-c", script});
+  ASSERT_EQ(run_->ReadLine(), std::to_string(host)) << "the sandbox pid was not the host one's";
+  const std::string pid = std::to_string(host);
+  EXPECT_EQ(Slurp(mount_ + "/sentry/pidns").rfind("workload init ", 0), 0u);
+  // Proof the tools act in the sandbox: the sandbox's sleep stops and goes on.
+  ASSERT_EQ(View({"kill", "-STOP", pid}).exit_code, 0);
+  for (int i = 0; i < 100000 && Slurp(mount_ + "/" + pid + "/stat").find(") T ") == std::string::npos;
+       ++i) {
+    sched_yield();
+  }
+  EXPECT_NE(Slurp(mount_ + "/" + pid + "/stat").find(") T "), std::string::npos);
+  const std::vector<std::vector<std::string>> tools = {
+      {"kill", "-CONT", pid},
+      {"pkill", "-CONT", "-x", "sleep"},
+      {"/usr/bin/python3", "-c",
+       "import psutil, signal; psutil.Process(" + pid + ").send_signal(signal.SIGCONT)"}};
+  for (const auto& tool : tools) {
+    const Captured sent = View(tool);
+    EXPECT_EQ(sent.exit_code, 0) << tool.front() << ": " << sent.err;
+    EXPECT_EQ(HostState(host), 'T') << tool.front() << " reached the host process " << pid;
+  }
+  EXPECT_EQ(Slurp(mount_ + "/" + pid + "/stat").find(") T "), std::string::npos)
+      << "the sandbox's sleep was not continued";
+  // Aimed at pid 1, a tool reaches the sandbox's init, never the host's.
+  EXPECT_EQ(View({"kill", "-0", "1"}).exit_code, 0);
+  kill(host, SIGKILL);
+  waitpid(host, nullptr, 0);
+  run_->WriteLine("done");
+}
+
 TEST_F(ViewTest, ZombieShowsThenVanishesAtOnce) {
   Start({}, "view-stepper");
   run_->WriteLine("fork");
