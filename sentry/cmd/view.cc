@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -124,10 +125,10 @@ std::expected<std::string, std::string> Alive(const std::string& path) {
 // Where the tool runs, from the view's sentry/pidns: the pids it reads
 // there must be the pids it acts on (kill, pidfd_open, ptrace, /proc/PID).
 // The host's, as the view numbers them (a replayed run's view too: its
-// pids are history); or the workload's PID namespace, entered through its
-// init. A namespace that is gone (the view kept mounted after the run)
-// is refused: its numbers would name host processes.
-std::expected<void, std::string> EnterPidNamespaceOf(const std::string& view) {
+// pids are history): nullopt; or the workload's PID namespace, held open
+// through its init. A namespace that is gone (the view kept mounted after
+// the run) is refused: its numbers would name host processes.
+std::expected<std::optional<int>, std::string> PidNamespaceOf(const std::string& view) {
   const auto read_pidns = [&] {
     std::ifstream in(view + "/sentry/pidns");
     std::string line;
@@ -136,27 +137,52 @@ std::expected<void, std::string> EnterPidNamespaceOf(const std::string& view) {
   };
   const std::string pidns = read_pidns();
   // Empty: an older sentry's view, whose pids are the host's.
-  if (pidns.empty() || pidns == "host" || pidns == "replay") return {};
+  if (pidns.empty() || pidns == "host" || pidns == "replay") return std::nullopt;
   if (pidns.starts_with("workload init ")) {
     const std::string init = pidns.substr(14);
     const int fd = ::open(("/proc/" + init + "/ns/pid").c_str(), O_RDONLY | O_CLOEXEC);
     // Still its init once the descriptor is held: the namespace is the one.
-    if (fd >= 0 && read_pidns() == pidns) {
-      const int entered = ::setns(fd, CLONE_NEWPID);
-      const int error = errno;
-      ::close(fd);
-      if (entered != 0) {
-        return std::unexpected(
-            std::string("entering the sandbox's PID namespace (its pids are the view's): ") +
-            std::strerror(error));
-      }
-      return {};
-    }
+    if (fd >= 0 && read_pidns() == pidns) return fd;
     if (fd >= 0) ::close(fd);
   }
   return std::unexpected(
       "the sandbox's PID namespace is gone, and the view's pids would name host processes: "
       "read " + view + " directly, or ask `sentry inspect`");
+}
+
+// In the child that runs the tool: its own mount namespace with the view
+// over /proc, then the tool. Never returns.
+[[noreturn]] void ExecTool(const std::string& view, char** argv) {
+  if (auto entered = EnterMountNamespace(); !entered) {
+    std::cerr << "sentry: view: " << entered.error() << "\n";
+    ::_exit(125);
+  }
+  if (::mount(view.c_str(), "/proc", nullptr, MS_BIND, nullptr) != 0) {
+    std::cerr << "sentry: view: binding " << view << " over /proc: " << std::strerror(errno)
+              << "\n";
+    ::_exit(125);
+  }
+  ::execvp(argv[0], argv);
+  const int error = errno;
+  std::cerr << "sentry: view: " << argv[0] << ": " << std::strerror(error) << "\n";
+  ::_exit(error == ENOENT ? 127 : 126);
+}
+
+// In the child that enters the workload's PID namespace (setns places its
+// children in it, not itself): forks the tool there and ends as it did,
+// with _exit, past any exit handler (a sanitizer's leak check would trace
+// this process from inside that namespace, where it is not seen, and hang).
+[[noreturn]] void RunToolInNamespace(int pidns, const std::string& view, char** argv) {
+  if (::setns(pidns, CLONE_NEWPID) != 0) {
+    std::cerr << "sentry: view: entering the sandbox's PID namespace (its pids are the view's): "
+              << std::strerror(errno) << "\n";
+    ::_exit(125);
+  }
+  ::close(pidns);
+  const pid_t tool = ::fork();
+  if (tool < 0) ::_exit(125);
+  if (tool == 0) ExecTool(view, argv);
+  ::_exit(AwaitTool(tool));
 }
 
 }  // namespace
@@ -193,31 +219,22 @@ int ViewMain(int argc, char** argv) {
     std::cerr << "sentry: view: " << view.error() << "\n";
     return 125;
   }
-  // The PID namespace first: entering one with setns or unshare places the
-  // children, not the caller, in it; the mount namespace is the child's.
-  if (auto entered = EnterPidNamespaceOf(*view); !entered) {
-    std::cerr << "sentry: view: " << entered.error() << "\n";
+  const auto pidns = PidNamespaceOf(*view);
+  if (!pidns) {
+    std::cerr << "sentry: view: " << pidns.error() << "\n";
     return 125;
   }
-  const pid_t tool = ::fork();
-  if (tool < 0) {
+  const pid_t child = ::fork();
+  if (child < 0) {
     std::cerr << "sentry: view: fork: " << std::strerror(errno) << "\n";
     return 125;
   }
-  if (tool > 0) return AwaitTool(tool);
-  if (auto entered = EnterMountNamespace(); !entered) {
-    std::cerr << "sentry: view: " << entered.error() << "\n";
-    ::_exit(125);
+  if (child == 0) {
+    if (*pidns) RunToolInNamespace(**pidns, *view, argv + i);
+    ExecTool(*view, argv + i);
   }
-  if (::mount(view->c_str(), "/proc", nullptr, MS_BIND, nullptr) != 0) {
-    std::cerr << "sentry: view: binding " << *view << " over /proc: " << std::strerror(errno)
-              << "\n";
-    ::_exit(125);
-  }
-  ::execvp(argv[i], argv + i);
-  const int error = errno;
-  std::cerr << "sentry: view: " << argv[i] << ": " << std::strerror(error) << "\n";
-  ::_exit(error == ENOENT ? 127 : 126);
+  if (*pidns) ::close(**pidns);
+  return AwaitTool(child);
 }
 
 }  // namespace sentry::cmd
