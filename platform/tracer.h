@@ -181,8 +181,8 @@ class Tracer {
   // and lets it run if it was held at its first stop. `host_pgid`: the
   // process group the host shows it in, when told without its creator
   // (adopted; 0: its creator's).
-  void TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
-                 int exit_signal, std::int32_t host_pgid = 0);
+  void TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags, int exit_signal,
+                 std::int32_t host_pgid = 0);
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
   void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
   // The new task's tid from `pid`'s clone event stop (flags decoded into

@@ -195,8 +195,7 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   if (adopted && (flags & CLONE_THREAD) == 0) {
     if (const auto stat = ReadProcStat(child)) host_pgid = stat->pgrp;
   }
-  TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal,
-            host_pgid);
+  TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal, host_pgid);
 }
 
 pid_t Tracer::ThreadLeftIn(pid_t tgid, pid_t preferred) const {

@@ -147,7 +147,8 @@ std::expected<std::optional<int>, std::string> PidNamespaceOf(const std::string&
   }
   return std::unexpected(
       "the sandbox's PID namespace is gone, and the view's pids would name host processes: "
-      "read " + view + " directly, or ask `sentry inspect`");
+      "read " +
+      view + " directly, or ask `sentry inspect`");
 }
 
 // In the child that runs the tool: its own mount namespace with the view
@@ -229,11 +230,12 @@ int ViewMain(int argc, char** argv) {
     std::cerr << "sentry: view: fork: " << std::strerror(errno) << "\n";
     return 125;
   }
+  const std::optional<int> held = *pidns;
   if (child == 0) {
-    if (*pidns) RunToolInNamespace(**pidns, *view, argv + i);
+    if (held.has_value()) RunToolInNamespace(held.value(), *view, argv + i);
     ExecTool(*view, argv + i);
   }
-  if (*pidns) ::close(**pidns);
+  if (held.has_value()) ::close(held.value());
   return AwaitTool(child);
 }
 

@@ -252,8 +252,8 @@ TEST_F(ViewTest, ASignalThroughAPidnsViewReachesOnlyTheSandbox) {
   EXPECT_EQ(Slurp(mount_ + "/sentry/pidns").rfind("workload init ", 0), 0u);
   // Proof the tools act in the sandbox: the sandbox's sleep stops and goes on.
   ASSERT_EQ(View({"kill", "-STOP", pid}).exit_code, 0);
-  for (int i = 0; i < 100000 && Slurp(mount_ + "/" + pid + "/stat").find(") T ") == std::string::npos;
-       ++i) {
+  for (int i = 0;
+       i < 100000 && Slurp(mount_ + "/" + pid + "/stat").find(") T ") == std::string::npos; ++i) {
     sched_yield();
   }
   EXPECT_NE(Slurp(mount_ + "/" + pid + "/stat").find(") T "), std::string::npos);
