@@ -28,6 +28,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "platform/proc_files.h"
 #include "platform/tracer.h"
 #include "sentry/kernel/abi.h"
 
@@ -77,7 +78,11 @@ bool Tracer::ReapedOnTheHost(pid_t child) const {
   // Reaped already as the model knows (another wait, seen), or still there
   // on the host: nothing to tell.
   if (!known || known->exit_state != kernel::ExitState::kZombie) return false;
-  return ::kill(child, 0) != 0 && errno == ESRCH;
+  if (::kill(child, 0) != 0 && errno == ESRCH) return true;
+  // Claimed by a wait (Linux wait_task_zombie makes it EXIT_DEAD, 'X', before
+  // release_task lets its pid go): another wait's walk skips it already.
+  const auto stat = ReadProcStat(child);
+  return !stat || stat->state == 'X';
 }
 
 void Tracer::SettlePoll(pid_t pid) {
