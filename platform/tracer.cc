@@ -93,6 +93,11 @@ std::vector<pid_t> Tracer::ThreadsOf(pid_t tgid) const {
   return threads;
 }
 
+pid_t Tracer::TgidOf(pid_t tid) const {
+  const auto it = tasks_.find(tid);
+  return it != tasks_.end() ? it->second.tgid : tid;
+}
+
 void Tracer::CheckNewParents() {
   std::vector<pid_t> children;
   children.swap(reparented_);

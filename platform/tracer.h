@@ -137,6 +137,8 @@ class Tracer {
   };
 
   void Apply(kernel::ObservationBody body);
+  // The process of thread `tid` the tracer follows (`tid` if it follows none).
+  pid_t TgidOf(pid_t tid) const;
   // The tids the tracer follows in process `tgid` (a copy: collecting
   // reports changes tasks_).
   std::vector<pid_t> ThreadsOf(pid_t tgid) const;
@@ -323,10 +325,9 @@ class Tracer {
   // its way to its exit stop (asleep in its wait, it took nothing).
   void CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fellow)>& may_have,
                           const std::function<bool()>& settled);
-  // The process of thread `tid` the tracer follows (`tid` if it follows none).
-  pid_t TgidOf(pid_t tid) const;
-  // Sleeps until a report comes (SIGCHLD), 1 ms at most.
-  void NapUntilAReport();
+  // Whether fellow `fellow`'s wait in flight may have taken `event` of
+  // child `task` (a WNOWAIT wait takes nothing).
+  bool WaitMayTake(pid_t fellow, kernel::TaskUid task, kernel::WaitEvent event) const;
   // A poll let through at its entry by a thread of `waiter`'s process (not
   // `waiter`) that noted `child`'s exit, when the host no longer has the
   // child: that poll reaped it, and is told so. Whether one was.
@@ -375,6 +376,8 @@ class Tracer {
                                                                 SIGWINCH};
   // Acts on the signals caught and the freeze requested since last time.
   void TakeRequests(CaughtSignals& caught);
+  // Sleeps until a report comes (SIGCHLD), `bound` at most.
+  void NapUntilAReport(std::chrono::milliseconds bound);
   // Blocks in wait4 for one report (or the doorbell's) and handles it.
   void WaitForReport();
   // Sleeps until SIGCHLD, a request, or a held child's deadline.

@@ -116,21 +116,6 @@ class FellowWatch {
 
 }  // namespace
 
-pid_t Tracer::TgidOf(pid_t tid) const {
-  const auto it = tasks_.find(tid);
-  return it != tasks_.end() ? it->second.tgid : tid;
-}
-
-void Tracer::NapUntilAReport() {
-  // Every report sends the tracer a SIGCHLD; a thread going back to sleep
-  // sends nothing, hence the short bound.
-  pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
-  if (::poll(&fd, 1, 1) > 0) {
-    signalfd_siginfo si{};
-    [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
-  }
-}
-
 void Tracer::CatchUpWithFellowWaiters(pid_t waiter, const kernel::WaitDone& done) {
   if (waits_in_flight_.empty() && polls_.empty()) return;
   const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
@@ -152,12 +137,8 @@ void Tracer::CatchUpWithFellowWaiters(pid_t waiter, const kernel::WaitDone& done
   CollectFellowWaits(
       waiter,
       [&](pid_t fellow) {
-        const kernel::WaitRequest& request = tasks_[fellow].wait_request;
-        if ((request.options & abi::kWNOWAIT) != 0) return false;  // it takes nothing
-        const auto theirs = model_.PredictWait(ThreadId(fellow), request);
-        return theirs && std::ranges::any_of(missed, [&](const ChildEvent& e) {
-                 return Lists(theirs->candidates, e);
-               });
+        return std::ranges::any_of(
+            missed, [&](const ChildEvent& e) { return WaitMayTake(fellow, e.task, e.event); });
       },
       [&] { return !still_missed(); });
   if (!still_missed()) return;
@@ -168,6 +149,15 @@ void Tracer::CatchUpWithFellowWaiters(pid_t waiter, const kernel::WaitDone& done
     const auto child = model_.FindTaskByUid(e.task);
     if (child && SettleFellowPolls(waiter, static_cast<pid_t>(child->root_tid))) return;
   }
+}
+
+bool Tracer::WaitMayTake(pid_t fellow, kernel::TaskUid task, WaitEvent event) const {
+  const auto it = tasks_.find(fellow);
+  if (it == tasks_.end()) return false;
+  const kernel::WaitRequest& request = it->second.wait_request;
+  if ((request.options & abi::kWNOWAIT) != 0) return false;  // it takes nothing
+  const auto theirs = model_.PredictWait(ThreadId(fellow), request);
+  return theirs && Lists(theirs->candidates, {.task = task, .event = event});
 }
 
 void Tracer::CatchUpWithFellowPeeks(pid_t waiter, const kernel::WaitDone& done) {
@@ -221,7 +211,7 @@ void Tracer::CatchUpWithFellowPeeks(pid_t waiter, pid_t taken, std::optional<Wai
       if (saw_it) AwaitReport(tid);
       return true;
     });
-    if (!peekers.empty()) NapUntilAReport();
+    if (!peekers.empty()) NapUntilAReport(std::chrono::milliseconds(1));
   }
 }
 
@@ -251,7 +241,7 @@ void Tracer::CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fel
       return stage == WaitStage::kOnItsWay || stage == WaitStage::kStopped;
     });
     if (!on_its_way || now >= deadline) return;
-    NapUntilAReport();
+    NapUntilAReport(std::chrono::milliseconds(1));
   }
 }
 

@@ -99,16 +99,7 @@ void Tracer::SettlePoll(pid_t pid) {
     if (!known) continue;
     const auto uid = known->uid;
     CollectFellowWaits(
-        pid,
-        [&](pid_t fellow) {
-          const TaskState& st = tasks_[fellow];
-          if ((st.wait_request.options & abi::kWNOWAIT) != 0) return false;
-          const auto prediction = model_.PredictWait(ThreadId(fellow), st.wait_request);
-          return prediction &&
-                 std::ranges::any_of(prediction->candidates, [&](const kernel::WaitCandidate& c) {
-                   return c.task == uid && c.event == kernel::WaitEvent::kExit;
-                 });
-        },
+        pid, [&](pid_t fellow) { return WaitMayTake(fellow, uid, kernel::WaitEvent::kExit); },
         [&] { return !ReapedOnTheHost(child); });
     const auto still = polls_.find(pid);
     if (still == polls_.end()) return;  // told meanwhile

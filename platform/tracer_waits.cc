@@ -89,7 +89,7 @@ void Tracer::CatchUpWithAdoptees(pid_t waiter, const kernel::WaitDone& done) {
   if (!adopts) return;
   const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);
   if (!prediction || !prediction->echild) return;
-  const pid_t tgid = tasks_.contains(waiter) ? tasks_[waiter].tgid : waiter;
+  const pid_t tgid = TgidOf(waiter);
   const std::vector<pid_t> threads = ThreadsOnTheHost(tgid);
   for (const pid_t thread : threads) {
     if (thread != waiter) DrainPending(thread);
@@ -261,7 +261,7 @@ void Tracer::CatchUpBeforeEchild(pid_t waiter, const kernel::WaitDone& done) {
   // exit the host ran before the wait, and whose exit stop is still to come;
   // or another process's setpgid moved the child, or the waiter itself (a
   // P_PGID 0 wait looks at the waiter's group as it is when the wait runs).
-  const pid_t waiter_tgid = tasks_.contains(waiter) ? tasks_[waiter].tgid : waiter;
+  const pid_t waiter_tgid = TgidOf(waiter);
   constexpr int kMaxReports = 8;
   for (int i = 0; i < kMaxReports; ++i) {
     const auto prediction = model_.PredictWait(ThreadId(waiter), done.request);

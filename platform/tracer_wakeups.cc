@@ -137,11 +137,17 @@ pid_t Tracer::AwaitReport(pid_t task) {
       return 0;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
-    if (::poll(&fd, 1, static_cast<int>(std::clamp<std::int64_t>(left.count(), 1, 10))) > 0) {
-      signalfd_siginfo si{};
-      [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
-    }
+    NapUntilAReport(std::clamp(left, std::chrono::milliseconds(1), std::chrono::milliseconds(10)));
+  }
+}
+
+void Tracer::NapUntilAReport(std::chrono::milliseconds bound) {
+  // Every report sends the tracer a SIGCHLD; a task going back to sleep, or
+  // still on its way, sends nothing: hence the bound.
+  pollfd fd{.fd = sigchld_.Get(), .events = POLLIN, .revents = 0};
+  if (::poll(&fd, 1, static_cast<int>(bound.count())) > 0) {
+    signalfd_siginfo si{};
+    [[maybe_unused]] const ssize_t read = ::read(sigchld_.Get(), &si, sizeof si);
   }
 }
 
