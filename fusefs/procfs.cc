@@ -15,6 +15,7 @@
 #include "fusefs/render_task.h"
 #include "platform/quiet_thread.h"
 #include "sentry/kernel/describe.h"
+#include "sentry/kernel/narrate.h"
 
 namespace sentry::fusefs {
 
@@ -211,6 +212,10 @@ const char* HostTaskFileName(TaskFile f) {
 Procfs::Procfs(const kernel::Kernel& model, Options options)
     : model_(model),
       options_(options),
+      narrator_([this](kernel::TaskUid task) {
+        const auto t = model_.FindTaskByUid(task);
+        return t ? t->comm : std::string();
+      }),
       notifier_(
           platform::StartQuietThread([this](const std::stop_token& stop) { NotifierLoop(stop); })) {
 }
@@ -269,25 +274,31 @@ void Procfs::NotifierLoop(const std::stop_token& stop) {
     bool reaped = false;
     std::vector<std::string> lines;
     const bool readers = events_.HasReaders();
-    for (const kernel::Record& r : batch) {
-      std::string sentence = kernel::DescribeRecord(r) + "\n";
-      if (r.kind == kernel::RecordKind::kWaitReturned || r.kind == kernel::RecordKind::kReaped) {
-        const kernel::TaskUid waiter =
-            r.kind == kernel::RecordKind::kReaped ? r.other_task : r.task;
-        if (waiter) {
-          std::lock_guard lock(history_mu_);
-          auto& history = waits_[waiter];
-          history.push_back(sentence);
-          if (history.size() > kWaitHistory) history.pop_front();
+    // One observation's records are told together (narrate.h).
+    for (auto first = batch.begin(); first != batch.end();) {
+      const auto last = std::find_if(first, batch.end(),
+                                     [&](const kernel::Record& r) { return r.seq != first->seq; });
+      for (const kernel::Sentence& s : narrator_.Narrate(std::span(first, last))) {
+        std::string line = kernel::Narrator::Line(s) + "\n";
+        const bool wait = s.kind == kernel::RecordKind::kWaitReturned;
+        if (wait || s.kind == kernel::RecordKind::kReaped) {
+          const kernel::TaskUid waiter = wait ? s.subject : s.other;
+          if (waiter) {
+            std::lock_guard lock(history_mu_);
+            auto& history = waits_[waiter];
+            history.push_back(line);
+            if (history.size() > kWaitHistory) history.pop_front();
+          }
         }
+        if (s.reaps) {
+          reaped = true;
+          std::lock_guard lock(history_mu_);
+          reaps_.push_back(line);
+          if (reaps_.size() > kReapHistory) reaps_.pop_front();
+        }
+        if (readers) lines.push_back(std::move(line));
       }
-      if (r.kind == kernel::RecordKind::kReaped) {
-        reaped = true;
-        std::lock_guard lock(history_mu_);
-        reaps_.push_back(sentence);
-        if (reaps_.size() > kReapHistory) reaps_.pop_front();
-      }
-      if (readers) lines.push_back(std::move(sentence));
+      first = last;
     }
     batch.clear();
     if (!lines.empty()) events_.Append(lines);

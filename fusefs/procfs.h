@@ -39,6 +39,7 @@
 #include "fusefs/inode.h"
 #include "sentry/kernel/consumer.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/narrate.h"
 
 namespace sentry::fusefs {
 
@@ -139,6 +140,8 @@ class Procfs final : public kernel::RecordConsumer {
   const Options options_;
   std::atomic<std::uint64_t> view_ns_{0};  // 0: the root namespace (the model's default)
   EventStream events_;
+  // Tells the records in words; used by the notifier thread only.
+  kernel::Narrator narrator_;
 
   // Wait history by waiter task: the sentences of its wait results and reaps.
   mutable std::mutex history_mu_;

@@ -41,7 +41,7 @@ std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& 
                                                                       std::int64_t run_id,
                                                                       std::uint64_t at) {
   auto stmt = db.Prepare(
-      "SELECT seq, time_ns, kind, utid, tid, other_utid, other_tid, value, value2, detail "
+      "SELECT seq, time_ns, kind, utid, tid, other_utid, other_tid, value, value2, detail, rule "
       "FROM record WHERE run_id = ?1 AND (?2 = 0 OR seq <= ?2) ORDER BY seq, idx");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->Bind(1, run_id).Bind(2, static_cast<std::int64_t>(at));
@@ -61,9 +61,36 @@ std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& 
     r.value = stmt->Int(7);
     r.value2 = stmt->Int(8);
     r.detail = std::string(stmt->Text(9));
+    const std::int64_t rule = stmt->Int(10);
+    if (rule < 0 || rule > static_cast<std::int64_t>(kernel::kLastRule)) {
+      return std::unexpected(
+          fmt::format("run {} record at observation {}: unknown rule {}", run_id, r.seq, rule));
+    }
+    r.rule = static_cast<kernel::Rule>(rule);
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::expected<kernel::Narrator, std::string> NarratorFor(Database& db, std::int64_t run_id) {
+  kernel::Narrator narrator;
+  // The names no record gives (tasks there before the run), and how each
+  // task was cloned.
+  auto stmt = db.Prepare(
+      "SELECT t.utid, t.clone_flags, CASE WHEN t.creator_utid IS NULL THEN p.comm END "
+      "FROM thread t LEFT JOIN process p ON p.run_id = t.run_id AND p.upid = t.upid "
+      "WHERE t.run_id = ?1");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, run_id);
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const kernel::TaskUid task(static_cast<std::uint64_t>(stmt->Int(0)));
+    if (!stmt->IsNull(1)) narrator.NoteCloneFlags(task, static_cast<std::uint64_t>(stmt->Int(1)));
+    if (!stmt->IsNull(2)) narrator.Name(task, std::string(stmt->Text(2)));
+  }
+  return narrator;
 }
 
 }  // namespace sentry::inspect

@@ -12,6 +12,7 @@
 
 #include "inspect/sqlite.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/narrate.h"
 #include "sentry/kernel/record.h"
 
 namespace sentry::inspect {
@@ -33,5 +34,9 @@ std::expected<std::uint64_t, std::string> ReplayRun(Database& db, std::int64_t r
 std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& db,
                                                                       std::int64_t run_id,
                                                                       std::uint64_t at);
+
+// A narrator for a stored run: told what its tables know that no record
+// says (the names of tasks there before the run, each task's clone flags).
+std::expected<kernel::Narrator, std::string> NarratorFor(Database& db, std::int64_t run_id);
 
 }  // namespace sentry::inspect

@@ -10,6 +10,7 @@
 #include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
+#include "sentry/kernel/narrate.h"
 #include "sentry/kernel/record.h"
 #include "sentry/kernel/task_stop.h"
 
@@ -176,6 +177,15 @@ std::expected<void, std::string> FillLookupTables(Database& db) {
     });
   }
   return done;
+}
+
+std::expected<void, std::string> FillRuleTable(Database& db) {
+  return Insert(db, "INSERT INTO rule VALUES (?, ?, ?)", [](auto row) {
+    for (int r = 0; r <= static_cast<int>(kernel::kLastRule); ++r) {
+      const auto rule = static_cast<kernel::Rule>(r);
+      row(r, kernel::RuleName(rule), kernel::RuleInWords(rule));
+    }
+  });
 }
 
 }  // namespace sentry::inspect

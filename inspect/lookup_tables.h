@@ -13,5 +13,7 @@ namespace sentry::inspect {
 
 // Fills them; called inside the transaction that creates the schema.
 std::expected<void, std::string> FillLookupTables(Database& db);
+// The `rule` table (schema version 3): each rule's name and sentence.
+std::expected<void, std::string> FillRuleTable(Database& db);
 
 }  // namespace sentry::inspect

@@ -195,13 +195,16 @@ bool Get(const ObservationColumns& c, k::GroupStop& o) {
 
 void Put(const k::SignalDelivered& o, ObservationColumns& c) {
   c.tid = o.tid.value;
-  c.ints = {o.signo, o.code, o.sender.value, 0, 0, 0, 0};
+  c.ints = {o.signo, o.code, o.sender.value, static_cast<std::int64_t>(o.disposition), 0, 0, 0};
 }
 bool Get(const ObservationColumns& c, k::SignalDelivered& o) {
   o.tid = Tid(c.tid);
   o.signo = Int(c.ints[0]);
   o.code = Int(c.ints[1]);
   o.sender = Tid(c.ints[2]);
+  if (c.ints[3] < 0 || c.ints[3] > static_cast<std::int64_t>(k::SignalDisposition::kHandler))
+    return false;
+  o.disposition = static_cast<k::SignalDisposition>(c.ints[3]);
   return true;
 }
 

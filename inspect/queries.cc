@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <span>
+#include <unordered_set>
 
 #include "inspect/db_replay.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/narrate.h"
 
 namespace sentry::inspect {
 
@@ -111,17 +114,28 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
   auto records = StoredRecords(db, run, 0);
   if (!records) return std::unexpected(records.error());
   ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
+  auto narrator = NarratorFor(db, run);
+  if (!narrator) return std::unexpected(narrator.error());
+  // With PID: the sentences about a task that had that id.
+  std::unordered_set<kernel::TaskUid> tasks;
   for (const kernel::Record& r : *records) {
-    if (pid && r.tid.value != *pid && r.other_tid.value != *pid) continue;
-    std::string sentence = kernel::DescribeRecord(r);
-    // DescribeRecord starts with "#seq ": the table has its own column.
-    if (const auto space = sentence.find(' '); space != std::string::npos)
-      sentence.erase(0, space + 1);
-    t.rows.push_back(
-        {Number(static_cast<std::int64_t>(r.seq)),
-         Cell{.text = fmt::format("{:.6f}", static_cast<double>(r.time_ns - *start) / 1e9),
-              .number = true},
-         Text(std::move(sentence))});
+    if (!pid) break;
+    if (r.tid.value == *pid) tasks.insert(r.task);
+    if (r.other_tid.value == *pid) tasks.insert(r.other_task);
+  }
+  const std::span<const kernel::Record> all(*records);
+  for (auto first = all.begin(); first != all.end();) {
+    const auto last = std::find_if(first, all.end(),
+                                   [&](const kernel::Record& r) { return r.seq != first->seq; });
+    for (kernel::Sentence& s : narrator->Narrate(std::span(first, last))) {
+      if (pid && !tasks.contains(s.subject) && !tasks.contains(s.other)) continue;
+      t.rows.push_back(
+          {Number(static_cast<std::int64_t>(s.seq)),
+           Cell{.text = fmt::format("{:.6f}", static_cast<double>(s.time_ns - *start) / 1e9),
+                .number = true},
+           Text(std::move(s.text))});
+    }
+    first = last;
   }
   return t;
 }

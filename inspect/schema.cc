@@ -87,6 +87,7 @@ std::expected<void, std::string> Migrate(Database& db, std::int64_t from) {
     }
     if (done) done = db.Exec(m.sql);
     if (done && m.version == 1) done = FillLookupTables(db);
+    if (done && m.version == 3) done = FillRuleTable(db);
     if (done) done = db.Exec(fmt::format("PRAGMA application_id = {}", kApplicationId));
     if (done) done = db.Exec(fmt::format("PRAGMA user_version = {}", m.version));
     if (done) done = db.Exec("COMMIT");

@@ -27,7 +27,8 @@ constexpr std::string_view kSql[] = {
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     // kRecord
     "INSERT INTO record (run_id, seq, idx, time_ns, kind, utid, tid, other_utid, other_tid, "
-    "value, value2, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    "value, value2, detail, rule) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13)",
     // kThread
     "INSERT INTO thread (run_id, utid, tid, ns_tids, upid, creator_utid, clone_flags, "
     "is_main_thread, start_ts, exit_ts, end_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
@@ -306,7 +307,8 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       .Bind(9, std::int64_t{r.other_tid.value})
       .Bind(10, r.value)
       .Bind(11, r.value2)
-      .Bind(12, r.detail);
+      .Bind(12, r.detail)
+      .Bind(13, static_cast<std::int64_t>(r.rule));
   if (auto done = rec.Add(); !done) return done;
 
   const std::int64_t ts = Ts(r.time_ns);

@@ -202,26 +202,32 @@ bool IsPending(pid_t tid, int signo) {
 
 namespace {
 
-// Whether task `pid` neither ignores nor catches the signal of mask `bit`
-// (/proc/PID/status). False if it is gone.
-bool TakesTheDefaultAction(pid_t pid, unsigned long long bit) {
-  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
-  if (status.empty()) return false;
-  return ((MaskField(status, "SigIgn") | MaskField(status, "SigCgt")) & bit) == 0;
+bool IsHarmlessByDefault(int signo) {
+  return (HarmlessByDefault() & (1ULL << (signo - 1))) != 0;
 }
 
 }  // namespace
 
-bool EndsByADeliveredSignal(pid_t pid, int signo) {
-  if (signo <= 0 || signo > 64) return false;
+kernel::SignalDisposition DispositionOf(pid_t pid, int signo) {
+  using kernel::SignalDisposition;
+  if (signo <= 0 || signo > 64) return SignalDisposition::kUnknown;
+  if (signo == SIGKILL || signo == SIGSTOP) return SignalDisposition::kDefault;  // fixed
+  const std::string status = ReadSmallFile("/proc/" + std::to_string(pid) + "/status");
+  if (status.empty()) return SignalDisposition::kUnknown;
   const unsigned long long bit = 1ULL << (signo - 1);
-  if ((HarmlessByDefault() & bit) != 0) return false;  // the usual case: no read
-  return TakesTheDefaultAction(pid, bit);
+  if ((MaskField(status, "SigIgn") & bit) != 0) return SignalDisposition::kIgnore;
+  if ((MaskField(status, "SigCgt") & bit) != 0) return SignalDisposition::kHandler;
+  return SignalDisposition::kDefault;
 }
 
-bool StopsByDefault(pid_t pid, int signo) {
-  if (signo == SIGSTOP) return true;  // never caught, never ignored
-  return TakesTheDefaultAction(pid, 1ULL << (signo - 1));
+bool EndsByADeliveredSignal(kernel::SignalDisposition disposition, int signo) {
+  if (signo <= 0 || signo > 64) return false;
+  return disposition == kernel::SignalDisposition::kDefault && !IsHarmlessByDefault(signo);
+}
+
+bool EndsByADeliveredSignal(pid_t pid, int signo) {
+  if (signo <= 0 || signo > 64 || IsHarmlessByDefault(signo)) return false;  // no read
+  return EndsByADeliveredSignal(DispositionOf(pid, signo), signo);
 }
 
 std::vector<std::string> ReadCmdline(pid_t pid) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sentry/kernel/observation.h"
+
 namespace sentry::platform {
 
 // The whole of a small file ("" if it cannot be read).
@@ -93,9 +95,9 @@ bool IsPending(pid_t tid, int signo);
 // Whether `signo`, taken from a signal-delivery stop and delivered, ends
 // task `pid`: neither caught nor ignored, nor harmless by default.
 bool EndsByADeliveredSignal(pid_t pid, int signo);
-// Whether stop signal `signo`, delivered, stops task `pid`: its action is
-// the default (Linux do_signal_stop; a TSTP, TTIN or TTOU in an orphaned
-// group is still discarded then).
-bool StopsByDefault(pid_t pid, int signo);
+// Task `pid`'s disposition of `signo` (SigIgn, SigCgt); kUnknown if it is gone.
+kernel::SignalDisposition DispositionOf(pid_t pid, int signo);
+// The same, from a disposition already read.
+bool EndsByADeliveredSignal(kernel::SignalDisposition disposition, int signo);
 
 }  // namespace sentry::platform

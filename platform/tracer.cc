@@ -986,15 +986,18 @@ void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
 
 void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si) {
   const bool from_process = si.si_code <= 0;
+  // One read of the disposition serves the record's rule and the tracer.
+  const kernel::SignalDisposition disposition = DispositionOf(pid, sig);
   Apply(kernel::SignalDelivered{.tid = ThreadId(pid),
                                 .signo = sig,
                                 .code = si.si_code,
-                                .sender = ThreadId(from_process ? si.si_pid : 0)});
+                                .sender = ThreadId(from_process ? si.si_pid : 0),
+                                .disposition = disposition});
   // No longer pending once taken: the sentry must know it dies of it
   // (KillWorkload spares it).
-  if (EndsByADeliveredSignal(pid, sig)) st.dying_of_signal = true;
+  if (EndsByADeliveredSignal(disposition, sig)) st.dying_of_signal = true;
   st.taking_signal = 0;
-  st.stopping = abi::IsStopSignal(sig) && StopsByDefault(pid, sig);
+  st.stopping = abi::IsStopSignal(sig) && disposition == kernel::SignalDisposition::kDefault;
   if (const auto it = ending_forwarded_.find(st.tgid);
       it != ending_forwarded_.end() && it->second == sig) {
     ending_forwarded_.erase(it);  // taken: what it does with it is its own

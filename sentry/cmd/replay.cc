@@ -25,6 +25,7 @@
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/narrate.h"
 
 namespace sentry::cmd {
 
@@ -105,9 +106,13 @@ int Report(const kernel::Kernel& model, const std::vector<kernel::Record>& logge
   const std::size_t index = static_cast<std::size_t>(mine - replayed.begin());
   std::cout << fmt::format("first difference at record {}:\n  logged:   {}\n  replayed: {}\n",
                            index + 1,
-                           theirs != logged.end() ? kernel::DescribeRecord(*theirs) : "(none)",
-                           mine != replayed.end() ? kernel::DescribeRecord(*mine) : "(none)");
+                           theirs != logged.end() ? kernel::EncodeRecord(*theirs) : "(none)",
+                           mine != replayed.end() ? kernel::EncodeRecord(*mine) : "(none)");
   return 1;
+}
+
+void Print(const std::vector<kernel::Sentence>& sentences) {
+  for (const kernel::Sentence& s : sentences) std::cout << kernel::Narrator::Line(s) << "\n";
 }
 
 // --at past the last observation is a question the log cannot answer.
@@ -130,6 +135,7 @@ int ReplayLog(const std::string& path, std::uint64_t at, bool print_records,
     return 1;
   }
   kernel::Kernel model;
+  kernel::Narrator narrator;
   ReplayView view(model, mount, false);
   std::vector<kernel::Record> logged;
   std::vector<kernel::Record> replayed;
@@ -160,10 +166,8 @@ int ReplayLog(const std::string& path, std::uint64_t at, bool print_records,
       if (at != 0 && seen > at) continue;
       const auto records = model.Apply(decoded->observation);
       view.Consume(decoded->observation, decoded->seq, records);
-      for (const kernel::Record& r : records) {
-        if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
-        replayed.push_back(r);
-      }
+      if (print_records) Print(narrator.Narrate(records, &decoded->observation));
+      replayed.insert(replayed.end(), records.begin(), records.end());
       continue;
     } else {
       error = decoded.error();
@@ -209,16 +213,15 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
     return 1;
   }
   kernel::Kernel model;
+  kernel::Narrator narrator;
   ReplayView view(model, mount, *pidns != 0);
   std::vector<kernel::Record> replayed;
   auto applied = inspect::ReplayRun(
       *db, *run, at, model,
       [&](const kernel::Observation& obs, std::uint64_t seq, std::span<const kernel::Record> rs) {
         view.Consume(obs, seq, rs);
-        for (const kernel::Record& r : rs) {
-          if (print_records) std::cout << kernel::DescribeRecord(r) << "\n";
-          replayed.push_back(r);
-        }
+        if (print_records) Print(narrator.Narrate(rs, &obs));
+        replayed.insert(replayed.end(), rs.begin(), rs.end());
       });
   if (!applied) {
     std::cerr << "sentry: replay: " << path << ": " << applied.error() << "\n";

@@ -31,6 +31,17 @@ constexpr bool IsValidSignal(int sig) {
 constexpr bool IsStopSignal(int sig) {
   return sig == kSIGSTOP || sig == kSIGTSTP || sig == kSIGTTIN || sig == kSIGTTOU;
 }
+// The default action of a signal (signal(7)): ignored (SIGCHLD, SIGCONT,
+// SIGURG, SIGWINCH), a core dump, or else the end of the process; the stop
+// signals are above.
+constexpr bool IsIgnoredByDefault(int sig) {
+  return sig == kSIGCHLD || sig == kSIGCONT || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */;
+}
+constexpr bool DumpsCoreByDefault(int sig) {
+  // SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS.
+  return sig == kSIGQUIT || sig == 4 || sig == 5 || sig == kSIGABRT || sig == 7 || sig == 8 ||
+         sig == kSIGSEGV || sig == 24 || sig == 25 || sig == 31;
+}
 // "SIGHUP", "SIG34"; "0" for no signal.
 std::string_view SignalName(int sig);
 

@@ -1,5 +1,5 @@
-// Human-readable lines for records and process tables: what `sentry replay`
-// prints, the FUSE view's `events` stream and `sentry inspect` show.
+// Process tables in words: ps's columns, as `sentry inspect ps` and the
+// sentry's own tables print them. (Records become sentences in narrate.h.)
 #pragma once
 
 #include <string>
@@ -9,14 +9,6 @@
 #include "sentry/kernel/view.h"
 
 namespace sentry::kernel {
-
-// "#12 reaped 300 by 200: exit 3 (wait)"
-std::string DescribeRecord(const Record& r);
-
-// Who sent a delivered signal (a kSignalDelivered record), in words: "7",
-// "pid 7 (outside the workload)", "a process outside its PID namespace",
-// "the kernel".
-std::string SignalSenderName(const Record& r);
 
 // A terminal's name from its tty_nr as /proc/PID/stat encodes it ("pts/3"; "?" for none).
 std::string TtyName(std::int64_t tty_nr);

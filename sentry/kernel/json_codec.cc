@@ -35,7 +35,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExitBegin, tid, status, group)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExitEnd, tid, status, usage)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupStop, tid, signo)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GroupContinue, tid)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SignalDelivered, tid, signo, code, sender)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SignalDelivered, tid, signo, code, sender,
+                                                disposition)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetSid, tid, result)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SetPgid, tid, pid, pgid, result)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(WaitStart, tid, request)
@@ -132,6 +133,7 @@ std::string EncodeRecord(const Record& r) {
   j["value"] = r.value;
   j["value2"] = r.value2;
   if (!r.detail.empty()) j["detail"] = r.detail;
+  if (r.rule != Rule::kNone) j["rule"] = RuleName(r.rule);
   return j.dump();
 }
 
@@ -154,6 +156,12 @@ std::expected<Record, std::string> DecodeRecord(std::string_view line) {
     r.value = j.value("value", std::int64_t{0});
     r.value2 = j.value("value2", std::int64_t{0});
     r.detail = j.value("detail", std::string{});
+    if (j.contains("rule")) {
+      const auto rule_name = j["rule"].get<std::string>();
+      const auto rule = RuleFromName(rule_name);
+      if (!rule) return std::unexpected("unknown rule \"" + rule_name + "\"");
+      r.rule = *rule;
+    }
   } catch (const nlohmann::json::exception& e) {
     return std::unexpected(std::string("bad record field: ") + e.what());
   }

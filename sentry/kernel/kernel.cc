@@ -34,8 +34,8 @@ std::span<const Record> Kernel::Apply(const Observation& obs) {
   return out_;
 }
 
-void Kernel::Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
-                  std::int64_t value2, std::string detail) {
+Record& Kernel::Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
+                     std::int64_t value2, std::string detail) {
   Record& r = out_.emplace_back();
   r.seq = seq_;
   r.time_ns = now_ns_;
@@ -51,6 +51,7 @@ void Kernel::Emit(RecordKind kind, const Task* subject, const Task* other, std::
   r.value = value;
   r.value2 = value2;
   r.detail = std::move(detail);
+  return r;
 }
 
 void Kernel::Diverge(const Task* subject, const Task* other, std::int64_t model, std::int64_t host,

@@ -108,8 +108,9 @@ class Kernel {
   void On(const SentrySignal& o);
 
   // ---- Records.
-  void Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
-            std::int64_t value2, std::string detail = {});
+  // The record, to set its rule (valid until the next Emit).
+  Record& Emit(RecordKind kind, const Task* subject, const Task* other, std::int64_t value,
+               std::int64_t value2, std::string detail = {});
   void Diverge(const Task* subject, const Task* other, std::int64_t model, std::int64_t host,
                std::string detail);
   // Looks up a root tid; an unknown tid is a divergence naming `what`.
@@ -134,6 +135,7 @@ class Kernel {
   // Predicts setpgid; on success says which group to join or create.
   struct SetPgidPlan {
     int error = 0;
+    Rule rule = Rule::kNone;  // why error
     ThreadGroup* target = nullptr;
     ProcessGroup* join = nullptr;  // nullptr with no error: create a new group
   };
@@ -177,6 +179,10 @@ class Kernel {
   // host_answer: the host showed the adopter, which the model had passed over.
   void Reparent(Task* child, Task* new_parent, bool host_answer = false);
   bool IsNamespaceInit(const ThreadGroup* tg) const;
+  // What the receiver's disposition makes of a delivered signal.
+  Rule DeliveryRule(const Task* t, const SignalDelivered& o) const;
+  // Which step of Linux find_new_reaper gives new_parent (kReparented's rule).
+  Rule AdoptionRule(const Task* old_parent, const Task* new_parent) const;
   void TearDownNamespace(ThreadGroup* init, Task* last);
   // The host showed tg's process gone: finishes every thread's exit with
   // `status`. Returns the leader if it is now a reapable zombie, nullptr if

@@ -122,6 +122,10 @@ struct GroupContinue {
   bool operator==(const GroupContinue&) const = default;
 };
 
+// The receiver's disposition of a signal when it was delivered
+// (/proc/PID/status SigIgn, SigCgt); kUnknown when the platform did not look.
+enum class SignalDisposition : std::uint8_t { kUnknown, kDefault, kIgnore, kHandler };
+
 // A signal reached `tid` (signal-delivery stop). sender (si_pid) is as the
 // receiver's namespace names it; 0 for the kernel or a sender outside it.
 struct SignalDelivered {
@@ -129,6 +133,7 @@ struct SignalDelivered {
   int signo = 0;
   int code = 0;  // si_code
   ThreadId sender;
+  SignalDisposition disposition = SignalDisposition::kUnknown;
 
   bool operator==(const SignalDelivered&) const = default;
 };

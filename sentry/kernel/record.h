@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "sentry/kernel/ids.h"
+#include "sentry/kernel/rule.h"
 
 namespace sentry::kernel {
 
@@ -121,7 +122,8 @@ struct Record {
   ThreadId other_tid;
   std::int64_t value = 0;
   std::int64_t value2 = 0;
-  std::string detail;  // human-readable; always set for divergences
+  std::string detail;       // human-readable; always set for divergences
+  Rule rule = Rule::kNone;  // the rule that decided the outcome, where one did
 
   bool operator==(const Record&) const = default;
 };

@@ -179,8 +179,11 @@ void Kernel::On(const SetSid& o) {
   ThreadGroup* tg = t->tg;
   const int predicted = SetSidErrno(tg);
   const int host = o.result < 0 ? static_cast<int>(-o.result) : 0;
+  // Linux setsid: EPERM when a process group with the caller's id exists
+  // (it leads one; a session leader always does).
   Emit(RecordKind::kSyscallResult, t, nullptr, o.result,
-       static_cast<std::int64_t>(SyscallKind::kSetSid));
+       static_cast<std::int64_t>(SyscallKind::kSetSid))
+      .rule = host == abi::kEPERM && predicted == host ? Rule::kSetSidGroupLeader : Rule::kNone;
   if (predicted != host) {
     Diverge(t, nullptr, predicted == 0 ? tg->leader->ids.Own() : -predicted, o.result,
             fmt::format("setsid: model predicted {}, host returned {}", abi::ErrnoName(predicted),
@@ -204,27 +207,29 @@ Kernel::SetPgidPlan Kernel::PlanSetPgid(const Task* caller, std::int32_t pid,
   const PidNamespace* ns = ctg->ns;
   if (pid == 0) pid = ctg->leader->ids.Own();
   if (pgid == 0) pgid = pid;
-  if (pgid < 0) return {.error = abi::kEINVAL};
+  if (pgid < 0) return {.error = abi::kEINVAL, .rule = Rule::kSetPgidNegative};
   auto it = ns->tasks.find(pid);
-  if (it == ns->tasks.end()) return {.error = abi::kESRCH};
+  if (it == ns->tasks.end()) return {.error = abi::kESRCH, .rule = Rule::kSetPgidNoSuchProcess};
   const Task* p = it->second;
-  if (!p->IsLeader()) return {.error = abi::kEINVAL};
+  if (!p->IsLeader()) return {.error = abi::kEINVAL, .rule = Rule::kSetPgidNotAProcess};
   ThreadGroup* target = p->tg;
   const Session* caller_session = ctg->process_group->session;
   const Task* target_parent = target->Parent();
   if (target_parent != nullptr && target_parent->tg == ctg) {
-    if (target->process_group->session != caller_session) return {.error = abi::kEPERM};
-    if (target->execed) return {.error = abi::kEACCES};
+    if (target->process_group->session != caller_session)
+      return {.error = abi::kEPERM, .rule = Rule::kSetPgidChildInOtherSession};
+    if (target->execed) return {.error = abi::kEACCES, .rule = Rule::kSetPgidChildExeced};
   } else if (target != ctg) {
-    return {.error = abi::kESRCH};
+    return {.error = abi::kESRCH, .rule = Rule::kSetPgidNotChild};
   }
-  if (caller_session->leader == target) return {.error = abi::kEPERM};
+  if (caller_session->leader == target)
+    return {.error = abi::kEPERM, .rule = Rule::kSetPgidSessionLeader};
   ProcessGroup* join = nullptr;
   if (auto pg = ns->process_groups.find(pgid); pg != ns->process_groups.end()) join = pg->second;
   if (pgid != pid && (join == nullptr || join->session != caller_session)) {
-    return {.error = abi::kEPERM};
+    return {.error = abi::kEPERM, .rule = Rule::kSetPgidGroupElsewhere};
   }
-  return {.error = 0, .target = target, .join = join};
+  return {.error = 0, .rule = Rule::kNone, .target = target, .join = join};
 }
 
 void Kernel::On(const SetPgid& o) {
@@ -232,8 +237,11 @@ void Kernel::On(const SetPgid& o) {
   if (t == nullptr) return;
   SetPgidPlan plan = PlanSetPgid(t, o.pid, o.pgid);
   const int host = o.result < 0 ? static_cast<int>(-o.result) : 0;
+  // The call as the caller wrote it; the rule only where the model agrees.
   Emit(RecordKind::kSyscallResult, t, plan.target != nullptr ? plan.target->leader : nullptr,
-       o.result, static_cast<std::int64_t>(SyscallKind::kSetPgid));
+       o.result, static_cast<std::int64_t>(SyscallKind::kSetPgid),
+       fmt::format("setpgid({}, {})", o.pid, o.pgid))
+      .rule = host != 0 && plan.error == host ? plan.rule : Rule::kNone;
   if (plan.error != host) {
     Diverge(t, plan.target != nullptr ? plan.target->leader : nullptr, -plan.error, o.result,
             fmt::format("setpgid({}, {}): model predicted {}, host returned {}", o.pid, o.pgid,

@@ -45,7 +45,10 @@ void Kernel::BeginExit(Task* t, const ExitStatus& status, bool group) {
   t->sleeping = false;
   --tg->active_tasks;
   if (t->stop != StopKind::kNone) ClearInternalStop(t, t->stop);
-  Emit(RecordKind::kExitInitiated, t, nullptr, status.WaitStatus(), group ? 1 : 0);
+  // Exec's de_thread kills every other thread (Linux zap_other_threads).
+  const bool killed_by_exec = tg->execing != nullptr && tg->execing != t;
+  Emit(RecordKind::kExitInitiated, t, nullptr, status.WaitStatus(), group ? 1 : 0).rule =
+      killed_by_exec ? Rule::kKilledByExec : Rule::kNone;
   // The last thread of a namespace's init tears the namespace down inside its
   // own exit (Linux exit_notify -> find_child_reaper -> zap_pid_ns_processes),
   // and the host reports that exit only once every other task of the
@@ -211,6 +214,16 @@ Task* Kernel::FindReparentTarget(const Task* t, std::vector<TaskUid>& passed_ove
   return nullptr;
 }
 
+Rule Kernel::AdoptionRule(const Task* old_parent, const Task* new_parent) const {
+  if (new_parent == nullptr) return Rule::kAdoptedOutside;
+  if (old_parent != nullptr && old_parent->tg == new_parent->tg) return Rule::kAdoptedByThread;
+  // find_new_reaper's walk up the ancestors includes the namespace's init:
+  // an init that is a subreaper is found as one.
+  if (new_parent->tg->is_child_subreaper) return Rule::kAdoptedBySubreaper;
+  if (IsNamespaceInit(new_parent->tg)) return Rule::kAdoptedByNamespaceInit;
+  return Rule::kNone;  // the host's choice, which no rule the model knows explains
+}
+
 bool Kernel::IsNamespaceInit(const ThreadGroup* tg) const {
   return tg->ns != root_ns_ && tg->leader != nullptr && tg->leader->ids.Own() == abi::kInitTid;
 }
@@ -269,7 +282,8 @@ void Kernel::Reparent(Task* child, Task* new_parent, bool host_answer) {
   if (new_parent != nullptr) new_parent->children.PushBack(child);
   ThreadGroup* tg = child->tg;
   Emit(RecordKind::kReparented, child, new_parent, old != nullptr ? old->Tid().value : 0,
-       host_answer ? 1 : 0);
+       host_answer ? 1 : 0)
+      .rule = AdoptionRule(old, new_parent);
   Recount(tg);
   if (old != nullptr && new_parent != nullptr && old->tg == new_parent->tg) return;
   // Linux reparent_leader: a new parent process means SIGCHLD, a fresh exit

@@ -102,6 +102,35 @@ void Kernel::On(const GroupContinue& o) {
   ContinueGroup(t->tg);
 }
 
+// Linux get_signal, after the tracer let the signal through: SIG_IGN
+// discards it, a handler runs, and the default action is taken unless the
+// signal is ignored by default, the receiver is a PID namespace's init
+// (SIGNAL_UNKILLABLE: only SIGKILL and SIGSTOP act), or it is a terminal's
+// stop signal in an orphaned process group (nobody could continue it).
+Rule Kernel::DeliveryRule(const Task* t, const SignalDelivered& o) const {
+  switch (o.disposition) {
+    case SignalDisposition::kUnknown:
+      return Rule::kNone;
+    case SignalDisposition::kIgnore:
+      return Rule::kSignalIgnored;
+    case SignalDisposition::kHandler:
+      return Rule::kSignalCaught;
+    case SignalDisposition::kDefault:
+      break;
+  }
+  const int sig = o.signo;
+  if (abi::IsIgnoredByDefault(sig)) return Rule::kSignalIgnoredByDefault;
+  if (IsNamespaceInit(t->tg) && sig != abi::kSIGKILL && sig != abi::kSIGSTOP)
+    return Rule::kSignalDroppedByInit;
+  if (abi::IsStopSignal(sig)) {
+    const ProcessGroup* pg = t->tg->process_group;
+    return sig != abi::kSIGSTOP && pg != nullptr && pg->IsOrphan()
+               ? Rule::kSignalStopInOrphanedGroup
+               : Rule::kSignalStops;
+  }
+  return abi::DumpsCoreByDefault(sig) ? Rule::kSignalDumpsCore : Rule::kSignalKills;
+}
+
 void Kernel::On(const SignalDelivered& o) {
   Task* t = Lookup(o.tid, "signal delivery");
   if (t == nullptr) return;
@@ -112,7 +141,7 @@ void Kernel::On(const SignalDelivered& o) {
     auto it = t->ns->tasks.find(o.sender.value);
     if (it != t->ns->tasks.end()) sender = it->second;
   }
-  Emit(RecordKind::kSignalDelivered, t, sender, o.signo, o.code);
+  Emit(RecordKind::kSignalDelivered, t, sender, o.signo, o.code).rule = DeliveryRule(t, o);
   // A sender outside the workload (a user's kill) is still named, by its id.
   if (sender == nullptr && o.sender) out_.back().other_tid = o.sender;
   const ThreadGroupUid receiver = t->tg->uid;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -314,7 +315,7 @@ TEST_F(ViewTest, ReadingFromTheStartAgainShowsTheFileAsItIsNow) {
     run_->WriteLine("reap");
     EXPECT_EQ(run_->ReadLine(), "reaped " + pid);
     // The view learns of it from the records, a moment later.
-    const std::string line = " " + pid + " reaped by ";
+    const std::string line = " reaped " + pid + " with a wait";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (Slurp(mount_ + "/sentry/reaped").find(line) == std::string::npos &&
            std::chrono::steady_clock::now() < deadline) {
@@ -419,8 +420,10 @@ TEST_F(ViewTest, EventsStreamToSeveralReadersAndAKilledReaderLeavesNothing) {
   }
   // The readers are open once the view counts them... give them a record to
   // wait for: each prints it when it comes.
-  const auto has = [](const std::string& path, const std::string& text) {
-    return Slurp(path).find(text) != std::string::npos;
+  // "#N PID (scenarios) exited (exit status 0) and is a zombie: …"
+  const auto has = [](const std::string& path, const std::string& pid) {
+    const std::regex zombie(" " + pid + R"( \([^)]*\) exited \([^)]*\) and is a zombie)");
+    return std::regex_search(Slurp(path), zombie);
   };
   std::string pid;
   for (int attempt = 0; attempt < 50; ++attempt) {
@@ -430,10 +433,10 @@ TEST_F(ViewTest, EventsStreamToSeveralReadersAndAKilledReaderLeavesNothing) {
     run_->ReadLine();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     // Both were reading before this child was born: they saw all of it.
-    if (has(outs[0], pid + " is a zombie") && has(outs[1], pid + " is a zombie")) break;
+    if (has(outs[0], pid) && has(outs[1], pid)) break;
   }
-  EXPECT_TRUE(has(outs[0], pid + " is a zombie")) << Slurp(outs[0]);
-  EXPECT_TRUE(has(outs[1], pid + " is a zombie")) << Slurp(outs[1]);
+  EXPECT_TRUE(has(outs[0], pid)) << Slurp(outs[0]);
+  EXPECT_TRUE(has(outs[1], pid)) << Slurp(outs[1]);
   // A reader blocked in read dies at once on SIGKILL (no D state).
   kill(cats[2], SIGKILL);
   const auto start = std::chrono::steady_clock::now();
@@ -579,14 +582,14 @@ TEST_F(MountTest, KeepMountedShowsTheFinalStateUntilSigterm) {
   // killed once it is gone.)
   std::string reaped;
   const auto both = [&] {
-    return reaped.find(": exit 3") != std::string::npos &&
+    return reaped.find("(exit status 3)") != std::string::npos &&
            reaped.find("killed by SIGKILL") != std::string::npos;
   };
   for (int i = 0; i < 200 && !both(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     reaped = Slurp(mount_ + "/sentry/reaped");
   }
-  EXPECT_NE(reaped.find(": exit 3"), std::string::npos) << reaped;
+  EXPECT_NE(reaped.find("(exit status 3)"), std::string::npos) << reaped;
   EXPECT_NE(reaped.find("killed by SIGKILL"), std::string::npos) << reaped;  // the sleep
   EXPECT_NE(Slurp(mount_ + "/sentry/status").find("divergences: 0"), std::string::npos);
   EXPECT_TRUE(IsMounted(mount_));

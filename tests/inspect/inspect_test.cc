@@ -93,7 +93,7 @@ TEST_F(InspectTest, TheRunIsAPlainSqliteFileWithItsSchema) {
   EXPECT_TRUE(Contains(Capture({"sqlite3", "--version"}).out, "3."));
   // The sentry's mark and schema version, as the CLI reads them.
   EXPECT_EQ(Sql(db_, "PRAGMA application_id"), "1397642322");
-  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "3");
   EXPECT_EQ(Sql(db_, "PRAGMA integrity_check"), "ok");
   EXPECT_TRUE(Contains(Sql(db_, "SELECT state, exit_code, command FROM run"),
                        "finished|0|" SCENARIOS_BINARY " inspect-questions"));
@@ -122,18 +122,28 @@ TEST_F(InspectTest, WhoReapedMyChild) {
       << waits.out;
   const Captured explain = Inspect({"explain", Pid("zombie")});
   ASSERT_EQ(explain.exit_code, 0) << explain.err;
-  EXPECT_TRUE(Contains(explain.out, "created by " + Pid("middle") + " (scenarios) with fork"))
+  EXPECT_TRUE(
+      Contains(explain.out, Pid("middle") + " (scenarios) forked child " + Pid("zombie") + ":"))
       << explain.out;
-  EXPECT_TRUE(Contains(explain.out, "its parent " + Pid("middle") + " exited: reparented to " +
-                                        first + " (scenarios)"))
+  // Adopted, and the rule that chose the adopter.
+  EXPECT_TRUE(Contains(explain.out, "its parent " + Pid("middle") + " exited; " + Pid("zombie") +
+                                        " (scenarios) is adopted by " + first +
+                                        " (scenarios): an orphan goes to the nearest living "
+                                        "ancestor that made itself a child subreaper"))
       << explain.out;
-  EXPECT_TRUE(Contains(explain.out, "reaped by " + first + " (scenarios) with a wait: exited 9"))
+  EXPECT_TRUE(Contains(explain.out, first + " (scenarios) reaped " + Pid("zombie") +
+                                        " (scenarios) with a wait (exit status 9)"))
       << explain.out;
 }
 
 TEST_F(InspectTest, WhyIsThisAZombie) {
   const Captured explain = Inspect({"explain", Pid("zombie")});
-  EXPECT_TRUE(Contains(explain.out, "became a zombie (exited 9)")) << explain.out;
+  EXPECT_TRUE(Contains(explain.out,
+                       "exited (exit status 9) and is a zombie: it stays in the "
+                       "process table, holding its pid and exit status, until its "
+                       "parent " +
+                           Pid("middle") + " (scenarios) waits for it"))
+      << explain.out;
   // At the moment it became one, its parent (which waited with WNOWAIT)
   // was alive and had not reaped it.
   const std::string seq =
@@ -154,10 +164,15 @@ TEST_F(InspectTest, WhyIsThisAZombie) {
 TEST_F(InspectTest, WhyDidMyJobGetSighup) {
   const Captured explain = Inspect({"explain", Pid("hupped")});
   ASSERT_EQ(explain.exit_code, 0) << explain.err;
-  EXPECT_TRUE(Contains(explain.out, "stopped by SIGSTOP")) << explain.out;
+  EXPECT_TRUE(Contains(explain.out, "stopped (SIGSTOP)")) << explain.out;
+  EXPECT_TRUE(
+      Contains(explain.out, "the kernel sends SIGHUP to " + Pid("hupped") +
+                                " (scenarios): its process group was just orphaned while a member "
+                                "is stopped"))
+      << explain.out;
   EXPECT_TRUE(Contains(explain.out,
-                       "got SIGHUP from the kernel: process group newly orphaned "
-                       "with a stopped member"))
+                       "got SIGHUP from the kernel (process group newly orphaned "
+                       "with a stopped member): its default action ends the process"))
       << explain.out;
   EXPECT_TRUE(Contains(explain.out, "killed by SIGHUP")) << explain.out;
   // The same from SQL: the group the kernel found orphaned.
@@ -179,7 +194,7 @@ TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {
   EXPECT_TRUE(Contains(runs.out, "finished")) << runs.out;
   // The timeline names the records as sentences, and can be cut to one pid.
   const Captured timeline = Inspect({"timeline", Pid("hupped")});
-  EXPECT_TRUE(Contains(timeline.out, Pid("hupped") + " got SIGHUP from the kernel"))
+  EXPECT_TRUE(Contains(timeline.out, Pid("hupped") + " (scenarios) got SIGHUP from the kernel"))
       << timeline.out;
   const Captured tree = Inspect({"tree"});
   EXPECT_TRUE(Contains(tree.out, "reaped  killed by SIGHUP")) << tree.out;
@@ -378,8 +393,12 @@ TEST(EventLogTest, AnOlderFileIsUpgradedAndKeepsItsExitTimeline) {
                 .exit_code,
             0);
 
-  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
   EXPECT_EQ(Sql(path, "SELECT type FROM sqlite_schema WHERE name = 'exit'"), "view");
+  // Version 3: the old run's records name no rule; the rules have their words.
+  EXPECT_EQ(Sql(path, "SELECT count(*) FROM record WHERE run_id = 1 AND rule != 0"), "0");
+  EXPECT_TRUE(Contains(Sql(path, "SELECT meaning FROM rule WHERE name = 'setpgid_child_execed'"),
+                       "until the child calls exec"));
   EXPECT_EQ(Sql(path, "SELECT * FROM exit WHERE run_id = 1"), exits);
   EXPECT_EQ(Sql(path, "PRAGMA integrity_check"), "ok");
   // The new run's steps are there too, and inspect answers from the old run.
@@ -387,6 +406,10 @@ TEST(EventLogTest, AnOlderFileIsUpgradedAndKeepsItsExitTimeline) {
   const Captured waits = Capture({SENTRY_BINARY, "inspect", "--db", path, "--run", "1", "waits"});
   EXPECT_EQ(waits.exit_code, 0) << waits.err;
   EXPECT_TRUE(Contains(waits.out, "exited 4")) << waits.out;
+  const Captured timeline =
+      Capture({SENTRY_BINARY, "inspect", "--db", path, "--run", "1", "timeline"});
+  EXPECT_EQ(timeline.exit_code, 0) << timeline.err;
+  EXPECT_TRUE(Contains(timeline.out, "reaped")) << timeline.out;
   RemoveDb(path);
 }
 

@@ -138,9 +138,10 @@ TEST_F(LogReplayTest, ADifferentReplayShowsTheFirstDifference) {
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_NE(o.out.find("REPLAY DIFFERS"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("first difference at record "), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("  logged:   #"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("exiting: exit 3"), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("exiting: exit 4"), std::string::npos) << o.out;
+  // The two records in full: exit status 3 logged (768), 4 replayed (1024).
+  EXPECT_NE(o.out.find("  logged:   {\"kind\":\"exit_initiated\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"value\":768"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"value\":1024"), std::string::npos) << o.out;
 }
 
 TEST_F(LogReplayTest, CannotOpenSaysWhy) {
@@ -162,20 +163,22 @@ TEST(LogReplayPidnsTest, EveryLineUsesHostIds) {
   ASSERT_EQ(run.out, "1\n");  // the namespace's init
   const Outcome o = RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "replay-pidns-r");
   EXPECT_EQ(o.exit_code, 0) << o.err;
-  EXPECT_EQ(o.out.find("wait returned 2\n"), std::string::npos) << o.out;  // the child's ns id
+  EXPECT_EQ(o.out.find(" reaped 2 "), std::string::npos) << o.out;  // the child's ns id
   std::istringstream lines(o.out);
   std::string exiting;
-  std::string returned;
+  std::string reaped;
   for (std::string line; std::getline(lines, line);) {
-    if (line.find("exiting: exit 3") != std::string::npos) exiting = line;
-    if (line.find("wait returned") != std::string::npos && returned.empty()) returned = line;
+    if (line.find("called exit(3)") != std::string::npos) exiting = line;
+    if (line.find("with a wait (exit status 3)") != std::string::npos) reaped = line;
   }
   ASSERT_FALSE(exiting.empty()) << o.out;
-  ASSERT_FALSE(returned.empty()) << o.out;
-  // "#N PID exiting: exit 3" and "#M WAITER wait returned PID": the same PID.
+  ASSERT_FALSE(reaped.empty()) << o.out;
+  // "#N PID (sh) called exit(3)…" and "#M WAITER (sh) reaped PID (sh) with a
+  // wait…": the same PID.
   const std::string child =
-      exiting.substr(exiting.find(' ') + 1, exiting.find(" exiting") - exiting.find(' ') - 1);
-  EXPECT_TRUE(returned.ends_with("wait returned " + child)) << returned << " / " << exiting;
+      exiting.substr(exiting.find(' ') + 1, exiting.find(" (") - exiting.find(' ') - 1);
+  EXPECT_NE(reaped.find(" reaped " + child + " ("), std::string::npos)
+      << reaped << " / " << exiting;
   unlink(log.c_str());
 }
 
@@ -191,7 +194,7 @@ TEST(LogReplaySenderTest, ASignalFromOutsideNamesItsSender) {
   EXPECT_EQ(run.Finish(), 128 + SIGUSR1);
   const Outcome o = RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "outside-r");
   EXPECT_NE(
-      o.out.find("got SIGUSR1 from pid " + std::to_string(getpid()) + " (outside the workload)"),
+      o.out.find("got SIGUSR1 from pid " + std::to_string(getpid()) + " (outside the sandbox)"),
       std::string::npos)
       << o.out;
   unlink(log.c_str());

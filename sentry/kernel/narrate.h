@@ -1,0 +1,103 @@
+// Narrate: the one place where records become sentences.
+//
+// `sentry replay`, `inspect timeline`, `inspect explain` and the view's
+// `events` file all print what a run did in words; they all get them here,
+// so a sentence (and the rule it names) is written once. A sentence says
+// what Linux did, and where one of its rules decided the outcome it names
+// the rule in a student's words, with the man page or kernel function in
+// parentheses for the curious.
+//
+// The narrator reads an observation's records together: several records
+// often tell one event (a child that exits while its parent ignores SIGCHLD
+// is, in records, a zombie, a notification and a reap; in Linux it never
+// was a zombie, and the sentence says so). It also keeps a little of what it
+// read before (each task's name and process, a signal the kernel was about
+// to send and why), so it must be fed every observation's records, in order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sentry/kernel/ids.h"
+#include "sentry/kernel/observation.h"
+#include "sentry/kernel/record.h"
+#include "sentry/kernel/rule.h"
+
+namespace sentry::kernel {
+
+struct Sentence {
+  std::uint64_t seq = 0;
+  std::int64_t time_ns = 0;
+  TaskUid subject;                            // the task it is about
+  TaskUid other;                              // the other party (parent, reaper, sender), if any
+  RecordKind kind = RecordKind::kDivergence;  // the record it was told at
+  bool reaps = false;                         // it tells a reap (kReaped)
+  std::string text;
+};
+
+// A rule in words, as the sentences name it ("exec kills every other thread
+// of the process (de_thread)"). Also the SQL `rule` table's meaning.
+std::string RuleInWords(Rule rule);
+
+class Narrator {
+ public:
+  // lookup: where to ask for a name the records did not give (the live view,
+  // which is not fed every record, asks the model).
+  explicit Narrator(std::function<std::string(TaskUid)> lookup = {}) : lookup_(std::move(lookup)) {}
+
+  // What no record says: a task's name when it existed before the run, and
+  // the flags a task was cloned with (`inspect` reads them from its tables;
+  // Narrate reads both from the observation when it is given one).
+  void Name(TaskUid task, std::string comm);
+  void NoteCloneFlags(TaskUid task, std::uint64_t flags);
+
+  // The sentences for the records one observation produced, in order.
+  std::vector<Sentence> Narrate(std::span<const Record> records,
+                                const Observation* observation = nullptr);
+
+  // "#12 text": a sentence as one line of `replay` and the `events` file.
+  static std::string Line(const Sentence& s);
+
+ private:
+  struct TaskNote {
+    std::int32_t tid = 0;
+    std::int32_t tgid = 0;  // its process's id (its own for a main thread)
+    std::string comm;
+    std::uint64_t clone_flags = 0;
+    bool pre_existing = false;
+  };
+  struct ProcessNote {
+    bool ignores_sigchld = false;
+    bool nocldwait = false;
+    bool subreaper = false;
+    bool namespace_init = false;
+    int stop_signal = 0;
+    // Continued, and no SIGCONT delivered since: a stop signal sent
+    // meanwhile discarded the SIGCONT before it could be delivered.
+    bool continued_unseen_cont = false;
+    std::int64_t zombie_status = 0;
+  };
+
+  class Batch;
+
+  TaskNote& Note(TaskUid task, std::int32_t tid);
+  ProcessNote& Process(std::int32_t tgid);
+  // "300 (sh)", "thread 302 of 300 (a.out)", "the sentry 12", "pid 7".
+  std::string Who(TaskUid task, std::int32_t tid) const;
+  std::string ProcessName(TaskUid task, std::int32_t tid) const;
+  bool IsSentry(TaskUid task) const;
+
+  std::unordered_map<std::uint64_t, TaskNote> tasks_;        // by TaskUid
+  std::unordered_map<std::int32_t, ProcessNote> processes_;  // by host tgid
+  // A signal the kernel was predicted to send, and why: receiver uid's
+  // process and signal -> cause.
+  std::unordered_map<std::uint64_t, SignalCause> predicted_;
+  TaskUid sentry_;  // the first task that existed before the run
+  std::function<std::string(TaskUid)> lookup_;
+};
+
+}  // namespace sentry::kernel
