@@ -208,6 +208,13 @@ bool IsHarmlessByDefault(int signo) {
 
 }  // namespace
 
+bool InExecve(pid_t tid) {
+  const std::string syscall = ReadSmallFile("/proc/" + std::to_string(tid) + "/syscall");
+  const long nr = std::strtol(syscall.c_str(), nullptr, 10);
+  return !syscall.empty() && std::isdigit(static_cast<unsigned char>(syscall[0])) != 0 &&
+         (nr == SYS_execve || nr == SYS_execveat);
+}
+
 kernel::SignalDisposition DispositionOf(pid_t pid, int signo) {
   using kernel::SignalDisposition;
   if (signo <= 0 || signo > 64) return SignalDisposition::kUnknown;

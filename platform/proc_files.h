@@ -95,6 +95,9 @@ bool IsPending(pid_t tid, int signo);
 // Whether `signo`, taken from a signal-delivery stop and delivered, ends
 // task `pid`: neither caught nor ignored, nor harmless by default.
 bool EndsByADeliveredSignal(pid_t pid, int signo);
+// Whether task `tid` is inside execve or execveat (/proc/TID/syscall; a
+// task that is running shows "running" and is not).
+bool InExecve(pid_t tid);
 // Task `pid`'s disposition of `signo` (SigIgn, SigCgt); kUnknown if it is gone.
 kernel::SignalDisposition DispositionOf(pid_t pid, int signo);
 // The same, from a disposition already read.

@@ -874,9 +874,21 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   // A fatal signal takes the whole group, as does exit_group (still in
   // orig_rax at this stop).
   user_regs_struct regs{};
-  const bool called_exit_group = ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&
-                                 static_cast<long>(regs.orig_rax) == SYS_exit_group;
+  const bool have_regs = ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0;
+  const bool called_exit_group = have_regs && static_cast<long>(regs.orig_rax) == SYS_exit_group;
   if (es.Signaled() || called_exit_group) group_exiting_.insert(st.tgid);
+  // Neither its own exit nor a fatal signal of its own: another thread's
+  // exit_group or exec killed it (zap_other_threads). An exec'ing thread
+  // waits in execve meanwhile (de_thread): told first, so that the model
+  // knows why this thread dies. Rare: a thread's own exit shows SYS_exit.
+  if (have_regs && !es.Signaled() && !called_exit_group &&
+      static_cast<long>(regs.orig_rax) != SYS_exit) {
+    for (const auto& [tid, other] : tasks_) {
+      if (tid == pid || other.tgid != st.tgid || !other.known || !InExecve(tid)) continue;
+      Apply(kernel::ExecStart{.tid = ThreadId(tid)});
+      break;
+    }
+  }
   // Only a fatal signal skips an exec's event (Linux ptrace_stop does not
   // stop with one pending): past exec's point of no return (begin_new_exec
   // cleared PF_FORKNOEXEC) the process did exec, and setpgid on its zombie

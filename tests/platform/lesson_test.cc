@@ -1,0 +1,108 @@
+// Every lesson in share/lessons keeps its word: its program runs under the
+// sentry with 0 divergences (the model agrees with the kernel on every
+// outcome), and the events its text promises ("## What happens, in order")
+// are told, in that order, by the sentences `sentry replay` prints, which
+// are the ones every command prints. A lesson's text cannot drift from what
+// the kernel does.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/platform/platform_test_util.h"
+
+namespace sentry::platform::testing {
+namespace {
+
+std::vector<std::string> LessonNames() {
+  std::vector<std::string> names;
+  if (DIR* dir = ::opendir(LESSONS_SOURCE_DIR)) {
+    while (const dirent* e = ::readdir(dir)) {
+      const std::string file = e->d_name;
+      if (file.size() > 3 && file.ends_with(".md")) names.push_back(file.substr(0, file.size() - 3));
+    }
+    ::closedir(dir);
+  }
+  std::ranges::sort(names);
+  return names;
+}
+
+// The patterns of the "## What happens, in order" list: "- `REGEX`" lines.
+std::vector<std::string> PromisedEvents(const std::string& text) {
+  std::vector<std::string> patterns;
+  std::istringstream lines(text);
+  bool in_list = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("## ")) in_list = line.starts_with("## What happens, in order");
+    if (!in_list || !line.starts_with("- `")) continue;
+    const auto end = line.rfind('`');
+    if (end > 3) patterns.push_back(line.substr(3, end - 3));
+  }
+  return patterns;
+}
+
+class LessonTest : public ::testing::TestWithParam<std::string> {};
+
+TEST(LessonsTest, ThereAreLessonsAndEachHasItsProgram) {
+  const auto names = LessonNames();
+  EXPECT_GE(names.size(), 12u);
+  for (const auto& name : names) {
+    EXPECT_EQ(::access((std::string(LESSONS_SOURCE_DIR) + "/" + name + ".c").c_str(), R_OK), 0)
+        << name;
+    EXPECT_EQ(::access((std::string(LESSONS_BINARY_DIR) + "/" + name).c_str(), X_OK), 0) << name;
+  }
+}
+
+TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
+  const std::string name = GetParam();
+  const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
+  for (const char* section : {"**Question.**", "**Look at.**", "**Answer.**", "**The rule.**"})
+    EXPECT_NE(text.find(section), std::string::npos) << name << " lacks " << section;
+  const auto promised = PromisedEvents(text);
+  ASSERT_FALSE(promised.empty()) << name << ": no \"## What happens, in order\" list";
+
+  const std::string log = TempPath("lesson-" + name + ".jsonl");
+  const Outcome run =
+      RunInNewSession({SENTRY_BINARY, "run", "--no-db", "--no-fuse", "--no-tty", "--log-records",
+                       log, "--", std::string(LESSONS_BINARY_DIR) + "/" + name},
+                      "lesson-" + name);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  const Outcome told =
+      RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "lesson-" + name + "-replay");
+  ASSERT_EQ(told.exit_code, 0) << told.out << told.err;
+  EXPECT_NE(told.out.find("divergences 0,"), std::string::npos) << told.out;
+
+  // Each promise matched by a sentence after the one that matched the last.
+  std::vector<std::string> sentences;
+  std::istringstream lines(told.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#")) sentences.push_back(line);
+  }
+  auto from = sentences.begin();
+  for (const std::string& pattern : promised) {
+    const std::regex re(pattern);
+    const auto found =
+        std::find_if(from, sentences.end(), [&](const std::string& s) { return std::regex_search(s, re); });
+    ASSERT_NE(found, sentences.end())
+        << name << ": no sentence after the last promise matches /" << pattern << "/\n"
+        << told.out;
+    from = found + 1;
+  }
+  ::unlink(log.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Lessons, LessonTest, ::testing::ValuesIn(LessonNames()),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string id = param.param;
+                           std::ranges::replace(id, '-', '_');
+                           return id;
+                         });
+
+}  // namespace
+}  // namespace sentry::platform::testing
