@@ -13,6 +13,9 @@ int main(void) {
     char c;
     read(go[0], &c, 1);  // wait for the parent's word
     raise(SIGSTOP);      // stop; the parent continues it
+    // Exit only when told: exiting at once could come before the parent's
+    // WCONTINUED wait, which would then report (and reap) the exit instead.
+    read(go[0], &c, 1);
     return 0;
   }
   close(go[0]);
@@ -25,6 +28,7 @@ int main(void) {
   kill(child, SIGCONT);
   waitpid(child, &status, WCONTINUED);
   printf("WCONTINUED: continued %d\n", WIFCONTINUED(status));
+  write(go[1], "x", 1);
   waitpid(child, &status, 0);
   printf("exited %d\n", WEXITSTATUS(status));
   return 0;

@@ -25,7 +25,8 @@ std::vector<std::string> LessonNames() {
   if (DIR* dir = ::opendir(LESSONS_SOURCE_DIR)) {
     while (const dirent* e = ::readdir(dir)) {
       const std::string file = e->d_name;
-      if (file.size() > 3 && file.ends_with(".md")) names.push_back(file.substr(0, file.size() - 3));
+      if (file.size() > 3 && file.ends_with(".md"))
+        names.push_back(file.substr(0, file.size() - 3));
     }
     ::closedir(dir);
   }
@@ -87,8 +88,8 @@ TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
   auto from = sentences.begin();
   for (const std::string& pattern : promised) {
     const std::regex re(pattern);
-    const auto found =
-        std::find_if(from, sentences.end(), [&](const std::string& s) { return std::regex_search(s, re); });
+    const auto found = std::find_if(from, sentences.end(),
+                                    [&](const std::string& s) { return std::regex_search(s, re); });
     ASSERT_NE(found, sentences.end())
         << name << ": no sentence after the last promise matches /" << pattern << "/\n"
         << told.out;
