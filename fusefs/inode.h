@@ -50,6 +50,7 @@ enum class Top : std::uint8_t {
   kPgrpDir,     // sentry/pgrp/
   kSessionDir,  // sentry/session/
   kPidns,       // sentry/pidns
+  kStep,        // sentry/step
 };
 
 // Files of a process or thread directory (scopes kProcess, kThread, kForeign).

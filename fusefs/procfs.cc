@@ -77,7 +77,8 @@ constexpr std::array kSentryEntries = {NodeSpec{"tree", T(Top::kTree), kFile},
                                        NodeSpec{"freeze", T(Top::kFreeze), S_IFREG | 0644},
                                        NodeSpec{"pgrp", T(Top::kPgrpDir), kDir},
                                        NodeSpec{"session", T(Top::kSessionDir), kDir},
-                                       NodeSpec{"pidns", T(Top::kPidns), kFile}};
+                                       NodeSpec{"pidns", T(Top::kPidns), kFile},
+                                       NodeSpec{"step", T(Top::kStep), S_IFREG | 0644}};
 
 constexpr std::array kProcessEntries = {
     NodeSpec{"stat", F(TaskFile::kStat), kFile},
@@ -136,6 +137,11 @@ std::optional<mode_t> TopMode(Top t) {
     if (spec != nullptr) return spec->mode;
   }
   return std::nullopt;
+}
+
+// The files a user writes to: sentry/freeze and sentry/step.
+bool IsControlFile(const Inode& node) {
+  return node.scope == Scope::kTop && (node.file == T(Top::kFreeze) || node.file == T(Top::kStep));
 }
 
 std::optional<std::int32_t> ParseId(std::string_view name) {
@@ -228,6 +234,11 @@ Procfs::~Procfs() {
   for (std::vector<DirEntry>* handle : open_dirs_) delete handle;
 }
 
+void Procfs::SetStepControl(StepControl control) {
+  std::lock_guard lock(freeze_mu_);
+  step_control_ = std::move(control);
+}
+
 void Procfs::SetFreezeControl(std::function<void(bool)> control) {
   std::lock_guard lock(freeze_mu_);
   freeze_control_ = std::move(control);
@@ -270,6 +281,7 @@ void Procfs::NotifierLoop(const std::stop_token& stop) {
       std::unique_lock lock(queue_mu_);
       if (!queue_cv_.wait(lock, stop, [&] { return !queue_.empty(); })) return;
       batch.swap(queue_);
+      notifying_ = true;
     }
     bool reaped = false;
     std::vector<std::string> lines;
@@ -303,7 +315,17 @@ void Procfs::NotifierLoop(const std::stop_token& stop) {
     batch.clear();
     if (!lines.empty()) events_.Append(lines);
     if (reaped) InvalidateReaped();
+    {
+      std::lock_guard lock(queue_mu_);
+      notifying_ = false;
+    }
+    idle_cv_.notify_all();
   }
+}
+
+void Procfs::AwaitNotifier() {
+  std::unique_lock lock(queue_mu_);
+  idle_cv_.wait(lock, [&] { return queue_.empty() && !notifying_; });
 }
 
 void Procfs::Remember(fuse_ino_t parent, const std::string& name, Inode child) {
@@ -521,7 +543,7 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
     case Scope::kTop:
       mode = TopMode(static_cast<Top>(node.file));
       // The control file is its owner's, the sentry's user (root for the rest).
-      st.st_uid = node.file == T(Top::kFreeze) ? options_.owner : 0;
+      st.st_uid = IsControlFile(node) ? options_.owner : 0;
       break;
     case Scope::kProcess:
     case Scope::kThread:
@@ -688,6 +710,10 @@ std::optional<std::string> Procfs::RenderTop(Top file) const {
     }
     case Top::kFreeze:
       return frozen_.load() ? "1\n" : "0\n";
+    case Top::kStep: {
+      std::lock_guard lock(freeze_mu_);
+      return step_control_.state ? step_control_.state() : std::string("off\n");
+    }
     case Top::kReaped: {
       std::lock_guard lock(history_mu_);
       std::string out;
@@ -913,7 +939,7 @@ void Procfs::DoReadlink(fuse_req_t req, fuse_ino_t ino) {
 
 void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   const Inode node = Inode::Decode(ino);
-  const bool control = node.scope == Scope::kTop && node.file == T(Top::kFreeze);
+  const bool control = IsControlFile(node);
   if ((fi->flags & O_ACCMODE) != O_RDONLY && !control) {
     fuse_reply_err(req, EACCES);
     return;
@@ -1027,12 +1053,25 @@ void Procfs::Releasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) 
 
 void Procfs::Write(fuse_req_t req, fuse_ino_t ino, const char* data, std::size_t size) {
   const Inode node = Inode::Decode(ino);
-  if (node.scope != Scope::kTop || node.file != T(Top::kFreeze)) {
+  if (!IsControlFile(node)) {
     fuse_reply_err(req, EACCES);
     return;
   }
-  // "1" or "0", as cgroup.freeze takes it (a trailing newline or blank is fine).
   std::string_view text(data, size);
+  if (node.file == T(Top::kStep)) {
+    std::lock_guard lock(freeze_mu_);
+    if (!step_control_.command) {
+      fuse_reply_err(req, EBUSY);
+      return;
+    }
+    if (!step_control_.command(text)) {
+      fuse_reply_err(req, EINVAL);
+      return;
+    }
+    fuse_reply_write(req, size);
+    return;
+  }
+  // "1" or "0", as cgroup.freeze takes it (a trailing newline or blank is fine).
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
   if (text != "0" && text != "1") {
     fuse_reply_err(req, EINVAL);
@@ -1056,7 +1095,7 @@ void Procfs::Setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* /*attr*/
     fuse_reply_err(req, ENOENT);
     return;
   }
-  if (node.scope != Scope::kTop || node.file != T(Top::kFreeze) ||
+  if (!IsControlFile(node) ||
       (static_cast<unsigned>(to_set) & ~static_cast<unsigned>(FUSE_SET_ATTR_SIZE)) != 0) {
     fuse_reply_err(req, EPERM);
     return;

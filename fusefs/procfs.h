@@ -67,6 +67,19 @@ class Procfs final : public kernel::RecordConsumer {
   // What writing `sentry/freeze` does: hold (true) or let go (false) every
   // task of the workload. Until it is set the file refuses writes (EBUSY).
   void SetFreezeControl(std::function<void(bool)> control);
+  // What `sentry/step` shows and does (`sentry run --step`): its state in
+  // words, and a command written to it (false: refused, EINVAL). Without
+  // one the file reads "off" and refuses writes (EBUSY).
+  struct StepControl {
+    std::function<std::string()> state;
+    std::function<bool(std::string_view)> command;
+  };
+  void SetStepControl(StepControl control);
+  // Returns once every record handed over so far is told (events, the wait
+  // and reap histories) and the kernel's cached entries of the reaped are
+  // dropped: what the view shows is then the model's state (--step holds
+  // the workload only after this).
+  void AwaitNotifier();
   // The run is over: every `events` reader gets end of file.
   void CloseEvents() { events_.Close(); }
 
@@ -167,8 +180,9 @@ class Procfs final : public kernel::RecordConsumer {
   std::unordered_set<OpenFile*> open_files_;              // guarded by handles_mu_
   std::unordered_set<std::vector<DirEntry>*> open_dirs_;  // guarded by handles_mu_
 
-  std::mutex freeze_mu_;
+  mutable std::mutex freeze_mu_;
   std::function<void(bool)> freeze_control_;  // guarded by freeze_mu_
+  StepControl step_control_;                  // guarded by freeze_mu_
   std::atomic<bool> frozen_{false};           // what was last asked for
 
   std::mutex session_mu_;
@@ -177,6 +191,8 @@ class Procfs final : public kernel::RecordConsumer {
   std::mutex queue_mu_;
   std::condition_variable_any queue_cv_;
   std::vector<kernel::Record> queue_;  // guarded by queue_mu_
+  bool notifying_ = false;             // a batch is being told (guarded by queue_mu_)
+  std::condition_variable idle_cv_;    // queue_ empty and nothing being told
   std::jthread notifier_;              // last: joined before the rest goes
 };
 

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 
 #include "platform/terminal.h"
@@ -25,7 +26,11 @@ constexpr int kDrainMs = 200;
 }  // namespace
 
 PtyRelay::PtyRelay(int in, int out, int master)
-    : in_(in), out_(out), master_(master), wake_(::eventfd(0, EFD_CLOEXEC)) {
+    : in_(in),
+      out_(out),
+      master_(master),
+      wake_(::eventfd(0, EFD_CLOEXEC)),
+      pause_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   // Keystrokes are written without blocking: the relay must keep copying
   // output while the workload is not reading its input.
   ::fcntl(master_, F_SETFL, ::fcntl(master_, F_GETFL) | O_NONBLOCK);
@@ -44,6 +49,28 @@ void PtyRelay::Stop() {
   thread_.join();
 }
 
+void PtyRelay::PauseInput() {
+  if (!thread_.joinable()) return;
+  std::unique_lock lock(pause_mu_);
+  input_paused_ = true;
+  input_parked_ = false;
+  const std::uint64_t one = 1;
+  while (::write(pause_wake_.Get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  // A thread that has returned (the workload closed its terminal) reads nothing.
+  pause_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return input_parked_; });
+}
+
+void PtyRelay::ResumeInput() {
+  {
+    std::lock_guard lock(pause_mu_);
+    input_paused_ = false;
+  }
+  const std::uint64_t one = 1;
+  while (::write(pause_wake_.Get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
 bool PtyRelay::CopyOutput() const {
   std::array<char, kChunk> buf{};
   const ssize_t n = ::read(master_, buf.data(), buf.size());
@@ -58,18 +85,33 @@ void PtyRelay::Loop() {
   bool reading_input = in_ >= 0;
   bool master_open = true;
   while (master_open) {
-    std::array<pollfd, 3> fds{};
+    bool paused = false;
+    {
+      std::lock_guard lock(pause_mu_);
+      paused = input_paused_;
+      if (paused && !input_parked_) {
+        input_parked_ = true;  // from here on this thread leaves `in_` alone
+        pause_cv_.notify_all();
+      }
+    }
+    std::array<pollfd, 4> fds{};
     fds[0] = {.fd = wake_.Get(), .events = POLLIN, .revents = 0};
     fds[1] = {.fd = master_,
               .events = static_cast<short>(POLLIN | (typed_.empty() ? 0 : POLLOUT)),
               .revents = 0};
-    const bool want_input = reading_input && typed_.size() < kMaxTyped;
+    const bool want_input = reading_input && !paused && typed_.size() < kMaxTyped;
     fds[2] = {.fd = want_input ? in_ : -1, .events = POLLIN, .revents = 0};
+    fds[3] = {.fd = pause_wake_.Get(), .events = POLLIN, .revents = 0};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
     if (fds[0].revents != 0) return;
+    if (fds[3].revents != 0) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t n = ::read(pause_wake_.Get(), &count, sizeof count);
+      continue;  // looks at input_paused_ again
+    }
     if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) master_open = CopyOutput();
     if ((fds[1].revents & POLLOUT) != 0 && !typed_.empty()) {
       const ssize_t n = ::write(master_, typed_.data(), typed_.size());

@@ -3,6 +3,8 @@
 // sentry's stdout never holds up the tracer.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -23,6 +25,12 @@ class PtyRelay {
   // until no writer is left (EIO) or nothing arrives for a moment.
   void Finish();
 
+  // Stops reading the user's keystrokes (output is still copied), and
+  // returns once the thread no longer reads them: what the user types next
+  // is for the caller (the stepper's prompt), until ResumeInput.
+  void PauseInput();
+  void ResumeInput();
+
  private:
   void Loop();
   void Stop();
@@ -31,9 +39,14 @@ class PtyRelay {
   int in_;
   int out_;
   int master_;
-  UniqueFd wake_;       // eventfd: Stop() tells the thread to return
-  std::string typed_;   // keystrokes the terminal has not taken yet (thread only)
-  std::thread thread_;  // started last, joined by Stop()
+  UniqueFd wake_;        // eventfd: Stop() tells the thread to return
+  UniqueFd pause_wake_;  // eventfd: PauseInput/ResumeInput changed input_paused_
+  std::mutex pause_mu_;
+  std::condition_variable pause_cv_;
+  bool input_paused_ = false;  // guarded by pause_mu_
+  bool input_parked_ = false;  // the thread saw the pause (guarded by pause_mu_)
+  std::string typed_;          // keystrokes the terminal has not taken yet (thread only)
+  std::thread thread_;         // started last, joined by Stop()
 };
 
 }  // namespace sentry::platform

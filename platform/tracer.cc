@@ -238,7 +238,10 @@ int Tracer::Run() {
   for (;;) {
     for (; may_be_gone;) {
       const pid_t pid = CollectReport(-1, WNOHANG);
-      if (pid > 0) continue;
+      if (pid > 0) {
+        HoldIfAsked();
+        continue;
+      }
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left
       break;
     }
@@ -247,6 +250,7 @@ int Tracer::Run() {
     if (!held_.empty()) AnnounceOverdueChildren();
     ReleaseSessionLeaderWhenAlone();
     TakeRequests(*caught);
+    HoldIfAsked();
     // What these did may have collected exits (a forwarded SIGTERM's
     // SIGCONT, a spared process's check), the workload's last among them:
     // no report may come to wake a wait, so look again first.

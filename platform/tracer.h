@@ -27,6 +27,7 @@
 
 #include "platform/caught_signals.h"
 #include "platform/doorbell.h"
+#include "platform/hold_point.h"
 #include "platform/launcher.h"
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
@@ -73,6 +74,8 @@ struct RunOptions {
   bool terminal = false;      // give the workload a pty of its own (stdin must be a tty)
   // Handed each observation and its records, in order, on the tracer thread.
   std::vector<kernel::RecordConsumer*> consumers;
+  // Asked between reports whether to hold the workload (--step); may be null.
+  HoldPoint* holder = nullptr;
 };
 
 class Tracer {
@@ -237,6 +240,8 @@ class Tracer {
   // workload is frozen the task is parked instead, a dying one aside.
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
   // tracer_freeze.cc: acts on RequestFreeze from the event loop.
+  // Holds the workload if the holder (--step) asks (tracer_freeze.cc).
+  void HoldIfAsked();
   void OnFreezeRequest();
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
   // of order; a wait result must be checked against up-to-date state).

@@ -1,5 +1,7 @@
 // Freezing the workload (the view's `sentry/freeze`, like cgroup.freeze):
 // every task is held in a ptrace stop, new ones included, until thawed.
+// And holding it between two events for `sentry run --step` (HoldIfAsked,
+// hold_point.h): the loop itself waits, so nothing further is collected.
 //
 // A running task is stopped with PTRACE_INTERRUPT; a task in any ptrace
 // stop is simply not resumed (Resume parks it, remembering the signal it
@@ -11,6 +13,8 @@
 // model records one external stop of the whole task set.
 #include <sys/eventfd.h>
 #include <sys/ptrace.h>
+
+#include <chrono>
 
 #include "platform/tracer.h"
 
@@ -44,6 +48,30 @@ void Tracer::OnFreezeRequest() {
   parked.swap(parked_);
   for (const auto& [pid, sig] : parked) {
     if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second, sig);
+  }
+}
+
+void Tracer::HoldIfAsked() {
+  if (options_.holder == nullptr || !options_.holder->WantsHold()) return;
+  // The wake holds a count no request may be behind (TakeRequests reads it
+  // only for one): drained, then the requests looked at, which the loop
+  // sees to before the holder is asked again.
+  eventfd_t stale = 0;
+  ::eventfd_read(freeze_wake_.Get(), &stale);
+  if (CaughtSignals::Pending() || freeze_requested_.load()) {
+    ::eventfd_write(freeze_wake_.Get(), 1);
+    return;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  if (relay_) relay_->PauseInput();
+  const bool end_run = options_.holder->Hold(freeze_wake_.Get());
+  if (relay_) relay_->ResumeInput();
+  // A held child's creator had no chance to report while the loop held.
+  const auto held = std::chrono::steady_clock::now() - start;
+  for (const pid_t child : held_) tasks_[child].held_since += held;
+  if (end_run) {
+    Warn("quit while stepping: killing the workload");
+    KillWorkload(kernel::SignalCause::kSentryInterrupted);
   }
 }
 

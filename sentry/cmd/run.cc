@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "inspect/event_log.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
+#include "sentry/cmd/step.h"
 #include "sentry/cmd/usage_error.h"
 #include "sentry/cmd/view_mount.h"
 #include "sentry/kernel/kernel.h"
@@ -108,6 +110,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   std::string log_records_path;
   std::string mount_path;
   std::string db_path = "sentry.db";
+  std::string step_on;
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
       "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
@@ -132,6 +135,15 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "keep the view mounted after the workload ends, until SIGINT or SIGTERM: its final "
       "state (sentry/reaped: who reaped whom and how each ended; sentry/status: the "
       "counts and divergences)")(
+      "step",
+      "go through the run one event at a time: after each, its sentence is printed "
+      "(stderr) and the workload held until you go on: Enter next, c continue (to the end, "
+      "still telling), t tree (sessions and groups now), q quit (the workload is killed). "
+      "While held, the view shows that moment; its sentry/step file reads the state and "
+      "takes the same words (next, continue, quit) from a script or a second terminal")(
+      "step-on", po::value<std::string>(&step_on)->value_name("KINDS"),
+      "with --step, hold only after these kinds of event, comma-separated: fork, exec, "
+      "exit, zombie, reap, signal, stop, pgrp, session, adopt (the rest is still told)")(
       "allow-other",
       "let other users read the view (file modes still apply: a process's environ stays "
       "its owner's). Without it only the sentry's user can enter the mount; with it, anyone "
@@ -163,12 +175,26 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                       "--wait-all cannot work with --pidns: the kernel kills a PID namespace's "
                       "tasks when its init (the first process) exits");
   }
+  const bool step = vm.count("step") != 0;
+  std::set<std::string> step_kinds;
+  if (vm.count("step-on") != 0) {
+    if (!step) return UsageError("run", "--step-on needs --step");
+    auto kinds = Stepper::ParseKinds(step_on);
+    if (!kinds) return UsageError("run", kinds.error());
+    step_kinds = std::move(*kinds);
+  }
   options.argv = std::move(workload);
   options.verbose = vm.count("verbose") != 0;
   const bool verbose = options.verbose;
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
   options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
+  // --step takes its commands from the terminal the workload shares, or the view.
+  if (step && !options.terminal && vm.count("no-fuse") != 0) {
+    return UsageError("run",
+                      "--step takes its commands from a terminal (stdin) or from the view's "
+                      "sentry/step file: not with --no-fuse and without a terminal");
+  }
   std::unique_ptr<JsonLinesLog> log;
   if (!log_records_path.empty()) {
     auto opened = JsonLinesLog::Open(log_records_path);
@@ -216,11 +242,28 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
     if (mount) options.consumers.push_back(view.get());
   }
   const bool keep_mounted = mount && vm.count("keep-mounted") != 0;
+  std::unique_ptr<Stepper> stepper;
+  if (step) {
+    Stepper::Options step_options{.kinds = std::move(step_kinds),
+                                  .terminal = options.terminal,
+                                  .sentry = ::getpid(),
+                                  .before_hold = {}};
+    if (mount) step_options.before_hold = [v = view.get()] { v->AwaitNotifier(); };
+    stepper = std::make_unique<Stepper>(model, std::move(step_options));
+    options.consumers.push_back(stepper.get());
+    options.holder = stepper.get();
+    if (view) {
+      view->SetStepControl(
+          {.state = [s = stepper.get()] { return s->State(); },
+           .command = [s = stepper.get()](std::string_view c) { return s->Command(c); }});
+    }
+  }
   platform::Tracer tracer(model, std::move(options));
   if (view) view->SetFreezeControl([&tracer](bool frozen) { tracer.RequestFreeze(frozen); });
   const int status = tracer.Run();
   signo = tracer.TerminationSignal();
   if (view) view->SetFreezeControl(nullptr);
+  if (view) view->SetStepControl({});
   if (log) log.reset();  // written out before the user is told anything
   if (db) {
     const std::uint64_t full_waits = db->QueueFullWaits();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/task_stop.h"
@@ -43,6 +45,52 @@ std::string ProcessTable(const std::vector<TaskInfo>& processes) {
   for (const auto& p : processes) {
     out += fmt::format("{:>7} {:>7} {:>7} {:>7} {:<6} {:<4} {:>5} {}\n", p.tgid, p.ppid, p.pgid,
                        p.sid, TtyName(p.tty_nr), PsStat(p), p.uid_creds, PsCommand(p));
+  }
+  return out;
+}
+
+std::string GroupsAndSessions(const std::vector<SessionInfo>& sessions,
+                              const std::vector<ProcessGroupInfo>& groups,
+                              const std::vector<TaskInfo>& processes, std::int32_t except) {
+  std::map<std::int32_t, const TaskInfo*> by_pid;
+  for (const TaskInfo& p : processes) by_pid[p.tgid] = &p;
+  std::map<std::int32_t, const ProcessGroupInfo*> by_pgid;
+  for (const ProcessGroupInfo& g : groups) by_pgid[g.pgid] = &g;
+  std::string out;
+  for (const SessionInfo& s : sessions) {
+    std::string body;
+    bool any = false;
+    for (const std::int32_t pgid : s.groups) {
+      const auto g = by_pgid.find(pgid);
+      if (g == by_pgid.end()) continue;
+      std::vector<std::string> marks;
+      if (s.tty_nr != 0 && s.foreground_pgid == pgid) marks.emplace_back("foreground");
+      if (g->second->orphan) marks.emplace_back("orphaned");
+      std::string mark;
+      for (const auto& m : marks) mark += fmt::format(" [{}]", m);
+      body += fmt::format("|  +- process group {}{}\n", pgid, mark);
+      for (const std::int32_t member : g->second->members) {
+        const auto p = by_pid.find(member);
+        if (p == by_pid.end()) continue;
+        any = any || member != except;
+        const TaskInfo& t = *p->second;
+        const char* state = t.state == 'Z'   ? "zombie"
+                            : t.state == 'T' ? "stopped"
+                            : t.state == 't' ? "traced"
+                                             : "";
+        body += fmt::format("|  |    {:>7} {:<4} ppid {:<7} {}{}{}\n", t.tgid, PsStat(t), t.ppid,
+                            PsCommand(t), *state != 0 ? "  <- " : "", state);
+      }
+    }
+    if (!any) continue;
+    std::string head = fmt::format("+- session {}", s.sid);
+    if (const auto leader = by_pid.find(s.sid); leader != by_pid.end() && s.leader_alive) {
+      head += fmt::format(", led by {} ({})", s.sid, leader->second->comm);
+    } else {
+      head += ", its leader gone";
+    }
+    head += s.tty_nr != 0 ? fmt::format(", terminal {}", TtyName(s.tty_nr)) : ", no terminal";
+    out += head + "\n" + body;
   }
   return out;
 }

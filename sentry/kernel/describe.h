@@ -20,4 +20,12 @@ std::string PsCommand(const TaskInfo& p);
 // A ps-like table: PID PPID PGID SID TTY STAT UID COMMAND.
 std::string ProcessTable(const std::vector<TaskInfo>& processes);
 
+// Sessions and process groups as nested boxes, each process in its group
+// with its state, parent and command, the terminal's foreground group and
+// orphaned groups marked (`sentry run --step`'s tree). Sessions with no
+// process other than `except` (the sentry's own) are left out.
+std::string GroupsAndSessions(const std::vector<SessionInfo>& sessions,
+                              const std::vector<ProcessGroupInfo>& groups,
+                              const std::vector<TaskInfo>& processes, std::int32_t except);
+
 }  // namespace sentry::kernel

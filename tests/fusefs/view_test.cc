@@ -656,5 +656,71 @@ TEST_F(MountTest, ReplayServesARunAsItWasAtASeq) {
   unlink(out.c_str());
 }
 
+// `sentry run --step` without a terminal, driven through the view's
+// sentry/step file as a script or a second terminal would: the run holds
+// after each event, the file says after which, and while it holds the view
+// shows that moment (the zombie lesson: its child a zombie, then gone).
+TEST(StepViewTest, TheStepFileDrivesARunAndTheViewShowsEachMoment) {
+  const std::string mount = TempPath("step-view");
+  LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
+  const std::string step = mount + "/sentry/step";
+  // Waits until the run holds; "" if it never does (the run ended).
+  bool mounted = false;
+  const auto held = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::string state = Slurp(step);
+      if (state.starts_with("held after:")) return state;
+      const bool now = IsMounted(mount);
+      if (mounted && !now) return std::string();
+      mounted = mounted || now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return std::string();
+  };
+  const auto next = [&] {
+    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
+    const bool written = fd >= 0 && ::write(fd, "next\n", 5) == 5;
+    if (fd >= 0) ::close(fd);
+    return written;
+  };
+  std::string child;
+  bool saw_zombie = false;
+  bool saw_reap = false;
+  for (int event = 0; event < 40 && !saw_reap; ++event) {
+    const std::string state = held();
+    ASSERT_FALSE(state.empty()) << "the run stopped holding; stderr:\n" << run.Stderr();
+    std::smatch m;
+    if (std::regex_search(state, m, std::regex(R"(forked child (\d+))"))) child = m[1];
+    if (!child.empty() && state.find(child + " (zombie) exited (exit status 7) and is a zombie") !=
+                              std::string::npos) {
+      // The sentence and the view agree: the child is a zombie now.
+      EXPECT_NE(Slurp(mount + "/" + child + "/stat").find(") Z "), std::string::npos)
+          << Slurp(mount + "/" + child + "/stat");
+      saw_zombie = true;
+    }
+    if (!child.empty() &&
+        state.find("reaped " + child + " (zombie) with a wait") != std::string::npos) {
+      EXPECT_NE(::access((mount + "/" + child).c_str(), F_OK), 0) << "still listed after its reap";
+      saw_reap = true;
+      break;  // held here: the rest of the run is continued below
+    }
+    ASSERT_TRUE(next()) << std::strerror(errno);
+  }
+  EXPECT_TRUE(saw_zombie);
+  EXPECT_TRUE(saw_reap);
+  // Continue to the end; a word it does not know is refused.
+  const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_LT(::write(fd, "sideways\n", 9), 0);
+  EXPECT_EQ(errno, EINVAL);
+  EXPECT_EQ(::write(fd, "continue\n", 9), 9);
+  ::close(fd);
+  EXPECT_EQ(run.Finish(), 0) << run.Stderr();
+  EXPECT_NE(run.Stderr().find("(zombie) with a wait (exit status 7)"), std::string::npos)
+      << run.Stderr();
+  EXPECT_FALSE(IsMounted(mount));
+}
+
 }  // namespace
 }  // namespace sentry::fusefs::testing

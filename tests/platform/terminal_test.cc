@@ -350,6 +350,24 @@ TEST(TerminalTest, SessionLeaderDroppingItsTerminalHangsUpTheForegroundJob) {
   EXPECT_EQ(foreground.back().value2, 0);
 }
 
+// `sentry run --step` in a terminal: it holds after each event with a
+// prompt, `t` shows the sessions and groups, `c` runs to the end; the keys
+// the prompt takes never reach the workload, and what is typed while it
+// runs does.
+TEST(TerminalTest, StepModeTakesItsKeysAndLeavesTheWorkloadItsInput) {
+  UserTerminal term(UnderSentry({"/bin/sh", "-c", "read x; echo got-$x"}, {"--step", "--no-db"}));
+  ASSERT_TRUE(term.Expect("called exec and runs sh"));
+  ASSERT_TRUE(term.Expect("-- held: Enter next"));
+  term.Send("t");
+  ASSERT_TRUE(term.Expect("+- session "));
+  ASSERT_TRUE(term.Expect("process group"));
+  ASSERT_TRUE(term.Expect("-- held: Enter next"));
+  term.Send("c");
+  term.Send("hello\r");
+  ASSERT_TRUE(term.Expect("got-hello"));
+  EXPECT_EQ(term.Wait(), 0);
+}
+
 TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
   // stdout is a file: it stays one; stdin and stderr get the pty.
   const std::string out = TempPath("tty-report.out");

@@ -1,0 +1,264 @@
+#include "sentry/cmd/step.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+
+#include "platform/write_all.h"
+#include "sentry/kernel/describe.h"
+
+namespace sentry::cmd {
+
+namespace {
+
+using kernel::RecordKind;
+
+// The kind a sentence belongs to, for --step-on.
+std::string_view KindOf(const kernel::Sentence& s) {
+  switch (s.kind) {
+    case RecordKind::kTaskCreated:
+    case RecordKind::kCloneFailed:
+      return "fork";
+    case RecordKind::kExec:
+      return "exec";
+    case RecordKind::kExitInitiated:
+      return "exit";
+    case RecordKind::kZombie:
+    case RecordKind::kParentNotified:
+      return s.reaps ? "reap" : "zombie";
+    case RecordKind::kReaped:
+    case RecordKind::kWaitReturned:
+      return "reap";
+    case RecordKind::kReparented:
+      return "adopt";
+    case RecordKind::kSignalDelivered:
+    case RecordKind::kSignalPredicted:
+      return "signal";
+    case RecordKind::kGroupStopInitiated:
+    case RecordKind::kGroupStopCompleted:
+    case RecordKind::kGroupContinued:
+    case RecordKind::kStopChanged:
+      return "stop";
+    case RecordKind::kProcessGroupCreated:
+    case RecordKind::kProcessGroupGone:
+    case RecordKind::kProcessGroupJoined:
+    case RecordKind::kForegroundChanged:
+      return "pgrp";
+    case RecordKind::kSessionCreated:
+    case RecordKind::kSessionGone:
+      return "session";
+    case RecordKind::kSyscallResult:
+      return s.text.find("setsid") != std::string::npos ? "session" : "pgrp";
+    default:
+      return "";
+  }
+}
+
+constexpr std::string_view kPrompt =
+    "-- held: Enter next, c continue, t tree, q quit (or write to sentry/step) --";
+
+}  // namespace
+
+std::expected<std::set<std::string>, std::string> Stepper::ParseKinds(std::string_view list) {
+  std::set<std::string> kinds;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const std::string kind(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    if (kind.empty()) continue;
+    bool known = false;
+    for (std::string_view rest = kKinds; !rest.empty() && !known;) {
+      const auto end = rest.find(", ");
+      known = rest.substr(0, end) == kind;
+      rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 2);
+    }
+    if (!known) {
+      return std::unexpected(fmt::format("--step-on: unknown kind '{}' (kinds: {})", kind, kKinds));
+    }
+    kinds.insert(kind);
+  }
+  return kinds;
+}
+
+Stepper::Stepper(const kernel::Kernel& model, Options options)
+    : model_(model),
+      options_(std::move(options)),
+      narrator_([&model](kernel::TaskUid task) {
+        const auto t = model.FindTaskByUid(task);
+        return t ? t->comm : std::string();
+      }),
+      command_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+bool Stepper::Stops(const kernel::Sentence& s) const {
+  if (options_.kinds.empty()) return true;
+  return options_.kinds.contains(std::string(KindOf(s)));
+}
+
+void Stepper::Consume(const kernel::Observation& obs, std::uint64_t /*seq*/,
+                      std::span<const kernel::Record> records) {
+  for (kernel::Sentence& s : narrator_.Narrate(records, &obs)) {
+    // The workload starts at its first exec (the sentry's session leader
+    // forked it) and ends with the reap of that first process: what comes
+    // before and after is the sentry's own setting up and tidying.
+    if (!first_ && s.kind == RecordKind::kExec) first_ = s.subject;
+    if (!first_ || over_) continue;
+    stop_wanted_ = stop_wanted_ || (stepping_ && Stops(s));
+    untold_.push_back(kernel::Narrator::Line(s));
+    if (s.reaps && s.subject == first_) over_ = true;
+  }
+}
+
+void Stepper::Say(const std::string& text) const {
+  const std::string line = text + (options_.terminal ? "\r\n" : "\n");
+  platform::WriteAll(STDERR_FILENO, line.data(), line.size());
+}
+
+bool Stepper::WantsHold() {
+  if (untold_.empty()) return hold_owed_;
+  std::string told;
+  for (const std::string& line : untold_) {
+    Say(line);
+    told += line + "\n";
+  }
+  untold_.clear();
+  if (std::exchange(stop_wanted_, false) && stepping_) {
+    if (!hold_owed_) hold_text_.clear();
+    hold_text_ += told;
+    hold_owed_ = true;
+  }
+  return hold_owed_;
+}
+
+Stepper::Action Stepper::ActionOf(std::string_view word) {
+  while (!word.empty() && (word.back() == '\n' || word.back() == ' ')) word.remove_suffix(1);
+  if (word.empty() || word == "n" || word == "next") return Action::kNext;
+  if (word == "c" || word == "continue") return Action::kContinue;
+  if (word == "t" || word == "tree") return Action::kTree;
+  if (word == "q" || word == "quit") return Action::kQuit;
+  if (word == "h" || word == "help" || word == "?") return Action::kHelp;
+  return Action::kNone;
+}
+
+Stepper::Action Stepper::AwaitAction(int wake_fd) {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (!commands_.empty()) {
+        const Action a = commands_.front();
+        commands_.pop_front();
+        return a;
+      }
+    }
+    std::array<pollfd, 3> fds{
+        pollfd{.fd = command_wake_.Get(), .events = POLLIN, .revents = 0},
+        pollfd{.fd = wake_fd, .events = POLLIN, .revents = 0},
+        pollfd{.fd = options_.terminal ? STDIN_FILENO : -1, .events = POLLIN, .revents = 0}};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      return Action::kContinue;  // cannot wait: let the run go on
+    }
+    if (fds[0].revents != 0) {
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t n = ::read(command_wake_.Get(), &count, sizeof count);
+      continue;  // the command is in commands_
+    }
+    if (fds[1].revents != 0) return Action::kNone;  // the loop has a request to see to
+    if (fds[2].revents != 0) {
+      char key = 0;
+      const ssize_t n = ::read(STDIN_FILENO, &key, 1);
+      if (n <= 0) return Action::kContinue;            // the terminal is gone
+      if (key == 3 || key == 4) return Action::kQuit;  // Ctrl-C, Ctrl-D: raw mode gives them
+      if (key == '\r' || key == '\n' || key == ' ') return Action::kNext;
+      const Action a = ActionOf(std::string_view(&key, 1));
+      if (a != Action::kNone) return a;
+      Say(std::string(kPrompt));
+    }
+  }
+}
+
+bool Stepper::Hold(int wake_fd) {
+  if (options_.before_hold) options_.before_hold();
+  {
+    std::lock_guard lock(mu_);
+    held_at_ = hold_text_;
+  }
+  Say(std::string(kPrompt));
+  bool end_run = false;
+  hold_owed_ = false;
+  for (bool holding = true; holding;) {
+    switch (AwaitAction(wake_fd)) {
+      case Action::kNone:  // a request for the loop: held again at its next point
+        hold_owed_ = true;
+        holding = false;
+        break;
+      case Action::kNext:
+        holding = false;
+        break;
+      case Action::kContinue:
+        stepping_ = false;
+        holding = false;
+        break;
+      case Action::kTree:
+        Say(Tree());
+        Say(std::string(kPrompt));
+        break;
+      case Action::kHelp:
+        Say("next: on to the next event; continue: run to the end, still telling; tree: the "
+            "sessions and process groups now; quit: kill the workload");
+        break;
+      case Action::kQuit:
+        stepping_ = false;
+        end_run = true;
+        holding = false;
+        break;
+    }
+  }
+  std::lock_guard lock(mu_);
+  held_at_.clear();
+  return end_run;
+}
+
+std::string Stepper::Tree() const {
+  const std::string tree = kernel::GroupsAndSessions(model_.Sessions(), model_.ProcessGroups(),
+                                                     model_.Processes(), options_.sentry);
+  // Said as one line: in raw mode each inner line needs its carriage return.
+  std::string out;
+  for (std::size_t i = 0; i < tree.size(); ++i) {
+    if (tree[i] == '\n' && i + 1 == tree.size()) break;
+    if (tree[i] == '\n' && options_.terminal) out += '\r';
+    out += tree[i];
+  }
+  return out;
+}
+
+std::string Stepper::State() const {
+  std::lock_guard lock(mu_);
+  if (held_at_.empty()) return "running\n";
+  return "held after:\n" + held_at_;
+}
+
+bool Stepper::Command(std::string_view command) {
+  const Action a = ActionOf(command);
+  if (a == Action::kNone || a == Action::kHelp || a == Action::kTree) return false;
+  {
+    std::lock_guard lock(mu_);
+    // "next" means something only while it holds; "continue" and "quit"
+    // are kept for the next hold.
+    if (a == Action::kNext && held_at_.empty()) return false;
+    commands_.push_back(a);
+    // Taken: the file no longer shows this hold (a reader that waits for
+    // the next one must not see this one again).
+    held_at_.clear();
+  }
+  const std::uint64_t one = 1;
+  while (::write(command_wake_.Get(), &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  return true;
+}
+
+}  // namespace sentry::cmd
