@@ -5,6 +5,7 @@
 
 #include "sentry/cmd/export.h"
 #include "sentry/cmd/inspect.h"
+#include "sentry/cmd/learn.h"
 #include "sentry/cmd/replay.h"
 #include "sentry/cmd/run.h"
 #include "sentry/cmd/view.h"
@@ -27,6 +28,8 @@ constexpr const char* kHelp =
     "  export --format F      a recorded run as a Perfetto/Chrome trace (chrome-json)\n"
     "                         or its process tree for graphviz (dot, svg)\n"
     "  replay LOG             rebuild the model from a JSON-lines log and show it\n"
+    "  learn [NAME]           the lessons: list them, or go through one step by step\n"
+    "                         (--quiz: predict, then check)\n"
     "  help [COMMAND]         show this help, or COMMAND's\n"
     "  version                show the sentry's version (also --version)\n"
     "\n"
@@ -37,6 +40,7 @@ using Main = int (*)(int, char**);
 Main Find(std::string_view command) {
   if (command == "export") return sentry::cmd::ExportMain;
   if (command == "inspect") return sentry::cmd::InspectMain;
+  if (command == "learn") return sentry::cmd::LearnMain;
   if (command == "replay") return sentry::cmd::ReplayMain;
   if (command == "view") return sentry::cmd::ViewMain;
   if (command == "run") return sentry::cmd::RunMain;

@@ -141,6 +141,10 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "still telling), t tree (sessions and groups now), q quit (the workload is killed). "
       "While held, the view shows that moment; its sentry/step file reads the state and "
       "takes the same words (next, continue, quit) from a script or a second terminal")(
+      "quiz",
+      "with --step, ask before the event that decides it what will happen (who will reap a "
+      "child, whose child an orphan becomes, what a wait will report), and say whether the "
+      "answer was right and why; the view's sentry/step takes `answer TEXT`")(
       "step-on", po::value<std::string>(&step_on)->value_name("KINDS"),
       "with --step, hold only after these kinds of event, comma-separated: fork, exec, "
       "exit, zombie, reap, signal, stop, pgrp, session, adopt (the rest is still told)")(
@@ -176,6 +180,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                       "tasks when its init (the first process) exits");
   }
   const bool step = vm.count("step") != 0;
+  if (vm.count("quiz") != 0 && !step) return UsageError("run", "--quiz needs --step");
   std::set<std::string> step_kinds;
   if (vm.count("step-on") != 0) {
     if (!step) return UsageError("run", "--step-on needs --step");
@@ -247,6 +252,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
     Stepper::Options step_options{.kinds = std::move(step_kinds),
                                   .terminal = options.terminal,
                                   .sentry = ::getpid(),
+                                  .quiz = vm.count("quiz") != 0,
                                   .before_hold = {}};
     if (mount) step_options.before_hold = [v = view.get()] { v->AwaitNotifier(); };
     stepper = std::make_unique<Stepper>(model, std::move(step_options));

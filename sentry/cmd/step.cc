@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 
 #include "platform/write_all.h"
 #include "sentry/kernel/describe.h"
@@ -92,7 +94,8 @@ Stepper::Stepper(const kernel::Kernel& model, Options options)
         const auto t = model.FindTaskByUid(task);
         return t ? t->comm : std::string();
       }),
-      command_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+      command_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      quiz_(model) {}
 
 bool Stepper::Stops(const kernel::Sentence& s) const {
   if (options_.kinds.empty()) return true;
@@ -101,7 +104,9 @@ bool Stepper::Stops(const kernel::Sentence& s) const {
 
 void Stepper::Consume(const kernel::Observation& obs, std::uint64_t /*seq*/,
                       std::span<const kernel::Record> records) {
-  for (kernel::Sentence& s : narrator_.Narrate(records, &obs)) {
+  const std::vector<kernel::Sentence> sentences = narrator_.Narrate(records, &obs);
+  const bool was_on = first_ && !over_;
+  for (const kernel::Sentence& s : sentences) {
     // The workload starts at its first exec (the sentry's session leader
     // forked it) and ends with the reap of that first process: what comes
     // before and after is the sentry's own setting up and tidying.
@@ -111,6 +116,12 @@ void Stepper::Consume(const kernel::Observation& obs, std::uint64_t /*seq*/,
     untold_.push_back(kernel::Narrator::Line(s));
     if (s.reaps && s.subject == first_) over_ = true;
   }
+  if (!options_.quiz || !was_on) return;
+  for (std::string& verdict : quiz_.Observe(records, sentences))
+    untold_.push_back(std::move(verdict));
+  if (over_) untold_.push_back(quiz_.Score());
+  // A question waits to be asked: before the event that answers it.
+  stop_wanted_ = stop_wanted_ || (stepping_ && !over_ && quiz_.HasQuestion());
 }
 
 void Stepper::Say(const std::string& text) const {
@@ -144,14 +155,15 @@ Stepper::Action Stepper::ActionOf(std::string_view word) {
   return Action::kNone;
 }
 
-Stepper::Action Stepper::AwaitAction(int wake_fd) {
+Stepper::Said Stepper::AwaitAction(int wake_fd, bool line) {
+  std::string typed;
   for (;;) {
     {
       std::lock_guard lock(mu_);
       if (!commands_.empty()) {
-        const Action a = commands_.front();
+        Said said = std::move(commands_.front());
         commands_.pop_front();
-        return a;
+        return said;
       }
     }
     std::array<pollfd, 3> fds{
@@ -160,39 +172,71 @@ Stepper::Action Stepper::AwaitAction(int wake_fd) {
         pollfd{.fd = options_.terminal ? STDIN_FILENO : -1, .events = POLLIN, .revents = 0}};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
-      return Action::kContinue;  // cannot wait: let the run go on
+      return {.action = Action::kContinue, .answer = {}};  // cannot wait: let the run go on
     }
     if (fds[0].revents != 0) {
       std::uint64_t count = 0;
       [[maybe_unused]] const ssize_t n = ::read(command_wake_.Get(), &count, sizeof count);
       continue;  // the command is in commands_
     }
-    if (fds[1].revents != 0) return Action::kNone;  // the loop has a request to see to
-    if (fds[2].revents != 0) {
-      char key = 0;
-      const ssize_t n = ::read(STDIN_FILENO, &key, 1);
-      if (n <= 0) return Action::kContinue;            // the terminal is gone
-      if (key == 3 || key == 4) return Action::kQuit;  // Ctrl-C, Ctrl-D: raw mode gives them
-      if (key == '\r' || key == '\n' || key == ' ') return Action::kNext;
-      const Action a = ActionOf(std::string_view(&key, 1));
-      if (a != Action::kNone) return a;
-      Say(std::string(kPrompt));
+    if (fds[1].revents != 0) return {};  // the loop has a request to see to
+    if (fds[2].revents == 0) continue;
+    char key = 0;
+    const ssize_t n = ::read(STDIN_FILENO, &key, 1);
+    if (n <= 0) return {.action = Action::kContinue, .answer = {}};  // the terminal is gone
+    // Ctrl-C, Ctrl-D: raw mode gives them as keys.
+    if (key == 3 || key == 4) return {.action = Action::kQuit, .answer = {}};
+    if (line) {
+      // An answer, typed and echoed (raw mode echoes nothing itself).
+      if (key == '\r' || key == '\n') {
+        Say("");
+        return {.action = Action::kAnswer, .answer = typed, .typed = true};
+      }
+      if ((key == 127 || key == 8) && !typed.empty()) {
+        typed.pop_back();
+        platform::WriteAll(STDERR_FILENO, "\b \b", 3);
+      } else if (std::isprint(static_cast<unsigned char>(key)) != 0) {
+        typed += key;
+        platform::WriteAll(STDERR_FILENO, &key, 1);
+      }
+      continue;
     }
+    if (key == '\r' || key == '\n' || key == ' ') return {.action = Action::kNext, .answer = {}};
+    const Action a = ActionOf(std::string_view(&key, 1));
+    if (a != Action::kNone) return {.action = a, .answer = {}};
+    Say(std::string(kPrompt));
   }
 }
 
 bool Stepper::Hold(int wake_fd) {
   if (options_.before_hold) options_.before_hold();
+  std::optional<std::string> question = options_.quiz ? quiz_.NextQuestion() : std::nullopt;
   {
     std::lock_guard lock(mu_);
     held_at_ = hold_text_;
+    question_ = question.value_or("");
   }
-  Say(std::string(kPrompt));
+  if (question) {
+    // Predict, then check: the answer goes on to the next event.
+    Say("? " + *question);
+    platform::WriteAll(STDERR_FILENO, "> ", 2);
+  } else {
+    Say(std::string(kPrompt));
+  }
   bool end_run = false;
   hold_owed_ = false;
   for (bool holding = true; holding;) {
-    switch (AwaitAction(wake_fd)) {
-      case Action::kNone:  // a request for the loop: held again at its next point
+    Said said = AwaitAction(wake_fd, question.has_value());
+    if (question && said.action == Action::kNext) said = {.action = Action::kAnswer, .answer = {}};
+    switch (said.action) {
+      case Action::kAnswer:
+        if (!said.typed) Say(said.answer);  // from the step file: shown after the "> "
+        if (question) quiz_.Answer(said.answer);
+        question.reset();
+        holding = false;
+        break;
+      case Action::kNone:                // a request for the loop: held again at its next point
+        if (question) quiz_.Answer("");  // not answered: not judged
         hold_owed_ = true;
         holding = false;
         break;
@@ -200,6 +244,7 @@ bool Stepper::Hold(int wake_fd) {
         holding = false;
         break;
       case Action::kContinue:
+        if (question) quiz_.Answer("");
         stepping_ = false;
         holding = false;
         break;
@@ -212,6 +257,7 @@ bool Stepper::Hold(int wake_fd) {
             "sessions and process groups now; quit: kill the workload");
         break;
       case Action::kQuit:
+        if (question) quiz_.Answer("");
         stepping_ = false;
         end_run = true;
         holding = false;
@@ -220,6 +266,7 @@ bool Stepper::Hold(int wake_fd) {
   }
   std::lock_guard lock(mu_);
   held_at_.clear();
+  question_.clear();
   return end_run;
 }
 
@@ -239,21 +286,29 @@ std::string Stepper::Tree() const {
 std::string Stepper::State() const {
   std::lock_guard lock(mu_);
   if (held_at_.empty()) return "running\n";
-  return "held after:\n" + held_at_;
+  return "held after:\n" + held_at_ + (question_.empty() ? "" : "question: " + question_ + "\n");
 }
 
 bool Stepper::Command(std::string_view command) {
-  const Action a = ActionOf(command);
+  Said said{.action = ActionOf(command), .answer = {}};
+  if (command.starts_with("answer ")) {
+    said = {.action = Action::kAnswer, .answer = std::string(command.substr(7))};
+    while (!said.answer.empty() && (said.answer.back() == '\n' || said.answer.back() == ' '))
+      said.answer.pop_back();
+  }
+  const Action a = said.action;
   if (a == Action::kNone || a == Action::kHelp || a == Action::kTree) return false;
   {
     std::lock_guard lock(mu_);
-    // "next" means something only while it holds; "continue" and "quit"
-    // are kept for the next hold.
-    if (a == Action::kNext && held_at_.empty()) return false;
-    commands_.push_back(a);
+    // "next" and "answer" mean something only while it holds (an answer
+    // only to a question); "continue" and "quit" are kept for the next hold.
+    if ((a == Action::kNext || a == Action::kAnswer) && held_at_.empty()) return false;
+    if (a == Action::kAnswer && question_.empty()) return false;
+    commands_.push_back(std::move(said));
     // Taken: the file no longer shows this hold (a reader that waits for
     // the next one must not see this one again).
     held_at_.clear();
+    question_.clear();
   }
   const std::uint64_t one = 1;
   while (::write(command_wake_.Get(), &one, sizeof one) < 0 && errno == EINTR) {

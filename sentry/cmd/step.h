@@ -32,6 +32,7 @@
 
 #include "platform/hold_point.h"
 #include "platform/unique_fd.h"
+#include "sentry/cmd/quiz.h"
 #include "sentry/kernel/consumer.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/narrate.h"
@@ -46,6 +47,7 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
     std::set<std::string> kinds;
     bool terminal = false;  // the workload has the sentry's pty: keys come from stdin (raw)
     pid_t sentry = 0;       // left out of the tree
+    bool quiz = false;      // ask questions before the events that answer them (quiz.h)
     // Called before each hold: the view catching up with the model.
     std::function<void()> before_hold;
   };
@@ -65,18 +67,26 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
   bool Hold(int wake_fd) override;
 
   // The view's sentry/step file (any thread): the state in words, and a
-  // command ("next", "continue", "tree" is for the terminal, "quit";
-  // "n", "c", "q"). False for a command it does not know.
+  // command ("next", "continue", "quit", "answer TEXT"; "n", "c", "q";
+  // "tree" is the terminal's). False for a command it does not know, or
+  // "next" while it does not hold.
   std::string State() const;
   bool Command(std::string_view command);
 
  private:
-  enum class Action : std::uint8_t { kNone, kNext, kContinue, kTree, kQuit, kHelp };
+  enum class Action : std::uint8_t { kNone, kNext, kContinue, kTree, kQuit, kHelp, kAnswer };
+  struct Said {
+    Action action = Action::kNone;
+    std::string answer;  // kAnswer's
+    bool typed = false;  // at the terminal (echoed already)
+  };
   static Action ActionOf(std::string_view word);
   bool Stops(const kernel::Sentence& s) const;
   void Say(const std::string& text) const;  // a line to stderr (\r\n in raw mode)
   std::string Tree() const;
-  Action AwaitAction(int wake_fd);
+  // The user's next command; with `line`, a line typed at the terminal is
+  // an answer (echoed as typed).
+  Said AwaitAction(int wake_fd, bool line = false);
 
   const kernel::Kernel& model_;
   const Options options_;
@@ -91,8 +101,10 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
   platform::UniqueFd command_wake_;  // eventfd: Command() came
 
   mutable std::mutex mu_;
-  std::string held_at_;          // the sentences it holds after; empty: running (guarded)
-  std::deque<Action> commands_;  // from the view (guarded)
+  std::string held_at_;        // the sentences it holds after; empty: running (guarded)
+  std::deque<Said> commands_;  // from the view (guarded)
+  std::string question_;       // the question it holds on; empty: none (guarded)
+  Quiz quiz_;                  // tracer thread only
 };
 
 }  // namespace sentry::cmd

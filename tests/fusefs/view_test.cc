@@ -722,5 +722,58 @@ TEST(StepViewTest, TheStepFileDrivesARunAndTheViewShowsEachMoment) {
   EXPECT_FALSE(IsMounted(mount));
 }
 
+// --quiz through the step file: the run asks before the event that answers
+// (who will reap the child? what will the wait report?), takes the answers
+// written as `answer TEXT`, and judges each when its event comes, with the
+// event's sentence.
+TEST(StepViewTest, AQuizAsksBeforeTheEventAndJudgesTheAnswerWhenItComes) {
+  const std::string mount = TempPath("quiz-view");
+  LiveRun run({"--mount", mount, "--step", "--quiz"}, {LESSONS_BINARY_DIR "/zombie"});
+  const std::string step = mount + "/sentry/step";
+  const auto say = [&](const std::string& words) {
+    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
+    const bool written =
+        fd >= 0 && ::write(fd, words.data(), words.size()) == static_cast<ssize_t>(words.size());
+    if (fd >= 0) ::close(fd);
+    return written;
+  };
+  bool mounted = false;
+  int asked = 0;
+  std::string parent;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string state = Slurp(step);
+    const bool now = IsMounted(mount);
+    if (mounted && !now) break;  // the run is over
+    mounted = mounted || now;
+    std::smatch m;
+    if (std::regex_search(state, m, std::regex(R"(#\d+ (\d+) \(zombie\) forked child)"))) {
+      parent = m[1];
+    }
+    if (state.find("question: Who will reap") != std::string::npos) {
+      ASSERT_FALSE(parent.empty()) << state;
+      EXPECT_TRUE(say("answer " + parent + "\n")) << std::strerror(errno);  // right
+      ++asked;
+    } else if (state.find("question: ") != std::string::npos &&
+               state.find("what will its parent's wait report?") != std::string::npos) {
+      EXPECT_TRUE(say("answer 9\n")) << std::strerror(errno);  // wrong: it exits with 7
+      ++asked;
+    } else if (state.starts_with("held after:")) {
+      // An answer is refused where no question is asked.
+      EXPECT_FALSE(say("answer 1\n"));
+      EXPECT_TRUE(say("next\n")) << std::strerror(errno);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(run.Finish(), 0) << run.Stderr();
+  const std::string told = run.Stderr();
+  EXPECT_NE(told.find("You said " + parent + ": right. " + parent + " (zombie) reaped "),
+            std::string::npos)
+      << told;
+  EXPECT_NE(told.find("You said 9: wrong. It was exit status 7."), std::string::npos) << told;
+  EXPECT_NE(told.find("quiz: 1 of 2 right"), std::string::npos) << told;
+}
+
 }  // namespace
 }  // namespace sentry::fusefs::testing

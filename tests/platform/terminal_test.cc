@@ -368,6 +368,36 @@ TEST(TerminalTest, StepModeTakesItsKeysAndLeavesTheWorkloadItsInput) {
   EXPECT_EQ(term.Wait(), 0);
 }
 
+// `sentry learn NAME` as a student runs it: the question first, the run
+// held at its events until Enter (here: c, to the end), then the answer
+// and the rule. `sentry learn` lists the lessons; an unknown one is one
+// line and status 2.
+TEST(TerminalTest, LearnAsksThenStepsThenAnswers) {
+  UserTerminal term({SENTRY_BINARY, "learn", "sigchld-ignored"});
+  ASSERT_TRUE(term.Expect("A parent that ignores SIGCHLD"));
+  ASSERT_TRUE(term.Expect("Question. A parent sets"));
+  ASSERT_TRUE(term.Expect("-- held: Enter next"));
+  term.Send("\r");
+  ASSERT_TRUE(term.Expect("set SIGCHLD to SIG_IGN"));
+  ASSERT_TRUE(term.Expect("-- held: Enter next"));
+  term.Send("c");
+  ASSERT_TRUE(term.Expect("never a zombie"));
+  ASSERT_TRUE(term.Expect("Answer. The child is never a zombie"));
+  ASSERT_TRUE(term.Expect("The rule. wait(2)"));
+  EXPECT_EQ(term.Wait(), 0);
+
+  const testing::Outcome list = testing::RunInNewSession({SENTRY_BINARY, "learn"}, "learn-list");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("  zombie            Zombies, and reaping them\n"), std::string::npos)
+      << list.out;
+  const testing::Outcome unknown =
+      testing::RunInNewSession({SENTRY_BINARY, "learn", "no-such-lesson"}, "learn-unknown");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err,
+            "sentry: learn: no lesson 'no-such-lesson' (`sentry learn` lists them)\n"
+            "see 'sentry learn --help'\n");
+}
+
 TEST(TerminalTest, TheWorkloadGetsATerminalOfItsOwn) {
   // stdout is a file: it stays one; stdin and stderr get the pty.
   const std::string out = TempPath("tty-report.out");

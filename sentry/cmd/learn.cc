@@ -1,0 +1,168 @@
+#include "sentry/cmd/learn.h"
+
+#include <dirent.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sentry/cmd/usage_error.h"
+
+namespace sentry::cmd {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: sentry learn [NAME] [--quiz]\n"
+    "\n"
+    "Lessons in process semantics, each a short C program and a text. Without NAME,\n"
+    "lists them. With NAME: prints the question to answer before running it and\n"
+    "what to look at, runs the program under `sentry run --step` (each event's\n"
+    "sentence on stderr, the workload held after each until you press Enter; t shows\n"
+    "the sessions and process groups, c runs to the end, q quits; in a second\n"
+    "terminal, `sentry view -- ps -o pid,ppid,pgid,sid,stat,comm` shows that moment),\n"
+    "then prints the answer and the rule. With --quiz, before the event that\n"
+    "decides it, it asks what will happen (who will reap a child, whose child an\n"
+    "orphan becomes, what a wait will report) and says whether you were right.\n"
+    "Without a terminal, drive it through the view's sentry/step file.\n"
+    "\n"
+    "The lessons are found in $SENTRY_LESSONS (texts NAME.md and programs NAME),\n"
+    "else in the source tree and build tree this sentry was built from.\n"
+    "\n"
+    "options";
+
+struct Places {
+  std::string texts;
+  std::string programs;
+};
+
+Places LessonPlaces() {
+  if (const char* dir = std::getenv("SENTRY_LESSONS"); dir != nullptr && *dir != 0)
+    return {.texts = dir, .programs = dir};
+  return {.texts = SENTRY_LESSONS_SOURCE_DIR, .programs = SENTRY_LESSONS_BINARY_DIR};
+}
+
+std::vector<std::string> LessonNames(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = ::opendir(dir.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      const std::string file = e->d_name;
+      if (file.size() > 3 && file.ends_with(".md"))
+        names.push_back(file.substr(0, file.size() - 3));
+    }
+    ::closedir(d);
+  }
+  std::ranges::sort(names);
+  return names;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The paragraph that starts with `marker` ("**Question.**"), up to a blank line.
+std::string Paragraph(const std::string& text, const std::string& marker) {
+  const auto at = text.find(marker);
+  if (at == std::string::npos) return "";
+  auto end = text.find("\n\n", at);
+  if (end == std::string::npos) end = text.size();
+  std::string p = text.substr(at + marker.size(), end - at - marker.size());
+  while (!p.empty() && (p.front() == ' ' || p.front() == '\n')) p.erase(0, 1);
+  return p;
+}
+
+std::string Title(const std::string& text) {
+  const auto end = text.find('\n');
+  std::string first = text.substr(0, end);
+  if (first.starts_with("# ")) first.erase(0, 2);
+  return first;
+}
+
+}  // namespace
+
+int LearnMain(int argc, char** argv) {
+  po::options_description opts(kUsage);
+  std::string name;
+  opts.add_options()("help,h", "show this help")(
+      "quiz", "ask what will happen before it does, and say whether you were right")(
+      "name", po::value<std::string>(&name), "the lesson");
+  po::positional_options_description positional;
+  positional.add("name", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return UsageError("learn", e.what());
+  }
+  if (vm.count("help") != 0) {
+    std::cout << opts << "\n";
+    return 0;
+  }
+  const Places places = LessonPlaces();
+  const std::vector<std::string> names = LessonNames(places.texts);
+  if (names.empty()) {
+    std::cerr << "sentry: learn: no lessons in " << places.texts
+              << " (set SENTRY_LESSONS to the directory that holds them)\n";
+    return 1;
+  }
+  if (name.empty()) {
+    std::cout << "lessons (sentry learn NAME; --quiz to predict first):\n";
+    for (const std::string& n : names) {
+      std::cout << "  " << n << std::string(n.size() < 18 ? 18 - n.size() : 1, ' ')
+                << Title(Slurp(places.texts + "/" + n + ".md")) << "\n";
+    }
+    return 0;
+  }
+  if (std::ranges::find(names, name) == names.end()) {
+    return UsageError("learn", "no lesson '" + name + "' (`sentry learn` lists them)");
+  }
+  const std::string program = places.programs + "/" + name;
+  if (::access(program.c_str(), X_OK) != 0) {
+    std::cerr << "sentry: learn: the lesson's program " << program
+              << " is not built (cmake --build BUILD --target lessons)\n";
+    return 1;
+  }
+  const std::string text = Slurp(places.texts + "/" + name + ".md");
+  std::cout << Title(text) << "\n\n"
+            << "Question. " << Paragraph(text, "**Question.**") << "\n\n"
+            << "Look at. " << Paragraph(text, "**Look at.**") << "\n\n"
+            << "Think of your answer, then press Enter at each held event.\n"
+            << std::endl;
+  // The run, as `sentry run --step` would do it, by this same executable.
+  std::vector<std::string> args = {"/proc/self/exe", "run", "--step"};
+  if (vm.count("quiz") != 0) args.emplace_back("--quiz");
+  args.insert(args.end(), {"--", program});
+  std::vector<char*> argv_run;
+  for (std::string& a : args) argv_run.push_back(a.data());
+  argv_run.push_back(nullptr);
+  const pid_t child = ::fork();
+  if (child < 0) {
+    std::cerr << "sentry: learn: fork failed\n";
+    return 1;
+  }
+  if (child == 0) {
+    ::execv(argv_run[0], argv_run.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0) {
+  }
+  std::cout << "\nAnswer. " << Paragraph(text, "**Answer.**") << "\n\n"
+            << "The rule. " << Paragraph(text, "**The rule.**") << "\n";
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace sentry::cmd
