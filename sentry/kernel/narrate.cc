@@ -635,7 +635,14 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           if (!r.other_task) text += fmt::format(" ({})", SignalCauseName(p->second));
           predicted_.erase(p);
         }
-        if (r.rule != Rule::kNone) text += ": " + RuleInWords(r.rule);
+        if (r.rule == Rule::kSignalIgnoredByDefault && r.value == abi::kSIGCONT) {
+          // SIGCONT acts when it is sent; its delivery has nothing left to do.
+          text +=
+              ": nothing more happens: SIGCONT resumed the process when it was sent, and "
+              "with no handler its delivery does nothing (signal(7))";
+        } else if (r.rule != Rule::kNone) {
+          text += ": " + RuleInWords(r.rule);
+        }
         if (r.rule == Rule::kSignalIgnored &&
             (r.value == abi::kSIGINT || r.value == abi::kSIGQUIT)) {
           text +=

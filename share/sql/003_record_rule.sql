@@ -17,3 +17,27 @@ SELECT r.run_id, r.seq, r.idx, r.time_ns - run.start_time_ns AS ts, k.name AS ki
        r.other_utid, r.other_tid, r.value, r.value2, r.detail, u.name AS rule
 FROM record r JOIN record_kind k ON k.id = r.kind JOIN run ON run.run_id = r.run_id
 LEFT JOIN rule u ON u.id = r.rule;
+
+-- Process groups the kernel found newly orphaned with a stopped member, one
+-- row per group and moment. leader_pid was the receiver of the signals in
+-- versions 1 and 2; it is the group's leader (the process whose pid is the
+-- group's id) while it was still a member then, NULL once it had died or
+-- left; receivers lists the members the kernel sent them to.
+DROP VIEW orphaned_group;
+CREATE VIEW orphaned_group AS
+SELECT s.run_id, s.seq, s.ts, pgm.pgid,
+       (SELECT p.pid FROM process p
+        JOIN process_group_member m ON m.run_id = p.run_id AND m.upid = p.upid
+        WHERE p.run_id = s.run_id AND p.pid = pgm.pgid AND m.pgid = pgm.pgid
+          AND m.join_ts <= s.ts AND (m.leave_ts IS NULL OR m.leave_ts > s.ts)
+          AND (p.exit_ts IS NULL OR p.exit_ts > s.ts)
+        LIMIT 1) AS leader_pid,
+       group_concat(DISTINCT s.receiver_tid) AS receivers,
+       group_concat(sn.name, '+') AS signals
+FROM signal s
+JOIN thread t ON t.run_id = s.run_id AND t.utid = s.receiver_utid
+JOIN process_group_member pgm ON pgm.run_id = s.run_id AND pgm.upid = t.upid
+  AND pgm.join_ts <= s.ts AND (pgm.leave_ts IS NULL OR pgm.leave_ts >= s.ts)
+JOIN signal_name sn ON sn.signo = s.signo
+WHERE s.delivered = 0 AND s.cause = 0
+GROUP BY s.run_id, s.seq, pgm.pgid;

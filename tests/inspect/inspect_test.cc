@@ -175,8 +175,12 @@ TEST_F(InspectTest, WhyDidMyJobGetSighup) {
                        "with a stopped member): its default action ends the process"))
       << explain.out;
   EXPECT_TRUE(Contains(explain.out, "killed by SIGHUP")) << explain.out;
-  // The same from SQL: the group the kernel found orphaned.
+  // The same from SQL: the group the kernel found orphaned, whose leader
+  // (its parent, which had set up the group) was gone by then, and the
+  // member it sent SIGHUP and SIGCONT.
   EXPECT_TRUE(Contains(Sql(db_, "SELECT signals FROM orphaned_group"), "SIGHUP")) << db_;
+  EXPECT_EQ(Sql(db_, "SELECT leader_pid IS NULL, receivers FROM orphaned_group"),
+            "1|" + Pid("hupped"));
 }
 
 TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {

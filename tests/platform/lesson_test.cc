@@ -5,16 +5,21 @@
 // are the ones every command prints. A lesson's text cannot drift from what
 // the kernel does.
 #include <dirent.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
+#include "tests/fusefs/live_run.h"
 #include "tests/platform/platform_test_util.h"
 
 namespace sentry::platform::testing {
@@ -96,6 +101,42 @@ TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
     from = found + 1;
   }
   ::unlink(log.c_str());
+}
+
+// Each lesson also goes stepping and as a quiz, driven through the view's
+// sentry/step file as a script would: every held event is gone past (every
+// question answered "0"), and the run ends as it does unheld.
+TEST_P(LessonTest, GoesStepByStepAndAsAQuiz) {
+  const std::string name = GetParam();
+  const std::string mount = TempPath("lesson-step-" + name);
+  fusefs::testing::LiveRun run({"--mount", mount, "--step", "--quiz"},
+                               {std::string(LESSONS_BINARY_DIR) + "/" + name});
+  const std::string step = mount + "/sentry/step";
+  const auto say = [&](std::string_view words) {
+    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
+    const bool written =
+        fd >= 0 && ::write(fd, words.data(), words.size()) == static_cast<ssize_t>(words.size());
+    if (fd >= 0) ::close(fd);
+    return written;
+  };
+  bool mounted = false;
+  int holds = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const bool now = fusefs::testing::IsMounted(mount);
+    if (mounted && !now) break;  // the run is over
+    mounted = mounted || now;
+    const std::string state = Slurp(step);
+    if (state.find("\nquestion: ") != std::string::npos) {
+      if (say("answer 0\n")) ++holds;
+    } else if (state.starts_with("held after:")) {
+      if (say("next\n")) ++holds;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(run.Finish(), 0) << run.Stderr();
+  EXPECT_GT(holds, 2) << run.Stderr();
+  EXPECT_NE(run.Stderr().find("quiz: "), std::string::npos) << run.Stderr();
 }
 
 INSTANTIATE_TEST_SUITE_P(Lessons, LessonTest, ::testing::ValuesIn(LessonNames()),
