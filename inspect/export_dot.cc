@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
+#include "inspect/db_replay.h"
+#include "sentry/kernel/describe.h"
+#include "sentry/kernel/kernel.h"
+
 namespace sentry::inspect {
 
 namespace {
@@ -50,6 +56,66 @@ std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::
   }
   out << fmt::format("digraph \"sentry run {}\" {{\n  node [shape=box, fontname=monospace];\n", run)
       << nodes << edges << "}\n";
+  return {};
+}
+
+std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std::uint64_t at,
+                                             std::ostream& out) {
+  auto sentry = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
+  if (!sentry) return std::unexpected(sentry.error());
+  kernel::Kernel model;
+  auto applied = ReplayRun(db, run, at, model);
+  if (!applied) return std::unexpected(applied.error());
+  if (*applied < at) {
+    return std::unexpected(
+        fmt::format("run {} has {} observations: --at {} is past its end", run, *applied, at));
+  }
+  const auto processes = model.Processes();
+  std::map<std::int32_t, const kernel::TaskInfo*> by_pid;
+  for (const auto& p : processes) by_pid[p.tgid] = &p;
+  std::map<std::int32_t, const kernel::ProcessGroupInfo*> by_pgid;
+  const auto groups = model.ProcessGroups();
+  for (const auto& g : groups) by_pgid[g.pgid] = &g;
+  std::string body;
+  std::string edges;
+  for (const kernel::SessionInfo& s : model.Sessions()) {
+    std::string boxes;
+    bool workload = false;
+    for (const std::int32_t pgid : s.groups) {
+      const auto g = by_pgid.find(pgid);
+      if (g == by_pgid.end()) continue;
+      std::string label = fmt::format("process group {}", pgid);
+      if (s.tty_nr != 0 && s.foreground_pgid == pgid) label += " (foreground)";
+      if (g->second->orphan) label += " (orphaned)";
+      boxes += fmt::format("    subgraph cluster_g{} {{\n      label=\"{}\";\n", pgid, label);
+      for (const std::int32_t member : g->second->members) {
+        const auto p = by_pid.find(member);
+        if (p == by_pid.end()) continue;
+        workload = workload || member != *sentry;
+        const kernel::TaskInfo& t = *p->second;
+        const char* style = t.state == 'Z'   ? ", style=\"dashed,filled\", fillcolor=grey90"
+                            : t.state == 'T' ? ", style=filled, fillcolor=khaki1"
+                                             : "";
+        const char* state = t.state == 'Z' ? "zombie" : t.state == 'T' ? "stopped" : "";
+        boxes +=
+            fmt::format("      p{} [label=\"{} {}\\n{}{}{}\"{}];\n", t.tgid, t.tgid, Quoted(t.comm),
+                        kernel::PsStat(t), *state != 0 ? " " : "", state, style);
+        if (t.ppid != 0 && by_pid.contains(t.ppid) && t.ppid != *sentry)
+          edges += fmt::format("  p{} -> p{};\n", t.ppid, t.tgid);
+      }
+      boxes += "    }\n";
+    }
+    if (!workload) continue;
+    body +=
+        fmt::format("  subgraph cluster_s{} {{\n    label=\"session {}{}\";\n    style=rounded;\n",
+                    s.sid, s.sid,
+                    s.tty_nr != 0 ? ", terminal " + kernel::TtyName(s.tty_nr) : std::string()) +
+        boxes + "  }\n";
+  }
+  out << fmt::format(
+             "digraph \"sentry run {} at {}\" {{\n  node [shape=box, fontname=monospace];\n", run,
+             at)
+      << body << edges << "}\n";
   return {};
 }
 

@@ -15,4 +15,13 @@ namespace sentry::inspect {
 
 std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::ostream& out);
 
+// The run as it was after observation `at` (the model rebuilt from the
+// log), for slides: each session a box holding a box per process group (the
+// terminal's foreground and orphaned groups said), each process in its
+// group with its state (zombies dashed and grey, stopped ones yellow), and
+// an edge from each parent to its children. The sentry's own session is
+// left out.
+std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std::uint64_t at,
+                                             std::ostream& out);
+
 }  // namespace sentry::inspect

@@ -183,6 +183,30 @@ TEST_F(InspectTest, WhyDidMyJobGetSighup) {
             "1|" + Pid("hupped"));
 }
 
+// `export --at SEQ` draws the moment for slides: sessions and process
+// groups as graphviz clusters, the stopped job marked, as the model was
+// after SEQ; past the run's end it says so.
+TEST_F(InspectTest, ExportAtAMomentDrawsSessionsAndGroupsAsBoxes) {
+  const std::string seq = Sql(db_,
+                              "SELECT seq FROM record_named WHERE kind = 'group_stop_completed' "
+                              "AND tid = " +
+                                  Pid("hupped"));
+  ASSERT_FALSE(seq.empty());
+  const Captured dot =
+      Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "dot", "--at", seq});
+  ASSERT_EQ(dot.exit_code, 0) << dot.err;
+  EXPECT_TRUE(Contains(dot.out, "subgraph cluster_s")) << dot.out;
+  EXPECT_TRUE(Contains(dot.out, "subgraph cluster_g")) << dot.out;
+  EXPECT_TRUE(Contains(dot.out, "label=\"process group ")) << dot.out;
+  EXPECT_TRUE(Contains(dot.out, "p" + Pid("hupped") + " [label=\"" + Pid("hupped") +
+                                    " scenarios\\nT stopped\", style=filled"))
+      << dot.out;
+  const Captured past =
+      Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "dot", "--at", "999999"});
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_TRUE(Contains(past.err, "--at 999999 is past its end")) << past.err;
+}
+
 TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {
   const Captured json = Inspect({"--format", "json", "waits"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
