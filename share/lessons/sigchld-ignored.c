@@ -13,5 +13,12 @@ int main(void) {
   int status = 0;
   // Blocks until no child is left, then fails: there is nothing to reap.
   if (wait(&status) < 0) printf("wait: %s\n", strerror(errno));
+  // SA_NOCLDWAIT: the same, while SIGCHLD itself is still sent.
+  struct sigaction nocldwait = {0};
+  nocldwait.sa_handler = SIG_DFL;
+  nocldwait.sa_flags = SA_NOCLDWAIT;
+  sigaction(SIGCHLD, &nocldwait, NULL);
+  if (fork() == 0) return 5;
+  if (wait(&status) < 0) printf("wait: %s\n", strerror(errno));
   return 0;
 }

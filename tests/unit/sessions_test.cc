@@ -1,4 +1,5 @@
 // Sessions and process groups: setsid/setpgid rules and orphaned groups.
+#include "sentry/kernel/narrate.h"
 #include "tests/unit/model_test_util.h"
 
 namespace sentry::kernel::testing {
@@ -77,14 +78,44 @@ TEST_F(SessionsTest, JoinAfterExecIsEacces) {
 TEST_F(SessionsTest, SetpgidErrnoRules) {
   StartWorkload();
   Fork(200, 300);
-  Fork(300, 400);                          // grandchild of 200
-  SetPgid(200, 400, 400, -abi::kESRCH);    // not our child
-  SetPgid(200, 999, 0, -abi::kESRCH);      // no such process
-  SetPgid(200, 300, -1, -abi::kEINVAL);    // negative pgid
+  Fork(300, 400);  // grandchild of 200
+  // Each failure's record names the call as written and the rule behind it.
+  const auto rule_of_last = [&] {
+    for (const Record& r : last_records) {
+      if (r.kind == RecordKind::kSyscallResult) return std::pair{r.rule, r.detail};
+    }
+    return std::pair{Rule::kNone, std::string()};
+  };
+  SetPgid(200, 400, 400, -abi::kESRCH);  // not our child
+  EXPECT_EQ(rule_of_last(), std::pair(Rule::kSetPgidNotChild, std::string("setpgid(400, 400)")));
+  SetPgid(200, 999, 0, -abi::kESRCH);  // no such process
+  EXPECT_EQ(rule_of_last().first, Rule::kSetPgidNoSuchProcess);
+  SetPgid(200, 300, -1, -abi::kEINVAL);  // negative pgid
+  EXPECT_EQ(rule_of_last().first, Rule::kSetPgidNegative);
   SetPgid(200, 300, 12345, -abi::kEPERM);  // no such group
-  SetPgid(200, 0, 0, -abi::kEPERM);        // session leader
+  EXPECT_EQ(rule_of_last().first, Rule::kSetPgidGroupElsewhere);
+  SetPgid(200, 0, 0, -abi::kEPERM);  // session leader
+  EXPECT_EQ(rule_of_last().first, Rule::kSetPgidSessionLeader);
   Thread(300, 301);
   SetPgid(200, 301, 0, -abi::kEINVAL);  // not a thread group leader
+  EXPECT_EQ(rule_of_last().first, Rule::kSetPgidNotAProcess);
+  SetPgid(200, 300, 300, 0);  // success: no rule
+  EXPECT_EQ(rule_of_last().first, Rule::kNone);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
+// The sentence of each failure says what was asked and the rule, in words.
+TEST_F(SessionsTest, AFailedSetpgidIsToldWithTheCallAndItsRule) {
+  StartWorkload();
+  Fork(200, 300);
+  Narrator narrator;
+  SetPgid(200, 0, 0, -abi::kEPERM);
+  std::string told;
+  for (const Sentence& s : narrator.Narrate(last_records)) told += s.text + "\n";
+  EXPECT_NE(told.find("called setpgid(0, 0), which failed with EPERM: a session leader cannot "
+                      "change its process group (setpgid(2): EPERM)"),
+            std::string::npos)
+      << told;
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
