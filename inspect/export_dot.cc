@@ -109,7 +109,8 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
     body +=
         fmt::format("  subgraph cluster_s{} {{\n    label=\"session {}{}\";\n    style=rounded;\n",
                     s.sid, s.sid,
-                    s.tty_nr != 0 ? ", terminal " + kernel::TtyName(s.tty_nr) : std::string()) +
+                    s.tty_nr != 0 ? fmt::format(", terminal {}", kernel::TtyName(s.tty_nr))
+                                  : std::string()) +
         boxes + "  }\n";
   }
   out << fmt::format(

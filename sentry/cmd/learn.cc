@@ -22,7 +22,7 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* kUsage =
-    "usage: sentry learn [NAME] [--quiz]\n"
+    "usage: sentry learn [NAME] [--quiz] [--shell]\n"
     "\n"
     "Lessons in process semantics, each a short C program and a text. Without NAME,\n"
     "lists them. With NAME: prints the question to answer before running it and\n"
@@ -97,6 +97,7 @@ int LearnMain(int argc, char** argv) {
   std::string name;
   opts.add_options()("help,h", "show this help")(
       "quiz", "ask what will happen before it does, and say whether you were right")(
+      "shell", "run the lesson's shell version (NAME.sh, where it has one) instead")(
       "name", po::value<std::string>(&name), "the lesson");
   po::positional_options_description positional;
   positional.add("name", 1);
@@ -119,9 +120,11 @@ int LearnMain(int argc, char** argv) {
     return 1;
   }
   if (name.empty()) {
-    std::cout << "lessons (sentry learn NAME; --quiz to predict first):\n";
+    std::cout << "lessons (sentry learn NAME; --quiz to predict first; * also --shell):\n";
     for (const std::string& n : names) {
-      std::cout << "  " << n << std::string(n.size() < 18 ? 18 - n.size() : 1, ' ')
+      const bool has_shell = ::access((places.texts + "/" + n + ".sh").c_str(), R_OK) == 0;
+      std::cout << "  " << n << (has_shell ? "*" : " ")
+                << std::string(n.size() < 17 ? 17 - n.size() : 1, ' ')
                 << Title(Slurp(places.texts + "/" + n + ".md")) << "\n";
     }
     return 0;
@@ -129,8 +132,13 @@ int LearnMain(int argc, char** argv) {
   if (std::ranges::find(names, name) == names.end()) {
     return UsageError("learn", "no lesson '" + name + "' (`sentry learn` lists them)");
   }
-  const std::string program = places.programs + "/" + name;
-  if (::access(program.c_str(), X_OK) != 0) {
+  const bool shell = vm.count("shell") != 0;
+  const std::string program =
+      shell ? places.texts + "/" + name + ".sh" : places.programs + "/" + name;
+  if (shell && ::access(program.c_str(), R_OK) != 0) {
+    return UsageError("learn", "lesson '" + name + "' has no shell version");
+  }
+  if (!shell && ::access(program.c_str(), X_OK) != 0) {
     std::cerr << "sentry: learn: the lesson's program " << program
               << " is not built (cmake --build BUILD --target lessons)\n";
     return 1;
@@ -139,12 +147,17 @@ int LearnMain(int argc, char** argv) {
   std::cout << Title(text) << "\n\n"
             << "Question. " << Paragraph(text, "**Question.**") << "\n\n"
             << "Look at. " << Paragraph(text, "**Look at.**") << "\n\n"
+            << (shell ? std::string("The shell version. ") +
+                            Paragraph(text, "**The shell version.**") + "\n\n"
+                      : std::string())
             << "Think of your answer, then press Enter at each held event.\n"
             << std::endl;
   // The run, as `sentry run --step` would do it, by this same executable.
   std::vector<std::string> args = {"/proc/self/exe", "run", "--step"};
   if (vm.count("quiz") != 0) args.emplace_back("--quiz");
-  args.insert(args.end(), {"--", program});
+  args.emplace_back("--");
+  if (shell) args.emplace_back("/bin/sh");
+  args.push_back(program);
   std::vector<char*> argv_run;
   for (std::string& a : args) argv_run.push_back(a.data());
   argv_run.push_back(nullptr);

@@ -77,8 +77,8 @@ std::optional<std::string> Quiz::Settle(Kind kind, kernel::TaskUid about, const 
   q.settled = true;
   if (!q.answer || q.answer->empty()) return std::nullopt;  // never asked, or skipped
   std::set<std::string> right;
-  if (kind == Kind::kStatus) {
-    right = Words(truth);  // filled by the caller with every accepted word
+  if (kind == Kind::kStatus || kind == Kind::kHangup) {
+    right = Words(truth);  // every accepted word, from the caller
   } else {
     right = {truth};
   }
@@ -114,12 +114,42 @@ std::vector<std::string> Quiz::Observe(std::span<const kernel::Record> records,
         // A process whose last thread is going, with children to hand on.
         const auto t = model_.FindTaskByUid(r.task);
         if (!t || (r.value2 == 0 && t->num_threads > 1)) break;
+        bool stopped_child_elsewhere = false;
         for (const std::int32_t child : t->children) {
           const auto c = model_.FindTask(kernel::ThreadId(child));
           if (!c || c->exit_state != kernel::ExitState::kNone) continue;
           Ask(Kind::kNewParent, c->uid,
               fmt::format("{} is exiting: whose child will {} be then? (a pid)", t->tgid, child));
+          stopped_child_elsewhere =
+              stopped_child_elsewhere || (c->state == 'T' && c->pgid != t->pgid);
         }
+        // Its exit may orphan a group with a stopped member (POSIX's SIGHUP).
+        if (stopped_child_elsewhere) {
+          Ask(Kind::kHangup, r.task,
+              fmt::format("{} is exiting while a child of its in another process group is "
+                          "stopped: which process group will get SIGHUP? (a pgid; 0 for none)",
+                          t->tgid));
+        }
+        break;
+      }
+      case RecordKind::kZombie: {
+        // The exit done: the kernel's SIGHUPs for orphaned groups, if any,
+        // were predicted with it.
+        std::string groups;
+        std::string why;
+        for (const kernel::Record& p : records) {
+          if (p.kind != RecordKind::kSignalPredicted || p.value != kernel::abi::kSIGHUP) continue;
+          const auto receiver = model_.FindTaskByUid(p.task);
+          if (receiver && groups.find(std::to_string(receiver->pgid)) == std::string::npos)
+            groups += std::to_string(receiver->pgid) + " ";
+          for (const kernel::Sentence& s : sentences) {
+            if (s.kind == RecordKind::kSignalPredicted && s.subject == p.task && why.empty())
+              why = s.text;
+          }
+        }
+        if (auto v = Settle(Kind::kHangup, r.task, groups.empty() ? "0" : groups,
+                            why.empty() ? "No group was orphaned with a stopped member." : why))
+          verdicts.push_back(*v);
         break;
       }
       case RecordKind::kParentNotified:

@@ -4,7 +4,9 @@
 // Reading the records as they come, the quiz finds moments where the next
 // events are decided by a rule the student can apply: a new child (who will
 // reap it?), a process exiting with children (whose child will each be
-// then?), a zombie (what will its parent's wait report?). The stepper asks
+// then?), a zombie (what will its parent's wait report?), a process
+// exiting while a child of its in another group is stopped (which group
+// gets SIGHUP?). The stepper asks
 // the question at its next hold, before the event that answers it; when
 // that event comes, the quiz says whether the answer was right, with the
 // event's sentence, which names the rule.
@@ -45,7 +47,7 @@ class Quiz {
   std::string Score() const;
 
  private:
-  enum class Kind : std::uint8_t { kReaper, kNewParent, kStatus };
+  enum class Kind : std::uint8_t { kReaper, kNewParent, kStatus, kHangup };
   struct Question {
     Kind kind;
     kernel::TaskUid about;

@@ -232,7 +232,18 @@ bool Stepper::Hold(int wake_fd) {
       case Action::kAnswer:
         if (!said.typed) Say(said.answer);  // from the step file: shown after the "> "
         if (question) quiz_.Answer(said.answer);
-        question.reset();
+        // Every question this moment raised is asked before the run goes on.
+        question = quiz_.NextQuestion();
+        if (question) {
+          {
+            std::lock_guard lock(mu_);
+            held_at_ = hold_text_;
+            question_ = *question;
+          }
+          Say("? " + *question);
+          platform::WriteAll(STDERR_FILENO, "> ", 2);
+          break;
+        }
         holding = false;
         break;
       case Action::kNone:                // a request for the loop: held again at its next point

@@ -514,8 +514,9 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         const auto kind = static_cast<SyscallKind>(r.value2);
         if (kind == SyscallKind::kSetSid) {
           if (r.value < 0) {
-            text = fmt::format("{} called setsid, which failed with {}{}", who, Errno(r.value),
-                               r.rule != Rule::kNone ? ": " + RuleInWords(r.rule) : "");
+            text =
+                fmt::format("{} called setsid, which failed with {}{}", who, Errno(r.value),
+                            r.rule != Rule::kNone ? fmt::format(": {}", RuleInWords(r.rule)) : "");
             break;
           }
           const Record* session = batch.Find(i, RecordKind::kSessionCreated, r.task);
@@ -536,8 +537,9 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         if (kind == SyscallKind::kSetPgid) {
           const std::string call = r.detail.empty() ? std::string("setpgid") : r.detail;
           if (r.value < 0) {
-            text = fmt::format("{} called {}, which failed with {}{}", who, call, Errno(r.value),
-                               r.rule != Rule::kNone ? ": " + RuleInWords(r.rule) : "");
+            text =
+                fmt::format("{} called {}, which failed with {}{}", who, call, Errno(r.value),
+                            r.rule != Rule::kNone ? fmt::format(": {}", RuleInWords(r.rule)) : "");
             break;
           }
           const Record* created = batch.Find(i, RecordKind::kProcessGroupCreated, r.other_task);
@@ -608,7 +610,13 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = r.value2 > 0 ? "the sentry holds every task of the workload (freeze)"
                               : "the sentry lets the workload run again";
         } else if (kind == StopKind::kVfork) {
-          text = fmt::format("{} is held until its vfork child calls exec or exits", who);
+          // The vfork's own sentence says it when the child is in this batch.
+          bool told = false;
+          for (const Record& c : records) {
+            told = told || (c.kind == RecordKind::kTaskCreated && c.other_task == r.task);
+          }
+          if (!told)
+            text = fmt::format("{} is held until its vfork child calls exec or exits", who);
         } else if (kind == StopKind::kExec) {
           text = fmt::format(
               "{} waits in exec for the process's other threads to die "
@@ -641,7 +649,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
               ": nothing more happens: SIGCONT resumed the process when it was sent, and "
               "with no handler its delivery does nothing (signal(7))";
         } else if (r.rule != Rule::kNone) {
-          text += ": " + RuleInWords(r.rule);
+          text += fmt::format(": {}", RuleInWords(r.rule));
         }
         if (r.rule == Rule::kSignalIgnored &&
             (r.value == abi::kSIGINT || r.value == abi::kSIGQUIT)) {

@@ -126,8 +126,8 @@ TEST_F(InspectTest, WhoReapedMyChild) {
       Contains(explain.out, Pid("middle") + " (scenarios) forked child " + Pid("zombie") + ":"))
       << explain.out;
   // Adopted, and the rule that chose the adopter.
-  EXPECT_TRUE(Contains(explain.out, "its parent " + Pid("middle") + " exited; " + Pid("zombie") +
-                                        " (scenarios) is adopted by " + first +
+  EXPECT_TRUE(Contains(explain.out, std::string("its parent ") + Pid("middle") + " exited; " +
+                                        Pid("zombie") + " (scenarios) is adopted by " + first +
                                         " (scenarios): an orphan goes to the nearest living "
                                         "ancestor that made itself a child subreaper"))
       << explain.out;
@@ -166,7 +166,7 @@ TEST_F(InspectTest, WhyDidMyJobGetSighup) {
   ASSERT_EQ(explain.exit_code, 0) << explain.err;
   EXPECT_TRUE(Contains(explain.out, "stopped (SIGSTOP)")) << explain.out;
   EXPECT_TRUE(
-      Contains(explain.out, "the kernel sends SIGHUP to " + Pid("hupped") +
+      Contains(explain.out, std::string("the kernel sends SIGHUP to ") + Pid("hupped") +
                                 " (scenarios): its process group was just orphaned while a member "
                                 "is stopped"))
       << explain.out;
@@ -180,7 +180,7 @@ TEST_F(InspectTest, WhyDidMyJobGetSighup) {
   // member it sent SIGHUP and SIGCONT.
   EXPECT_TRUE(Contains(Sql(db_, "SELECT signals FROM orphaned_group"), "SIGHUP")) << db_;
   EXPECT_EQ(Sql(db_, "SELECT leader_pid IS NULL, receivers FROM orphaned_group"),
-            "1|" + Pid("hupped"));
+            std::string("1|") + Pid("hupped"));
 }
 
 // `export --at SEQ` draws the moment for slides: sessions and process
@@ -198,7 +198,7 @@ TEST_F(InspectTest, ExportAtAMomentDrawsSessionsAndGroupsAsBoxes) {
   EXPECT_TRUE(Contains(dot.out, "subgraph cluster_s")) << dot.out;
   EXPECT_TRUE(Contains(dot.out, "subgraph cluster_g")) << dot.out;
   EXPECT_TRUE(Contains(dot.out, "label=\"process group ")) << dot.out;
-  EXPECT_TRUE(Contains(dot.out, "p" + Pid("hupped") + " [label=\"" + Pid("hupped") +
+  EXPECT_TRUE(Contains(dot.out, std::string("p") + Pid("hupped") + " [label=\"" + Pid("hupped") +
                                     " scenarios\\nT stopped\", style=filled"))
       << dot.out;
   const Captured past =

@@ -39,13 +39,14 @@ std::vector<std::string> LessonNames() {
   return names;
 }
 
-// The patterns of the "## What happens, in order" list: "- `REGEX`" lines.
-std::vector<std::string> PromisedEvents(const std::string& text) {
+// The patterns of a "## What happens, in order" list (`heading`): "- `REGEX`" lines.
+std::vector<std::string> PromisedEvents(const std::string& text,
+                                        const std::string& heading = "## What happens, in order") {
   std::vector<std::string> patterns;
   std::istringstream lines(text);
   bool in_list = false;
   for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("## ")) in_list = line.starts_with("## What happens, in order");
+    if (line.starts_with("## ")) in_list = line == heading;
     if (!in_list || !line.starts_with("- `")) continue;
     const auto end = line.rfind('`');
     if (end > 3) patterns.push_back(line.substr(3, end - 3));
@@ -65,19 +66,15 @@ TEST(LessonsTest, ThereAreLessonsAndEachHasItsProgram) {
   }
 }
 
-TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
-  const std::string name = GetParam();
-  const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
-  for (const char* section : {"**Question.**", "**Look at.**", "**Answer.**", "**The rule.**"})
-    EXPECT_NE(text.find(section), std::string::npos) << name << " lacks " << section;
-  const auto promised = PromisedEvents(text);
-  ASSERT_FALSE(promised.empty()) << name << ": no \"## What happens, in order\" list";
-
+// Runs `workload` under the sentry and checks what the run told against
+// `promised`: 0 divergences, each promise matched after the previous one.
+void CheckRun(const std::string& name, const std::vector<std::string>& workload,
+              const std::vector<std::string>& promised) {
   const std::string log = TempPath("lesson-" + name + ".jsonl");
-  const Outcome run =
-      RunInNewSession({SENTRY_BINARY, "run", "--no-db", "--no-fuse", "--no-tty", "--log-records",
-                       log, "--", std::string(LESSONS_BINARY_DIR) + "/" + name},
-                      "lesson-" + name);
+  std::vector<std::string> argv = {SENTRY_BINARY, "run",           "--no-db", "--no-fuse",
+                                   "--no-tty",    "--log-records", log,       "--"};
+  argv.insert(argv.end(), workload.begin(), workload.end());
+  const Outcome run = RunInNewSession(argv, "lesson-" + name);
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
   const Outcome told =
       RunInNewSession({SENTRY_BINARY, "replay", "--records", log}, "lesson-" + name + "-replay");
@@ -101,6 +98,28 @@ TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
     from = found + 1;
   }
   ::unlink(log.c_str());
+}
+
+TEST_P(LessonTest, RunsWithoutDivergenceAndTellsWhatItsTextPromisesInOrder) {
+  const std::string name = GetParam();
+  const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
+  for (const char* section : {"**Question.**", "**Look at.**", "**Answer.**", "**The rule.**"})
+    EXPECT_NE(text.find(section), std::string::npos) << name << " lacks " << section;
+  const auto promised = PromisedEvents(text);
+  ASSERT_FALSE(promised.empty()) << name << ": no \"## What happens, in order\" list";
+  CheckRun(name, {std::string(LESSONS_BINARY_DIR) + "/" + name}, promised);
+}
+
+// A lesson with a shell version (NAME.sh) keeps its word there too.
+TEST_P(LessonTest, ItsShellVersionTellsWhatItsTextPromises) {
+  const std::string name = GetParam();
+  const std::string script = std::string(LESSONS_SOURCE_DIR) + "/" + name + ".sh";
+  if (::access(script.c_str(), R_OK) != 0) return;  // none: nothing to keep
+  const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
+  EXPECT_NE(text.find("**The shell version.**"), std::string::npos) << name;
+  const auto promised = PromisedEvents(text, "## What happens (shell version), in order");
+  ASSERT_FALSE(promised.empty()) << name << ": no shell version's list";
+  CheckRun(name + "-sh", {"/bin/sh", script}, promised);
 }
 
 // Each lesson also goes stepping and as a quiz, driven through the view's

@@ -390,6 +390,8 @@ TEST(TerminalTest, LearnAsksThenStepsThenAnswers) {
   EXPECT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("  zombie            Zombies, and reaping them\n"), std::string::npos)
       << list.out;
+  EXPECT_NE(list.out.find("  dispositions*     Signal dispositions"), std::string::npos)
+      << list.out;
   const testing::Outcome unknown =
       testing::RunInNewSession({SENTRY_BINARY, "learn", "no-such-lesson"}, "learn-unknown");
   EXPECT_EQ(unknown.exit_code, 2);
