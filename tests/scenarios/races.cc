@@ -257,8 +257,10 @@ int SetPgidRacingTheChild(bool exec) {
     close(go[0]);
     WriteByte(go[1]);
     // A delay that varies from round to round spreads the setpgid over the
-    // child's change (an exec takes far longer than a setsid).
-    const int spin = (round % 20) * (exec ? 100000 : 500);
+    // child's change (an exec takes far longer than a setsid). The longest
+    // lets a traced child's setsid, a seccomp stop away, go first (with a
+    // tenth of it, a quiet machine once ran 200 rounds without that).
+    const int spin = (round % 20) * (exec ? 100000 : 5000);
     for (int i = 0; i < spin; ++i) {
       asm volatile("" ::: "memory");  // kept by the optimiser
     }
