@@ -74,10 +74,12 @@ std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& 
 
 std::expected<kernel::Narrator, std::string> NarratorFor(Database& db, std::int64_t run_id) {
   kernel::Narrator narrator;
-  // The names no record gives (tasks there before the run), and how each
-  // task was cloned.
+  // The names no record gives (tasks there before the run, and a name the
+  // platform gave at a clone, which a process that never exec'd keeps),
+  // and how each task was cloned.
   auto stmt = db.Prepare(
-      "SELECT t.utid, t.clone_flags, CASE WHEN t.creator_utid IS NULL THEN p.comm END "
+      "SELECT t.utid, t.clone_flags, "
+      "CASE WHEN t.creator_utid IS NULL OR p.exec_count = 0 THEN p.comm END "
       "FROM thread t LEFT JOIN process p ON p.run_id = t.run_id AND p.upid = t.upid "
       "WHERE t.run_id = ?1");
   if (!stmt) return std::unexpected(stmt.error());

@@ -20,6 +20,9 @@ class HoldPoint {
   // ending the run, when `wake_fd` becomes readable: a signal to the sentry
   // or a freeze request waits on the loop, which asks again afterwards.
   virtual bool Hold(int wake_fd) = 0;
+  // The user asked the sentry to end the run (SIGINT, SIGTERM, SIGHUP,
+  // SIGQUIT): hold no more, so that the signal can take its effect.
+  virtual void StopHolding() = 0;
 };
 
 }  // namespace sentry::platform

@@ -71,7 +71,7 @@ void Tracer::HoldIfAsked() {
   for (const pid_t child : held_) tasks_[child].held_since += held;
   if (end_run) {
     Warn("quit while stepping: killing the workload");
-    KillWorkload(kernel::SignalCause::kSentryInterrupted);
+    KillWorkload(kernel::SignalCause::kSentryQuitStepping);
   }
 }
 

@@ -97,6 +97,9 @@ void Tracer::OnSentrySignal(int signo) {
     if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
     return;
   }
+  // An interrupt ends a --step run's holding: the workload must go on to
+  // take it (tracer_freeze.cc).
+  if (options_.holder != nullptr) options_.holder->StopHolding();
   if (frozen_) {
     // Whoever signals the sentry wants the workload to hear it: thaw first.
     freeze_wanted_.store(false);

@@ -95,7 +95,7 @@ int ExportMain(int argc, char** argv) {
   std::string format;
   std::string output;
   std::int64_t run_wanted = 0;
-  std::uint64_t at = 0;
+  std::int64_t at = 0;
   opts.add_options()("help,h", "show this help")(
       "db", po::value<std::string>(&db_path)->value_name("FILE"),
       "the database (default ./sentry.db)")("run",
@@ -104,7 +104,7 @@ int ExportMain(int argc, char** argv) {
       "format", po::value<std::string>(&format)->value_name("F"), "chrome-json, dot or svg")(
       "output,o", po::value<std::string>(&output)->value_name("FILE"),
       "write to FILE (default: standard output)")(
-      "at", po::value<std::uint64_t>(&at)->value_name("SEQ"),
+      "at", po::value<std::int64_t>(&at)->value_name("SEQ"),
       "dot and svg: the run as it was after observation SEQ (as `inspect timeline` numbers "
       "them), sessions and process groups drawn as boxes, for slides");
   po::variables_map vm;
@@ -124,8 +124,8 @@ int ExportMain(int argc, char** argv) {
               << " (chrome-json, dot or svg)\n";
     return 2;
   }
-  if (vm.count("at") != 0 && (format == "chrome-json" || at == 0)) {
-    return UsageError("export", at == 0 ? "--at takes an observation's number, from 1"
+  if (vm.count("at") != 0 && (format == "chrome-json" || at <= 0)) {
+    return UsageError("export", at <= 0 ? "--at takes an observation's number, from 1"
                                         : "--at draws a moment: with --format dot or svg");
   }
   auto db = inspect::OpenForReading(db_path);
@@ -141,8 +141,9 @@ int ExportMain(int argc, char** argv) {
   }
   std::ostringstream text;
   auto done = format == "chrome-json" ? inspect::ExportChromeTrace(*db, *run, text)
-              : vm.count("at") != 0   ? inspect::ExportDotAt(*db, *run, at, text)
-                                      : inspect::ExportDot(*db, *run, text);
+              : vm.count("at") != 0
+                  ? inspect::ExportDotAt(*db, *run, static_cast<std::uint64_t>(at), text)
+                  : inspect::ExportDot(*db, *run, text);
   if (!done) {
     std::cerr << "sentry: export: " << db_path << ": " << done.error() << "\n";
     return 1;

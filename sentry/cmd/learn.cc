@@ -33,7 +33,8 @@ constexpr const char* kUsage =
     "then prints the answer and the rule. With --quiz, before the event that\n"
     "decides it, it asks what will happen (who will reap a child, whose child an\n"
     "orphan becomes, what a wait will report) and says whether you were right.\n"
-    "Without a terminal, drive it through the view's sentry/step file.\n"
+    "Without a terminal, drive it through the view's sentry/step file. It keeps no\n"
+    "event log: run the program with `sentry run` for one.\n"
     "\n"
     "The lessons are found in $SENTRY_LESSONS (texts NAME.md and programs NAME),\n"
     "else in the source tree and build tree this sentry was built from.\n"
@@ -97,13 +98,17 @@ int LearnMain(int argc, char** argv) {
   std::string name;
   opts.add_options()("help,h", "show this help")(
       "quiz", "ask what will happen before it does, and say whether you were right")(
-      "shell", "run the lesson's shell version (NAME.sh, where it has one) instead")(
-      "name", po::value<std::string>(&name), "the lesson");
+      "shell", "run the lesson's shell version (NAME.sh, where it has one) instead");
+  // The lesson's name, positional: not listed in the help's options.
+  po::options_description hidden;
+  hidden.add_options()("name", po::value<std::string>(&name));
+  po::options_description all;
+  all.add(opts).add(hidden);
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(opts).positional(positional).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return UsageError("learn", e.what());
@@ -150,15 +155,22 @@ int LearnMain(int argc, char** argv) {
             << (shell ? std::string("The shell version. ") +
                             Paragraph(text, "**The shell version.**") + "\n\n"
                       : std::string())
-            << "Think of your answer, then press Enter at each held event.\n"
-            << std::endl;
-  // The run, as `sentry run --step` would do it, by this same executable.
-  std::vector<std::string> args = {"/proc/self/exe", "run", "--step"};
+            << "Think of your answer, then press Enter at each held event.\n\n"
+            << std::flush;
+  // The run, as `sentry run --step` would do it, by this same executable
+  // (named by its path: the tree shows the session leader's command line).
+  // No event log: a lesson leaves no file behind (`sentry run` keeps one).
+  std::string self(4096, '\0');
+  const ssize_t length = ::readlink("/proc/self/exe", self.data(), self.size() - 1);
+  self.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
+  if (self.empty()) self = "/proc/self/exe";
+  std::vector<std::string> args = {self, "run", "--step", "--no-db"};
   if (vm.count("quiz") != 0) args.emplace_back("--quiz");
   args.emplace_back("--");
   if (shell) args.emplace_back("/bin/sh");
   args.push_back(program);
   std::vector<char*> argv_run;
+  argv_run.reserve(args.size() + 1);
   for (std::string& a : args) argv_run.push_back(a.data());
   argv_run.push_back(nullptr);
   const pid_t child = ::fork();

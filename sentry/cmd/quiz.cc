@@ -87,8 +87,15 @@ std::optional<std::string> Quiz::Settle(Kind kind, kernel::TaskUid about, const 
       std::ranges::any_of(said, [&](const std::string& w) { return right.contains(w); });
   ++judged_;
   if (correct) ++right_;
-  return fmt::format("quiz: {} You said {}: {}. {}", q.text, *q.answer, correct ? "right" : "wrong",
-                     why);
+  // A wrong answer gets the right one first (a status says its own in `why`).
+  std::string right_answer;
+  if (!correct && kind != Kind::kStatus) {
+    std::string shown = truth;
+    while (!shown.empty() && shown.back() == ' ') shown.pop_back();
+    right_answer = fmt::format("It was {}. ", shown);
+  }
+  return fmt::format("quiz: {} You said {}: {}. {}{}", q.text, *q.answer,
+                     correct ? "right" : "wrong", right_answer, why);
 }
 
 std::vector<std::string> Quiz::Observe(std::span<const kernel::Record> records,
@@ -216,6 +223,12 @@ void Quiz::Answer(const std::string& answer) {
   has_current_ = false;
   Question& q = questions_[current_];
   if (!q.settled) q.answer = answer;
+}
+
+bool Quiz::WantsNumber() const {
+  if (!has_current_) return false;
+  const auto it = questions_.find(current_);
+  return it != questions_.end() && it->second.kind != Kind::kStatus;
 }
 
 std::string Quiz::Score() const {

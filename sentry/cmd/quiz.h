@@ -42,6 +42,8 @@ class Quiz {
   std::optional<std::string> NextQuestion();
   // The student's answer to the question NextQuestion gave ("" skips it).
   void Answer(const std::string& answer);
+  // Whether the question NextQuestion gave wants a number (a pid or pgid).
+  bool WantsNumber() const;
 
   // The tally: "3 of 4 right".
   std::string Score() const;
@@ -49,7 +51,7 @@ class Quiz {
  private:
   enum class Kind : std::uint8_t { kReaper, kNewParent, kStatus, kHangup };
   struct Question {
-    Kind kind;
+    Kind kind = Kind::kReaper;
     kernel::TaskUid about;
     std::string text;
     std::optional<std::string> answer;  // the student's; nullopt: not asked yet
@@ -69,7 +71,7 @@ class Quiz {
   const kernel::Kernel& model_;
   std::map<Key, Question> questions_;
   std::deque<Key> to_ask_;
-  Key current_{};
+  Key current_;
   bool has_current_ = false;
   int right_ = 0;
   int judged_ = 0;

@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -63,6 +64,8 @@ std::string_view KindOf(const kernel::Sentence& s) {
 
 constexpr std::string_view kPrompt =
     "-- held: Enter next, c continue, t tree, q quit (or write to sentry/step) --";
+constexpr std::string_view kPromptWithoutTerminal =
+    "-- held: write next, continue or quit to the view's sentry/step --";
 
 }  // namespace
 
@@ -106,16 +109,28 @@ void Stepper::Consume(const kernel::Observation& obs, std::uint64_t /*seq*/,
                       std::span<const kernel::Record> records) {
   const std::vector<kernel::Sentence> sentences = narrator_.Narrate(records, &obs);
   const bool was_on = first_ && !over_;
-  for (const kernel::Sentence& s : sentences) {
-    // The workload starts at its first exec (the sentry's session leader
-    // forked it) and ends with the reap of that first process: what comes
-    // before and after is the sentry's own setting up and tidying.
-    if (!first_ && s.kind == RecordKind::kExec) first_ = s.subject;
-    if (!first_ || over_) continue;
-    stop_wanted_ = stop_wanted_ || (stepping_ && Stops(s));
-    untold_.push_back(kernel::Narrator::Line(s));
-    if (s.reaps && s.subject == first_) over_ = true;
+  // The workload starts at its first exec (the sentry's session leader
+  // forked it) and ends with the reap of that first process: what comes
+  // before and after is the sentry's own setting up and tidying. A thread
+  // of it that execs takes its place (the old main thread's release is no
+  // end).
+  bool ends = false;
+  for (const kernel::Record& r : records) {
+    if (r.kind == RecordKind::kExec && (!first_ || r.value2 == first_pid_)) {
+      first_ = r.task;
+      first_pid_ = static_cast<std::int32_t>(r.value2);
+    }
+    const auto cause = static_cast<kernel::ReapCause>(r.value2);
+    ends = ends || (r.kind == RecordKind::kReaped && first_ && r.task == first_ &&
+                    cause != kernel::ReapCause::kExec && cause != kernel::ReapCause::kThread);
   }
+  if (first_ && !over_) {
+    for (const kernel::Sentence& s : sentences) {
+      stop_wanted_ = stop_wanted_ || (stepping_ && Stops(s));
+      untold_.push_back(kernel::Narrator::Line(s));
+    }
+  }
+  over_ = over_ || ends;
   if (!options_.quiz || !was_on) return;
   for (std::string& verdict : quiz_.Observe(records, sentences))
     untold_.push_back(std::move(verdict));
@@ -143,6 +158,13 @@ bool Stepper::WantsHold() {
     hold_owed_ = true;
   }
   return hold_owed_;
+}
+
+void Stepper::StopHolding() {
+  if (!stepping_) return;
+  stepping_ = false;
+  hold_owed_ = false;
+  Say("-- the sentry was signalled: stepping ends, the run goes on --");
 }
 
 Stepper::Action Stepper::ActionOf(std::string_view word) {
@@ -204,48 +226,64 @@ Stepper::Said Stepper::AwaitAction(int wake_fd, bool line) {
     if (key == '\r' || key == '\n' || key == ' ') return {.action = Action::kNext, .answer = {}};
     const Action a = ActionOf(std::string_view(&key, 1));
     if (a != Action::kNone) return {.action = a, .answer = {}};
-    Say(std::string(kPrompt));
+    Say(std::string(options_.terminal ? kPrompt : kPromptWithoutTerminal));
   }
 }
 
 bool Stepper::Hold(int wake_fd) {
   if (options_.before_hold) options_.before_hold();
   std::optional<std::string> question = options_.quiz ? quiz_.NextQuestion() : std::nullopt;
-  {
-    std::lock_guard lock(mu_);
-    held_at_ = hold_text_;
-    question_ = question.value_or("");
-  }
-  if (question) {
-    // Predict, then check: the answer goes on to the next event.
-    Say("? " + *question);
-    platform::WriteAll(STDERR_FILENO, "> ", 2);
-  } else {
-    Say(std::string(kPrompt));
-  }
+  // Shows the hold (and the question, if any) here and in sentry/step.
+  const auto ask = [&] {
+    {
+      std::lock_guard lock(mu_);
+      held_at_ = hold_text_;
+      question_ = question.value_or("");
+    }
+    if (question) {
+      // Predict, then check: the answer goes on to the next event.
+      Say("? " + *question);
+      platform::WriteAll(STDERR_FILENO, "> ", 2);
+    } else {
+      Say(std::string(options_.terminal ? kPrompt : kPromptWithoutTerminal));
+    }
+  };
+  ask();
   bool end_run = false;
   hold_owed_ = false;
   for (bool holding = true; holding;) {
     Said said = AwaitAction(wake_fd, question.has_value());
     if (question && said.action == Action::kNext) said = {.action = Action::kAnswer, .answer = {}};
     switch (said.action) {
-      case Action::kAnswer:
+      case Action::kAnswer: {
         if (!said.typed) Say(said.answer);  // from the step file: shown after the "> "
-        if (question) quiz_.Answer(said.answer);
+        if (!question) {
+          holding = false;
+          break;
+        }
+        const std::string& a = said.answer;
+        if (a == "t" || a == "tree") {  // the tree, to answer from
+          Say(Tree());
+          ask();
+          break;
+        }
+        if (!a.empty() && quiz_.WantsNumber() && !std::ranges::all_of(a, [](char c) {
+              return std::isdigit(static_cast<unsigned char>(c)) != 0;
+            })) {
+          Say("(a number, please; Enter skips the question; t shows the tree)");
+          ask();
+          break;
+        }
+        quiz_.Answer(a);
         // Every question this moment raised is asked before the run goes on.
         question = quiz_.NextQuestion();
         if (question) {
-          {
-            std::lock_guard lock(mu_);
-            held_at_ = hold_text_;
-            question_ = *question;
-          }
-          Say("? " + *question);
-          platform::WriteAll(STDERR_FILENO, "> ", 2);
+          ask();
           break;
         }
         holding = false;
         break;
+      }
       case Action::kNone:                // a request for the loop: held again at its next point
         if (question) quiz_.Answer("");  // not answered: not judged
         hold_owed_ = true;
@@ -261,7 +299,7 @@ bool Stepper::Hold(int wake_fd) {
         break;
       case Action::kTree:
         Say(Tree());
-        Say(std::string(kPrompt));
+        Say(std::string(options_.terminal ? kPrompt : kPromptWithoutTerminal));
         break;
       case Action::kHelp:
         Say("next: on to the next event; continue: run to the end, still telling; tree: the "

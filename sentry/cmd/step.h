@@ -65,6 +65,7 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
   // platform::HoldPoint (tracer thread).
   bool WantsHold() override;
   bool Hold(int wake_fd) override;
+  void StopHolding() override;
 
   // The view's sentry/step file (any thread): the state in words, and a
   // command ("next", "continue", "quit", "answer TEXT"; "n", "c", "q";
@@ -90,10 +91,11 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
 
   const kernel::Kernel& model_;
   const Options options_;
-  kernel::Narrator narrator_;  // tracer thread only
-  kernel::TaskUid first_;      // the workload's first process, once it exec'd (tracer thread)
-  bool over_ = false;          // that process was reaped: nothing more to tell (tracer thread)
-  bool stepping_ = true;       // false after `continue` or `quit` (tracer thread)
+  kernel::Narrator narrator_;   // tracer thread only
+  kernel::TaskUid first_;       // the workload's first process, once it exec'd (tracer thread)
+  std::int32_t first_pid_ = 0;  // its pid
+  bool over_ = false;           // that process was reaped: nothing more to tell (tracer thread)
+  bool stepping_ = true;        // false after `continue` or `quit` (tracer thread)
   std::vector<std::string> untold_;  // sentences since the last hold point (tracer thread)
   bool stop_wanted_ = false;         // one of them is of a kind to stop at (tracer thread)
   bool hold_owed_ = false;           // a hold the user has not ended yet (tracer thread)

@@ -90,7 +90,9 @@ std::string GroupsAndSessions(const std::vector<SessionInfo>& sessions,
       head += ", its leader gone";
     }
     head += s.tty_nr != 0 ? fmt::format(", terminal {}", TtyName(s.tty_nr)) : ", no terminal";
-    out += head + "\n" + body;
+    out += head;
+    out += '\n';
+    out += body;
   }
   return out;
 }

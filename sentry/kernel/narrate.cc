@@ -59,6 +59,7 @@ std::string CauseInWords(SignalCause cause) {
     case SignalCause::kSentryForwarded:
     case SignalCause::kSentryInterrupted:
     case SignalCause::kSentryLate:
+    case SignalCause::kSentryQuitStepping:
       return std::string(SignalCauseName(cause));
   }
   return "?";
@@ -194,16 +195,16 @@ class Narrator::Batch {
   void Tell(const Record* r) {
     if (r == nullptr) return;
     told_[static_cast<std::size_t>(r - records_.data())] = true;
-    reaps_ = reaps_ || r->kind == RecordKind::kReaped;
+    if (r->kind == RecordKind::kReaped) reaped_ = r->task;
   }
-  // Whether a reap was told since the last call.
-  bool ToldAReap() { return std::exchange(reaps_, false); }
+  // The task whose reap was told since the last call, if any.
+  TaskUid ToldAReap() { return std::exchange(reaped_, TaskUid{}); }
   bool Told(std::size_t i) const { return told_[i]; }
 
  private:
   std::span<const Record> records_;
   std::vector<bool> told_;
-  bool reaps_ = false;
+  TaskUid reaped_;
 };
 
 std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
@@ -230,11 +231,14 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         if (r.detail == "pre-existing") {
           note.pre_existing = true;
           if (existing != nullptr && existing->tid == r.tid) note.comm = existing->comm;
-          if (!sentry_ && !thread) sentry_ = r.task;
-          text = thread ? fmt::format("{} was already running when the sentry started",
-                                      Who(r.task, tid))
-                        : fmt::format("{} was already running when the sentry started",
-                                      ProcessName(r.task, tid));
+          const bool first = !sentry_ && !thread;
+          if (first) sentry_ = r.task;
+          text = first    ? fmt::format("{} starts: it will run the workload and watch it",
+                                        ProcessName(r.task, tid))
+                 : thread ? fmt::format("{} was already running when the sentry started",
+                                        Who(r.task, tid))
+                          : fmt::format("{} was already running when the sentry started",
+                                        ProcessName(r.task, tid));
           break;
         }
         // A new task starts with its creator's name.
@@ -311,12 +315,17 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                              leader ? "the main thread of " : "", who, RuleInWords(r.rule));
         } else if (r.value2 != 0) {
           const auto es = ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r.value));
+          // A thread other than the main one may be the caller or one of
+          // the threads the exit_group (or fatal signal) takes with it.
           text = es.Signaled() ? fmt::format("{} is dying, {}: every thread of the process exits",
                                              who, Status(r.value))
-                               : fmt::format(
-                                     "{} called exit({}): every thread of the process exits "
-                                     "(exit_group)",
-                                     ProcessName(r.task, tid), es.code);
+                 : leader
+                     ? fmt::format(
+                           "{} exits with status {}: every thread of the process ends "
+                           "(exit_group; the status is the low 8 bits of exit's value)",
+                           ProcessName(r.task, tid), es.code)
+                     : fmt::format("{} exits with its whole process (exit_group, exit status {})",
+                                   who, es.code);
         } else {
           text = fmt::format("{} began to exit ({}): {}", who, Status(r.value),
                              leader ? "only this thread; the process ends with its last one"
@@ -331,8 +340,8 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
             reaped != nullptr ? static_cast<ReapCause>(reaped->value2) : ReapCause::kWait;
         const auto it = tasks_.find(r.task.value);
         const bool leader = it == tasks_.end() || it->second.tgid == tid;
-        const std::int32_t pid = leader ? tid : it->second.tgid;
-        Process(pid).zombie_status = r.value;
+        // What its parent's wait will report is the main thread's status.
+        if (leader) Process(tid).zombie_status = r.value;
         if (reaped != nullptr && cause == ReapCause::kExec) {
           break;  // the old main thread replaced by an exec: told with its reap
         }
@@ -474,8 +483,11 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                                        : "");
             break;
           case Rule::kAdoptedByNamespaceInit:
-          case Rule::kAdoptedOutside:
             text = fmt::format("{} exited; {} is adopted by {}: {}", old_parent, who, other,
+                               RuleInWords(r.rule));
+            break;
+          case Rule::kAdoptedOutside:
+            text = fmt::format("{} exited; {} leaves the sandbox's tree: {}", old_parent, who,
                                RuleInWords(r.rule));
             break;
           default:
@@ -779,14 +791,15 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         text = fmt::format("DIVERGENCE (the host's fact won): {}", r.detail);
         break;
     }
-    const bool reaps = batch.ToldAReap() || r.kind == RecordKind::kReaped;
+    const TaskUid reaped = r.kind == RecordKind::kReaped ? r.task : batch.ToldAReap();
     if (text.empty()) continue;
     out.push_back(Sentence{.seq = r.seq,
                            .time_ns = r.time_ns,
                            .subject = r.task,
                            .other = r.other_task,
                            .kind = r.kind,
-                           .reaps = reaps,
+                           .reaps = static_cast<bool>(reaped),
+                           .reaped = reaped,
                            .text = std::move(text)});
   }
   return out;

@@ -36,6 +36,7 @@ struct Sentence {
   TaskUid other;                              // the other party (parent, reaper, sender), if any
   RecordKind kind = RecordKind::kDivergence;  // the record it was told at
   bool reaps = false;                         // it tells a reap (kReaped)
+  TaskUid reaped;                             // ... of this task
   std::string text;
 };
 

@@ -64,6 +64,8 @@ std::string_view SignalCauseName(SignalCause cause) {
       return "sent by the sentry: a signal it got, forwarded to the workload";
     case SignalCause::kSentryInterrupted:
       return "killed by the sentry: interrupted twice";
+    case SignalCause::kSentryQuitStepping:
+      return "killed by the sentry: the user quit while stepping";
     case SignalCause::kSentryLate:
       return "killed by the sentry: created after the first process exited";
   }

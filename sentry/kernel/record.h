@@ -98,8 +98,9 @@ enum class SignalCause : std::uint8_t {
   kSentryForwarded = 6,           // a signal the sentry got, forwarded to the workload
   kSentryInterrupted = 7,         // a second interrupt: everything is killed
   kSentryLate = 8,                // created after the first process's exit killed the rest
+  kSentryQuitStepping = 9,        // the user quit a --step run
 };
-inline constexpr SignalCause kLastSignalCause = SignalCause::kSentryLate;
+inline constexpr SignalCause kLastSignalCause = SignalCause::kSentryQuitStepping;
 
 // The causes in words ("parent ignores SIGCHLD"), for sentences and tables.
 std::string_view ReapCauseName(ReapCause cause);

@@ -11,7 +11,7 @@ int main(void) {
   // until the waitpid below it is a zombie.
   siginfo_t info;
   waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT);
-  printf("child %d exited with %d and is a zombie: `ps -o pid,stat,comm` shows it Z\n", child,
+  printf("child %d exited with %d and is a zombie: `ps -o pid,stat,args` shows it Z\n", child,
          info.si_status);
   int status = 0;
   waitpid(child, &status, 0);

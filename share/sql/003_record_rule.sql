@@ -41,3 +41,6 @@ JOIN process_group_member pgm ON pgm.run_id = s.run_id AND pgm.upid = t.upid
 JOIN signal_name sn ON sn.signo = s.signo
 WHERE s.delivered = 0 AND s.cause = 0
 GROUP BY s.run_id, s.seq, pgm.pgid;
+
+-- A signal cause of version 3: the user quit a `sentry run --step`.
+INSERT OR IGNORE INTO signal_cause VALUES (9, 'killed by the sentry: the user quit while stepping');

@@ -765,14 +765,49 @@ TEST(StepViewTest, AQuizAsksBeforeTheEventAndJudgesTheAnswerWhenItComes) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(asked, 3);  // and at last: what will the lesson's own exit report?
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
   const std::string told = run.Stderr();
   EXPECT_NE(told.find("You said " + parent + ": right. " + parent + " (zombie) reaped "),
             std::string::npos)
       << told;
   EXPECT_NE(told.find("You said 9: wrong. It was exit status 7."), std::string::npos) << told;
-  EXPECT_NE(told.find("quiz: 1 of 2 right"), std::string::npos) << told;
+  EXPECT_NE(told.find("quiz: 1 of 3 right"), std::string::npos) << told;
+}
+
+// An interrupt to a run that holds ends the holding: the signal goes to
+// the workload as it would unheld (the zombie lesson dies of it), and the
+// run ends instead of waiting for a `next` nobody will write.
+TEST(StepViewTest, AnInterruptEndsTheHoldingAndReachesTheWorkload) {
+  const std::string mount = TempPath("step-interrupt");
+  LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!Slurp(mount + "/sentry/step").starts_with("held after:") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(Slurp(mount + "/sentry/step").starts_with("held after:")) << run.Stderr();
+  EXPECT_EQ(run.Signal(SIGINT), 128 + SIGINT) << run.Stderr();
+  EXPECT_NE(run.Stderr().find("stepping ends"), std::string::npos) << run.Stderr();
+  EXPECT_FALSE(IsMounted(mount));
+}
+
+// `quit` while it holds kills the workload, and says why.
+TEST(StepViewTest, QuitKillsTheWorkloadAndSaysWhy) {
+  const std::string mount = TempPath("step-quit");
+  LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!Slurp(mount + "/sentry/step").starts_with("held after:") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int fd = ::open((mount + "/sentry/step").c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << run.Stderr();
+  EXPECT_EQ(::write(fd, "quit\n", 5), 5);
+  ::close(fd);
+  EXPECT_EQ(run.Finish(), 128 + SIGKILL) << run.Stderr();
+  EXPECT_NE(run.Stderr().find("quit while stepping: killing the workload"), std::string::npos)
+      << run.Stderr();
 }
 
 }  // namespace

@@ -156,6 +156,24 @@ TEST_P(LessonTest, GoesStepByStepAndAsAQuiz) {
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
   EXPECT_GT(holds, 2) << run.Stderr();
   EXPECT_NE(run.Stderr().find("quiz: "), std::string::npos) << run.Stderr();
+  // Stepping tells the whole of the lesson, to its first process's end:
+  // every promise, in order, among the sentences it printed.
+  const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
+  std::vector<std::string> sentences;
+  std::istringstream lines(run.Stderr());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#")) sentences.push_back(line);
+  }
+  auto from = sentences.begin();
+  for (const std::string& pattern : PromisedEvents(text)) {
+    const std::regex re(pattern);
+    const auto found = std::find_if(from, sentences.end(),
+                                    [&](const std::string& s) { return std::regex_search(s, re); });
+    ASSERT_NE(found, sentences.end())
+        << name << ": stepping told no sentence for /" << pattern << "/\n"
+        << run.Stderr();
+    from = found + 1;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Lessons, LessonTest, ::testing::ValuesIn(LessonNames()),

@@ -168,12 +168,12 @@ TEST(LogReplayPidnsTest, EveryLineUsesHostIds) {
   std::string exiting;
   std::string reaped;
   for (std::string line; std::getline(lines, line);) {
-    if (line.find("called exit(3)") != std::string::npos) exiting = line;
+    if (line.find("exits with status 3:") != std::string::npos) exiting = line;
     if (line.find("with a wait (exit status 3)") != std::string::npos) reaped = line;
   }
   ASSERT_FALSE(exiting.empty()) << o.out;
   ASSERT_FALSE(reaped.empty()) << o.out;
-  // "#N PID (sh) called exit(3)…" and "#M WAITER (sh) reaped PID (sh) with a
+  // "#N PID (sh) exits with status 3:…" and "#M WAITER (sh) reaped PID (sh) with a
   // wait…": the same PID.
   const std::string child =
       exiting.substr(exiting.find(' ') + 1, exiting.find(" (") - exiting.find(' ') - 1);
