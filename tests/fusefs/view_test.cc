@@ -765,14 +765,17 @@ TEST(StepViewTest, AQuizAsksBeforeTheEventAndJudgesTheAnswerWhenItComes) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  EXPECT_EQ(asked, 3);  // and at last: what will the lesson's own exit report?
+  // And, unless its reap comes in the same moment: what will the lesson's
+  // own exit report?
+  EXPECT_TRUE(asked == 2 || asked == 3) << asked;
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
   const std::string told = run.Stderr();
   EXPECT_NE(told.find("You said " + parent + ": right. " + parent + " (zombie) reaped "),
             std::string::npos)
       << told;
   EXPECT_NE(told.find("You said 9: wrong. It was exit status 7."), std::string::npos) << told;
-  EXPECT_NE(told.find("quiz: 1 of 3 right"), std::string::npos) << told;
+  EXPECT_NE(told.find(asked == 3 ? "quiz: 1 of 3 right" : "quiz: 1 of 2 right"), std::string::npos)
+      << told;
 }
 
 // An interrupt to a run that holds ends the holding: the signal goes to
