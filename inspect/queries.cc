@@ -107,11 +107,17 @@ std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bo
       [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); });
 }
 
+std::expected<std::int64_t, std::string> ObservationCount(Database& db, std::int64_t run) {
+  return db.QueryInt(
+      fmt::format("SELECT coalesce(max(seq), 0) FROM observation WHERE run_id = {}", run));
+}
+
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
-                                                 std::optional<std::int32_t> pid) {
+                                                 std::optional<std::int32_t> pid,
+                                                 std::uint64_t at) {
   auto start = db.QueryInt(fmt::format("SELECT start_time_ns FROM run WHERE run_id = {}", run));
   if (!start) return std::unexpected(start.error());
-  auto records = StoredRecords(db, run, 0);
+  auto records = StoredRecords(db, run, at);
   if (!records) return std::unexpected(records.error());
   ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
   auto narrator = NarratorFor(db, run);
@@ -170,9 +176,13 @@ std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, 
 std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at) {
   if (at == 0) {
     return Query(db,
+                 // The sentry has no exit in its own log: once its run is over,
+                 // it is no longer alive.
                  "SELECT pid AS PID, ppid AS PPID, substr(printf('%*s', depth * 2, ''), 1) || "
-                 "comm AS COMMAND, state AS STATE, status AS STATUS FROM process_tree WHERE "
-                 "run_id = ?1 ORDER BY path",
+                 "comm AS COMMAND, CASE WHEN state = 'alive' AND pid = (SELECT sentry_pid FROM "
+                 "run WHERE run_id = ?1) AND (SELECT state FROM run WHERE run_id = ?1) != "
+                 "'running' THEN 'ended with its run' ELSE state END AS STATE, status AS STATUS "
+                 "FROM process_tree WHERE run_id = ?1 ORDER BY path",
                  [&](Statement& s) { s.Bind(1, run); });
   }
   kernel::Kernel model;

@@ -22,9 +22,13 @@ std::expected<Answer, std::string> RunsTable(Database& db);
 // Wait calls that reported a child (all of them with `all`: nothing to
 // report, ECHILD and the other errors too).
 std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all);
-// Records in order as sentences; with `pid`, those naming it.
+// Records in order as sentences; with `pid`, those naming it; with `at`
+// (not 0), up to observation `at`.
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
-                                                 std::optional<std::int32_t> pid);
+                                                 std::optional<std::int32_t> pid,
+                                                 std::uint64_t at = 0);
+// How many observations run `run` has (the largest --at it can answer).
+std::expected<std::int64_t, std::string> ObservationCount(Database& db, std::int64_t run);
 // The model replayed to observation `at` (0: the end of the log).
 std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at);
 std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at);

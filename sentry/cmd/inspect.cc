@@ -42,7 +42,8 @@ constexpr const char* kUsage =
     "  sql QUERY       any read-only SQL on the file (tables: run, process, thread,\n"
     "                  wait, signal, stop, process_group, session, divergence,\n"
     "                  record, observation, rule (why: each rule in words); views:\n"
-    "                  exit, wait_history, zombie_at_end,\n"
+    "                  exit, wait_history, zombie_at_end, process_summary (each\n"
+    "                  process's pid, parent, command, state and status in one row),\n"
     "                  lifetime, orphaned_group, process_tree; see share/sql/)\n"
     "\n"
     "SEQ is an observation's number, as `timeline` shows them. Answers print as an\n"
@@ -64,7 +65,7 @@ int InspectMain(int argc, char** argv) {
   std::string db_path = "sentry.db";
   std::string format_name = "table";
   std::int64_t run_wanted = 0;
-  std::uint64_t at = 0;
+  std::int64_t at = 0;
   std::int64_t upid = 0;
   std::string question;
   std::vector<std::string> args;
@@ -74,8 +75,9 @@ int InspectMain(int argc, char** argv) {
                                             po::value<std::int64_t>(&run_wanted)->value_name("N"),
                                             "the run to ask about (default: the last)")(
       "format", po::value<std::string>(&format_name)->value_name("F"),
-      "table (default), json or csv")("at", po::value<std::uint64_t>(&at)->value_name("SEQ"),
-                                      "ps, tree, zombies: as the model was after observation SEQ")(
+      "table (default), json or csv")(
+      "at", po::value<std::int64_t>(&at)->value_name("SEQ"),
+      "ps, tree, zombies: as the model was after observation SEQ; timeline: up to it")(
       "all", "waits: every wait call, not only those that reported a child")(
       "upid", po::value<std::int64_t>(&upid)->value_name("N"),
       "explain: the process with this never-reused id (when a pid was reused)");
@@ -117,6 +119,14 @@ int InspectMain(int argc, char** argv) {
     std::cerr << "sentry: inspect: " << question << " takes one argument\n";
     return 2;
   }
+  const bool at_given = vm.count("at") != 0;
+  if (at_given && at <= 0) {
+    return UsageError("inspect", "--at takes an observation's number, from 1");
+  }
+  if (at_given && question != "ps" && question != "tree" && question != "zombies" &&
+      question != "timeline") {
+    return UsageError("inspect", "--at answers ps, tree, zombies and timeline, not " + question);
+  }
   auto db = inspect::OpenForReading(db_path);
   if (!db) {
     std::cerr << "sentry: inspect: " << db.error() << "\n";
@@ -143,6 +153,20 @@ int InspectMain(int argc, char** argv) {
       std::cerr << "sentry: inspect: " << run.error() << "\n";
       return 1;
     }
+    if (at_given) {
+      // A moment past the run's end is a question the log cannot answer.
+      const auto observations = inspect::ObservationCount(*db, *run);
+      if (!observations) {
+        std::cerr << "sentry: inspect: " << observations.error() << "\n";
+        return 1;
+      }
+      if (at > *observations) {
+        std::cerr << "sentry: inspect: run " << *run << " has " << *observations
+                  << " observations: --at " << at << " is past its end\n";
+        return 1;
+      }
+    }
+    const auto moment = static_cast<std::uint64_t>(at);
     std::optional<std::int32_t> pid;
     if (!args.empty()) {
       const auto parsed = ParseInt(args.front());
@@ -161,13 +185,13 @@ int InspectMain(int argc, char** argv) {
       }
       answer = inspect::ExplainProcess(*db, *run, {.pid = pid.value_or(0), .upid = upid});
     } else if (question == "zombies") {
-      answer = inspect::ZombiesTable(*db, *run, at);
+      answer = inspect::ZombiesTable(*db, *run, moment);
     } else if (question == "timeline") {
-      answer = inspect::TimelineTable(*db, *run, pid);
+      answer = inspect::TimelineTable(*db, *run, pid, moment);
     } else if (question == "ps") {
-      answer = inspect::PsTable(*db, *run, at);
+      answer = inspect::PsTable(*db, *run, moment);
     } else {
-      answer = inspect::TreeTable(*db, *run, at);
+      answer = inspect::TreeTable(*db, *run, moment);
     }
   }
   if (!answer) {

@@ -111,9 +111,10 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   std::string mount_path;
   std::string db_path = "sentry.db";
   std::string step_on;
+  std::int64_t max_tasks = 0;
   opts.add_options()("help,h", "show this help")("verbose,v", "end with a summary line")(
       "wait-all", "wait for every task, not just the first process")(
-      "max-tasks", po::value<std::size_t>(&options.max_tasks)->value_name("N"),
+      "max-tasks", po::value<std::int64_t>(&max_tasks)->value_name("N"),
       "fail (EAGAIN) any clone/fork beyond N live tasks of the workload, threads included, "
       "and record it (0, the default: no limit)")(
       "log-records", po::value<std::string>(&log_records_path)->value_name("FILE"),
@@ -179,6 +180,8 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                       "--wait-all cannot work with --pidns: the kernel kills a PID namespace's "
                       "tasks when its init (the first process) exits");
   }
+  if (max_tasks < 0) return UsageError("run", "--max-tasks takes a count, 0 or more");
+  options.max_tasks = static_cast<std::size_t>(max_tasks);
   const bool step = vm.count("step") != 0;
   if (vm.count("quiz") != 0 && !step) return UsageError("run", "--quiz needs --step");
   std::set<std::string> step_kinds;

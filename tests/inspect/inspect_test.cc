@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -207,6 +208,33 @@ TEST_F(InspectTest, ExportAtAMomentDrawsSessionsAndGroupsAsBoxes) {
   EXPECT_TRUE(Contains(past.err, "--at 999999 is past its end")) << past.err;
 }
 
+// --at means one thing everywhere it is taken, and is refused where it is
+// not: timeline stops at SEQ, a moment past the run's end is an error, and
+// so are 0, negative numbers and questions that have no moment.
+TEST_F(InspectTest, AtIsHonouredOrRefused) {
+  const Captured timeline = Inspect({"--format", "csv", "timeline", "--at", "10"});
+  ASSERT_EQ(timeline.exit_code, 0) << timeline.err;
+  std::istringstream rows(timeline.out);
+  std::string row;
+  std::getline(rows, row);  // the header
+  int last = 0;
+  while (std::getline(rows, row)) last = std::stoi(row);
+  EXPECT_LE(last, 10) << timeline.out;
+  EXPECT_GT(last, 5) << timeline.out;
+  const Captured past = Inspect({"ps", "--at", "999999"});
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_TRUE(Contains(past.err, "--at 999999 is past its end")) << past.err;
+  EXPECT_EQ(Inspect({"ps", "--at", "0"}).exit_code, 2);
+  EXPECT_EQ(Inspect({"ps", "--at", "-3"}).exit_code, 2);
+  const Captured waits = Inspect({"waits", "--at", "3"});
+  EXPECT_EQ(waits.exit_code, 2);
+  EXPECT_TRUE(Contains(waits.err, "--at answers ps, tree, zombies and timeline")) << waits.err;
+  const Captured max_tasks = Capture({SENTRY_BINARY, "run", "--no-db", "--no-fuse", "--no-tty",
+                                      "--max-tasks", "-3", "--", "true"});
+  EXPECT_EQ(max_tasks.exit_code, 2);
+  EXPECT_TRUE(Contains(max_tasks.err, "--max-tasks takes a count")) << max_tasks.err;
+}
+
 TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {
   const Captured json = Inspect({"--format", "json", "waits"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
@@ -225,7 +253,10 @@ TEST_F(InspectTest, AnswersParseAsJsonAndCsv) {
   EXPECT_TRUE(Contains(timeline.out, Pid("hupped") + " (scenarios) got SIGHUP from the kernel"))
       << timeline.out;
   const Captured tree = Inspect({"tree"});
-  EXPECT_TRUE(Contains(tree.out, "reaped  killed by SIGHUP")) << tree.out;
+  EXPECT_TRUE(std::regex_search(tree.out, std::regex("reaped +killed by SIGHUP"))) << tree.out;
+  // The sentry, whose run is over, is not said to be alive.
+  EXPECT_TRUE(Contains(tree.out, "ended with its run")) << tree.out;
+  EXPECT_FALSE(Contains(tree.out, " alive ")) << tree.out;
 }
 
 TEST_F(InspectTest, ReplayRebuildsTheRunFromTheFile) {
