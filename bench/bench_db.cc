@@ -12,6 +12,8 @@
 //                               SQLite, with none of the writer's work
 // and on the file the last round wrote:
 //   db.waits_query_ms           `sentry inspect waits --format csv > /dev/null`
+//   db.query_ms.tree            `sentry inspect tree --format csv > /dev/null`
+//   db.processes                processes in the run
 //   db.replay_records_per_sec   ReplayRun rebuilding the model from the file
 //
 //   bench_db SENTRY DIR [RECORDS [ROUNDS]]
@@ -231,11 +233,13 @@ double Floor(const std::string& path, const std::vector<TableRows>& tables, std:
   return took;
 }
 
-double WaitsQuerySeconds(const std::string& sentry, const std::string& path) {
+// `sentry inspect QUESTION --format csv`, its output discarded.
+double InspectSeconds(const std::string& sentry, const std::string& path,
+                      const std::string& question) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> argv = {sentry, "inspect", "--db", path, "--format", "csv", "waits"};
+  std::vector<std::string> argv = {sentry, "inspect", "--db", path, "--format", "csv", question};
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
@@ -248,7 +252,7 @@ double WaitsQuerySeconds(const std::string& sentry, const std::string& path) {
   waitpid(pid, &status, 0);
   const double took = Seconds(start);
   posix_spawn_file_actions_destroy(&actions);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail("inspect waits failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail("inspect " + question + " failed");
   return took;
 }
 
@@ -281,9 +285,11 @@ int main(int argc, char** argv) {
     floor.push_back(static_cast<double>(records) / Floor(floor_path, written, commits));
   }
   std::vector<double> waits;
+  std::vector<double> tree;
   std::vector<double> replay;
   for (int r = 0; r < rounds; ++r) {
-    waits.push_back(WaitsQuerySeconds(sentry, run_path) * 1000);
+    waits.push_back(InspectSeconds(sentry, run_path, "waits") * 1000);
+    tree.push_back(InspectSeconds(sentry, run_path, "tree") * 1000);
     auto db = sentry::inspect::OpenForReading(run_path);
     if (!db) Fail(db.error());
     sentry::kernel::Kernel model;
@@ -308,6 +314,11 @@ int main(int argc, char** argv) {
   std::printf("db.ingest_floor_ratio_to_ceiling: %.2f\n", Median(floor) / ceil);
   std::printf("db.ingest_ratio_to_floor: %.2f\n", in / Median(floor));
   std::printf("db.waits_query_ms: %.0f\n", Median(waits));
+  std::printf("db.query_ms.tree: %.0f\n", Median(tree));
+  if (auto db = sentry::inspect::OpenForReading(run_path)) {
+    if (auto n = db->QueryInt("SELECT count(*) FROM process"))
+      std::printf("db.processes: %lld\n", static_cast<long long>(*n));
+  }
   std::printf("db.replay_records_per_sec: %.0f\n", Median(replay));
   // SENTRY_BENCH_KEEP=1 keeps the generated run for a look with sqlite3.
   if (std::getenv("SENTRY_BENCH_KEEP") == nullptr) Remove(run_path);

@@ -44,3 +44,8 @@ GROUP BY s.run_id, s.seq, pgm.pgid;
 
 -- A signal cause of version 3: the user quit a `sentry run --step`.
 INSERT OR IGNORE INTO signal_cause VALUES (9, 'killed by the sentry: the user quit while stepping');
+
+-- The process tree is walked from each parent to its children (the
+-- process_tree view, `inspect tree`): without this index each step of the
+-- walk searched all of the run's processes, which made the walk quadratic.
+CREATE INDEX process_by_parent ON process(run_id, parent_upid);
