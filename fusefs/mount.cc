@@ -113,6 +113,26 @@ std::vector<std::string> SentryMounts() {
   return out;
 }
 
+std::optional<uid_t> MountOwner(const std::string& path) {
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    const std::size_t dash = line.find(" - ");
+    if (dash == std::string::npos || Unescape(point) != path) continue;
+    std::istringstream rest(line.substr(dash + 3));
+    std::string fstype, source, options;
+    rest >> fstype >> source >> options;
+    if (fstype != "fuse.sentry") continue;
+    const std::size_t at = options.find("user_id=");
+    if (at == std::string::npos) return std::nullopt;
+    return static_cast<uid_t>(std::strtoul(options.c_str() + at + 8, nullptr, 10));
+  }
+  return std::nullopt;
+}
+
 bool IsDeadMount(const std::string& path) {
   // statfs always asks the server (stat may be answered from the kernel's
   // attribute cache for a second after the server died).

@@ -18,6 +18,7 @@
 #include <expected>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -80,5 +81,9 @@ bool IsDeadMount(const std::string& path);
 
 // Whether `path` is a mount of a sentry's view (fstype fuse.sentry).
 bool IsSentryMount(const std::string& path);
+
+// The user a sentry view at `path` belongs to (its FUSE mount's user_id), if
+// it is one.
+std::optional<uid_t> MountOwner(const std::string& path);
 
 }  // namespace sentry::fusefs

@@ -816,7 +816,11 @@ std::optional<std::string> Procfs::RenderGroupFile(Inode node) const {
     if (s.sid != id) continue;
     switch (static_cast<GroupFile>(node.file)) {
       case GroupFile::kLeader:
-        return s.leader_alive ? fmt::format("{}\n", s.sid) : std::string("none (exited)\n");
+        // A session the sandbox started in (the sentry's own) has its leader
+        // outside the model: not known to have exited.
+        if (s.leader_alive) return fmt::format("{}\n", s.sid);
+        return s.leader_uid ? std::string("none (exited)\n")
+                            : fmt::format("{} (outside the sandbox)\n", s.sid);
       case GroupFile::kPgrps:
         return RenderIds(s.groups);
       case GroupFile::kTty:

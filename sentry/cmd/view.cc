@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +119,16 @@ std::expected<std::string, std::string> Alive(const std::string& path) {
     return std::unexpected("the view at " + path +
                            " is dead (its sentry was killed); the next `sentry run` there "
                            "cleans it up");
+  }
+  // FUSE lets no other user in unless the run asked for it: said here,
+  // rather than by the tool finding an empty /proc.
+  struct stat st {};
+  if (::stat((path + "/sentry").c_str(), &st) != 0 && errno == EACCES) {
+    const auto owner = fusefs::MountOwner(path);
+    return std::unexpected(
+        "the view at " + path + " is " +
+        (owner ? "uid " + std::to_string(*owner) + "'s" : std::string("another user's")) +
+        ", and only its user may read it: a `sentry run --allow-other` lets others in");
   }
   return path;
 }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
@@ -811,6 +812,45 @@ TEST(StepViewTest, QuitKillsTheWorkloadAndSaysWhy) {
   EXPECT_EQ(run.Finish(), 128 + SIGKILL) << run.Stderr();
   EXPECT_NE(run.Stderr().find("quit while stepping: killing the workload"), std::string::npos)
       << run.Stderr();
+}
+
+// The session the sentry was started in (a user's shell leads it, outside
+// the sandbox) is not said to have lost its leader.
+TEST(SessionViewTest, TheSessionTheSentryStartedInHasItsLeaderOutside) {
+  const std::string mount = TempPath("session-leader");
+  // Started in this test's session, which the sentry does not lead.
+  ASSERT_NE(getsid(0), getpid());
+  const Captured run = Capture({SENTRY_BINARY, "run", "--no-tty", "--no-db", "--mount", mount, "--",
+                                "/bin/sh", "-c", "cat " + mount + "/sentry/session/*/leader"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find(std::to_string(getsid(0)) + " (outside the sandbox)\n"), std::string::npos)
+      << run.out;
+  EXPECT_EQ(run.out.find("none (exited)"), std::string::npos) << run.out;
+}
+
+// A user the view does not let in is told so in one line, with whose view
+// it is and what lets others in, before any tool runs.
+TEST(ViewAccessTest, AnotherUserIsToldWhoseViewItIsAndWhatLetsOthersIn) {
+  const std::string mount = TempPath("view-owner");
+  LiveRun run({"--mount", mount}, {"/bin/cat"});  // until its stdin closes
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!IsMounted(mount) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(IsMounted(mount)) << run.Stderr();
+  // A copy of the sentry any user may run (the build tree may not be).
+  const std::string sentry = TempPath("sentry-copy");
+  std::filesystem::copy_file(SENTRY_BINARY, sentry,
+                             std::filesystem::copy_options::overwrite_existing);
+  ::chmod(sentry.c_str(), 0755);
+  const Captured view = Capture({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 sentry, "view", "--mount", mount, "--", "ps", "-e"});
+  EXPECT_EQ(view.exit_code, 125) << view.out << view.err;
+  EXPECT_EQ(view.err, "sentry: view: the view at " + mount +
+                          " is uid 0's, and only its user may read it: a `sentry run "
+                          "--allow-other` lets others in\n");
+  ::unlink(sentry.c_str());
+  EXPECT_EQ(run.Finish(), 0) << run.Stderr();
 }
 
 }  // namespace
