@@ -1,31 +1,30 @@
 // Lesson orphan-init: who adopts an orphan when no ancestor is a subreaper?
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 int main(void) {
-  int gone[2], done[2];
-  pipe(gone);
-  pipe(done);
+  int told[2];
+  pipe(told);
   const pid_t middle = fork();
   if (middle == 0) {
+    const pid_t me = getpid();
     if (fork() == 0) {
-      close(gone[1]);
-      close(done[0]);
-      char c;
-      read(gone[0], &c, 1);  // the middle process has exited
-      while (getppid() == middle) usleep(1000);
-      printf("grandchild %d: parent was %d, now %d\n", getpid(), middle, getppid());
-      return 0;  // closing `done` tells the first process it is over
+      close(told[0]);
+      while (getppid() == me) usleep(1000);  // until the middle process has gone
+      printf("grandchild %d: parent was %d, now %d\n", getpid(), me, getppid());
+      const pid_t self = getpid();
+      write(told[1], &self, sizeof self);
+      return 0;
     }
     return 0;
   }
-  close(gone[0]);
-  close(gone[1]);
-  close(done[1]);
+  close(told[1]);
   waitpid(middle, NULL, 0);
-  // The grandchild is not ours to wait for: its end shows as the pipe's.
-  char c;
-  read(done[0], &c, 1);
+  pid_t grandchild = 0;
+  read(told[0], &grandchild, sizeof grandchild);
+  // Not ours to wait for: its pid is freed when its new parent reaps it.
+  while (grandchild > 0 && kill(grandchild, 0) == 0) usleep(1000);
   return 0;
 }
