@@ -239,7 +239,7 @@ int Tracer::Run() {
     for (; may_be_gone;) {
       const pid_t pid = CollectReport(-1, WNOHANG);
       if (pid > 0) {
-        HoldIfAsked();
+        if (HoldIfAsked()) break;  // a request first (TakeRequests, below)
         continue;
       }
       if (pid < 0 && errno == ECHILD) goto done;  // no child or tracee left

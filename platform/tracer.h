@@ -241,8 +241,9 @@ class Tracer {
   void Resume(pid_t pid, const TaskState& st, int sig = 0);
   // tracer_freeze.cc: acts on RequestFreeze from the event loop.
   void OnFreezeRequest();
-  // Holds the workload if the holder (--step) asks (tracer_freeze.cc).
-  void HoldIfAsked();
+  // Holds the workload if the holder (--step) asks (tracer_freeze.cc);
+  // true when a request (a signal to the sentry) waits to be seen to first.
+  bool HoldIfAsked();
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
   // of order; a wait result must be checked against up-to-date state).
   void DrainPending(pid_t pid);

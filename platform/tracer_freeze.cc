@@ -51,16 +51,17 @@ void Tracer::OnFreezeRequest() {
   }
 }
 
-void Tracer::HoldIfAsked() {
-  if (options_.holder == nullptr || !options_.holder->WantsHold()) return;
+bool Tracer::HoldIfAsked() {
+  if (options_.holder == nullptr || !options_.holder->WantsHold()) return false;
   // The wake holds a count no request may be behind (TakeRequests reads it
   // only for one): drained, then the requests looked at, which the loop
   // sees to before the holder is asked again.
   eventfd_t stale = 0;
   ::eventfd_read(freeze_wake_.Get(), &stale);
-  if (CaughtSignals::Pending() || freeze_requested_.load()) {
+  const auto requested = [&] { return CaughtSignals::Pending() || freeze_requested_.load(); };
+  if (requested()) {
     ::eventfd_write(freeze_wake_.Get(), 1);
-    return;
+    return true;
   }
   const auto start = std::chrono::steady_clock::now();
   if (relay_) relay_->PauseInput();
@@ -73,6 +74,9 @@ void Tracer::HoldIfAsked() {
     Warn("quit while stepping: killing the workload");
     KillWorkload(kernel::SignalCause::kSentryQuitStepping);
   }
+  // Woken by a request (an interrupt for the workload): seen to before the
+  // loop collects anything more.
+  return requested();
 }
 
 }  // namespace sentry::platform
