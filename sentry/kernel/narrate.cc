@@ -607,7 +607,17 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         break;
       }
       case RecordKind::kGroupContinued: {
-        Process(tid).continued_unseen_cont = true;
+        // Continued by a SIGCONT delivered in this same moment (the model
+        // continues the group at its delivery when it saw no continue
+        // first): that one was delivered.
+        bool delivered_here = false;
+        for (const Record& d : records) {
+          if (d.kind != RecordKind::kSignalDelivered || d.value != abi::kSIGCONT) continue;
+          const auto n = tasks_.find(d.task.value);
+          delivered_here =
+              delivered_here || (n != tasks_.end() ? n->second.tgid : d.tid.value) == tid;
+        }
+        Process(tid).continued_unseen_cont = !delivered_here;
         text = fmt::format(
             "{} continued: SIGCONT resumes a stopped process the moment it is "
             "sent, before it is delivered{}",
