@@ -238,7 +238,11 @@ void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settl
     if (!on_its_way()) return;
     if (CollectReport(task, WNOHANG) > 0) continue;
     const auto stat = ReadProcStat(task);
-    if (!stat || stat->state == 't') continue;  // in its stop now: drained next round
+    if (!stat) continue;
+    // In its stop (t) or on its way to it: /proc may show the stop well
+    // before wait4 can collect it (design fact 21), so waited for either way;
+    // four rounds of looking again without waiting gave up too soon under
+    // load (an exec's EACCES told before the exec, 1 stress run in 1,000).
     if (AwaitReport(task) != task) return;
   }
 }
