@@ -93,10 +93,15 @@ void RemoveMadeDirectories(const std::string& path, const std::string& made) {
 // land on the workload's stderr, where a transparent run adds nothing.
 void Unprinted(enum fuse_log_level /*level*/, const char* /*fmt*/, va_list /*ap*/) {}
 
-}  // namespace
+// A sentry view's line of /proc/self/mountinfo: where, and its super
+// options (user_id=, ...).
+struct ViewMount {
+  std::string point;
+  std::string options;
+};
 
-std::vector<std::string> SentryMounts() {
-  std::vector<std::string> out;
+std::vector<ViewMount> ViewMounts() {
+  std::vector<ViewMount> out;
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
   while (std::getline(in, line)) {
@@ -106,29 +111,27 @@ std::vector<std::string> SentryMounts() {
     const std::size_t dash = line.find(" - ");
     if (dash == std::string::npos) continue;
     std::istringstream rest(line.substr(dash + 3));
-    std::string fstype;
-    rest >> fstype;
-    if (fstype == "fuse.sentry") out.push_back(Unescape(point));
+    std::string fstype, source, options;
+    rest >> fstype >> source >> options;
+    if (fstype == "fuse.sentry") out.push_back({.point = Unescape(point), .options = options});
   }
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> SentryMounts() {
+  std::vector<std::string> out;
+  for (const ViewMount& m : ViewMounts()) out.push_back(m.point);
+  return out;
+}
+
 std::optional<uid_t> MountOwner(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, point;
-    fields >> id >> parent >> dev >> root >> point;
-    const std::size_t dash = line.find(" - ");
-    if (dash == std::string::npos || Unescape(point) != path) continue;
-    std::istringstream rest(line.substr(dash + 3));
-    std::string fstype, source, options;
-    rest >> fstype >> source >> options;
-    if (fstype != "fuse.sentry") continue;
-    const std::size_t at = options.find("user_id=");
+  for (const ViewMount& m : ViewMounts()) {
+    if (m.point != path) continue;
+    const std::size_t at = m.options.find("user_id=");
     if (at == std::string::npos) return std::nullopt;
-    return static_cast<uid_t>(std::strtoul(options.c_str() + at + 8, nullptr, 10));
+    return static_cast<uid_t>(std::strtoul(m.options.c_str() + at + 8, nullptr, 10));
   }
   return std::nullopt;
 }

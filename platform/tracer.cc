@@ -887,8 +887,8 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   // knows why this thread dies. Rare: a thread's own exit shows SYS_exit.
   if (have_regs && !es.Signaled() && !called_exit_group &&
       static_cast<long>(regs.orig_rax) != SYS_exit) {
-    for (const auto& [tid, other] : tasks_) {
-      if (tid == pid || other.tgid != st.tgid || !other.known || !InExecve(tid)) continue;
+    for (const pid_t tid : ThreadsOf(st.tgid)) {
+      if (tid == pid || !tasks_[tid].known || !InExecve(tid)) continue;
       Apply(kernel::ExecStart{.tid = ThreadId(tid)});
       break;
     }

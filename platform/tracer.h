@@ -382,6 +382,8 @@ class Tracer {
                                                                 SIGWINCH};
   // Acts on the signals caught and the freeze requested since last time.
   void TakeRequests(CaughtSignals& caught);
+  // Whether a signal to the sentry or a freeze request waits for the loop.
+  bool RequestsPending() const;
   // Sleeps until a report comes (SIGCHLD), `bound` at most.
   void NapUntilAReport(std::chrono::milliseconds bound);
   // Blocks in wait4 for one report (or the doorbell's) and handles it.

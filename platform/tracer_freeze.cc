@@ -58,8 +58,7 @@ bool Tracer::HoldIfAsked() {
   // sees to before the holder is asked again.
   eventfd_t stale = 0;
   ::eventfd_read(freeze_wake_.Get(), &stale);
-  const auto requested = [&] { return CaughtSignals::Pending() || freeze_requested_.load(); };
-  if (requested()) {
+  if (RequestsPending()) {
     ::eventfd_write(freeze_wake_.Get(), 1);
     return true;
   }
@@ -76,7 +75,7 @@ bool Tracer::HoldIfAsked() {
   }
   // Woken by a request (an interrupt for the workload): seen to before the
   // loop collects anything more.
-  return requested();
+  return RequestsPending();
 }
 
 }  // namespace sentry::platform

@@ -24,8 +24,12 @@
 
 namespace sentry::platform {
 
+bool Tracer::RequestsPending() const {
+  return CaughtSignals::Pending() || freeze_requested_.load();
+}
+
 void Tracer::TakeRequests(CaughtSignals& caught) {
-  if (!CaughtSignals::Pending() && !freeze_requested_.load()) return;  // no syscall
+  if (!RequestsPending()) return;  // no syscall
   eventfd_t ignored = 0;
   ::eventfd_read(freeze_wake_.Get(), &ignored);  // non-blocking: it only wakes a poll
   for (const int signo : caught.Take()) OnSentrySignal(signo);

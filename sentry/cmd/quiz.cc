@@ -44,12 +44,6 @@ std::set<std::string> StatusAnswers(std::int64_t wait_status) {
   return {name, name.starts_with("sig") ? name.substr(3) : name, std::to_string(es.signo)};
 }
 
-std::string StatusInWords(std::int64_t wait_status) {
-  const auto es = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
-  return es.Signaled() ? fmt::format("killed by {}", kernel::abi::SignalName(es.signo))
-                       : fmt::format("exit status {}", es.code);
-}
-
 }  // namespace
 
 std::int32_t Quiz::ProcessOf(kernel::TaskUid task, std::int32_t fallback) const {
@@ -180,7 +174,7 @@ std::vector<std::string> Quiz::Observe(std::span<const kernel::Record> records,
         std::string accepted;
         for (const auto& w : StatusAnswers(r.value)) accepted += w + " ";
         if (auto v = Settle(Kind::kStatus, r.task, accepted,
-                            fmt::format("It was {}. {}", StatusInWords(r.value), why))) {
+                            fmt::format("It was {}. {}", kernel::StatusInWords(r.value), why))) {
           verdicts.push_back(*v);
         }
         // Gone: a question still open about it has no answer now.

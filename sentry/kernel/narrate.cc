@@ -13,15 +13,6 @@ namespace sentry::kernel {
 
 namespace {
 
-std::string Status(std::int64_t wait_status) {
-  const auto es = ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
-  if (es.Signaled()) {
-    return fmt::format("killed by {}{}", abi::SignalName(es.signo),
-                       es.core ? " (core dumped)" : "");
-  }
-  return fmt::format("exit status {}", es.code);
-}
-
 std::string Signal(std::int64_t signo) {
   return std::string(abi::SignalName(static_cast<int>(signo)));
 }
@@ -66,6 +57,15 @@ std::string CauseInWords(SignalCause cause) {
 }
 
 }  // namespace
+
+std::string StatusInWords(std::int64_t wait_status) {
+  const auto es = ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(wait_status));
+  if (es.Signaled()) {
+    return fmt::format("killed by {}{}", abi::SignalName(es.signo),
+                       es.core ? " (core dumped)" : "");
+  }
+  return fmt::format("exit status {}", es.code);
+}
 
 std::string RuleInWords(Rule rule) {
   switch (rule) {
@@ -153,9 +153,14 @@ bool Narrator::IsSentry(TaskUid task) const {
   return sentry_ && task == sentry_;
 }
 
+std::int32_t Narrator::ProcessIdOf(TaskUid task, std::int32_t tid) const {
+  const auto it = tasks_.find(task.value);
+  return it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
+}
+
 std::string Narrator::ProcessName(TaskUid task, std::int32_t tid) const {
   const auto it = tasks_.find(task.value);
-  const std::int32_t pid = it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
+  const std::int32_t pid = ProcessIdOf(task, tid);
   if (IsSentry(task)) return fmt::format("{} (the sentry)", pid);
   std::string comm = it != tasks_.end() ? it->second.comm : std::string();
   if (comm.empty() && lookup_ && task) comm = lookup_(task);
@@ -308,8 +313,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         break;
       }
       case RecordKind::kExitInitiated: {
-        const auto it = tasks_.find(r.task.value);
-        const bool leader = it == tasks_.end() || it->second.tgid == tid;
+        const bool leader = ProcessIdOf(r.task, tid) == tid;
         if (r.rule == Rule::kKilledByExec) {
           text = fmt::format("{}{} was killed: another thread called exec, and {}",
                              leader ? "the main thread of " : "", who, RuleInWords(r.rule));
@@ -318,7 +322,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           // A thread other than the main one may be the caller or one of
           // the threads the exit_group (or fatal signal) takes with it.
           text = es.Signaled() ? fmt::format("{} is dying, {}: every thread of the process exits",
-                                             who, Status(r.value))
+                                             who, StatusInWords(r.value))
                  : leader
                      ? fmt::format(
                            "{} exits with status {}: every thread of the process ends "
@@ -327,7 +331,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                      : fmt::format("{} exits with its whole process (exit_group, exit status {})",
                                    who, es.code);
         } else {
-          text = fmt::format("{} began to exit ({}): {}", who, Status(r.value),
+          text = fmt::format("{} began to exit ({}): {}", who, StatusInWords(r.value),
                              leader ? "only this thread; the process ends with its last one"
                                     : "only this thread ends (pthread_exit)");
         }
@@ -338,8 +342,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         const Record* notified = batch.Find(i, RecordKind::kParentNotified, r.task);
         const auto cause =
             reaped != nullptr ? static_cast<ReapCause>(reaped->value2) : ReapCause::kWait;
-        const auto it = tasks_.find(r.task.value);
-        const bool leader = it == tasks_.end() || it->second.tgid == tid;
+        const bool leader = ProcessIdOf(r.task, tid) == tid;
         // What its parent's wait will report is the main thread's status.
         if (leader) Process(tid).zombie_status = r.value;
         if (reaped != nullptr && cause == ReapCause::kExec) {
@@ -358,7 +361,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
               "the main thread of {} finished exiting ({}); the process lives "
               "on in its other threads, and its parent can wait for it only once "
               "they have all exited (delay_group_leader)",
-              ProcessName(r.task, tid), Status(r.value));
+              ProcessName(r.task, tid), StatusInWords(r.value));
           break;
         }
         batch.Tell(notified);
@@ -369,7 +372,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} exited ({}) and is a zombie: it stays in the process table, "
               "holding its pid and exit status, until its parent {} waits for it",
-              who, Status(r.value), parent);
+              who, StatusInWords(r.value), parent);
           if (notified != nullptr) {
             text += notified->value != 0
                         ? fmt::format("; {} was sent {}", parent, Signal(notified->value))
@@ -384,29 +387,29 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                 "parent {} ignores SIGCHLD (SIG_IGN), so nothing is kept for a "
                 "wait, and a wait by {} fails with ECHILD once no child is left "
                 "(wait(2))",
-                who, Status(r.value), parent, parent);
+                who, StatusInWords(r.value), parent, parent);
             break;
           case ReapCause::kNoCldWait:
             text = fmt::format(
                 "{} exited ({}) and was released at once, never a zombie: its "
                 "parent {} set SA_NOCLDWAIT, so nothing is kept for a wait "
                 "(SIGCHLD is still sent; wait(2))",
-                who, Status(r.value), parent);
+                who, StatusInWords(r.value), parent);
             break;
           case ReapCause::kNamespaceExit:
             text = fmt::format(
                 "{} exited ({}) and was reaped at once by {}, the dying init of "
                 "its PID namespace (zap_pid_ns_processes)",
-                who, Status(r.value), Who(reaped->other_task, reaped->other_tid.value));
+                who, StatusInWords(r.value), Who(reaped->other_task, reaped->other_tid.value));
             break;
           case ReapCause::kNoParent:
             text = fmt::format(
                 "{} exited ({}); its parent is outside the sandbox, so the "
                 "sentry does not see it waited for",
-                who, Status(r.value));
+                who, StatusInWords(r.value));
             break;
           default:
-            text = fmt::format("{} exited ({}) and was reaped ({})", who, Status(r.value),
+            text = fmt::format("{} exited ({}) and was reaped ({})", who, StatusInWords(r.value),
                                ReapCauseName(cause));
             break;
         }
@@ -421,7 +424,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           batch.Tell(reaped);
           const auto cause = static_cast<ReapCause>(reaped->value2);
           text = fmt::format("{} ({}) was released at once, never waited for: its parent {} {}",
-                             who, Status(status), other,
+                             who, StatusInWords(status), other,
                              cause == ReapCause::kIgnored     ? "ignores SIGCHLD (SIG_IGN)"
                              : cause == ReapCause::kNoCldWait ? "set SA_NOCLDWAIT"
                                                               : "is the dying init of its "
@@ -429,7 +432,8 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           break;
         }
         text = fmt::format(
-            "{} is now a zombie ({}) that its parent {} can wait for{}", who, Status(status), other,
+            "{} is now a zombie ({}) that its parent {} can wait for{}", who, StatusInWords(status),
+            other,
             r.value != 0 ? fmt::format("; {} was sent {}", other, Signal(r.value)) : std::string());
         break;
       }
@@ -438,7 +442,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         switch (cause) {
           case ReapCause::kWait:
             text = fmt::format("{} reaped {} with a wait ({}): its pid is free again", other, who,
-                               Status(r.value));
+                               StatusInWords(r.value));
             break;
           case ReapCause::kExec:
             text = fmt::format(
@@ -589,8 +593,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         break;
       }
       case RecordKind::kGroupStopCompleted: {
-        const auto it = tasks_.find(r.task.value);
-        const std::int32_t pid = it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
+        const std::int32_t pid = ProcessIdOf(r.task, tid);
         ProcessNote& p = Process(pid);
         p.stop_signal = static_cast<int>(r.value);
         text = fmt::format(
@@ -613,9 +616,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         bool delivered_here = false;
         for (const Record& d : records) {
           if (d.kind != RecordKind::kSignalDelivered || d.value != abi::kSIGCONT) continue;
-          const auto n = tasks_.find(d.task.value);
-          delivered_here =
-              delivered_here || (n != tasks_.end() ? n->second.tgid : d.tid.value) == tid;
+          delivered_here = delivered_here || ProcessIdOf(d.task, d.tid.value) == tid;
         }
         Process(tid).continued_unseen_cont = !delivered_here;
         text = fmt::format(
@@ -648,8 +649,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         break;
       }
       case RecordKind::kSignalDelivered: {
-        const auto it = tasks_.find(r.task.value);
-        const std::int32_t pid = it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
+        const std::int32_t pid = ProcessIdOf(r.task, tid);
         if (r.value == abi::kSIGCONT) Process(pid).continued_unseen_cont = false;
         std::string from;
         if (r.other_task) {
@@ -688,8 +688,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                              SignalCauseName(cause));
           break;
         }
-        const auto it = tasks_.find(r.task.value);
-        const std::int32_t pid = it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
+        const std::int32_t pid = ProcessIdOf(r.task, tid);
         predicted_[PredictionKey(pid, r.value)] = cause;
         text =
             fmt::format("the kernel sends {} to {}: {}", Signal(r.value), who, CauseInWords(cause));
@@ -698,10 +697,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
       case RecordKind::kWaitReturned: {
         if (r.value < 0) {
           text = fmt::format("{}'s wait failed with {}", who, Errno(r.value));
-          const auto it = tasks_.find(r.task.value);
-          const std::int32_t pid =
-              it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
-          const ProcessNote& p = Process(pid);
+          const ProcessNote& p = Process(ProcessIdOf(r.task, tid));
           if (r.value == -10 /* ECHILD */) {
             text += p.ignores_sigchld || p.nocldwait
                         ? ": no child left to wait for, and since it ignores SIGCHLD its "
@@ -719,7 +715,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         if (reaped != nullptr && static_cast<ReapCause>(reaped->value2) == ReapCause::kWait) {
           batch.Tell(reaped);
           text = fmt::format("{} reaped {} with a wait ({}): its pid is free again", who, child,
-                             Status(reaped->value));
+                             StatusInWords(reaped->value));
           break;
         }
         switch (static_cast<int>(r.value2)) {

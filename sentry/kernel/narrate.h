@@ -40,6 +40,9 @@ struct Sentence {
   std::string text;
 };
 
+// What a wait status says: "exit status 3", "killed by SIGKILL (core dumped)".
+std::string StatusInWords(std::int64_t wait_status);
+
 // A rule in words, as the sentences name it ("exec kills every other thread
 // of the process (de_thread)"). Also the SQL `rule` table's meaning.
 std::string RuleInWords(Rule rule);
@@ -90,6 +93,8 @@ class Narrator {
   // "300 (sh)", "thread 302 of 300 (a.out)", "the sentry 12", "pid 7".
   std::string Who(TaskUid task, std::int32_t tid) const;
   std::string ProcessName(TaskUid task, std::int32_t tid) const;
+  // The id of the process task `task` (tid `tid`) belongs to, as read so far.
+  std::int32_t ProcessIdOf(TaskUid task, std::int32_t tid) const;
   bool IsSentry(TaskUid task) const;
 
   std::unordered_map<std::uint64_t, TaskNote> tasks_;        // by TaskUid

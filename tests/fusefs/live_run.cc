@@ -3,14 +3,18 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "tests/platform/platform_test_util.h"
@@ -52,6 +56,10 @@ LiveRun::LiveRun(const std::vector<std::string>& sentry_options,
                  const std::vector<std::string>& workload) {
   static int runs = 0;
   err_path_ = TempPath("live-" + std::to_string(++runs) + ".err");
+  if (const auto m = std::find(sentry_options.begin(), sentry_options.end(), "--mount");
+      m != sentry_options.end() && m + 1 != sentry_options.end()) {
+    mount_ = *(m + 1);
+  }
   std::vector<std::string> argv = {SENTRY_BINARY, "run", "--no-tty"};
   argv.insert(argv.end(), sentry_options.begin(), sentry_options.end());
   // Runs that do not ask for a database leave none in the tests' directory.
@@ -86,6 +94,8 @@ LiveRun::~LiveRun() {
   if (status_ < 0 && pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
+    // A killed sentry cannot unmount its view: a failed test leaves none.
+    if (!mount_.empty() && IsMounted(mount_)) umount2(mount_.c_str(), MNT_DETACH);
   }
   if (to_ >= 0) close(to_);
   if (from_ >= 0) close(from_);
@@ -161,6 +171,30 @@ bool IsMounted(const std::string& path) {
     if (point == path) return true;
   }
   return false;
+}
+
+std::string AwaitHeld(const std::string& mount) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool mounted = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string state = Slurp(mount + "/sentry/step");
+    if (state.starts_with("held after:")) return state;
+    const bool now = IsMounted(mount);
+    if (mounted && !now) break;
+    mounted = mounted || now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return {};
+}
+
+bool SayToStep(const std::string& mount, std::string_view words) {
+  const int fd = ::open((mount + "/sentry/step").c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool taken = ::write(fd, words.data(), words.size()) == static_cast<ssize_t>(words.size());
+  const int error = errno;
+  ::close(fd);
+  errno = error;
+  return taken;
 }
 
 }  // namespace sentry::fusefs::testing

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sentry::fusefs::testing {
@@ -45,6 +46,7 @@ class LiveRun {
   int to_ = -1;
   int from_ = -1;
   std::string err_path_;
+  std::string mount_;  // its --mount, detached if the run had to be killed
   std::string buffered_;
   int status_ = -1;
 };
@@ -54,5 +56,13 @@ std::vector<int> ListedPids(const std::string& mount);
 
 // Whether `path` is mounted (any file system), from /proc/self/mountinfo.
 bool IsMounted(const std::string& path);
+
+// A `sentry run --step`'s view at `mount`: waits until the run holds
+// (sentry/step reads "held after:", 20 s at most) and returns that state;
+// "" if the run ended (its view unmounted) or never held.
+std::string AwaitHeld(const std::string& mount);
+// Writes `words` to its sentry/step file in one write: whether it took them
+// (errno says why not).
+bool SayToStep(const std::string& mount, std::string_view words);
 
 }  // namespace sentry::fusefs::testing

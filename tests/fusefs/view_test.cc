@@ -665,31 +665,11 @@ TEST(StepViewTest, TheStepFileDrivesARunAndTheViewShowsEachMoment) {
   const std::string mount = TempPath("step-view");
   LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
   const std::string step = mount + "/sentry/step";
-  // Waits until the run holds; "" if it never does (the run ended).
-  bool mounted = false;
-  const auto held = [&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const std::string state = Slurp(step);
-      if (state.starts_with("held after:")) return state;
-      const bool now = IsMounted(mount);
-      if (mounted && !now) return std::string();
-      mounted = mounted || now;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return std::string();
-  };
-  const auto next = [&] {
-    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
-    const bool written = fd >= 0 && ::write(fd, "next\n", 5) == 5;
-    if (fd >= 0) ::close(fd);
-    return written;
-  };
   std::string child;
   bool saw_zombie = false;
   bool saw_reap = false;
   for (int event = 0; event < 40 && !saw_reap; ++event) {
-    const std::string state = held();
+    const std::string state = AwaitHeld(mount);
     ASSERT_FALSE(state.empty()) << "the run stopped holding; stderr:\n" << run.Stderr();
     std::smatch m;
     if (std::regex_search(state, m, std::regex(R"(forked child (\d+))"))) child = m[1];
@@ -706,17 +686,14 @@ TEST(StepViewTest, TheStepFileDrivesARunAndTheViewShowsEachMoment) {
       saw_reap = true;
       break;  // held here: the rest of the run is continued below
     }
-    ASSERT_TRUE(next()) << std::strerror(errno);
+    ASSERT_TRUE(SayToStep(mount, "next\n")) << std::strerror(errno);
   }
   EXPECT_TRUE(saw_zombie);
   EXPECT_TRUE(saw_reap);
   // Continue to the end; a word it does not know is refused.
-  const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  EXPECT_LT(::write(fd, "sideways\n", 9), 0);
+  EXPECT_FALSE(SayToStep(mount, "sideways\n"));
   EXPECT_EQ(errno, EINVAL);
-  EXPECT_EQ(::write(fd, "continue\n", 9), 9);
-  ::close(fd);
+  EXPECT_TRUE(SayToStep(mount, "continue\n")) << std::strerror(errno);
   EXPECT_EQ(run.Finish(), 0) << run.Stderr();
   EXPECT_NE(run.Stderr().find("(zombie) with a wait (exit status 7)"), std::string::npos)
       << run.Stderr();
@@ -731,13 +708,7 @@ TEST(StepViewTest, AQuizAsksBeforeTheEventAndJudgesTheAnswerWhenItComes) {
   const std::string mount = TempPath("quiz-view");
   LiveRun run({"--mount", mount, "--step", "--quiz"}, {LESSONS_BINARY_DIR "/zombie"});
   const std::string step = mount + "/sentry/step";
-  const auto say = [&](const std::string& words) {
-    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
-    const bool written =
-        fd >= 0 && ::write(fd, words.data(), words.size()) == static_cast<ssize_t>(words.size());
-    if (fd >= 0) ::close(fd);
-    return written;
-  };
+  const auto say = [&](const std::string& words) { return SayToStep(mount, words); };
   bool mounted = false;
   int asked = 0;
   std::string parent;
@@ -785,12 +756,7 @@ TEST(StepViewTest, AQuizAsksBeforeTheEventAndJudgesTheAnswerWhenItComes) {
 TEST(StepViewTest, AnInterruptEndsTheHoldingAndReachesTheWorkload) {
   const std::string mount = TempPath("step-interrupt");
   LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!Slurp(mount + "/sentry/step").starts_with("held after:") &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ASSERT_TRUE(Slurp(mount + "/sentry/step").starts_with("held after:")) << run.Stderr();
+  ASSERT_FALSE(AwaitHeld(mount).empty()) << run.Stderr();
   EXPECT_EQ(run.Signal(SIGINT), 128 + SIGINT) << run.Stderr();
   EXPECT_NE(run.Stderr().find("stepping ends"), std::string::npos) << run.Stderr();
   EXPECT_FALSE(IsMounted(mount));
@@ -800,15 +766,8 @@ TEST(StepViewTest, AnInterruptEndsTheHoldingAndReachesTheWorkload) {
 TEST(StepViewTest, QuitKillsTheWorkloadAndSaysWhy) {
   const std::string mount = TempPath("step-quit");
   LiveRun run({"--mount", mount, "--step"}, {LESSONS_BINARY_DIR "/zombie"});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!Slurp(mount + "/sentry/step").starts_with("held after:") &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  const int fd = ::open((mount + "/sentry/step").c_str(), O_WRONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0) << run.Stderr();
-  EXPECT_EQ(::write(fd, "quit\n", 5), 5);
-  ::close(fd);
+  ASSERT_FALSE(AwaitHeld(mount).empty()) << run.Stderr();
+  EXPECT_TRUE(SayToStep(mount, "quit\n")) << std::strerror(errno) << run.Stderr();
   EXPECT_EQ(run.Finish(), 128 + SIGKILL) << run.Stderr();
   EXPECT_NE(run.Stderr().find("quit while stepping: killing the workload"), std::string::npos)
       << run.Stderr();

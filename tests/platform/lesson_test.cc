@@ -66,6 +66,27 @@ TEST(LessonsTest, ThereAreLessonsAndEachHasItsProgram) {
   }
 }
 
+// Each promise matched by a sentence ("#SEQ ..." lines of `told`) after the
+// one that matched the last.
+void ExpectInOrder(const std::string& name, const std::string& told,
+                   const std::vector<std::string>& promised) {
+  std::vector<std::string> sentences;
+  std::istringstream lines(told);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#")) sentences.push_back(line);
+  }
+  auto from = sentences.begin();
+  for (const std::string& pattern : promised) {
+    const std::regex re(pattern);
+    const auto found = std::find_if(from, sentences.end(),
+                                    [&](const std::string& s) { return std::regex_search(s, re); });
+    ASSERT_NE(found, sentences.end())
+        << name << ": no sentence after the last promise matches /" << pattern << "/\n"
+        << told;
+    from = found + 1;
+  }
+}
+
 // Runs `workload` under the sentry and checks what the run told against
 // `promised`: 0 divergences, each promise matched after the previous one.
 void CheckRun(const std::string& name, const std::vector<std::string>& workload,
@@ -81,22 +102,7 @@ void CheckRun(const std::string& name, const std::vector<std::string>& workload,
   ASSERT_EQ(told.exit_code, 0) << told.out << told.err;
   EXPECT_NE(told.out.find("divergences 0,"), std::string::npos) << told.out;
 
-  // Each promise matched by a sentence after the one that matched the last.
-  std::vector<std::string> sentences;
-  std::istringstream lines(told.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("#")) sentences.push_back(line);
-  }
-  auto from = sentences.begin();
-  for (const std::string& pattern : promised) {
-    const std::regex re(pattern);
-    const auto found = std::find_if(from, sentences.end(),
-                                    [&](const std::string& s) { return std::regex_search(s, re); });
-    ASSERT_NE(found, sentences.end())
-        << name << ": no sentence after the last promise matches /" << pattern << "/\n"
-        << told.out;
-    from = found + 1;
-  }
+  ExpectInOrder(name, told.out, promised);
   ::unlink(log.c_str());
 }
 
@@ -131,13 +137,7 @@ TEST_P(LessonTest, GoesStepByStepAndAsAQuiz) {
   fusefs::testing::LiveRun run({"--mount", mount, "--step", "--quiz"},
                                {std::string(LESSONS_BINARY_DIR) + "/" + name});
   const std::string step = mount + "/sentry/step";
-  const auto say = [&](std::string_view words) {
-    const int fd = ::open(step.c_str(), O_WRONLY | O_CLOEXEC);
-    const bool written =
-        fd >= 0 && ::write(fd, words.data(), words.size()) == static_cast<ssize_t>(words.size());
-    if (fd >= 0) ::close(fd);
-    return written;
-  };
+  const auto say = [&](std::string_view words) { return fusefs::testing::SayToStep(mount, words); };
   bool mounted = false;
   int holds = 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -159,21 +159,7 @@ TEST_P(LessonTest, GoesStepByStepAndAsAQuiz) {
   // Stepping tells the whole of the lesson, to its first process's end:
   // every promise, in order, among the sentences it printed.
   const std::string text = Slurp(std::string(LESSONS_SOURCE_DIR) + "/" + name + ".md");
-  std::vector<std::string> sentences;
-  std::istringstream lines(run.Stderr());
-  for (std::string line; std::getline(lines, line);) {
-    if (line.starts_with("#")) sentences.push_back(line);
-  }
-  auto from = sentences.begin();
-  for (const std::string& pattern : PromisedEvents(text)) {
-    const std::regex re(pattern);
-    const auto found = std::find_if(from, sentences.end(),
-                                    [&](const std::string& s) { return std::regex_search(s, re); });
-    ASSERT_NE(found, sentences.end())
-        << name << ": stepping told no sentence for /" << pattern << "/\n"
-        << run.Stderr();
-    from = found + 1;
-  }
+  ExpectInOrder(name + " (stepping)", run.Stderr(), PromisedEvents(text));
 }
 
 INSTANTIATE_TEST_SUITE_P(Lessons, LessonTest, ::testing::ValuesIn(LessonNames()),
