@@ -231,25 +231,29 @@ void Kernel::On(const TaskExisting& o) {
       tg->has_child_subreaper = ptg->has_child_subreaper || ptg->is_child_subreaper;
     }
   }
-  // Session and group: found by id, or made for the occasion.
-  const std::int32_t sid = o.sid ? o.sid.value : o.tid.value;
-  const std::int32_t pgid = o.pgid ? o.pgid.value : sid;
+  // Session and group: found by id, or made for the occasion. An id of 0 is
+  // the host's own answer (getsid, getpgid: pid_vnr) when the leader lives in
+  // an ancestor PID namespace, as in a container entered without setsid: the
+  // model says 0 too, and never finds that group or session by its id.
+  const std::int32_t sid = o.sid.value;
+  const std::int32_t pgid = o.pgid.value;
   Session* session = nullptr;
-  if (auto it = root_ns_->sessions.find(sid); it != root_ns_->sessions.end()) {
+  if (auto it = root_ns_->sessions.find(sid); sid != 0 && it != root_ns_->sessions.end()) {
     session = it->second;
   } else {
     session = NewSession(sid == o.tid.value ? tg : nullptr);
     session->ids = NsIds{.root = sid, .nested = {}};
-    root_ns_->sessions[sid] = session;
+    if (sid != 0) root_ns_->sessions[sid] = session;
     Emit(RecordKind::kSessionCreated, t, nullptr, sid, 0, "pre-existing");
   }
   ProcessGroup* pg = nullptr;
-  if (auto it = root_ns_->process_groups.find(pgid); it != root_ns_->process_groups.end()) {
+  if (auto it = root_ns_->process_groups.find(pgid);
+      pgid != 0 && it != root_ns_->process_groups.end()) {
     pg = it->second;
   } else {
     pg = NewProcessGroup(nullptr, session);
     pg->ids = NsIds{.root = pgid, .nested = {}};
-    root_ns_->process_groups[pgid] = pg;
+    if (pgid != 0) root_ns_->process_groups[pgid] = pg;
     Emit(RecordKind::kProcessGroupCreated, t, nullptr, pgid, sid, "pre-existing");
   }
   MoveToProcessGroup(tg, pg);

@@ -19,7 +19,8 @@ namespace sentry::kernel {
 
 // A task that already exists when observation starts (the sentry itself, or a
 // process attached to). Creates its thread group, process group and session
-// as needed. parent may be 0 (outside the model).
+// as needed. parent may be 0 (outside the model); pgid and sid are 0 when
+// their leader is in an ancestor PID namespace (the host's getsid says 0).
 struct TaskExisting {
   ThreadId tid;
   ThreadId tgid;

@@ -774,16 +774,38 @@ TEST(StepViewTest, QuitKillsTheWorkloadAndSaysWhy) {
 }
 
 // The session the sentry was started in (a user's shell leads it, outside
-// the sandbox) is not said to have lost its leader.
+// the sandbox) is not said to have lost its leader. `setsid sh` makes that
+// shell here, whatever session this test runs in.
 TEST(SessionViewTest, TheSessionTheSentryStartedInHasItsLeaderOutside) {
   const std::string mount = TempPath("session-leader");
-  // Started in this test's session, which the sentry does not lead.
-  ASSERT_NE(getsid(0), getpid());
-  const Captured run = Capture({SENTRY_BINARY, "run", "--no-tty", "--no-db", "--mount", mount, "--",
-                                "/bin/sh", "-c", "cat " + mount + "/sentry/session/*/leader"});
+  const Captured run =
+      Capture({"setsid", "--wait", "/bin/sh", "-c",
+               "echo $$; " SENTRY_BINARY " run --no-tty --no-db --mount " + mount +
+                   " -- /bin/sh -c 'cat " + mount + "/sentry/session/*/leader'; exit $?"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find(std::to_string(getsid(0)) + " (outside the sandbox)\n"), std::string::npos)
-      << run.out;
+  const std::string shell = run.out.substr(0, run.out.find('\n'));
+  EXPECT_NE(run.out.find("\n" + shell + " (outside the sandbox)\n"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("none (exited)"), std::string::npos) << run.out;
+}
+
+// Started in a PID namespace its session's leader is not in (a container
+// entered without setsid, as CI's may be), the sentry's session has no id
+// there: the host says 0 (getsid), so does the view, and no session is said
+// to have lost its leader.
+TEST(SessionViewTest, ASessionLedFromAnAncestorNamespaceIsZeroAsOnTheHost) {
+  const std::string mount = TempPath("session-hidden");
+  // In the new namespace the shell is 1, its session's leader unseen. The
+  // workload finds the sentry as its parent's parent.
+  const std::string workload =
+      "s=$(cut -d' ' -f4 /proc/$PPID/stat); echo host $(cut -d' ' -f6 /proc/$s/stat); "
+      "echo view $(cut -d' ' -f6 " +
+      mount + "/$s/stat); cat " + mount + "/sentry/session/*/leader";
+  const Captured run =
+      Capture({"unshare", "--pid", "--fork", "--mount-proc", "/bin/sh", "-c",
+               SENTRY_BINARY " run --no-tty --no-db --mount " + mount + " -- /bin/sh -c \"$1\"",
+               "sh", workload});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("host 0\nview 0\n"), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("none (exited)"), std::string::npos) << run.out;
 }
 
