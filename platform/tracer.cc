@@ -926,7 +926,9 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     // is held until it is told (HandleStatus). The clone's flags are read
     // now, in case its creator never reports it (AnnounceHeldChild).
     user_regs_struct regs{};
-    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0) DecodeClone(pid, regs, st);
+    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0 || !DecodeClone(pid, regs, st)) {
+      CloneFromHost(pid, st);  // a SIGKILL woke it out of this stop first
+    }
     // Its creator's group (a thread) or process, for an exit report that
     // comes before anything names it: the task is gone by then.
     st.creator = CreatorOf(pid);

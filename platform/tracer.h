@@ -188,8 +188,12 @@ class Tracer {
   // (adopted; 0: its creator's).
   void TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags, int exit_signal,
                  std::int32_t host_pgid = 0);
-  // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in.
-  void DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
+  // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in;
+  // false (and `st` unchanged) if clone3's arguments could not be read.
+  bool DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
+  // When the clone's registers or arguments are out of reach: what the host
+  // shows of `child` (a thread, or a process taken for a fork's).
+  static void CloneFromHost(pid_t child, TaskState& st);
   // The new task's tid from `pid`'s clone event stop (flags decoded into
   // `st` too); nullopt if a SIGKILL took it out of that stop first.
   std::optional<unsigned long> CloneEventMessage(pid_t pid, int event, TaskState& st);

@@ -19,7 +19,7 @@ namespace sentry::platform {
 namespace abi = kernel::abi;
 using kernel::ThreadId;
 
-void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const {
+bool Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const {
   // At the seccomp stop and at the clone event stop alike, orig_rax is the
   // syscall and the argument registers are as the caller set them.
   const auto nr = static_cast<long>(regs.orig_rax);
@@ -28,13 +28,29 @@ void Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st)
     st.clone_exit_signal = static_cast<int>(regs.rdi & 0xff);
   } else if (nr == SYS_clone3) {
     std::uint64_t clone_args[5] = {};  // flags, pidfd, child_tid, parent_tid, exit_signal
-    ReadMemory(pid, regs.rdi, clone_args, sizeof clone_args);
+    if (!ReadMemory(pid, regs.rdi, clone_args, sizeof clone_args)) return false;
     st.clone_flags = clone_args[0];
     st.clone_exit_signal = static_cast<int>(clone_args[4]);
   } else if (nr == SYS_vfork) {
     st.clone_flags = CLONE_VM | CLONE_VFORK;
     st.clone_exit_signal = SIGCHLD;
   } else {  // fork
+    st.clone_flags = 0;
+    st.clone_exit_signal = SIGCHLD;
+  }
+  return true;
+}
+
+void Tracer::CloneFromHost(pid_t child, TaskState& st) {
+  // A SIGKILL to the group can wake a new task out of its first stop before
+  // its registers are read (GETREGS: ESRCH), or clone3's arguments can be out
+  // of reach. /proc still tells a thread from a process; a process's clone
+  // is taken for a fork (CLONE_PARENT and CLONE_VFORK are not shown).
+  const pid_t tgid = std::atoi(StatusField(child, "Tgid").c_str());
+  if (tgid > 0 && tgid != child) {
+    st.clone_flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+    st.clone_exit_signal = 0;
+  } else {
     st.clone_flags = 0;
     st.clone_exit_signal = SIGCHLD;
   }
@@ -51,13 +67,19 @@ std::optional<unsigned long> Tracer::CloneEventMessage(pid_t pid, int event, Tas
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 &&
         ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&
-        static_cast<long>(regs.rax) == -ENOSYS) {
-      DecodeClone(pid, regs, st);
+        static_cast<long>(regs.rax) == -ENOSYS && DecodeClone(pid, regs, st)) {
       return msg;
     }
-    // Out of this stop already: go by the event, if the message is its.
-    st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
-    st.clone_exit_signal = SIGCHLD;
+    // Out of this stop already: go by the event, if the message is its,
+    // and by the child's /proc for a clone (a thread's or a process's).
+    const auto child = EventMessage(pid, event);
+    if (child && *child != 0 && event == PTRACE_EVENT_CLONE) {
+      CloneFromHost(static_cast<pid_t>(*child), st);
+    } else {
+      st.clone_flags = event == PTRACE_EVENT_VFORK ? (CLONE_VM | CLONE_VFORK) : 0;
+      st.clone_exit_signal = SIGCHLD;
+    }
+    return child;
   }
   return EventMessage(pid, event);
 }
@@ -176,7 +198,7 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   if (cs.ran_unknown) {
     // Decoded at its first stop; its registers are another stop's now.
   } else if (::ptrace(PTRACE_GETREGS, child, nullptr, &regs) == 0) {
-    DecodeClone(child, regs, cs);
+    if (!DecodeClone(child, regs, cs)) CloneFromHost(child, cs);
   } else if (adopted) {
     cs.clone_flags = 0;  // not in a stop yet (its first follows): told as a fork
   } else {
