@@ -100,7 +100,7 @@ void MovePendingInput(int from, int to) {
     }
     if (n == 0) {
       termios settings{};
-      if (::tcgetattr(to, &settings) != 0) return;
+      if (::tcgetattr(from, &settings) != 0) return;
       const char end = static_cast<char>(settings.c_cc[VEOF]);
       WriteAll(to, &end, 1);
     }

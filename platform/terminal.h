@@ -26,7 +26,8 @@ std::expected<Pty, std::string> OpenPty(int like);
 
 // Moves what terminal `from` holds before it is put in raw mode into `to`:
 // lines typed ahead, and an end of file (^D; script(1) sends one when its
-// own input ends) as `to`'s end-of-file character. In raw mode Linux hands a
+// own input ends) as `from`'s end-of-file character (the workload's pty has
+// `from`'s settings; `to` may be a pipe to it). In raw mode Linux hands a
 // pending end of file over as a NUL byte, and the end would be lost.
 // Never blocks.
 void MovePendingInput(int from, int to);

@@ -180,7 +180,7 @@ int Tracer::Run() {
       .path = *path,
       .argv = options_.argv,
       .filter = &*filter,
-      .child_mask = original,
+      .child_mask = options_.front != nullptr ? options_.front->WorkloadMask(original) : original,
       .ptrace_options = kTracerPtraceOptions,
       .new_pid_namespace = options_.pidns,
       .terminal = pty_ ? pty_->slave.Get() : -1,
@@ -189,6 +189,7 @@ int Tracer::Run() {
   });
   if (!launched) {
     raw_mode_.Restore();
+    if (options_.front != nullptr) options_.front->RestoreTerminal();
     std::fprintf(stderr, "sentry: %s\n", launched.error().message.c_str());
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     return launched.error().exit_code;
@@ -218,7 +219,8 @@ int Tracer::Run() {
     Apply(kernel::ControllingTty{.tid = ThreadId(session_leader_), .tty_nr = pty_->tty_nr});
     // Started after the fork and the signal mask: the thread must not take
     // the signals meant for the signalfd.
-    relay_.emplace(STDIN_FILENO, STDOUT_FILENO, pty_->master.Get());
+    relay_.emplace(options_.front != nullptr ? options_.front->Keys() : STDIN_FILENO, STDOUT_FILENO,
+                   pty_->master.Get());
   }
   // PTRACE_SEIZE does not stop the task: no first EVENT_STOP to wait for.
   TaskState& leader_state = tasks_[session_leader_];
@@ -276,6 +278,7 @@ done:
     pty_->slave.Reset();  // the workload is gone: let the terminal hang up
     relay_->Finish();
     raw_mode_.Restore();
+    if (options_.front != nullptr) options_.front->RestoreTerminal();
   }
   {
     // The signals a user ends things with stay blocked: one that came too
@@ -307,6 +310,10 @@ std::expected<void, std::string> Tracer::OpenTerminal() {
   auto pty = OpenPty(STDIN_FILENO);
   if (!pty) return std::unexpected(pty.error());
   pty_.emplace(std::move(*pty));
+  if (options_.front != nullptr) {
+    options_.front->TakeTerminal();  // the front holds the user's terminal
+    return {};
+  }
   MovePendingInput(STDIN_FILENO, pty_->master.Get());
   return raw_mode_.Enter(STDIN_FILENO);
 }

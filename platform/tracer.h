@@ -28,6 +28,7 @@
 #include "platform/caught_signals.h"
 #include "platform/doorbell.h"
 #include "platform/hold_point.h"
+#include "platform/job_front.h"
 #include "platform/launcher.h"
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
@@ -76,6 +77,9 @@ struct RunOptions {
   std::vector<kernel::RecordConsumer*> consumers;
   // Asked between reports whether to hold the workload (--step); may be null.
   HoldPoint* holder = nullptr;
+  // With a terminal: the job's front (job_front.h), which holds the user's
+  // terminal and its keystrokes and stops as the job; null: the sentry does.
+  const JobFront* front = nullptr;
 };
 
 class Tracer {
@@ -382,8 +386,9 @@ class Tracer {
   bool DiesOfItsOwnSignal(pid_t tgid);
   // ---- Sleeping and waking (tracer_wakeups.cc).
   // The signals a user sends the sentry, caught while the loop runs.
-  static constexpr std::initializer_list<int> kCaughtSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-                                                                SIGWINCH};
+  // SIGCONT: the job's front was continued (fg) after a SuspendLikeTheJob.
+  static constexpr std::initializer_list<int> kCaughtSignals = {SIGINT,  SIGTERM,  SIGHUP,
+                                                                SIGQUIT, SIGWINCH, SIGCONT};
   // Acts on the signals caught and the freeze requested since last time.
   void TakeRequests(CaughtSignals& caught);
   // Whether a signal to the sentry or a freeze request waits for the loop.
@@ -420,10 +425,12 @@ class Tracer {
   bool ContinueIfAskedToEnd(pid_t pid, pid_t tgid);
   // Sends `signo` to process group `pgid` (root ids), told per member.
   void SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why);
-  // The first process stopped at its terminal (Ctrl-Z): the sentry stops
-  // too, as the job its user's shell knows; continued (fg), it continues the
-  // first process's group, as that shell would have.
+  // The first process stopped at its terminal (Ctrl-Z): the job its user's
+  // shell knows stops too (the front, or else the sentry); continued (fg),
+  // the sentry continues the first process's group, as that shell would
+  // have. With a front the loop goes on meanwhile; its SIGCONT says when.
   void SuspendLikeTheJob();
+  void ContinueLikeTheJob();
   // tracer_polls.cc: exit-only WNOHANG waits the model knows will find
   // nothing are let through at their entry, unlogged (counted); a child's
   // exit collected while one may still run is settled at the poller's next
@@ -533,7 +540,8 @@ class Tracer {
   std::unordered_map<pid_t, int> parked_;
   // Interactive runs only. Destroyed in reverse order: the relay stops
   // before the pty closes, and the user's terminal is restored last.
-  RawMode raw_mode_;
+  RawMode raw_mode_;        // the user's terminal, when there is no front to hold it
+  bool suspended_ = false;  // the front stops as the job; its SIGCONT is awaited
   std::optional<Pty> pty_;
   std::optional<PtyRelay> relay_;
 };

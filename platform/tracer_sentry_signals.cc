@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "platform/proc_files.h"
@@ -95,6 +96,11 @@ void Tracer::KillLeftovers() {
 void Tracer::OnSentrySignal(int signo) {
   if (signo == SIGWINCH) {
     if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
+    return;
+  }
+  if (signo == SIGCONT) {
+    // The front, continued: the job is. Any other SIGCONT changes nothing.
+    if (std::exchange(suspended_, false)) ContinueLikeTheJob();
     return;
   }
   // An interrupt ends a --step run's holding: the workload must go on to
@@ -236,14 +242,25 @@ void Tracer::SignalGroup(std::int32_t pgid, int signo, SignalCause why) {
 }
 
 void Tracer::SuspendLikeTheJob() {
-  const auto first = model_.FindTask(ThreadId(root_));
-  if (!first) return;
+  if (!model_.FindTask(ThreadId(root_))) return;
+  if (options_.front != nullptr) {
+    // Only the front stops: the view, the log and the loop go on.
+    suspended_ = true;
+    options_.front->Suspend();
+    return;
+  }
   raw_mode_.Restore();
   // SIGTSTP, not SIGSTOP: if the sentry's own group is orphaned (no shell
   // with job control runs it), the kernel discards it and the job goes on.
   ::kill(::getpid(), SIGTSTP);
   // Continued: the user's terminal is ours again.
   if (auto entered = raw_mode_.Enter(STDIN_FILENO); !entered) Warn(entered.error());
+  ContinueLikeTheJob();
+}
+
+void Tracer::ContinueLikeTheJob() {
+  const auto first = model_.FindTask(ThreadId(root_));
+  if (!first) return;
   if (pty_) CopyWindowSize(STDIN_FILENO, pty_->master.Get());
   SignalGroup(first->pgid, SIGCONT, SignalCause::kSentryForwarded);
 }

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include "fusefs/mount.h"
 #include "fusefs/procfs.h"
 #include "inspect/event_log.h"
+#include "platform/job_front.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/cmd/step.h"
@@ -203,6 +205,17 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                       "--step takes its commands from a terminal (stdin) or from the view's "
                       "sentry/step file: not with --no-fuse and without a terminal");
   }
+  // With a terminal, the user's shell's job is a front that holds it and
+  // stops as the job, so the view answers while the job is stopped
+  // (platform/job_front.h). Split off before anything starts a thread.
+  auto front = options.terminal
+                   ? platform::JobFront::Split()
+                   : std::expected<platform::JobFront, std::string>(std::unexpect, std::string());
+  if (!front && options.terminal) {
+    std::cerr << "sentry: " << front.error() << "\n";
+    return 125;
+  }
+  if (front) options.front = &*front;
   std::unique_ptr<JsonLinesLog> log;
   if (!log_records_path.empty()) {
     auto opened = JsonLinesLog::Open(log_records_path);
@@ -254,6 +267,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   if (step) {
     Stepper::Options step_options{.kinds = std::move(step_kinds),
                                   .terminal = options.terminal,
+                                  .keys = front ? front->Keys() : STDIN_FILENO,
                                   .sentry = ::getpid(),
                                   .quiz = vm.count("quiz") != 0,
                                   .before_hold = {}};

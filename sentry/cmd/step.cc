@@ -191,7 +191,7 @@ Stepper::Said Stepper::AwaitAction(int wake_fd, bool line) {
     std::array<pollfd, 3> fds{
         pollfd{.fd = command_wake_.Get(), .events = POLLIN, .revents = 0},
         pollfd{.fd = wake_fd, .events = POLLIN, .revents = 0},
-        pollfd{.fd = options_.terminal ? STDIN_FILENO : -1, .events = POLLIN, .revents = 0}};
+        pollfd{.fd = options_.terminal ? options_.keys : -1, .events = POLLIN, .revents = 0}};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return {.action = Action::kContinue, .answer = {}};  // cannot wait: let the run go on
@@ -204,7 +204,7 @@ Stepper::Said Stepper::AwaitAction(int wake_fd, bool line) {
     if (fds[1].revents != 0) return {};  // the loop has a request to see to
     if (fds[2].revents == 0) continue;
     char key = 0;
-    const ssize_t n = ::read(STDIN_FILENO, &key, 1);
+    const ssize_t n = ::read(options_.keys, &key, 1);
     if (n <= 0) return {.action = Action::kContinue, .answer = {}};  // the terminal is gone
     // Ctrl-C, Ctrl-D: raw mode gives them as keys.
     if (key == 3 || key == 4) return {.action = Action::kQuit, .answer = {}};

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -45,9 +46,10 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
     // The kinds to stop at (fork, exec, exit, zombie, reap, signal, stop,
     // pgrp, session, adopt); empty: every event.
     std::set<std::string> kinds;
-    bool terminal = false;  // the workload has the sentry's pty: keys come from stdin (raw)
-    pid_t sentry = 0;       // left out of the tree
-    bool quiz = false;      // ask questions before the events that answer them (quiz.h)
+    bool terminal = false;    // the workload has the sentry's pty: keys come from `keys` (raw)
+    int keys = STDIN_FILENO;  // the user's keystrokes (the job front's pipe, or stdin)
+    pid_t sentry = 0;         // left out of the tree
+    bool quiz = false;        // ask questions before the events that answer them (quiz.h)
     // Called before each hold: the view catching up with the model.
     std::function<void()> before_hold;
   };

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -297,6 +298,47 @@ TEST(TerminalTest, TheUserTerminalIsRestoredWhenTheSentryCrashes) {
   EXPECT_EQ(term.Wait(), 128 + SIGABRT);
   EXPECT_EQ(term.Settings().c_lflag, before.c_lflag);
   EXPECT_EQ(term.Settings().c_iflag, before.c_iflag);
+}
+
+// Ctrl-Z on `sentry run` in an interactive shell: the shell sees its job
+// stop, and fg continue it, while the view still answers (the tree shows
+// the workload stopped) and takes a freeze; after fg the workload reads
+// what is typed. Before the job's front (platform/job_front.h) the whole
+// sentry stopped, and a read of its view hung.
+TEST(TerminalTest, AStoppedJobLeavesItsViewAnswering) {
+  const std::string mount = TempPath("stopped-job-view");
+  ASSERT_EQ(mkdir(mount.c_str(), 0700), 0);
+  const auto view = [&mount](const std::string& command, const std::string& name) {
+    return testing::RunInNewSession({"/usr/bin/timeout", "5", "/bin/sh", "-c", command}, name);
+  };
+  {
+    UserTerminal term(Shell());
+    ASSERT_TRUE(term.Expect("$ "));
+    term.Send("stty tostop; " + std::string(SENTRY_BINARY) + " run --no-db --mount " + mount +
+              " -- sh -c 'echo up-$((1+1)); read x; echo got-$x-$((2+3))'\n");
+    ASSERT_TRUE(term.Expect("up-2"));
+    term.Send("\x1a");
+    ASSERT_TRUE(term.Expect("Stopped"));
+    ASSERT_TRUE(term.Expect("$ "));
+    const testing::Outcome tree = view("cat " + mount + "/sentry/tree", "stopped-tree");
+    EXPECT_EQ(tree.exit_code, 0) << tree.err;
+    EXPECT_NE(tree.out.find(" sh (pgid "), std::string::npos) << tree.out;
+    EXPECT_NE(tree.out.find(" T stopped by SIGTSTP)"), std::string::npos) << tree.out;
+    const testing::Outcome freeze =
+        view("echo 1 > " + mount + "/sentry/freeze && cat " + mount +
+                 "/sentry/freeze && echo 0 > " + mount + "/sentry/freeze",
+             "stopped-freeze");
+    EXPECT_EQ(freeze.exit_code, 0) << freeze.err;
+    EXPECT_EQ(freeze.out, "1\n");
+    term.Send("fg\n");
+    ASSERT_TRUE(term.Expect("echo got-"));  // the shell names the job it continues
+    term.Send("x\r");
+    ASSERT_TRUE(term.Expect("got-x-5"));
+    ASSERT_TRUE(term.Expect("$ "));
+    term.Send("exit $((6*7))\n");
+    EXPECT_EQ(term.Wait(), 42);
+  }
+  EXPECT_EQ(rmdir(mount.c_str()), 0) << "the view is still mounted";
 }
 
 // TIOCNOTTY by the session leader: the foreground job gets SIGHUP then
