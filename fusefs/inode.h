@@ -22,6 +22,10 @@ enum class Scope : std::uint8_t {
   kForeign = 4,        // /PID of a reader outside the sandbox (host values)
   kProcessGroup = 5,   // /sentry/pgrp/PGID/*
   kSession = 6,        // /sentry/session/SID/*
+  kProcessFd = 7,      // /PID/fd/N and /PID/fdinfo/N (id: FdNodeId)
+  kThreadFd = 8,       // the same under /PID/task/TID
+  kForeignFd = 9,      // the same for an outside reader's own entry
+  kNet = 10,           // /net/* (file: an index into the view's list of names)
 };
 
 // Top-level nodes (scope kTop, id 0).
@@ -51,6 +55,22 @@ enum class Top : std::uint8_t {
   kSessionDir,  // sentry/session/
   kPidns,       // sentry/pidns
   kStep,        // sentry/step
+  // The host's, as procfs shows them to the sentry (host_task_files.h).
+  kMounts,  // a link to self/mounts, as on the host
+  kNetDir,  // net/
+  kVmstat,
+  kDiskstats,
+  kPartitions,
+  kSwaps,
+  kFilesystems,
+  kLocks,
+  kZoneinfo,
+  kBuddyinfo,
+  kInterrupts,
+  kSoftirqs,
+  kDevices,
+  kMisc,
+  kModules,
 };
 
 // Files of a process or thread directory (scopes kProcess, kThread, kForeign).
@@ -67,9 +87,45 @@ enum class TaskFile : std::uint8_t {
   kRoot,
   kChildren,
   kCgroup,
+  // Mirrored from the host's file of the live task (host_task_files.h).
+  kWchan,
+  kMaps,
+  kSmaps,
+  kSmapsRollup,
+  kIo,
+  kLimits,
+  kMountinfo,
+  kMounts,
+  kOomScore,
+  kOomScoreAdj,
+  kSchedstat,
+  kFdDir,      // fd/: the host's descriptors, as links
+  kFdinfoDir,  // fdinfo/
   kTaskDir,    // process only: task/
   kSentryDir,  // process only: sentry/
 };
+
+// Files under fd/ and fdinfo/ (scopes kProcessFd, kThreadFd, kForeignFd).
+// kTarget: what a link that names no path ("pipe:[N]", "socket:[N]",
+// "anon_inode:[eventfd]") leads to: stat(2) of fd/N follows the link's text
+// relative to fd/, and procfs's magic link goes to the open file itself, so
+// that name in fd/ answers with the open file's attributes.
+enum class FdFile : std::uint8_t { kLink = 1, kInfo = 2, kTarget = 3 };
+
+// An fd node's id: its task directory's id (a ThreadGroupUid, a TaskUid or
+// a host pid) with the descriptor's number below it. fd numbers stop at
+// fs.nr_open (1,048,576 by default); above kMaxFd there is no node.
+constexpr unsigned kFdBits = 24;
+constexpr std::uint64_t kMaxFd = (std::uint64_t{1} << kFdBits) - 1;
+constexpr std::uint64_t FdNodeId(std::uint64_t subject, std::uint64_t fd) {
+  return subject << kFdBits | fd;
+}
+constexpr std::uint64_t FdSubjectOf(std::uint64_t id) {
+  return id >> kFdBits;
+}
+constexpr int FdNumberOf(std::uint64_t id) {
+  return static_cast<int>(id & kMaxFd);
+}
 
 // Files of a process's sentry/ directory (scope kProcessSentry).
 enum class SentryFile : std::uint8_t { kExit = 1, kExitState, kStop, kWaits, kReaper };

@@ -139,8 +139,10 @@ std::optional<uid_t> MountOwner(const std::string& path) {
 bool IsDeadMount(const std::string& path) {
   // statfs always asks the server (stat may be answered from the kernel's
   // attribute cache for a second after the server died).
+  // ENOTCONN once the connection is gone; ECONNABORTED for a request the
+  // kernel ended as it aborted the connection (Linux fuse end_requests).
   struct statfs fs {};
-  return ::statfs(path.c_str(), &fs) != 0 && errno == ENOTCONN;
+  return ::statfs(path.c_str(), &fs) != 0 && (errno == ENOTCONN || errno == ECONNABORTED);
 }
 
 int CleanDeadMounts() {

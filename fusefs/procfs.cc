@@ -11,6 +11,7 @@
 #include <span>
 
 #include "fusefs/host_files.h"
+#include "fusefs/host_task_files.h"
 #include "fusefs/render_model.h"
 #include "fusefs/render_task.h"
 #include "platform/quiet_thread.h"
@@ -65,6 +66,21 @@ constexpr std::array kRootEntries = {
     NodeSpec{"sys", T(Top::kSys), kDir},
     NodeSpec{"tty", T(Top::kTty), kDir},
     NodeSpec{"sentry", T(Top::kSentry), kDir},
+    NodeSpec{"mounts", T(Top::kMounts), kLink},
+    NodeSpec{"net", T(Top::kNetDir), kDir},
+    NodeSpec{"vmstat", T(Top::kVmstat), kFile},
+    NodeSpec{"diskstats", T(Top::kDiskstats), kFile},
+    NodeSpec{"partitions", T(Top::kPartitions), kFile},
+    NodeSpec{"swaps", T(Top::kSwaps), kFile},
+    NodeSpec{"filesystems", T(Top::kFilesystems), kFile},
+    NodeSpec{"locks", T(Top::kLocks), kFile},
+    NodeSpec{"zoneinfo", T(Top::kZoneinfo), S_IFREG | 0400},
+    NodeSpec{"buddyinfo", T(Top::kBuddyinfo), kFile},
+    NodeSpec{"interrupts", T(Top::kInterrupts), kFile},
+    NodeSpec{"softirqs", T(Top::kSoftirqs), kFile},
+    NodeSpec{"devices", T(Top::kDevices), kFile},
+    NodeSpec{"misc", T(Top::kMisc), kFile},
+    NodeSpec{"modules", T(Top::kModules), kFile},
 };
 constexpr std::array kSysEntries = {NodeSpec{"kernel", T(Top::kSysKernel), kDir}};
 constexpr std::array kSysKernelEntries = {NodeSpec{"pid_max", T(Top::kPidMax), kFile},
@@ -92,6 +108,19 @@ constexpr std::array kProcessEntries = {
     NodeSpec{"root", F(TaskFile::kRoot), kLink},
     NodeSpec{"children", F(TaskFile::kChildren), kFile},
     NodeSpec{"cgroup", F(TaskFile::kCgroup), kFile},
+    NodeSpec{"wchan", F(TaskFile::kWchan), kFile},
+    NodeSpec{"maps", F(TaskFile::kMaps), kFile},
+    NodeSpec{"smaps", F(TaskFile::kSmaps), kFile},
+    NodeSpec{"smaps_rollup", F(TaskFile::kSmapsRollup), kFile},
+    NodeSpec{"io", F(TaskFile::kIo), S_IFREG | 0400},
+    NodeSpec{"limits", F(TaskFile::kLimits), kFile},
+    NodeSpec{"mountinfo", F(TaskFile::kMountinfo), kFile},
+    NodeSpec{"mounts", F(TaskFile::kMounts), kFile},
+    NodeSpec{"oom_score", F(TaskFile::kOomScore), kFile},
+    NodeSpec{"oom_score_adj", F(TaskFile::kOomScoreAdj), S_IFREG | 0644},
+    NodeSpec{"schedstat", F(TaskFile::kSchedstat), kFile},
+    NodeSpec{"fd", F(TaskFile::kFdDir), S_IFDIR | 0500},
+    NodeSpec{"fdinfo", F(TaskFile::kFdinfoDir), kDir},
     NodeSpec{"task", F(TaskFile::kTaskDir), kDir},
     NodeSpec{"sentry", F(TaskFile::kSentryDir), kDir},
 };
@@ -161,56 +190,36 @@ Procfs* Self(fuse_req_t req) {
   return static_cast<Procfs*>(fuse_req_userdata(req));
 }
 
-const char* HostTopPath(Top t) {
-  switch (t) {
-    case Top::kStat:
-      return "/proc/stat";
-    case Top::kUptime:
-      return "/proc/uptime";
-    case Top::kLoadavg:
-      return "/proc/loadavg";
-    case Top::kMeminfo:
-      return "/proc/meminfo";
-    case Top::kCpuinfo:
-      return "/proc/cpuinfo";
-    case Top::kVersion:
-      return "/proc/version";
-    case Top::kPidMax:
-      return "/proc/sys/kernel/pid_max";
-    case Top::kOsRelease:
-      return "/proc/sys/kernel/osrelease";
-    case Top::kTtyDrivers:
-      return "/proc/tty/drivers";
+// The directory scope an fd node's id names, and back.
+Scope FdScopeOf(Scope dir) {
+  switch (dir) {
+    case Scope::kProcess:
+      return Scope::kProcessFd;
+    case Scope::kThread:
+      return Scope::kThreadFd;
     default:
-      return nullptr;
+      return Scope::kForeignFd;
   }
 }
-
-const char* HostTaskFileName(TaskFile f) {
-  switch (f) {
-    case TaskFile::kStat:
-      return "stat";
-    case TaskFile::kStatus:
-      return "status";
-    case TaskFile::kStatm:
-      return "statm";
-    case TaskFile::kCmdline:
-      return "cmdline";
-    case TaskFile::kComm:
-      return "comm";
-    case TaskFile::kEnviron:
-      return "environ";
-    case TaskFile::kExe:
-      return "exe";
-    case TaskFile::kCwd:
-      return "cwd";
-    case TaskFile::kRoot:
-      return "root";
-    case TaskFile::kCgroup:
-      return "cgroup";
+Scope DirScopeOf(Scope fd) {
+  switch (fd) {
+    case Scope::kProcessFd:
+      return Scope::kProcess;
+    case Scope::kThreadFd:
+      return Scope::kThread;
     default:
-      return nullptr;
+      return Scope::kForeign;
   }
+}
+bool IsFdScope(Scope scope) {
+  return scope == Scope::kProcessFd || scope == Scope::kThreadFd || scope == Scope::kForeignFd;
+}
+// The task directory an fd node is in.
+Inode FdDirOf(Inode fd) {
+  return Inode{.id = FdSubjectOf(fd.id), .scope = DirScopeOf(fd.scope), .file = 0};
+}
+const char* FdDirName(FdFile file) {
+  return file == FdFile::kInfo ? "fdinfo" : "fd";
 }
 
 }  // namespace
@@ -436,8 +445,12 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           if (const NodeSpec* spec = FindSpec(kRootEntries, name)) return top(spec);
           const auto pid = ParseId(name);
           if (!pid) return std::nullopt;
-          if (auto t = model_.FindTask(kernel::ThreadId(*pid), View()); t && t->leader) {
-            return Inode{.id = t->tg_uid.value, .scope = Scope::kProcess, .file = 0};
+          if (auto t = model_.FindTask(kernel::ThreadId(*pid), View())) {
+            if (t->leader) return Inode{.id = t->tg_uid.value, .scope = Scope::kProcess, .file = 0};
+            // Unlisted, as in procfs, but there: /proc/TID of a thread that
+            // leads nothing is that thread's directory (ps -L reads its wchan
+            // there; Linux proc_pid_lookup finds any task by its id).
+            return Inode{.id = t->uid.value, .scope = Scope::kThread, .file = 0};
           }
           // An outside reader (ps through `sentry view`) finds itself.
           if (const Caller c = Identify(caller); !c.in_sandbox && c.tgid == *pid) {
@@ -454,6 +467,14 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
           return top(FindSpec(kTtyEntries, name));
         case Top::kSentry:
           return top(FindSpec(kSentryEntries, name));
+        case Top::kNetDir: {
+          const auto names = NetFileNames();
+          const auto it = std::find(names.begin(), names.end(), name);
+          if (it == names.end()) return std::nullopt;
+          return Inode{.id = 0,
+                       .scope = Scope::kNet,
+                       .file = static_cast<std::uint8_t>(it - names.begin() + 1)};
+        }
         case Top::kPgrpDir: {
           const auto pgid = ParseId(name);
           if (!pgid) return std::nullopt;
@@ -498,10 +519,10 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
         if (spec == nullptr) return std::nullopt;
         return Inode{.id = parent.id, .scope = Scope::kProcessSentry, .file = spec->file};
       }
-      return std::nullopt;
+      return FdChild(parent, name, caller);
     case Scope::kThread:
     case Scope::kForeign: {
-      if (parent.file != F(TaskFile::kDir)) return std::nullopt;
+      if (parent.file != F(TaskFile::kDir)) return FdChild(parent, name, caller);
       const NodeSpec* spec = FindSpec(
           std::span(kProcessEntries)
               .first(parent.scope == Scope::kThread ? kThreadEntryCount : kForeignEntryCount),
@@ -518,9 +539,63 @@ std::optional<Inode> Procfs::Child(Inode parent, std::string_view name,
       return Inode{.id = parent.id, .scope = parent.scope, .file = spec->file};
     }
     case Scope::kProcessSentry:
+    case Scope::kProcessFd:
+    case Scope::kThreadFd:
+    case Scope::kForeignFd:
+    case Scope::kNet:
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+std::optional<Inode> Procfs::FdChild(Inode dir, std::string_view name,
+                                     const fuse_ctx* caller) const {
+  if (dir.file != F(TaskFile::kFdDir) && dir.file != F(TaskFile::kFdinfoDir)) return std::nullopt;
+  const auto fd = ParseId(name);
+  // ParseId takes no 0: fd 0 is a name too.
+  const bool zero = name == "0";
+  if (!fd && !zero) {
+    // A link's text that names no path ("pipe:[N]"), looked up by a stat(2)
+    // following fd/N: the open file it is (FdFile::kTarget), for a reader
+    // procfs lets follow it.
+    if (dir.file != F(TaskFile::kFdDir) || name.find(":[") == std::string_view::npos ||
+        !MayRead(dir, caller)) {
+      return std::nullopt;
+    }
+    const auto host = HostDirOf(dir);
+    const auto fds = host ? HostFds(*host + "/fd") : std::nullopt;
+    if (!fds) return std::nullopt;
+    for (const int open : *fds) {
+      if (ReadHostLink(fmt::format("{}/fd/{}", *host, open)) == name &&
+          static_cast<std::uint64_t>(open) <= kMaxFd) {
+        return Inode{.id = FdNodeId(dir.id, static_cast<std::uint64_t>(open)),
+                     .scope = FdScopeOf(dir.scope),
+                     .file = static_cast<std::uint8_t>(FdFile::kTarget)};
+      }
+    }
+    return std::nullopt;
+  }
+  const std::uint64_t number = zero ? 0 : static_cast<std::uint64_t>(*fd);
+  if (number > kMaxFd) return std::nullopt;
+  return Inode{.id = FdNodeId(dir.id, number),
+               .scope = FdScopeOf(dir.scope),
+               .file = static_cast<std::uint8_t>(dir.file == F(TaskFile::kFdDir) ? FdFile::kLink
+                                                                                 : FdFile::kInfo)};
+}
+
+std::optional<std::string> Procfs::HostDirOf(Inode dir) const {
+  if (dir.scope == Scope::kForeign) return fmt::format("/proc/{}", dir.id);
+  if (!options_.live) return std::nullopt;
+  const auto t = Subject(Inode{.id = dir.id, .scope = dir.scope, .file = 0});
+  if (!t) return std::nullopt;
+  return HostTaskDir(t->root_tid, dir.scope == Scope::kThread);
+}
+
+bool Procfs::MayRead(Inode dir, const fuse_ctx* caller) const {
+  // An outside reader's own entry is its own; root may ptrace anyone.
+  if (caller == nullptr || caller->uid == 0 || dir.scope == Scope::kForeign) return true;
+  const auto owner = OwnerOf(Inode{.id = dir.id, .scope = dir.scope, .file = 0});
+  return owner && owner->uid == caller->uid;
 }
 
 std::optional<kernel::TaskOwner> Procfs::OwnerOf(Inode node) const {
@@ -574,6 +649,34 @@ std::optional<struct stat> Procfs::Attributes(Inode node) const {
       }
       break;
     }
+    case Scope::kProcessFd:
+    case Scope::kThreadFd:
+    case Scope::kForeignFd: {
+      // The host's own link or fdinfo file: its mode says how the
+      // descriptor is open (lr-x, l-wx, lrwx), its owner the task's.
+      const auto dir = HostDirOf(FdDirOf(node));
+      if (!dir) return std::nullopt;
+      struct stat host {};
+      const auto file = static_cast<FdFile>(node.file);
+      const std::string path = fmt::format("{}/{}/{}", *dir, FdDirName(file), FdNumberOf(node.id));
+      if (file == FdFile::kTarget) {
+        // The open file's own attributes (its device aside: the kernel
+        // gives every node of a FUSE mount the mount's).
+        if (::stat(path.c_str(), &host) != 0) return std::nullopt;
+        host.st_dev = 0;
+        return host;
+      }
+      if (::lstat(path.c_str(), &host) != 0) return std::nullopt;
+      st.st_uid = host.st_uid;
+      st.st_gid = host.st_gid;
+      st.st_size = host.st_size;
+      mode = host.st_mode;
+      break;
+    }
+    case Scope::kNet:
+      st.st_uid = 0;
+      mode = kFile;
+      break;
     case Scope::kProcessGroup:
     case Scope::kSession: {
       st.st_uid = 0;
@@ -630,6 +733,18 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
         case Top::kSentry:
           add_specs(kSentryEntries, top);
           return out;
+        case Top::kNetDir: {
+          const auto names = NetFileNames();
+          for (std::size_t i = 0; i < names.size(); ++i) {
+            out.push_back(DirEntry{
+                .name = names[i],
+                .ino =
+                    Inode{.id = 0, .scope = Scope::kNet, .file = static_cast<std::uint8_t>(i + 1)}
+                        .Encode(),
+                .type = S_IFREG});
+          }
+          return out;
+        }
         case Top::kPgrpDir:
           for (const auto& pg : model_.ProcessGroups(View())) {
             out.push_back(DirEntry{.name = std::to_string(pg.pgid),
@@ -668,7 +783,7 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
       } else if (dir.file == F(TaskFile::kSentryDir)) {
         add_specs(kProcessSentryEntries, Inode{.id = dir.id, .scope = Scope::kProcessSentry});
       } else {
-        return std::nullopt;
+        return ListFds(dir);
       }
       return out;
     }
@@ -676,6 +791,9 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
     case Scope::kForeign:
       if (!Attributes(dir)) return std::nullopt;
       if (dir.file == F(TaskFile::kTaskDir)) return out;
+      if (dir.file == F(TaskFile::kFdDir) || dir.file == F(TaskFile::kFdinfoDir)) {
+        return ListFds(dir);
+      }
       if (dir.file != F(TaskFile::kDir)) return std::nullopt;
       add_specs(std::span(kProcessEntries)
                     .first(dir.scope == Scope::kThread ? kThreadEntryCount : kForeignEntryCount),
@@ -688,9 +806,35 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
       add_specs(kSessionEntries, dir);
       return out;
     case Scope::kProcessSentry:
+    case Scope::kProcessFd:
+    case Scope::kThreadFd:
+    case Scope::kForeignFd:
+    case Scope::kNet:
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+std::optional<std::vector<Procfs::DirEntry>> Procfs::ListFds(Inode dir) const {
+  if (dir.file != F(TaskFile::kFdDir) && dir.file != F(TaskFile::kFdinfoDir)) return std::nullopt;
+  const bool links = dir.file == F(TaskFile::kFdDir);
+  const auto host = HostDirOf(dir);
+  if (!host) return std::nullopt;
+  const auto fds = HostFds(*host + (links ? "/fd" : "/fdinfo"));
+  if (!fds) return std::nullopt;
+  std::vector<DirEntry> out;
+  out.reserve(fds->size());
+  for (const int fd : *fds) {
+    if (static_cast<std::uint64_t>(fd) > kMaxFd) continue;
+    out.push_back(DirEntry{
+        .name = std::to_string(fd),
+        .ino = Inode{.id = FdNodeId(dir.id, static_cast<std::uint64_t>(fd)),
+                     .scope = FdScopeOf(dir.scope),
+                     .file = static_cast<std::uint8_t>(links ? FdFile::kLink : FdFile::kInfo)}
+                   .Encode(),
+        .type = static_cast<mode_t>(links ? S_IFLNK : S_IFREG)});
+  }
+  return out;
 }
 
 std::optional<std::string> Procfs::RenderTop(Top file) const {
@@ -743,14 +887,15 @@ std::optional<std::string> Procfs::RenderTaskFile(const TaskInfo& t, TaskFile fi
     case TaskFile::kCmdline:
       return RenderCmdline(t);
     case TaskFile::kComm:
-      return RenderComm(t);
-    case TaskFile::kEnviron:
-      return host("environ").value_or("");
+      return RenderComm(t, host("comm"));
     case TaskFile::kChildren:
       return RenderChildren(t);
-    case TaskFile::kCgroup:
-      return host("cgroup").value_or("");
+    case TaskFile::kWchan:
+      return RenderWchan(t, host("wchan"));
     default:
+      // The host's, as it is (host_task_files.h); empty once the task is
+      // gone, or in a replay.
+      if (const char* name = HostTaskFileName(file)) return host(name).value_or("");
       return std::nullopt;
   }
 }
@@ -864,6 +1009,19 @@ std::optional<std::string> Procfs::Render(Inode node) const {
     case Scope::kProcessGroup:
     case Scope::kSession:
       return RenderGroupFile(node);
+    case Scope::kNet: {
+      const auto names = NetFileNames();
+      if (node.file == 0 || node.file > names.size()) return std::nullopt;
+      return ReadHostFile(std::string("/proc/net/") + names[node.file - 1]);
+    }
+    case Scope::kProcessFd:
+    case Scope::kThreadFd:
+    case Scope::kForeignFd: {
+      if (static_cast<FdFile>(node.file) != FdFile::kInfo) return std::nullopt;
+      const auto dir = HostDirOf(FdDirOf(node));
+      if (!dir) return std::nullopt;
+      return ReadHostFile(fmt::format("{}/fdinfo/{}", *dir, FdNumberOf(node.id)));
+    }
   }
   return std::nullopt;
 }
@@ -873,14 +1031,24 @@ std::expected<std::string, int> Procfs::Readlink(Inode node, const fuse_ctx* cal
     const Caller c = Identify(caller);
     if (node.file == T(Top::kSelf)) return std::to_string(c.tgid);
     if (node.file == T(Top::kThreadSelf)) return fmt::format("{}/task/{}", c.tgid, c.tid);
+    if (node.file == T(Top::kMounts)) return std::string("self/mounts");
     return std::unexpected(ENOENT);
   }
-  const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
-  if (name == nullptr) return std::unexpected(ENOENT);
   const auto host_link = [](const std::string& path) -> std::expected<std::string, int> {
     if (auto target = ReadHostLink(path)) return *std::move(target);
     return std::unexpected(ENOENT);
   };
+  if (IsFdScope(node.scope)) {
+    // fd/N, as procfs lets only a reader that may ptrace the task follow it.
+    const Inode dir = FdDirOf(node);
+    if (static_cast<FdFile>(node.file) != FdFile::kLink) return std::unexpected(EINVAL);
+    if (!MayRead(dir, caller)) return std::unexpected(EACCES);
+    const auto host = HostDirOf(dir);
+    if (!host) return std::unexpected(ENOENT);
+    return host_link(fmt::format("{}/fd/{}", *host, FdNumberOf(node.id)));
+  }
+  const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
+  if (name == nullptr) return std::unexpected(ENOENT);
   if (node.scope == Scope::kForeign) return host_link(fmt::format("/proc/{}/{}", node.id, name));
   const auto t = Subject(node);
   if (!t || !options_.live) return std::unexpected(ENOENT);
@@ -888,10 +1056,7 @@ std::expected<std::string, int> Procfs::Readlink(Inode node, const fuse_ctx* cal
   // that may ptrace the task follow it (proc_fd_access_allowed), which for
   // an outside reader the view admits (--allow-other) means root or the
   // task's owner.
-  if (caller != nullptr && caller->uid != 0) {
-    const auto owner = OwnerOf(node);
-    if (!owner || owner->uid != caller->uid) return std::unexpected(EACCES);
-  }
+  if (!MayRead(node, caller)) return std::unexpected(EACCES);
   return host_link(HostTaskDir(t->root_tid, node.scope == Scope::kThread) + "/" + name);
 }
 
@@ -913,10 +1078,14 @@ void Procfs::Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   // record saying so: never cached.
   const bool tracked = (child->scope == Scope::kProcess || child->scope == Scope::kThread) &&
                        child->file == F(TaskFile::kDir);
-  const bool cacheable = child->scope != Scope::kForeign && child->scope != Scope::kProcessGroup &&
-                         child->scope != Scope::kSession &&
-                         !(child->scope == Scope::kTop &&
-                           (child->file == T(Top::kSelf) || child->file == T(Top::kThreadSelf)));
+  // So do a task's descriptors.
+  const bool cacheable =
+      child->scope != Scope::kForeign && child->scope != Scope::kProcessGroup &&
+      child->scope != Scope::kSession && !IsFdScope(child->scope) &&
+      !(child->scope != Scope::kTop &&
+        (child->file == F(TaskFile::kFdDir) || child->file == F(TaskFile::kFdinfoDir))) &&
+      !(child->scope == Scope::kTop &&
+        (child->file == T(Top::kSelf) || child->file == T(Top::kThreadSelf)));
   e.entry_timeout = cacheable ? kCacheSeconds : 0;
   e.attr_timeout = cacheable ? kCacheSeconds : 0;
   if (tracked) Remember(parent, name, *child);
@@ -945,6 +1114,14 @@ void Procfs::Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   const Inode node = Inode::Decode(ino);
   const bool control = IsControlFile(node);
   if ((fi->flags & O_ACCMODE) != O_RDONLY && !control) {
+    fuse_reply_err(req, EACCES);
+    return;
+  }
+  // Files procfs guards with a ptrace access check beyond their mode.
+  const bool guarded =
+      IsFdScope(node.scope) || ((node.scope == Scope::kProcess || node.scope == Scope::kThread) &&
+                                NeedsPtraceRead(static_cast<TaskFile>(node.file)));
+  if (guarded && !MayRead(IsFdScope(node.scope) ? FdDirOf(node) : node, fuse_req_ctx(req))) {
     fuse_reply_err(req, EACCES);
     return;
   }

@@ -127,6 +127,17 @@ class Procfs final : public kernel::RecordConsumer {
   std::int32_t NamespaceInit() const;
   // The task a process or thread node names, if it is still there.
   std::optional<kernel::TaskInfo> Subject(Inode node) const;
+  // fd/ and fdinfo/: an entry's node (any number; Attributes says whether
+  // the host has it; a link's text names the open file, FdFile::kTarget),
+  // and the host's descriptors as entries.
+  std::optional<Inode> FdChild(Inode dir, std::string_view name, const fuse_ctx* caller) const;
+  std::optional<std::vector<DirEntry>> ListFds(Inode dir) const;
+  // The host's /proc directory of a process, thread or outside reader's
+  // node (the live task's), or nullopt (gone, or a replay).
+  std::optional<std::string> HostDirOf(Inode dir) const;
+  // Whether the caller may read a task's guarded files (Linux: ptrace
+  // access, PTRACE_MODE_READ): root, the task's owner, or its own entry.
+  bool MayRead(Inode dir, const fuse_ctx* caller) const;
 
   // ---- FUSE handlers (static trampolines in procfs.cc call these).
  public:

@@ -37,6 +37,17 @@ std::vector<std::string> HostStatFields(const std::optional<std::string>& line) 
   return fields;
 }
 
+// The name a task gives itself (prctl PR_SET_NAME, pthread_setname_np,
+// a write to its comm file) changes no state the model sees: the live
+// task's host name is the one to show, the model's (exec's) without it.
+std::string_view NameOf(const TaskInfo& t, const std::optional<std::string>& host_stat) {
+  if (!host_stat) return t.comm;
+  const std::size_t open = host_stat->find('(');
+  const std::size_t close = host_stat->rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return t.comm;
+  return std::string_view(*host_stat).substr(open + 1, close - open - 1);
+}
+
 const char* StateName(char state) {
   switch (state) {
     case 'R':
@@ -82,7 +93,7 @@ std::string NsIds(const TaskInfo& t, std::int32_t view_id, std::string_view host
 // The model's value for a status line, if the model knows that one.
 std::optional<std::string> ModelStatusValue(const TaskInfo& t, std::string_view key,
                                             std::string_view host_value) {
-  if (key == "Name") return t.comm;
+  if (key == "Name") return host_value.empty() ? t.comm : std::string(host_value);
   if (key == "State") {
     return StateName(
         ViewState(t, host_value.empty() ? std::nullopt : std::optional<char>(host_value.front())));
@@ -185,7 +196,7 @@ std::string RenderStat(const TaskInfo& t, const std::optional<std::string>& host
   const bool exited = t.exit_state == ExitState::kZombie || t.exit_state == ExitState::kDead;
   if (f.size() >= 50) f.resize(50);
   f[52 - 3] = exited ? std::to_string(t.exit_status.WaitStatus()) : "0";
-  std::string out = fmt::format("{} ({})", t.tid, t.comm);
+  std::string out = fmt::format("{} ({})", t.tid, NameOf(t, host_stat));
   for (const std::string& field : f) {
     out += ' ';
     out += field;
@@ -241,8 +252,16 @@ std::string RenderCmdline(const TaskInfo& t) {
   return out;
 }
 
-std::string RenderComm(const TaskInfo& t) {
-  return t.comm + "\n";
+std::string RenderComm(const TaskInfo& t, const std::optional<std::string>& host_comm) {
+  return host_comm && !host_comm->empty() ? *host_comm : t.comm + "\n";
+}
+
+std::string RenderWchan(const TaskInfo& t, const std::optional<std::string>& host_wchan) {
+  if (!host_wchan) return "0";
+  // Every stop of a traced task is ptrace's: untraced, a stopped job waits
+  // in do_signal_stop, and a task the sentry holds for a moment runs.
+  if (*host_wchan == "ptrace_stop") return t.state == 'T' ? "do_signal_stop" : "0";
+  return *host_wchan;
 }
 
 std::string RenderChildren(const TaskInfo& t) {

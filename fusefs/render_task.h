@@ -32,7 +32,10 @@ std::string RenderStat(const kernel::TaskInfo& t, const std::optional<std::strin
 std::string RenderStatus(const kernel::TaskInfo& t, const std::optional<std::string>& host_status);
 std::string RenderStatm(const std::optional<std::string>& host_statm);
 std::string RenderCmdline(const kernel::TaskInfo& t);
-std::string RenderComm(const kernel::TaskInfo& t);
+// Where the task sleeps (the host's), as it would be untraced.
+std::string RenderWchan(const kernel::TaskInfo& t, const std::optional<std::string>& host_wchan);
+// The host's (the name the task gave itself) when live, else exec's.
+std::string RenderComm(const kernel::TaskInfo& t, const std::optional<std::string>& host_comm);
 std::string RenderChildren(const kernel::TaskInfo& t);
 
 }  // namespace sentry::fusefs

@@ -131,6 +131,11 @@ sigset_t FrontSignals() {
       const auto signo = static_cast<int>(info.ssi_signo);
       if (signo != SIGCHLD) {
         ::kill(back, signo);
+        // A hang-up continues the foreground job it ends (Linux
+        // tty_vhangup: SIGHUP then SIGCONT), and `kill`, `timeout` and
+        // systemd follow SIGTERM with SIGCONT: a back stopped by hand gets
+        // the same chance to end.
+        if (signo == SIGHUP || signo == SIGTERM) ::kill(back, SIGCONT);
         continue;
       }
       int status = 0;

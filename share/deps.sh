@@ -12,7 +12,8 @@ SENTRY_PACKAGES=(
   libfuse3-dev fuse3      # the procfs view (fusefs/)
   libsqlite3-dev sqlite3  # the event log (inspect/); its tests query it with the sqlite3 CLI
   graphviz                # `sentry export --format svg`; the tests check the dot output with it
-  procps psmisc python3-psutil  # the view's tests read it with ps, pstree, top, psutil
+  procps psmisc python3-psutil lsof sysstat  # the view's tests read it with ps, pstree, top,
+                                            # pmap, vmstat, psutil, lsof and pidstat
   clang-format clang-tidy-19  # share/lint.sh
 )
 

@@ -827,6 +827,7 @@ int main(int argc, char** argv) {
   if (mode == "view-fixture") return scenarios::ViewFixture();
   if (mode == "view-stepper") return scenarios::ViewStepper();
   if (mode == "view-spinner") return scenarios::ViewSpinner();
+  if (mode == "view-stuck-pipeline") return scenarios::ViewStuckPipeline();
   if (mode == "random" && argc >= 3) {
     return scenarios::RandomWorkload(std::strtoul(argv[2], nullptr, 10),
                                      argc >= 4 && std::string(argv[3]) == "subreaper");

@@ -1,7 +1,11 @@
 #include "tests/scenarios/view_fixture.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,6 +144,77 @@ int ViewSpinner() {
   }
   kill(child, SIGKILL);
   WaitFor(child);
+  return 0;
+}
+
+int ViewStuckPipeline() {
+  // Only its own descriptors: one inherited from the test's runner (ctest's
+  // log, still being written) would move while the tools compare.
+  Check(close_range(3, ~0U, 0) == 0, "close_range");
+  Check(pipe(g_hold) == 0, "pipe");
+  pthread_t threads[2];
+  for (int i = 0; i < 2; ++i) {
+    Check(pthread_create(&threads[i], nullptr, Sleeper, nullptr) == 0, "thread");
+    Check(pthread_setname_np(threads[i], i == 0 ? "worker-1" : "worker-2") == 0, "setname");
+  }
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  Check(listener >= 0, "socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  Check(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "bind");
+  Check(listen(listener, 1) == 0, "listen");
+  int pair[2];
+  Check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0, "socketpair");
+  const int log = open("/dev/null", O_WRONLY | O_APPEND | O_CLOEXEC);
+  Check(log >= 0, "open");
+
+  int pipeline[2];
+  Check(pipe(pipeline) == 0, "pipe");
+  const pid_t reader = Child([&] {
+    close(pipeline[1]);
+    raise(SIGSTOP);  // stopped before it reads anything: the writer stalls
+    char buf[4096];
+    while (read(pipeline[0], buf, sizeof buf) > 0) {
+    }
+    return 0;
+  });
+  WaitFor(reader, WUNTRACED);
+  int filled[2];
+  Check(pipe(filled) == 0, "pipe");
+  const pid_t writer = Child([&] {
+    close(pipeline[0]);
+    close(filled[0]);
+    // Full once the pipe's 64 KiB are written; says so, then blocks.
+    const int flags = fcntl(pipeline[1], F_GETFL);
+    fcntl(pipeline[1], F_SETFL, flags | O_NONBLOCK);
+    char block[4096] = {};
+    while (write(pipeline[1], block, sizeof block) > 0) {
+    }
+    fcntl(pipeline[1], F_SETFL, flags);
+    WriteByte(filled[1]);
+    for (;;) {
+      if (write(pipeline[1], block, sizeof block) < 0) return 0;  // EPIPE at the end
+    }
+  });
+  close(pipeline[0]);
+  close(pipeline[1]);
+  close(filled[1]);
+  ReadByte(filled[0]);
+
+  std::printf("ready %d %d\n", writer, reader);
+  std::fflush(stdout);
+  WaitForLine();
+
+  close(g_hold[1]);
+  kill(reader, SIGKILL);  // the writer then gets EPIPE
+  WaitFor(reader);
+  WaitFor(writer);
+  for (pthread_t t : threads) pthread_join(t, nullptr);
+  close(listener);
+  close(pair[0]);
+  close(pair[1]);
+  close(log);
   return 0;
 }
 

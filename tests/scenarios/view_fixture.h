@@ -22,4 +22,13 @@ int ViewStepper();
 // returned; "quit" kills the child and ends.
 int ViewSpinner();
 
+// A stuck pipeline to debug with lsof, ps -o wchan, pmap and psutil: the
+// first process names its two threads ("worker-1", "worker-2"), listens on
+// TCP 127.0.0.1 (any port) and holds a connected unix socket pair and a
+// file open for writing; its children are `writer | reader`, the writer
+// blocked writing into a full pipe because the reader stopped itself
+// (SIGSTOP) before reading. Prints "ready WRITER READER", holds until a
+// line comes on stdin (or EOF), then takes it down.
+int ViewStuckPipeline();
+
 }  // namespace scenarios
