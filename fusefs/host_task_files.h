@@ -32,7 +32,7 @@ const char* HostTopPath(Top file);
 // The names net/ mirrors from the host's /proc/net (file = index + 1).
 std::span<const char* const> NetFileNames();
 
-// The open descriptors listed in a host directory (fd/ or fdinfo/), in
+// The numbered entries of a host directory (fd/, fdinfo/, task/), in
 // order; nullopt if it cannot be read (the task is gone).
 std::optional<std::vector<int>> HostFds(const std::string& dir);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -991,6 +992,14 @@ std::optional<std::string> Procfs::Render(Inode node) const {
       // Shown as 1, the world outside the sandbox, as if init had adopted it:
       // tools that start from init (pstree) then find the sandbox's tree.
       if (t->ppid == 0 && !View()) t->ppid = 1;
+      // The sentry's own process (this one): the model holds its main
+      // thread only, its helper threads being no task of the workload's;
+      // the count is the host's, as ps's nlwp and `l` flag show it.
+      if (options_.live && t->leader && t->root_tid == self_pid_) {
+        if (const auto threads = HostFds("/proc/self/task")) {
+          t->num_threads = static_cast<int>(threads->size());
+        }
+      }
       return RenderTaskFile(*t, static_cast<TaskFile>(node.file), node.scope == Scope::kThread);
     }
     case Scope::kProcessSentry: {

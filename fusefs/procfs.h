@@ -19,6 +19,7 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -162,6 +163,7 @@ class Procfs final : public kernel::RecordConsumer {
 
   const kernel::Kernel& model_;
   const Options options_;
+  const pid_t self_pid_ = ::getpid();      // the sentry's own process (its row's threads)
   std::atomic<std::uint64_t> view_ns_{0};  // 0: the root namespace (the model's default)
   EventStream events_;
   // Tells the records in words; used by the notifier thread only.

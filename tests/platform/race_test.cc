@@ -21,6 +21,11 @@
 namespace sentry::platform {
 namespace {
 
+// A test that checks its race window was hit runs its scenario again, up
+// to this many times, until it is: every run must end right, and one must
+// hit it. A single run misses now and then on a busy machine.
+constexpr int kWindowAttempts = 5;
+
 using kernel::Record;
 using kernel::RecordKind;
 using testing::Compare;
@@ -178,14 +183,18 @@ TEST(RaceTest, AProcessKilledAsAThreadExecsEndsRight) {
 TEST(RaceTest, AnExitingSubreaperMayStillAdopt) {
   for (const std::string mode :
        {"adopt-by-exiting-subreaper", "adopt-by-exiting-subreaper-then-die"}) {
-    const Traced t = Compare(mode);
-    EXPECT_EQ(t.outcome.out, "100 orphans adopted while their subreaper exited\n");
-    ExpectNothingLeft(t);
-    const auto reparented = t.All(RecordKind::kReparented);
-    EXPECT_GT(std::count_if(reparented.begin(), reparented.end(),
-                            [](const Record& r) { return r.value2 == 1; }),
-              0)
-        << mode << ": the window was never hit";
+    // Every run must end right; one of them must hit the window (a run
+    // misses it now and then when the machine is busy).
+    bool hit = false;
+    for (int attempt = 0; attempt < kWindowAttempts && !hit; ++attempt) {
+      const Traced t = Compare(mode);
+      EXPECT_EQ(t.outcome.out, "100 orphans adopted while their subreaper exited\n");
+      ExpectNothingLeft(t);
+      const auto reparented = t.All(RecordKind::kReparented);
+      hit = std::any_of(reparented.begin(), reparented.end(),
+                        [](const Record& r) { return r.value2 == 1; });
+    }
+    EXPECT_TRUE(hit) << mode << ": the window was never hit in " << kWindowAttempts << " runs";
   }
 }
 
@@ -195,16 +204,20 @@ TEST(RaceTest, AnExitingSubreaperMayStillAdopt) {
 // subreaper's adoptee before the poll is judged (before: 4 to 115
 // divergences a run).
 TEST(RaceTest, AnAdopteeOfAForkCutShortIsKnownWhenItsAdopterPolls) {
-  const Traced t = Compare("poll-for-adoptee-of-killed-fork");
-  EXPECT_EQ(t.outcome.out, "300 rounds\n");
-  ExpectNothingLeft(t);
-  // The first process forks 300 children; any other task told as its
-  // creation is the adoptee of a fork cut short.
-  std::map<int, int> created_by;
-  for (const Record& r : t.All(RecordKind::kTaskCreated)) ++created_by[r.other_tid.value];
-  int most = 0;
-  for (const auto& [creator, count] : created_by) most = std::max(most, count);
-  EXPECT_GT(most, 300) << "the window was never hit";
+  bool hit = false;
+  for (int attempt = 0; attempt < kWindowAttempts && !hit; ++attempt) {
+    const Traced t = Compare("poll-for-adoptee-of-killed-fork");
+    EXPECT_EQ(t.outcome.out, "300 rounds\n");
+    ExpectNothingLeft(t);
+    // The first process forks 300 children; any other task told as its
+    // creation is the adoptee of a fork cut short.
+    std::map<int, int> created_by;
+    for (const Record& r : t.All(RecordKind::kTaskCreated)) ++created_by[r.other_tid.value];
+    int most = 0;
+    for (const auto& [creator, count] : created_by) most = std::max(most, count);
+    hit = most > 300;
+  }
+  EXPECT_TRUE(hit) << "the window was never hit in " << kWindowAttempts << " runs";
 }
 
 // A subreaper's poll reports the stop of a child it adopted from a parent
