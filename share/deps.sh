@@ -15,6 +15,7 @@ SENTRY_PACKAGES=(
   procps psmisc python3-psutil lsof sysstat  # the view's tests read it with ps, pstree, top,
                                             # pmap, vmstat, psutil, lsof and pidstat
   clang-format clang-tidy-19  # share/lint.sh
+  clang-19 libclang-rt-19-dev  # share/fuzz.sh: libFuzzer with ASan and UBSan
 )
 
 sentry_install_deps() {

@@ -79,11 +79,25 @@ bool DecodeBody(std::string_view kind, const nlohmann::json& j, ObservationBody&
   }
 }
 
+// Whether a value holds a number with a fraction or an exponent anywhere.
+// The encoding writes integers only; nlohmann's get<int>() casts a double
+// to the integer, which is undefined behaviour once it is out of range.
+bool HoldsFloat(const nlohmann::json& j) {
+  if (j.is_number_float()) return true;
+  if (j.is_structured()) {
+    for (const auto& item : j) {
+      if (HoldsFloat(item)) return true;
+    }
+  }
+  return false;
+}
+
 template <class T>
 std::expected<nlohmann::json, std::string> ParseObject(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return std::unexpected("not a JSON object");
   if (!j.contains("kind") || !j["kind"].is_string()) return std::unexpected("missing \"kind\"");
+  if (HoldsFloat(j)) return std::unexpected("a number that is not an integer");
   return j;
 }
 
@@ -170,7 +184,11 @@ std::expected<Record, std::string> DecodeRecord(std::string_view line) {
 
 bool IsRecordLine(std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  return !j.is_discarded() && j.is_object() && j.value("record", false);
+  // value() would throw for a "record" that is no boolean: such a line is
+  // no record (and fails to decode as an observation).
+  if (j.is_discarded() || !j.is_object()) return false;
+  const auto flag = j.find("record");
+  return flag != j.end() && flag->is_boolean() && flag->get<bool>();
 }
 
 }  // namespace sentry::kernel

@@ -268,6 +268,13 @@ void Kernel::On(const Clone& o) {
          std::string(abi::ErrnoName(o.error)));
     return;
   }
+  // A task id is positive (Linux alloc_pid): a clone naming none is no
+  // story the host can tell (a damaged log).
+  if (o.child.value <= 0) {
+    Diverge(caller, nullptr, 0, o.child.value,
+            fmt::format("clone by tid {} names no child (tid {})", o.parent.value, o.child.value));
+    return;
+  }
   // A clone can be told after its caller's exit began: a fatal signal that
   // arrives inside clone skips the clone's event, and the child is told
   // late. It was still made before that exit, whose end reparents it. After

@@ -45,6 +45,25 @@ TEST(CodecTest, BadLinesAreErrorsNotCrashes) {
 
 class ReplayTest : public ModelTest {};
 
+// Found by tests/fuzz/fuzz_codec: a number with an exponent where an
+// integer goes was cast to it (undefined behaviour when out of range, as
+// 1e300 is); the encoding writes integers only, so such a line is an error.
+TEST(CodecTest, ANumberThatIsNoIntegerIsAnError) {
+  EXPECT_FALSE(DecodeRecord(R"({"kind":"reaped","record":true,"value":1e300})"));
+  EXPECT_FALSE(DecodeRecord(R"({"kind":"reaped","record":true,"seq":1.5})"));
+  EXPECT_FALSE(DecodeObservation(R"({"kind":"exec_start","tid":1e300})"));
+  EXPECT_FALSE(DecodeObservation(R"({"kind":"wait_start","tid":1,"request":{"id":-1e300}})"));
+  EXPECT_TRUE(DecodeObservation(R"({"kind":"exec_start","tid":7})"));
+}
+
+// Found by tests/fuzz/fuzz_codec: a "record" key that is no boolean threw
+// out of IsRecordLine (replay ended with an uncaught exception).
+TEST(CodecTest, ARecordFlagThatIsNoBooleanIsNoRecord) {
+  EXPECT_FALSE(IsRecordLine(R"({"kind":"reaped","record":"yes"})"));
+  EXPECT_FALSE(IsRecordLine(R"({"kind":"reaped","record":1})"));
+  EXPECT_TRUE(IsRecordLine(R"({"kind":"reaped","record":true})"));
+}
+
 TEST_F(ReplayTest, ReplayingTheEncodedLogRebuildsTheSameRecordsAndState) {
   StartWorkload();
   Fork(200, 300);

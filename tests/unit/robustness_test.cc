@@ -119,6 +119,21 @@ void ExpectAncestorsMatchRecount(const Kernel& kernel, int step) {
   }
 }
 
+class ImpossibleObservationTest : public ModelTest {};
+
+// Found by tests/fuzz/fuzz_model: a clone whose child id was missing (0)
+// or negative made a task with that id, which its parent did not list.
+TEST_F(ImpossibleObservationTest, ACloneWithoutAChildIdIsADivergence) {
+  StartWorkload();
+  for (const std::int32_t child : {0, -5}) {
+    const auto divergences = Count(RecordKind::kDivergence);
+    Fork(200, child);
+    EXPECT_FALSE(Exists(child)) << child;
+    EXPECT_EQ(Count(RecordKind::kDivergence), divergences + 1) << child;
+  }
+  EXPECT_TRUE(Info(200).children.empty());
+}
+
 TEST(RobustnessTest, RandomSequencesNeverAbortAndKeepInvariants) {
   int seeds_checked = 0;  // seeds whose whole run kept a consistent host
   for (std::uint32_t seed = 1; seed <= 60; ++seed) {

@@ -1,0 +1,47 @@
+// The JSON-lines decoder on arbitrary bytes: each line decodes or is an
+// error, and what decodes encodes to a line that decodes to the same again
+// (the stable encoding json_codec.h promises).
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "sentry/kernel/json_codec.h"
+
+namespace {
+
+void RoundTrips(std::string_view line) {
+  using namespace sentry::kernel;
+  if (IsRecordLine(line)) {
+    const auto record = DecodeRecord(line);
+    if (!record) return;
+    const std::string once = EncodeRecord(*record);
+    const auto again = DecodeRecord(once);
+    if (!again || EncodeRecord(*again) != once) {
+      std::fprintf(stderr, "record does not round-trip: %s\n", once.c_str());
+      std::abort();
+    }
+    return;
+  }
+  const auto decoded = DecodeObservation(line);
+  if (!decoded) return;
+  const std::string once = EncodeObservation(decoded->observation, decoded->seq);
+  const auto again = DecodeObservation(once);
+  if (!again || EncodeObservation(again->observation, again->seq) != once) {
+    std::fprintf(stderr, "observation does not round-trip: %s\n", once.c_str());
+    std::abort();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view rest(reinterpret_cast<const char*>(data), size);
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    RoundTrips(rest.substr(0, nl));
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+  }
+  return 0;
+}
