@@ -537,11 +537,11 @@ class Tracer {
   std::optional<Doorbell> doorbell_;
   std::atomic<pid_t> doorbell_pid_{0};
   bool frozen_ = false;
+  bool suspended_ = false;  // the front stops as the job; its SIGCONT is awaited
   std::unordered_map<pid_t, int> parked_;
   // Interactive runs only. Destroyed in reverse order: the relay stops
   // before the pty closes, and the user's terminal is restored last.
-  RawMode raw_mode_;        // the user's terminal, when there is no front to hold it
-  bool suspended_ = false;  // the front stops as the job; its SIGCONT is awaited
+  RawMode raw_mode_;  // the user's terminal, when there is no front to hold it
   std::optional<Pty> pty_;
   std::optional<PtyRelay> relay_;
 };
