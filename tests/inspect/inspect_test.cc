@@ -137,6 +137,86 @@ TEST_F(InspectTest, WhoReapedMyChild) {
       << explain.out;
 }
 
+// docs/sql.md's queries by name ("-- cookbook: NAME" opens each block).
+std::map<std::string, std::string> CookbookQueries() {
+  const std::string doc = Slurp(SQL_COOKBOOK);
+  std::map<std::string, std::string> queries;
+  const std::regex block(R"(```sql\n-- cookbook: (\S+)\n([^`]*)```)");
+  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), block); it != std::sregex_iterator();
+       ++it) {
+    queries[(*it)[1]] = (*it)[2];
+  }
+  return queries;
+}
+
+// Every query of the SQL cookbook runs on this real run with the sqlite3
+// CLI, as the cookbook tells a user to, and its answer is checked.
+TEST_F(InspectTest, TheSqlCookbookAnswersOnARealRun) {
+  const auto queries = CookbookQueries();
+  ASSERT_EQ(queries.size(), 8u);
+  const auto ask = [&](const std::string& name, const std::vector<std::string>& parameters = {}) {
+    std::vector<std::string> argv = {"sqlite3", db_};
+    for (const std::string& p : parameters) argv.push_back(".parameter set " + p);
+    argv.push_back(queries.at(name));
+    const Captured c = Capture(argv);
+    EXPECT_EQ(c.exit_code, 0) << name << ": " << c.err;
+    EXPECT_EQ(c.err, "") << name;
+    return c.out;
+  };
+  const std::string first = std::to_string(first_);
+  const std::string zombie = Pid("zombie");
+  const std::string middle = Pid("middle");
+  const std::string hupped = Pid("hupped");
+  // The hupped job's parent (its group's), and the sentry.
+  const std::string job_parent = Sql(
+      db_, "SELECT b.pid FROM process p JOIN process b ON b.upid = p.parent_upid WHERE p.pid = " +
+               hupped);
+  const std::string sentry = Sql(db_, "SELECT sentry_pid FROM run");
+
+  const std::string reaps = ask("who-reaped-whom");
+  EXPECT_TRUE(Contains(reaps, zombie + "|scenarios|exited 9|" + first +
+                                  "|scenarios|wait|WEXITED|pid " + zombie + "\n"))
+      << reaps;
+  EXPECT_TRUE(Contains(reaps, hupped + "|scenarios|killed by SIGHUP|" + sentry + "|sentry|"))
+      << reaps;
+
+  const std::string zombies = ask("longest-zombies");
+  EXPECT_TRUE(std::regex_search(
+      zombies, std::regex("(^|\n)" + zombie + R"(\|scenarios\|exited 9\|[0-9.]+\|)" + middle +
+                          "\\|" + first + "\\|scenarios\\|" + first + "\n")))
+      << zombies;
+
+  const std::string killed = ask("what-killed-it");
+  EXPECT_EQ(killed, hupped + "|scenarios|SIGHUP|" + job_parent +
+                        "|process group newly orphaned with a stopped member\n");
+
+  const std::string children = ask("children-exit-codes", {":parent " + first});
+  EXPECT_TRUE(Contains(children, middle + "|scenarios|")) << children;
+  EXPECT_TRUE(Contains(children, job_parent + "|scenarios|")) << children;
+  EXPECT_EQ(std::count(children.begin(), children.end(), '\n'), 2) << children;
+
+  // Halfway through the zombie's life (from its fork to its exit).
+  const std::string halfway =
+      Sql(db_, "SELECT (start_ts + exit_ts) / 2e9 FROM process WHERE pid = " + zombie);
+  const std::string running = ask("running-at", {":t " + halfway});
+  EXPECT_TRUE(Contains(running, "\n" + zombie + "|scenarios|")) << halfway << "\n" << running;
+  EXPECT_FALSE(Contains(running, "\n" + hupped + "|")) << running;  // not forked yet
+
+  const std::string orphaned = ask("orphaned-groups");
+  EXPECT_TRUE(Contains(orphaned, "|" + hupped + "|SIGHUP+SIGCONT|")) << orphaned;
+
+  const std::string stops = ask("longest-stops");
+  EXPECT_TRUE(Contains(stops, hupped + "|scenarios|group_stop|SIGSTOP|")) << stops;
+
+  const std::string reparented = ask("reparented");
+  EXPECT_TRUE(Contains(reparented,
+                       zombie + "|scenarios|" + middle + "|scenarios|" + first + "|scenarios\n"))
+      << reparented;
+  EXPECT_TRUE(Contains(reparented,
+                       hupped + "|scenarios|" + job_parent + "|scenarios|" + sentry + "|sentry\n"))
+      << reparented;
+}
+
 TEST_F(InspectTest, WhyIsThisAZombie) {
   const Captured explain = Inspect({"explain", Pid("zombie")});
   EXPECT_TRUE(Contains(explain.out,
