@@ -119,7 +119,9 @@ sigset_t FrontSignals() {
         (void)raw.Enter(STDIN_FILENO);
         ::kill(back, SIGCONT);
       } else if (request == kRestore) {
+        // The run is over: what the user types next is their shell's.
         raw.Restore();
+        reading = false;
         WriteAll(control.Get(), &kRestored, 1);
       }
     }
