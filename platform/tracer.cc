@@ -408,6 +408,15 @@ void Tracer::DrainExits(pid_t except) {
 }
 
 void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
+  // In hand until this frame returns (AwaitReport does not wait for it).
+  struct InHand {
+    std::unordered_set<pid_t>& set;
+    pid_t pid;
+    bool inserted;
+    ~InHand() {
+      if (inserted) set.erase(pid);
+    }
+  } in_hand{in_hand_, pid, in_hand_.insert(pid).second};
   if (const auto it = tasks_.find(pid); it != tasks_.end()) {
     ++it->second.reports;
     it->second.stopping = false;  // whatever the report, the stop came or was called off

@@ -402,8 +402,13 @@ class Tracer {
   // Waits for `task`'s next report and handles it, collecting its fellow
   // threads' reports meanwhile (that report may wait on theirs). Returns
   // `task` once it reported, -1 once it is gone, 0 if its report was taken
-  // already or did not come within kAwaitLimit.
-  pid_t AwaitReport(pid_t task);
+  // already or did not come within kAwaitLimit. A task seen in a ptrace stop
+  // with nothing to collect for `taken_grace` counts as taken (a group stop
+  // the tracer left in place); a caller that knows the report is still to
+  // come (a trapped setsid or setpgid resumed to its exit stop, which never
+  // blocks) gives kAwaitLimit: /proc may show that stop well before wait4
+  // can collect it, over 100 ms under load (design fact 21).
+  pid_t AwaitReport(pid_t task, std::chrono::milliseconds taken_grace = kTakenReportGrace);
   void OnDoorbell(int status);
   void StopDoorbell();
   // The group a terminal's Ctrl-C would reach: the terminal's foreground,
@@ -490,6 +495,9 @@ class Tracer {
   // event and takes part in a group stop), or at a later stop reached
   // before the model knew them (TaskState::held_report).
   std::unordered_set<pid_t> held_;
+  // Tasks whose report a HandleStatus frame is handling (catch-ups nest):
+  // nothing more of theirs is to be awaited until it returns.
+  std::unordered_set<pid_t> in_hand_;
   // Resumed from their first stop, running, not told yet (OnEventStop): a
   // creator that dies without its clone event names them, as it does the
   // held (AnnounceUnnamedChildren).

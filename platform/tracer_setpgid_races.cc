@@ -230,7 +230,8 @@ void Tracer::CatchUpBeforeClone(pid_t parent_tgid, pid_t child) {
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !in_creators_group(); ++i) {
     const pid_t caller = mover();
-    if (caller == 0 || AwaitReport(caller) != caller) return;
+    // A setpgid never blocks: its exit stop is to come.
+    if (caller == 0 || AwaitReport(caller, kAwaitLimit) != caller) return;
   }
 }
 

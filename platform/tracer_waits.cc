@@ -243,7 +243,7 @@ void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settl
     // before wait4 can collect it (design fact 21), so waited for either way;
     // four rounds of looking again without waiting gave up too soon under
     // load (an exec's EACCES told before the exec, 1 stress run in 1,000).
-    if (AwaitReport(task) != task) return;
+    if (AwaitReport(task, kAwaitLimit) != task) return;
   }
 }
 

@@ -88,7 +88,7 @@ void Tracer::PollForReport() {
   }
 }
 
-pid_t Tracer::AwaitReport(pid_t task) {
+pid_t Tracer::AwaitReport(pid_t task, std::chrono::milliseconds taken_grace) {
   // A wait4 for `task` alone could block for good: its next report may wait
   // on its fellow threads, which may wait on the tracer. A leader's exit is
   // reported only once the others are reaped (Linux delay_group_leader); an
@@ -104,6 +104,9 @@ pid_t Tracer::AwaitReport(pid_t task) {
     if (it == tasks_.end()) return std::nullopt;
     return it->second.reports;
   };
+  // Its report taken: in hand up the stack, parked by a freeze, or held
+  // for its creator's clone event.
+  if (in_hand_.contains(task) || parked_.contains(task) || held_.contains(task)) return 0;
   const auto before = reports_of_task();
   const auto deadline = std::chrono::steady_clock::now() + kAwaitLimit;
   bool stopped_with_nothing = false;
@@ -137,7 +140,7 @@ pid_t Tracer::AwaitReport(pid_t task) {
     } else if (!stopped_with_nothing) {
       stopped_with_nothing = true;
       stopped_since = now;
-    } else if (now - stopped_since >= kTakenReportGrace) {
+    } else if (now - stopped_since >= taken_grace) {
       return 0;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
