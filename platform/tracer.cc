@@ -730,31 +730,9 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
                             .error = EAGAIN});
       }
       break;
-    case Trap::kWait: {
-      // Its result taken: a fellow's catch-up no longer waits for it.
-      waits_in_flight_.erase(pid);
-      const kernel::WaitDone done = ReadWaitResult(pid, st, regs);
-      if (result >= 0) {
-        CatchUpWithAdoptees(pid, done);
-        if (!still_held()) return;
-        if (done.result > 0) {
-          OnWaitResult(pid, st, done);
-          if (!still_held()) return;
-          CatchUpWithFellowPeeks(pid, done);
-        } else {
-          CatchUpWithFellowWaiters(pid, done);
-          if (!still_held()) return;
-          CatchUpBeforeNothing(pid, done);
-        }
-      } else if (result == -ECHILD) {
-        CatchUpWithFellowWaiters(pid, done);
-        if (!still_held()) return;
-        CatchUpBeforeEchild(pid, done);
-      }
-      if (!still_held()) return;
-      Apply(done);
+    case Trap::kWait:
+      if (!TellWaitExit(pid, st, regs)) return;
       break;
-    }
     case Trap::kSetSid:
       if (!IsRestart(result)) {
         // A setpgid naming this process may have run first on the host (and
@@ -781,6 +759,39 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
   if (!still_held()) return;
   st.exit_pending = false;
   Resume(pid, st);
+}
+
+bool Tracer::TellWaitExit(pid_t pid, TaskState& st, const user_regs_struct& regs) {
+  const auto still_held = [&] {
+    const auto it = tasks_.find(pid);
+    return it != tasks_.end() && &it->second == &st;
+  };
+  // Its result taken: a fellow's catch-up no longer waits for it.
+  waits_in_flight_.erase(pid);
+  // Told already, by a fellow's catch-up while this stop was in hand.
+  if (std::exchange(st.wait_told, false)) return true;
+  const auto result = static_cast<std::int64_t>(regs.rax);
+  const kernel::WaitDone done = ReadWaitResult(pid, st, regs);
+  if (result >= 0) {
+    CatchUpWithAdoptees(pid, done);
+    if (!still_held()) return false;
+    if (done.result > 0) {
+      OnWaitResult(pid, st, done);
+      if (!still_held()) return false;
+      CatchUpWithFellowPeeks(pid, done);
+    } else {
+      CatchUpWithFellowWaiters(pid, done);
+      if (!still_held()) return false;
+      CatchUpBeforeNothing(pid, done);
+    }
+  } else if (result == -ECHILD) {
+    CatchUpWithFellowWaiters(pid, done);
+    if (!still_held()) return false;
+    CatchUpBeforeEchild(pid, done);
+  }
+  if (!still_held()) return false;
+  Apply(done);
+  return true;
 }
 
 kernel::WaitDone Tracer::ReadWaitResult(pid_t pid, const TaskState& st,

@@ -123,6 +123,7 @@ class Tracer {
     std::optional<int> held_report;
     bool listening = false;      // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;   // resume with PTRACE_SYSCALL to see the result
+    bool wait_told = false;      // its wait's exit stop, in hand, was told early (TellWaitInHand)
     bool clone_refused = false;  // --max-tasks: the clone was skipped; make it EAGAIN
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
@@ -180,6 +181,10 @@ class Tracer {
   static std::optional<unsigned long> EventMessage(pid_t pid, int event);
   void OnSeccomp(pid_t pid, TaskState& st);
   void OnSyscallExit(pid_t pid, TaskState& st);
+  // A trapped wait's exit stop: its result told, after the catch-ups that
+  // must come first. False if the task went away meanwhile (its exit event
+  // settled the wait).
+  bool TellWaitExit(pid_t pid, TaskState& st, const user_regs_struct& regs);
   // What `pid`'s trapped wait4/waitid returned, from `regs` (read at its
   // exit stop, or at its exit event when a fatal signal skipped that stop)
   // and the status or siginfo it wrote.
@@ -339,6 +344,11 @@ class Tracer {
   // its way to its exit stop (asleep in its wait, it took nothing).
   void CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fellow)>& may_have,
                           const std::function<bool()>& settled);
+  // A fellow whose report is in hand up the stack (its handler collected
+  // others first, this one among them) cannot be collected: if it is its
+  // wait's exit stop, its result is told now, and its handler tells it no
+  // more. Whether it was told.
+  bool TellWaitInHand(pid_t fellow);
   // Whether fellow `fellow`'s wait in flight may have taken `event` of
   // child `task` (a WNOWAIT wait takes nothing).
   bool WaitMayTake(pid_t fellow, kernel::TaskUid task, kernel::WaitEvent event) const;

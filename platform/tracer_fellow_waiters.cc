@@ -232,9 +232,14 @@ void Tracer::CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fel
     if (fellows.empty()) return;
     bool collected = false;
     for (const pid_t tid : fellows) {
-      if (CollectReport(tid, WNOHANG) > 0) collected = true;
+      if (in_hand_.contains(tid) ? TellWaitInHand(tid) : CollectReport(tid, WNOHANG) > 0) {
+        collected = true;
+      }
     }
     if (collected) continue;
+    // A fellow in hand that is not at its wait's exit stop has nothing to
+    // collect now: not waited for.
+    std::erase_if(fellows, [&](pid_t tid) { return in_hand_.contains(tid); });
     const auto now = Clock::now();
     const bool on_its_way = std::ranges::any_of(fellows, [&](pid_t tid) {
       const WaitStage stage = watch.Look(tid, now);
@@ -243,6 +248,26 @@ void Tracer::CollectFellowWaits(pid_t waiter, const std::function<bool(pid_t fel
     if (!on_its_way || now >= deadline) return;
     NapUntilAReport(std::chrono::milliseconds(1));
   }
+}
+
+bool Tracer::TellWaitInHand(pid_t fellow) {
+  const auto it = tasks_.find(fellow);
+  if (it == tasks_.end() || !it->second.exit_pending || it->second.trap != Trap::kWait ||
+      it->second.wait_told) {
+    return false;
+  }
+  // Still in the stop its handler has not acted on: the result is the host's.
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, fellow, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_EXIT) {
+    return false;
+  }
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, fellow, nullptr, &regs) != 0) return false;
+  TaskState& st = it->second;
+  if (!TellWaitExit(fellow, st, regs)) return true;  // gone meanwhile: its exit told it
+  st.wait_told = true;
+  return true;
 }
 
 bool Tracer::SettleFellowPolls(pid_t waiter, pid_t child) {
