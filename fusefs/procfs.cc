@@ -215,6 +215,12 @@ Scope DirScopeOf(Scope fd) {
 bool IsFdScope(Scope scope) {
   return scope == Scope::kProcessFd || scope == Scope::kThreadFd || scope == Scope::kForeignFd;
 }
+// An fd/ directory's key in Procfs::followed_, whoever names it.
+std::uint64_t FdDirKey(Inode dir) {
+  return Inode{.id = dir.id, .scope = dir.scope, .file = F(TaskFile::kFdDir)}.Encode();
+}
+// The most fd/ directories whose last link Procfs::followed_ keeps.
+constexpr std::size_t kFollowedDirs = 4096;
 // The task directory an fd node is in.
 Inode FdDirOf(Inode fd) {
   return Inode{.id = FdSubjectOf(fd.id), .scope = DirScopeOf(fd.scope), .file = 0};
@@ -564,14 +570,28 @@ std::optional<Inode> Procfs::FdChild(Inode dir, std::string_view name,
       return std::nullopt;
     }
     const auto host = HostDirOf(dir);
-    const auto fds = host ? HostFds(*host + "/fd") : std::nullopt;
+    if (!host) return std::nullopt;
+    const auto node = [&](int open) {
+      return Inode{.id = FdNodeId(dir.id, static_cast<std::uint64_t>(open)),
+                   .scope = FdScopeOf(dir.scope),
+                   .file = static_cast<std::uint8_t>(FdFile::kTarget)};
+    };
+    // Usually the link just read (Readlink), if it still says so.
+    int last = -1;
+    {
+      std::lock_guard lock(followed_mu_);
+      if (const auto it = followed_.find(FdDirKey(dir));
+          it != followed_.end() && it->second.first == name) {
+        last = it->second.second;
+      }
+    }
+    if (last >= 0 && ReadHostLink(fmt::format("{}/fd/{}", *host, last)) == name) return node(last);
+    const auto fds = HostFds(*host + "/fd");
     if (!fds) return std::nullopt;
     for (const int open : *fds) {
       if (ReadHostLink(fmt::format("{}/fd/{}", *host, open)) == name &&
           static_cast<std::uint64_t>(open) <= kMaxFd) {
-        return Inode{.id = FdNodeId(dir.id, static_cast<std::uint64_t>(open)),
-                     .scope = FdScopeOf(dir.scope),
-                     .file = static_cast<std::uint8_t>(FdFile::kTarget)};
+        return node(open);
       }
     }
     return std::nullopt;
@@ -1054,7 +1074,13 @@ std::expected<std::string, int> Procfs::Readlink(Inode node, const fuse_ctx* cal
     if (!MayRead(dir, caller)) return std::unexpected(EACCES);
     const auto host = HostDirOf(dir);
     if (!host) return std::unexpected(ENOENT);
-    return host_link(fmt::format("{}/fd/{}", *host, FdNumberOf(node.id)));
+    auto target = host_link(fmt::format("{}/fd/{}", *host, FdNumberOf(node.id)));
+    if (target && target->find(":[") != std::string::npos) {
+      std::lock_guard lock(followed_mu_);
+      if (followed_.size() >= kFollowedDirs) followed_.clear();
+      followed_[FdDirKey(dir)] = {*target, FdNumberOf(node.id)};
+    }
+    return target;
   }
   const char* name = HostTaskFileName(static_cast<TaskFile>(node.file));
   if (name == nullptr) return std::unexpected(ENOENT);
