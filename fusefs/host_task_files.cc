@@ -17,55 +17,6 @@ constexpr std::array<const char*, 22> kNetFiles = {
 
 }  // namespace
 
-const char* HostTaskFileName(TaskFile file) {
-  switch (file) {
-    case TaskFile::kStat:
-      return "stat";
-    case TaskFile::kStatus:
-      return "status";
-    case TaskFile::kStatm:
-      return "statm";
-    case TaskFile::kCmdline:
-      return "cmdline";
-    case TaskFile::kComm:
-      return "comm";
-    case TaskFile::kEnviron:
-      return "environ";
-    case TaskFile::kExe:
-      return "exe";
-    case TaskFile::kCwd:
-      return "cwd";
-    case TaskFile::kRoot:
-      return "root";
-    case TaskFile::kCgroup:
-      return "cgroup";
-    case TaskFile::kWchan:
-      return "wchan";
-    case TaskFile::kMaps:
-      return "maps";
-    case TaskFile::kSmaps:
-      return "smaps";
-    case TaskFile::kSmapsRollup:
-      return "smaps_rollup";
-    case TaskFile::kIo:
-      return "io";
-    case TaskFile::kLimits:
-      return "limits";
-    case TaskFile::kMountinfo:
-      return "mountinfo";
-    case TaskFile::kMounts:
-      return "mounts";
-    case TaskFile::kOomScore:
-      return "oom_score";
-    case TaskFile::kOomScoreAdj:
-      return "oom_score_adj";
-    case TaskFile::kSchedstat:
-      return "schedstat";
-    default:
-      return nullptr;
-  }
-}
-
 bool NeedsPtraceRead(TaskFile file) {
   switch (file) {
     case TaskFile::kEnviron:

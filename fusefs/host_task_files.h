@@ -1,7 +1,8 @@
 // The files the view mirrors from the host's /proc unchanged: what the model
 // does not know and tools read anyway (lsof, pmap, vmstat, pidstat, htop,
-// psutil). A task's are read from its live host task (root pid); the top's
-// and net/'s as procfs shows them to the sentry (its mount, network and
+// psutil). A task's (marked on_host in procfs.cc's table, by the host's
+// name) are read from its live host task (root pid); the top's (listed
+// here) and net/'s as procfs shows them to the sentry (its mount, network and
 // other namespaces, which the workload shares unless it made its own).
 //
 // Linux fs/proc/base.c guards some of a task's files with a ptrace access
@@ -17,10 +18,6 @@
 #include "fusefs/inode.h"
 
 namespace sentry::fusefs {
-
-// The host's name for a task file the view takes from the host (its
-// directory's file or link), or nullptr for the model's own files.
-const char* HostTaskFileName(TaskFile file);
 
 // Files only root or the task's owner may open (environ, maps, smaps,
 // smaps_rollup, io): Linux checks ptrace access, not just the mode.

@@ -33,10 +33,14 @@ constexpr std::size_t kWaitHistory = 256;
 constexpr std::size_t kReapHistory = 4096;
 
 struct NodeSpec {
-  const char* name;
-  std::uint8_t file;
-  mode_t mode;  // with its type bits
+  const char* name = nullptr;
+  std::uint8_t file = 0;
+  mode_t mode = 0;  // with its type bits
+  // A task's file the host has by the same name, read from the live task
+  // where the model has no say (or for an outside reader's own entry).
+  bool on_host = false;
 };
+constexpr bool kOnHost = true;
 
 constexpr mode_t kDir = S_IFDIR | 0555;
 constexpr mode_t kFile = S_IFREG | 0444;
@@ -98,28 +102,28 @@ constexpr std::array kSentryEntries = {NodeSpec{"tree", T(Top::kTree), kFile},
                                        NodeSpec{"step", T(Top::kStep), S_IFREG | 0644}};
 
 constexpr std::array kProcessEntries = {
-    NodeSpec{"stat", F(TaskFile::kStat), kFile},
-    NodeSpec{"status", F(TaskFile::kStatus), kFile},
-    NodeSpec{"statm", F(TaskFile::kStatm), kFile},
-    NodeSpec{"cmdline", F(TaskFile::kCmdline), kFile},
-    NodeSpec{"comm", F(TaskFile::kComm), kFile},
-    NodeSpec{"environ", F(TaskFile::kEnviron), S_IFREG | 0400},
-    NodeSpec{"exe", F(TaskFile::kExe), kLink},
-    NodeSpec{"cwd", F(TaskFile::kCwd), kLink},
-    NodeSpec{"root", F(TaskFile::kRoot), kLink},
+    NodeSpec{"stat", F(TaskFile::kStat), kFile, kOnHost},
+    NodeSpec{"status", F(TaskFile::kStatus), kFile, kOnHost},
+    NodeSpec{"statm", F(TaskFile::kStatm), kFile, kOnHost},
+    NodeSpec{"cmdline", F(TaskFile::kCmdline), kFile, kOnHost},
+    NodeSpec{"comm", F(TaskFile::kComm), kFile, kOnHost},
+    NodeSpec{"environ", F(TaskFile::kEnviron), S_IFREG | 0400, kOnHost},
+    NodeSpec{"exe", F(TaskFile::kExe), kLink, kOnHost},
+    NodeSpec{"cwd", F(TaskFile::kCwd), kLink, kOnHost},
+    NodeSpec{"root", F(TaskFile::kRoot), kLink, kOnHost},
     NodeSpec{"children", F(TaskFile::kChildren), kFile},
-    NodeSpec{"cgroup", F(TaskFile::kCgroup), kFile},
-    NodeSpec{"wchan", F(TaskFile::kWchan), kFile},
-    NodeSpec{"maps", F(TaskFile::kMaps), kFile},
-    NodeSpec{"smaps", F(TaskFile::kSmaps), kFile},
-    NodeSpec{"smaps_rollup", F(TaskFile::kSmapsRollup), kFile},
-    NodeSpec{"io", F(TaskFile::kIo), S_IFREG | 0400},
-    NodeSpec{"limits", F(TaskFile::kLimits), kFile},
-    NodeSpec{"mountinfo", F(TaskFile::kMountinfo), kFile},
-    NodeSpec{"mounts", F(TaskFile::kMounts), kFile},
-    NodeSpec{"oom_score", F(TaskFile::kOomScore), kFile},
-    NodeSpec{"oom_score_adj", F(TaskFile::kOomScoreAdj), S_IFREG | 0644},
-    NodeSpec{"schedstat", F(TaskFile::kSchedstat), kFile},
+    NodeSpec{"cgroup", F(TaskFile::kCgroup), kFile, kOnHost},
+    NodeSpec{"wchan", F(TaskFile::kWchan), kFile, kOnHost},
+    NodeSpec{"maps", F(TaskFile::kMaps), kFile, kOnHost},
+    NodeSpec{"smaps", F(TaskFile::kSmaps), kFile, kOnHost},
+    NodeSpec{"smaps_rollup", F(TaskFile::kSmapsRollup), kFile, kOnHost},
+    NodeSpec{"io", F(TaskFile::kIo), S_IFREG | 0400, kOnHost},
+    NodeSpec{"limits", F(TaskFile::kLimits), kFile, kOnHost},
+    NodeSpec{"mountinfo", F(TaskFile::kMountinfo), kFile, kOnHost},
+    NodeSpec{"mounts", F(TaskFile::kMounts), kFile, kOnHost},
+    NodeSpec{"oom_score", F(TaskFile::kOomScore), kFile, kOnHost},
+    NodeSpec{"oom_score_adj", F(TaskFile::kOomScoreAdj), S_IFREG | 0644, kOnHost},
+    NodeSpec{"schedstat", F(TaskFile::kSchedstat), kFile, kOnHost},
     NodeSpec{"fd", F(TaskFile::kFdDir), S_IFDIR | 0500},
     NodeSpec{"fdinfo", F(TaskFile::kFdinfoDir), kDir},
     NodeSpec{"task", F(TaskFile::kTaskDir), kDir},
@@ -156,6 +160,13 @@ const NodeSpec* SpecOf(std::span<const NodeSpec> specs, std::uint8_t file) {
     if (s.file == file) return &s;
   }
   return nullptr;
+}
+
+// The host's name for a task file the view takes from the host (its
+// directory's file or link), or nullptr for the model's own files.
+const char* HostTaskFileName(TaskFile f) {
+  const NodeSpec* spec = SpecOf(kProcessEntries, F(f));
+  return spec != nullptr && spec->on_host ? spec->name : nullptr;
 }
 
 // The mode of a top-level node (its specs are spread over several tables).
