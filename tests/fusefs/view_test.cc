@@ -47,6 +47,15 @@ std::map<int, std::string> RowsByPid(const std::string& table) {
   return rows;
 }
 
+// `text` with every `from` replaced by `to`.
+std::string Replaced(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
 // A fixture run (see view_fixture.cc) with the view mounted at a place of
 // its own, ready to be looked at.
 class ViewTest : public ::testing::Test {
@@ -201,11 +210,7 @@ TEST_F(ViewTest, PsutilAgreesWithHostProc) {
   const Captured host = Capture({"/usr/bin/python3", "-c", script, "/proc"});
   ASSERT_EQ(host.exit_code, 0) << host.err;
   // psutil reads "stopped" where ptrace makes the host say "tracing-stop".
-  std::string expected = host.out;
-  for (std::size_t at = expected.find("\"tracing-stop\""); at != std::string::npos;
-       at = expected.find("\"tracing-stop\"")) {
-    expected.replace(at, 14, "\"stopped\"");
-  }
+  const std::string expected = Replaced(host.out, "\"tracing-stop\"", "\"stopped\"");
   EXPECT_EQ(viewed.out, expected);
   EXPECT_NE(viewed.out.find("\"zombie\""), std::string::npos);
   EXPECT_NE(viewed.out.find("\"stopped\""), std::string::npos);
@@ -559,11 +564,7 @@ TEST_F(StuckPipelineTest, PsutilPerProcessCallsAgreeWithHostProc) {
   ASSERT_EQ(viewed.exit_code, 0) << viewed.err;
   const Captured host = Capture({"/usr/bin/python3", "-c", script, "/proc"});
   ASSERT_EQ(host.exit_code, 0) << host.err;
-  std::string expected = host.out;
-  for (std::size_t at = expected.find("tracing-stop"); at != std::string::npos;
-       at = expected.find("tracing-stop")) {
-    expected.replace(at, 12, "stopped");
-  }
+  const std::string expected = Replaced(host.out, "tracing-stop", "stopped");
   // Line by line (one call of one process a line): a difference names its call.
   std::istringstream view_lines(viewed.out);
   std::istringstream host_lines(expected);
