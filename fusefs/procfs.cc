@@ -251,6 +251,13 @@ Procfs::Procfs(const kernel::Kernel& model, Options options)
       }),
       notifier_(
           platform::StartQuietThread([this](const std::stop_token& stop) { NotifierLoop(stop); })) {
+  if (options_.pidns) {
+    narrator_.NumberInNamespace([this](std::int32_t host_id) {
+      std::lock_guard lock(namespace_ids_mu_);
+      const auto it = namespace_ids_.find(host_id);
+      return it != namespace_ids_.end() ? it->second : 0;
+    });
+  }
 }
 
 Procfs::~Procfs() {
@@ -286,6 +293,11 @@ void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
     if (r.kind == kernel::RecordKind::kNamespaceCreated && options_.pidns && view_ns_.load() == 0) {
       // The first namespace the workload makes is the one its first process starts.
       if (auto ns = model_.NamespaceOf(r.tid)) view_ns_.store(ns->value);
+    }
+    if (r.kind == kernel::RecordKind::kTaskCreated && options_.pidns) {
+      const auto t = model_.FindTaskByHostTid(r.tid);
+      std::lock_guard lock(namespace_ids_mu_);
+      namespace_ids_[r.tid.value] = t && t->nspid.size() > 1 ? t->nspid[1] : 0;
     }
     if (readers || r.kind == kernel::RecordKind::kReaped ||
         r.kind == kernel::RecordKind::kWaitReturned) {

@@ -168,6 +168,11 @@ class Procfs final : public kernel::RecordConsumer {
   EventStream events_;
   // Tells the records in words; used by the notifier thread only.
   kernel::Narrator narrator_;
+  // With --pidns, each workload task's id in its namespace by host tid, for
+  // the narrator's numbers: learnt in Consume, where the model still has
+  // the task (the notifier tells it later, when it may be gone).
+  std::mutex namespace_ids_mu_;
+  std::unordered_map<std::int32_t, std::int32_t> namespace_ids_;  // guarded by namespace_ids_mu_
 
   // Wait history by waiter task: the sentences of its wait results and reaps.
   mutable std::mutex history_mu_;

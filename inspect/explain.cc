@@ -25,14 +25,17 @@ std::expected<ResultTable, std::string> Fail(std::string error) {
 }  // namespace
 
 std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_t run,
-                                                       ExplainTarget target) {
+                                                       ExplainTarget target,
+                                                       const PidNumbering& numbering) {
   // Which process: by upid, or the only one with this pid.
   std::int64_t upid = target.upid;
   if (upid == 0) {
     auto find = db.Prepare(
         "SELECT upid, comm, start_ts FROM process WHERE run_id = ? AND pid = ? ORDER BY upid");
     if (!find) return Fail(find.error());
-    find->Bind(1, run).Bind(2, std::int64_t{target.pid});
+    const auto host_pid = numbering.HostIdOf(target.pid);
+    if (!host_pid) return Fail(fmt::format("run {} has no process {}", run, target.pid));
+    find->Bind(1, run).Bind(2, std::int64_t{*host_pid});
     std::vector<std::string> candidates;
     for (;;) {
       auto row = find->Step();
@@ -73,6 +76,7 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
   if (!records) return Fail(records.error());
   auto narrator = NarratorFor(db, run);
   if (!narrator) return Fail(narrator.error());
+  if (numbering.InNamespace()) narrator->NumberInNamespace(numbering.ForNarrator());
 
   // The run told in order (a sentence may rest on an earlier one); the
   // sentences about this process kept.

@@ -10,19 +10,21 @@
 #include <expected>
 #include <string>
 
+#include "inspect/numbering.h"
 #include "inspect/result_table.h"
 #include "inspect/sqlite.h"
 
 namespace sentry::inspect {
 
 struct ExplainTarget {
-  std::int32_t pid = 0;   // the host pid (ambiguous if reused: then upid)
+  std::int32_t pid = 0;   // in `numbering`'s ids, or the host's (ambiguous if reused: then upid)
   std::int64_t upid = 0;  // set: this process exactly
 };
 
-// Rows (seq, time, event) in order. The error for a pid used by several
-// processes lists them and asks for --upid.
+// Rows (seq, time, event) in order, told in `numbering`'s ids. The error
+// for a pid used by several processes lists them and asks for --upid.
 std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_t run,
-                                                       ExplainTarget target);
+                                                       ExplainTarget target,
+                                                       const PidNumbering& numbering);
 
 }  // namespace sentry::inspect

@@ -28,7 +28,8 @@ std::string Quoted(std::string_view text) {
 
 }  // namespace
 
-std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::ostream& out) {
+std::expected<void, std::string> ExportDot(Database& db, std::int64_t run,
+                                           const PidNumbering& numbering, std::ostream& out) {
   auto stmt = db.Prepare(
       "SELECT upid, pid, comm, coalesce(status, state), parent_upid, last_parent_upid, "
       "reaper_upid FROM process_summary WHERE run_id = ?1 ORDER BY upid");
@@ -42,8 +43,8 @@ std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::
     if (!*row) break;
     const Statement& s = *stmt;
     const std::int64_t upid = s.Int(0);
-    nodes += fmt::format("  p{} [label=\"{} {}\\n{}\"];\n", upid, s.Int(1), Quoted(s.Text(2)),
-                         Quoted(s.Text(3)));
+    nodes += fmt::format("  p{} [label=\"{} {}\\n{}\"];\n", upid, numbering.Label(s.Int(1)),
+                         Quoted(s.Text(2)), Quoted(s.Text(3)));
     if (!s.IsNull(4)) edges += fmt::format("  p{} -> p{};\n", s.Int(4), upid);
     if (!s.IsNull(5) && (s.IsNull(4) || s.Int(5) != s.Int(4))) {
       edges += fmt::format("  p{} -> p{} [style=dashed, label=\"adopted\"];\n", s.Int(5), upid);
@@ -60,7 +61,7 @@ std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::
 }
 
 std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std::uint64_t at,
-                                             std::ostream& out) {
+                                             const PidNumbering& numbering, std::ostream& out) {
   auto sentry = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
   if (!sentry) return std::unexpected(sentry.error());
   kernel::Kernel model;
@@ -84,7 +85,7 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
     for (const std::int32_t pgid : s.groups) {
       const auto g = by_pgid.find(pgid);
       if (g == by_pgid.end()) continue;
-      std::string label = fmt::format("process group {}", pgid);
+      std::string label = fmt::format("process group {}", numbering.Label(pgid));
       if (s.tty_nr != 0 && s.foreground_pgid == pgid) label += " (foreground)";
       if (g->second->orphan) label += " (orphaned)";
       boxes += fmt::format("    subgraph cluster_g{} {{\n      label=\"{}\";\n", pgid, label);
@@ -97,9 +98,9 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
                             : t.state == 'T' ? ", style=filled, fillcolor=khaki1"
                                              : "";
         const char* state = t.state == 'Z' ? "zombie" : t.state == 'T' ? "stopped" : "";
-        boxes +=
-            fmt::format("      p{} [label=\"{} {}\\n{}{}{}\"{}];\n", t.tgid, t.tgid, Quoted(t.comm),
-                        kernel::PsStat(t), *state != 0 ? " " : "", state, style);
+        boxes += fmt::format("      p{} [label=\"{} {}\\n{}{}{}\"{}];\n", t.tgid,
+                             numbering.Label(t.tgid), Quoted(t.comm), kernel::PsStat(t),
+                             *state != 0 ? " " : "", state, style);
         if (t.ppid != 0 && by_pid.contains(t.ppid) && t.ppid != *sentry)
           edges += fmt::format("  p{} -> p{};\n", t.ppid, t.tgid);
       }
@@ -108,7 +109,7 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
     if (!workload) continue;
     body +=
         fmt::format("  subgraph cluster_s{} {{\n    label=\"session {}{}\";\n    style=rounded;\n",
-                    s.sid, s.sid,
+                    s.sid, numbering.Label(s.sid),
                     s.tty_nr != 0 ? fmt::format(", terminal {}", kernel::TtyName(s.tty_nr))
                                   : std::string()) +
         boxes + "  }\n";

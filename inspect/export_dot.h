@@ -9,11 +9,14 @@
 #include <ostream>
 #include <string>
 
+#include "inspect/numbering.h"
 #include "inspect/sqlite.h"
 
 namespace sentry::inspect {
 
-std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::ostream& out);
+// Labels say `numbering`'s ids.
+std::expected<void, std::string> ExportDot(Database& db, std::int64_t run,
+                                           const PidNumbering& numbering, std::ostream& out);
 
 // The run as it was after observation `at` (the model rebuilt from the
 // log), for slides: each session a box holding a box per process group (the
@@ -22,6 +25,6 @@ std::expected<void, std::string> ExportDot(Database& db, std::int64_t run, std::
 // an edge from each parent to its children. The sentry's own session is
 // left out.
 std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std::uint64_t at,
-                                             std::ostream& out);
+                                             const PidNumbering& numbering, std::ostream& out);
 
 }  // namespace sentry::inspect

@@ -37,6 +37,7 @@ std::optional<std::int64_t> Opt(const Statement& s, int col) {
 }  // namespace
 
 std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t run,
+                                                   const PidNumbering& numbering,
                                                    std::ostream& out) {
   auto end = db.QueryInt(fmt::format(
       "SELECT coalesce(max(time_ns) - (SELECT start_time_ns FROM run WHERE run_id = {0}), 0) "
@@ -52,10 +53,12 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
       db, "SELECT upid, pid, comm, status FROM process_summary WHERE run_id = ?1", run,
       [&](const Statement& s) {
         const std::int64_t upid = s.Int(0);
-        events.push_back({{"ph", "M"},
-                          {"name", "process_name"},
-                          {"pid", upid},
-                          {"args", {{"name", fmt::format("{} (pid {})", s.Text(2), s.Int(1))}}}});
+        events.push_back(
+            {{"ph", "M"},
+             {"name", "process_name"},
+             {"pid", upid},
+             {"args",
+              {{"name", fmt::format("{} (pid {})", s.Text(2), numbering.Label(s.Int(1)))}}}});
         events.push_back({{"ph", "M"},
                           {"name", "process_sort_index"},
                           {"pid", upid},
@@ -63,31 +66,31 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
       });
   // Threads: named, with their life as a slice.
   if (done) {
-    done =
-        ForEach(db,
-                "SELECT t.utid, t.upid, t.tid, p.comm, t.start_ts, coalesce(t.end_ts, t.exit_ts), "
-                "t.is_main_thread FROM thread t JOIN process p ON p.run_id = t.run_id AND p.upid = "
-                "t.upid WHERE t.run_id = ?1",
-                run, [&](const Statement& s) {
-                  const std::int64_t utid = s.Int(0);
-                  const std::int64_t upid = s.Int(1);
-                  upid_of[utid] = upid;
-                  const std::string name = fmt::format("{} {}", s.Text(3), s.Int(2));
-                  events.push_back({{"ph", "M"},
-                                    {"name", "thread_name"},
-                                    {"pid", upid},
-                                    {"tid", utid},
-                                    {"args", {{"name", name}}}});
-                  const std::int64_t start = s.Int(4);
-                  const std::int64_t stop = Opt(s, 5).value_or(run_end);
-                  events.push_back({{"ph", "X"},
-                                    {"name", s.Int(6) != 0 ? "process " + name : "thread " + name},
-                                    {"cat", "lifetime"},
-                                    {"pid", upid},
-                                    {"tid", utid},
-                                    {"ts", Micros(start)},
-                                    {"dur", Micros(std::max<std::int64_t>(stop - start, 0))}});
-                });
+    done = ForEach(
+        db,
+        "SELECT t.utid, t.upid, t.tid, p.comm, t.start_ts, coalesce(t.end_ts, t.exit_ts), "
+        "t.is_main_thread FROM thread t JOIN process p ON p.run_id = t.run_id AND p.upid = "
+        "t.upid WHERE t.run_id = ?1",
+        run, [&](const Statement& s) {
+          const std::int64_t utid = s.Int(0);
+          const std::int64_t upid = s.Int(1);
+          upid_of[utid] = upid;
+          const std::string name = fmt::format("{} {}", s.Text(3), numbering.Label(s.Int(2)));
+          events.push_back({{"ph", "M"},
+                            {"name", "thread_name"},
+                            {"pid", upid},
+                            {"tid", utid},
+                            {"args", {{"name", name}}}});
+          const std::int64_t start = s.Int(4);
+          const std::int64_t stop = Opt(s, 5).value_or(run_end);
+          events.push_back({{"ph", "X"},
+                            {"name", s.Int(6) != 0 ? "process " + name : "thread " + name},
+                            {"cat", "lifetime"},
+                            {"pid", upid},
+                            {"tid", utid},
+                            {"ts", Micros(start)},
+                            {"dur", Micros(std::max<std::int64_t>(stop - start, 0))}});
+        });
   }
   // Stops as slices on their thread.
   if (done) {

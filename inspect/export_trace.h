@@ -14,11 +14,13 @@
 #include <ostream>
 #include <string>
 
+#include "inspect/numbering.h"
 #include "inspect/sqlite.h"
 
 namespace sentry::inspect {
 
 std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t run,
+                                                   const PidNumbering& numbering,
                                                    std::ostream& out);
 
 }  // namespace sentry::inspect

@@ -45,16 +45,19 @@ std::expected<void, std::string> Rebuild(Database& db, std::int64_t run, std::ui
 
 // Why nobody has reaped zombie `z` yet, in words, as the model sees it.
 std::string WhyUnreaped(const kernel::Kernel& model, const kernel::TaskInfo& z,
-                        std::int32_t sentry_pid) {
+                        std::int32_t sentry_pid, const PidNumbering& numbering) {
   if (z.ppid == 0) return "its parent is outside the sandbox";
   const auto parent = model.FindTask(kernel::ThreadId(z.ppid));
-  if (!parent) return fmt::format("its parent {} is gone", z.ppid);
-  const std::string who = fmt::format("its parent {} ({})", parent->tgid, parent->comm);
+  if (!parent) return fmt::format("its parent {} is gone", numbering.ShownOrZero(z.ppid));
+  const auto parent_id = numbering.Shown(parent->tgid);
+  const std::string who = parent_id
+                              ? fmt::format("its parent {} ({})", *parent_id, parent->comm)
+                              : fmt::format("its parent {} (outside the namespace)", parent->comm);
   if (parent->tgid == sentry_pid) return who + " is the sentry, which reaps it next";
   if (parent->exit_state != kernel::ExitState::kNone) {
     std::string text = who + " is exiting too";
     if (const auto reaper = model.Reaper(z.tg_uid); reaper && reaper->next_parent != 0)
-      text += fmt::format("; {} adopts it", reaper->next_parent);
+      text += fmt::format("; {} adopts it", numbering.ShownOrZero(reaper->next_parent));
     return text;
   }
   if (parent->state == 'T' || parent->state == 't') return who + " is stopped";
@@ -95,16 +98,38 @@ std::expected<Answer, std::string> RunsTable(Database& db) {
                "records, divergences, command FROM run ORDER BY run_id");
 }
 
-std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all) {
+std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all,
+                                              const PidNumbering& numbering) {
+  const auto bind = [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); };
+  // `asked` is the call's argument as the waiter passed it; a reported
+  // child's id is taken from its process (`result` is as the waiter's
+  // namespace numbers it).
+  if (!numbering.InNamespace()) {
+    return Query(
+        db,
+        // Seconds to the microsecond; round(ts / 1e9, 6) would be a printf
+        // and a parse per row (SQLite's round with digits).
+        "SELECT seq, round(ts / 1e3) / 1e6 AS time, waiter_pid AS waiter, waiter_comm, "
+        "target AS asked, options, CASE WHEN result > 0 THEN coalesce(target_pid, result) END "
+        "AS child, target_comm AS child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 "
+        "THEN 'no (WNOWAIT)' END AS consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR "
+        "result > 0) ORDER BY seq",
+        bind);
+  }
   return Query(
       db,
-      // Seconds to the microsecond; round(ts / 1e9, 6) would be a printf
-      // and a parse per row (SQLite's round with digits).
-      "SELECT seq, round(ts / 1e3) / 1e6 AS time, waiter_pid AS waiter, waiter_comm, "
-      "target AS asked, options, CASE WHEN result > 0 THEN result END AS child, target_comm AS "
-      "child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 THEN 'no (WNOWAIT)' END AS "
-      "consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR result > 0) ORDER BY seq",
-      [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); });
+      fmt::format("SELECT h.seq, round(h.ts / 1e3) / 1e6 AS time, {} AS waiter, h.waiter_comm, "
+                  "h.target AS asked, h.options, CASE WHEN h.result > 0 THEN {} END AS child, "
+                  "h.target_comm AS child_comm, h.returned, CASE h.consumed WHEN 1 THEN 'yes' "
+                  "WHEN 0 THEN 'no (WNOWAIT)' END AS consumed, h.waiter_pid AS waiter_host_pid, "
+                  "CASE WHEN h.result > 0 THEN h.target_pid END AS child_host_pid "
+                  "FROM wait_history h JOIN wait w ON w.run_id = h.run_id AND w.seq = h.seq "
+                  "LEFT JOIN process wp ON wp.run_id = w.run_id AND wp.upid = w.waiter_upid "
+                  "LEFT JOIN process cp ON cp.run_id = w.run_id AND cp.upid = w.target_upid "
+                  "WHERE h.run_id = ?1 AND (?2 OR h.result > 0) ORDER BY h.seq",
+                  PidNumbering::NamespaceIdSql("wp.ns_pids"),
+                  PidNumbering::NamespaceIdSql("cp.ns_pids")),
+      bind);
 }
 
 std::expected<std::int64_t, std::string> ObservationCount(Database& db, std::int64_t run) {
@@ -114,7 +139,7 @@ std::expected<std::int64_t, std::string> ObservationCount(Database& db, std::int
 
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                  std::optional<std::int32_t> pid,
-                                                 std::uint64_t at) {
+                                                 const PidNumbering& numbering, std::uint64_t at) {
   auto start = db.QueryInt(fmt::format("SELECT start_time_ns FROM run WHERE run_id = {}", run));
   if (!start) return std::unexpected(start.error());
   auto records = StoredRecords(db, run, at);
@@ -122,12 +147,14 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
   ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
   auto narrator = NarratorFor(db, run);
   if (!narrator) return std::unexpected(narrator.error());
+  if (numbering.InNamespace()) narrator->NumberInNamespace(numbering.ForNarrator());
   // With PID: the sentences about a task that had that id.
+  const std::int32_t host_pid = pid ? numbering.HostIdOf(*pid).value_or(0) : 0;
   std::unordered_set<kernel::TaskUid> tasks;
   for (const kernel::Record& r : *records) {
     if (!pid) break;
-    if (r.tid.value == *pid) tasks.insert(r.task);
-    if (r.other_tid.value == *pid) tasks.insert(r.other_task);
+    if (r.tid.value == host_pid) tasks.insert(r.task);
+    if (r.other_tid.value == host_pid) tasks.insert(r.other_task);
   }
   const std::span<const kernel::Record> all(*records);
   for (auto first = all.begin(); first != all.end();) {
@@ -146,34 +173,77 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
   return t;
 }
 
-std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at) {
+std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at,
+                                           const PidNumbering& numbering) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
+  if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
   for (const kernel::TaskInfo& p : model.Processes()) {
-    t.rows.push_back({Number(p.tgid), Number(p.ppid), Number(p.pgid), Number(p.sid),
+    if (!numbering.Shown(p.tgid)) continue;  // outside the namespace: its ps lists it not
+    t.rows.push_back({Number(*numbering.Shown(p.tgid)), Number(numbering.ShownOrZero(p.ppid)),
+                      Number(numbering.ShownOrZero(p.pgid)), Number(numbering.ShownOrZero(p.sid)),
                       Text(kernel::TtyName(p.tty_nr)), Text(kernel::PsStat(p)),
                       Text(kernel::PsCommand(p))});
+    if (numbering.InNamespace()) t.rows.back().push_back(Number(p.tgid));
   }
   return t;
 }
 
-std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at) {
+std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at,
+                                                const PidNumbering& numbering) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   auto sentry_pid = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
   if (!sentry_pid) return std::unexpected(sentry_pid.error());
   ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATUS", "WHY NOT REAPED"}, .rows = {}};
+  if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
   for (const kernel::TaskInfo& p : model.Processes()) {
-    if (p.state != 'Z') continue;
-    t.rows.push_back({Number(p.tgid), Number(p.ppid), Text(p.comm),
-                      Text(ExitStatusInWords(p.exit_status)),
-                      Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid)))});
+    if (p.state != 'Z' || !numbering.Shown(p.tgid)) continue;
+    t.rows.push_back(
+        {Number(*numbering.Shown(p.tgid)), Number(numbering.ShownOrZero(p.ppid)), Text(p.comm),
+         Text(ExitStatusInWords(p.exit_status)),
+         Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid), numbering))});
+    if (numbering.InNamespace()) t.rows.back().push_back(Number(p.tgid));
   }
   return t;
 }
 
-std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at) {
+namespace {
+
+// The tree numbered in the workload's namespace: the processes it has, its
+// init at the root.
+std::expected<Answer, std::string> NamespaceTreeTable(Database& db, std::int64_t run) {
+  auto stmt = db.Prepare(fmt::format(
+      "SELECT {}, coalesce({}, 0), t.depth, t.comm, t.state, t.status, t.pid "
+      "FROM process_tree t JOIN process p ON p.run_id = t.run_id AND p.upid = t.upid "
+      "LEFT JOIN process pp ON pp.run_id = p.run_id AND pp.upid = p.parent_upid "
+      "WHERE t.run_id = ?1 AND instr(p.ns_pids, ' ') > 0 ORDER BY t.path",
+      PidNumbering::NamespaceIdSql("p.ns_pids"), PidNumbering::NamespaceIdSql("pp.ns_pids")));
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->Bind(1, run);
+  ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATE", "STATUS", "HOST PID"}, .rows = {}};
+  std::optional<std::int64_t> top;  // the init's depth: the first row in the tree's order
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    const Statement& s = *stmt;
+    if (!top) top = s.Int(2);
+    const auto indent = static_cast<std::size_t>(std::max<std::int64_t>(s.Int(2) - *top, 0) * 2);
+    t.rows.push_back({Number(s.Int(0)), Number(s.Int(1)),
+                      Text(std::string(indent, ' ') + std::string(s.Text(3))),
+                      Text(std::string(s.Text(4))),
+                      s.IsNull(5) ? Cell{} : Text(std::string(s.Text(5))), Number(s.Int(6))});
+  }
+  return t;
+}
+
+}  // namespace
+
+std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std::uint64_t at,
+                                             const PidNumbering& numbering) {
+  if (at == 0 && numbering.InNamespace()) return NamespaceTreeTable(db, run);
   if (at == 0) {
     return Query(db,
                  // The sentry has no exit in its own log: once its run is over,
@@ -187,7 +257,9 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std
   }
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
-  const auto processes = model.Processes();
+  auto processes = model.Processes();
+  // Numbered in the namespace: its processes only, its init a root.
+  std::erase_if(processes, [&](const kernel::TaskInfo& p) { return !numbering.Shown(p.tgid); });
   std::map<std::int32_t, std::vector<const kernel::TaskInfo*>> children;
   std::map<std::int32_t, bool> present;
   for (const auto& p : processes) present[p.tgid] = true;
@@ -200,11 +272,14 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std
     }
   }
   ResultTable t{.columns = {"PID", "PGID", "SID", "STAT", "COMMAND"}, .rows = {}};
+  if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
   std::function<void(const kernel::TaskInfo&, int)> walk = [&](const kernel::TaskInfo& p,
                                                                int depth) {
     t.rows.push_back(
-        {Number(p.tgid), Number(p.pgid), Number(p.sid), Text(std::string(1, p.state)),
+        {Number(numbering.ShownOrZero(p.tgid)), Number(numbering.ShownOrZero(p.pgid)),
+         Number(numbering.ShownOrZero(p.sid)), Text(std::string(1, p.state)),
          Text(std::string(static_cast<std::size_t>(depth) * 2, ' ') + kernel::PsCommand(p))});
+    if (numbering.InNamespace()) t.rows.back().push_back(Number(p.tgid));
     for (const kernel::TaskInfo* c : children[p.tgid]) walk(*c, depth + 1);
   };
   for (const kernel::TaskInfo* r : roots) walk(*r, 0);

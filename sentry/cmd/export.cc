@@ -106,7 +106,10 @@ int ExportMain(int argc, char** argv) {
       "write to FILE (default: standard output)")(
       "at", po::value<std::int64_t>(&at)->value_name("SEQ"),
       "dot and svg: the run as it was after observation SEQ (as `inspect timeline` numbers "
-      "them), sessions and process groups drawn as boxes, for slides");
+      "them), sessions and process groups drawn as boxes, for slides")(
+      "host-pids",
+      "a --pidns run: label processes with the host's pids, not its namespace's (`sentry "
+      "inspect --help` says more)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
@@ -139,11 +142,17 @@ int ExportMain(int argc, char** argv) {
     std::cerr << "sentry: export: " << run.error() << "\n";
     return 1;
   }
+  const auto numbering = inspect::PidNumbering::Load(*db, *run, vm.count("host-pids") != 0);
+  if (!numbering) {
+    std::cerr << "sentry: export: " << db_path << ": " << numbering.error() << "\n";
+    return 1;
+  }
   std::ostringstream text;
-  auto done = format == "chrome-json" ? inspect::ExportChromeTrace(*db, *run, text)
-              : vm.count("at") != 0
-                  ? inspect::ExportDotAt(*db, *run, static_cast<std::uint64_t>(at), text)
-                  : inspect::ExportDot(*db, *run, text);
+  auto done =
+      format == "chrome-json" ? inspect::ExportChromeTrace(*db, *run, *numbering, text)
+      : vm.count("at") != 0
+          ? inspect::ExportDotAt(*db, *run, static_cast<std::uint64_t>(at), *numbering, text)
+          : inspect::ExportDot(*db, *run, *numbering, text);
   if (!done) {
     std::cerr << "sentry: export: " << db_path << ": " << done.error() << "\n";
     return 1;

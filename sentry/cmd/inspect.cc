@@ -50,6 +50,13 @@ constexpr const char* kUsage =
     "SEQ is an observation's number, as `timeline` shows them. Answers print as an\n"
     "aligned table, or as JSON or CSV for scripts.\n"
     "\n"
+    "A run under `run --pidns` is told in the pids its workload saw, those of its own\n"
+    "PID namespace (as the view shows them): ps, tree, zombies and waits list its\n"
+    "processes with their host pid in a column of its own, and a PID given is read\n"
+    "as the namespace's first, else as the host's. --host-pids tells it in the\n"
+    "host's pids throughout. A wait's ASKED column is the argument as the waiter\n"
+    "passed it.\n"
+    "\n"
     "options";
 
 std::optional<std::int64_t> ParseInt(const std::string& text) {
@@ -81,7 +88,8 @@ int InspectMain(int argc, char** argv) {
       "ps, tree, zombies: as the model was after observation SEQ; timeline: up to it")(
       "all", "waits: every wait call, not only those that reported a child")(
       "upid", po::value<std::int64_t>(&upid)->value_name("N"),
-      "explain: the process with this never-reused id (when a pid was reused)");
+      "explain: the process with this never-reused id (when a pid was reused)")(
+      "host-pids", "a --pidns run: say and read the host's pids, not its namespace's");
   po::options_description hidden;
   hidden.add_options()("question", po::value<std::string>(&question))(
       "args", po::value<std::vector<std::string>>(&args));
@@ -167,6 +175,11 @@ int InspectMain(int argc, char** argv) {
         return 1;
       }
     }
+    const auto numbering = inspect::PidNumbering::Load(*db, *run, vm.count("host-pids") != 0);
+    if (!numbering) {
+      std::cerr << "sentry: inspect: " << numbering.error() << "\n";
+      return 1;
+    }
     const auto moment = static_cast<std::uint64_t>(at);
     std::optional<std::int32_t> pid;
     if (!args.empty()) {
@@ -178,21 +191,22 @@ int InspectMain(int argc, char** argv) {
       pid = static_cast<std::int32_t>(*parsed);
     }
     if (question == "waits") {
-      answer = inspect::WaitsTable(*db, *run, vm.count("all") != 0);
+      answer = inspect::WaitsTable(*db, *run, vm.count("all") != 0, *numbering);
     } else if (question == "explain") {
       if (!pid && upid == 0) {
         std::cerr << "sentry: inspect: explain needs a PID (or --upid N)\n";
         return 2;
       }
-      answer = inspect::ExplainProcess(*db, *run, {.pid = pid.value_or(0), .upid = upid});
+      answer =
+          inspect::ExplainProcess(*db, *run, {.pid = pid.value_or(0), .upid = upid}, *numbering);
     } else if (question == "zombies") {
-      answer = inspect::ZombiesTable(*db, *run, moment);
+      answer = inspect::ZombiesTable(*db, *run, moment, *numbering);
     } else if (question == "timeline") {
-      answer = inspect::TimelineTable(*db, *run, pid, moment);
+      answer = inspect::TimelineTable(*db, *run, pid, *numbering, moment);
     } else if (question == "ps") {
-      answer = inspect::PsTable(*db, *run, moment);
+      answer = inspect::PsTable(*db, *run, moment, *numbering);
     } else {
-      answer = inspect::TreeTable(*db, *run, moment);
+      answer = inspect::TreeTable(*db, *run, moment, *numbering);
     }
   }
   if (!answer) {

@@ -191,7 +191,7 @@ int ReplayLog(const std::string& path, std::uint64_t at, bool print_records,
 }
 
 int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, std::uint64_t at,
-                   bool print_records, const std::string& mount) {
+                   bool print_records, const std::string& mount, bool host_pids) {
   auto db = inspect::OpenForReading(path);
   if (!db) {
     std::cerr << "sentry: replay: " << db.error() << "\n";
@@ -214,6 +214,8 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
   }
   kernel::Kernel model;
   kernel::Narrator narrator;
+  // Told in the pids its workload saw, as its view shows them (inspect.cc).
+  if (*pidns != 0 && !host_pids) narrator.NumberInNamespace(kernel::NamespaceIdsIn(model));
   ReplayView view(model, mount, *pidns != 0);
   std::vector<kernel::Record> replayed;
   auto applied = inspect::ReplayRun(
@@ -250,7 +252,8 @@ int ReplayMain(int argc, char** argv) {
       "run", po::value<std::int64_t>(&run_wanted)->value_name("N"),
       "with --db: the run to replay (default: the last)")(
       "mount", po::value<std::string>(&mount)->value_name("DIR"),
-      "then serve the replayed model as a procfs view at DIR until SIGINT or SIGTERM");
+      "then serve the replayed model as a procfs view at DIR until SIGINT or SIGTERM")(
+      "host-pids", "with --db, a --pidns run: the records in the host's pids, not its namespace's");
   po::positional_options_description positional;
   positional.add("log", 1);
   po::variables_map vm;
@@ -270,7 +273,7 @@ int ReplayMain(int argc, char** argv) {
     }
     return ReplayDatabase(
         db_path, vm.count("run") != 0 ? std::optional<std::int64_t>(run_wanted) : std::nullopt, at,
-        vm.count("records") != 0, mount);
+        vm.count("records") != 0, mount, vm.count("host-pids") != 0);
   }
   if (log_path.empty()) {
     return UsageError("replay", "no log given (a --log-records file, or --db FILE)");

@@ -270,6 +270,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                                   .keys = front ? front->Keys() : STDIN_FILENO,
                                   .sentry = ::getpid(),
                                   .quiz = vm.count("quiz") != 0,
+                                  .pidns = options.pidns,
                                   .before_hold = {}};
     if (mount) step_options.before_hold = [v = view.get()] { v->AwaitNotifier(); };
     stepper = std::make_unique<Stepper>(model, std::move(step_options));

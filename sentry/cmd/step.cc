@@ -98,7 +98,9 @@ Stepper::Stepper(const kernel::Kernel& model, Options options)
         return t ? t->comm : std::string();
       }),
       command_wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
-      quiz_(model) {}
+      quiz_(model) {
+  if (options_.pidns) narrator_.NumberInNamespace(kernel::NamespaceIdsIn(model));
+}
 
 bool Stepper::Stops(const kernel::Sentence& s) const {
   if (options_.kinds.empty()) return true;

@@ -50,6 +50,7 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
     int keys = STDIN_FILENO;  // the user's keystrokes (the job front's pipe, or stdin)
     pid_t sentry = 0;         // left out of the tree
     bool quiz = false;        // ask questions before the events that answer them (quiz.h)
+    bool pidns = false;       // the workload has a PID namespace: say its numbers
     // Called before each hold: the view catching up with the model.
     std::function<void()> before_hold;
   };

@@ -7,6 +7,7 @@
 #include "sentry/kernel/abi.h"
 #include "sentry/kernel/describe.h"
 #include "sentry/kernel/exit_status.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task_stop.h"
 
 namespace sentry::kernel {
@@ -158,26 +159,50 @@ std::int32_t Narrator::ProcessIdOf(TaskUid task, std::int32_t tid) const {
   return it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
 }
 
+std::optional<std::int32_t> Narrator::Shown(std::int32_t host_id) const {
+  if (!namespace_ids_) return host_id;
+  auto it = namespace_id_of_.find(host_id);
+  if (it == namespace_id_of_.end())
+    it = namespace_id_of_.emplace(host_id, namespace_ids_(host_id)).first;
+  if (it->second == 0) return std::nullopt;
+  return it->second;
+}
+
+std::string Narrator::Id(std::int64_t host_id) const {
+  const auto shown = Shown(static_cast<std::int32_t>(host_id));
+  return shown ? std::to_string(*shown) : fmt::format("{} (a host id)", host_id);
+}
+
 std::string Narrator::ProcessName(TaskUid task, std::int32_t tid) const {
   const auto it = tasks_.find(task.value);
-  const std::int32_t pid = ProcessIdOf(task, tid);
-  if (IsSentry(task)) return fmt::format("{} (the sentry)", pid);
+  const auto pid = Shown(ProcessIdOf(task, tid));
+  if (IsSentry(task)) return pid ? fmt::format("{} (the sentry)", *pid) : "the sentry";
   std::string comm = it != tasks_.end() ? it->second.comm : std::string();
   if (comm.empty() && lookup_ && task) comm = lookup_(task);
-  if (comm.empty()) return std::to_string(pid);
-  return fmt::format("{} ({})", pid, comm);
+  // Outside the namespace it has no number the workload could use.
+  if (!pid) return fmt::format("{} (outside the namespace)", comm.empty() ? "a process" : comm);
+  if (comm.empty()) return std::to_string(*pid);
+  return fmt::format("{} ({})", *pid, comm);
 }
 
 std::string Narrator::Who(TaskUid task, std::int32_t tid) const {
   if (!task) return tid != 0 ? fmt::format("pid {} (outside the sandbox)", tid) : "nobody";
   const auto it = tasks_.find(task.value);
   if (it != tasks_.end() && it->second.tgid != 0 && it->second.tgid != tid)
-    return fmt::format("thread {} of {}", tid, ProcessName(task, tid));
+    return fmt::format("thread {} of {}", Id(tid), ProcessName(task, tid));
   return ProcessName(task, tid);
 }
 
 std::string Narrator::Line(const Sentence& s) {
   return fmt::format("#{} {}", s.seq, s.text);
+}
+
+Narrator::NamespaceIds NamespaceIdsIn(const Kernel& model) {
+  return [&model](std::int32_t host_id) {
+    const auto t = model.FindTaskByHostTid(ThreadId(host_id));
+    // nspid in the root view: the host's id, then one per namespace down.
+    return t && t->nspid.size() > 1 ? t->nspid[1] : 0;
+  };
 }
 
 // ---- one observation's records
@@ -225,6 +250,9 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
     if (batch.Told(i)) continue;
     const Record& r = records[i];
     const std::int32_t tid = r.tid.value;
+    // A new task's number, learnt before anything names it.
+    if (r.kind == RecordKind::kTaskCreated && namespace_ids_)
+      namespace_id_of_[tid] = namespace_ids_(tid);
     const std::string who = Who(r.task, tid);
     const std::string other = Who(r.other_task, r.other_tid.value);
     std::string text;
@@ -260,7 +288,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} started thread {} (clone with CLONE_THREAD): it shares the "
               "process's pid, memory and signal handlers",
-              other, tid);
+              other, Id(tid));
           break;
         }
         processes_[tid] = ProcessNote{};
@@ -268,17 +296,17 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} vforked child {}: the parent is held until the child calls exec "
               "or exits (CLONE_VFORK)",
-              other, tid);
+              other, Id(tid));
         } else if ((flags & abi::kCLONE_PARENT) != 0 && clone != nullptr) {
           text = fmt::format(
               "{} created {} as its sibling: with CLONE_PARENT the new process's "
               "parent is its creator's parent, {}",
-              clone->parent.value, tid, other);
+              Id(clone->parent.value), Id(tid), other);
         } else {
           text = fmt::format(
               "{} forked child {}: a copy of it, in the same process group and "
               "session",
-              other, tid);
+              other, Id(tid));
         }
         if (r.value2 == 0) {
           text +=
@@ -303,7 +331,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "thread {} of {} called exec and runs {} now: it takes over the "
               "process's pid {}, and the other threads are gone (de_thread)",
-              r.value, before, r.detail, r.value2);
+              Id(r.value), before, r.detail, Id(r.value2));
         } else {
           text = fmt::format(
               "{} called exec and runs {} now: same pid, parent, process group "
@@ -449,7 +477,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                 "the old main thread {} of {} is gone: the thread that called "
                 "exec takes over its pid, and the old main thread is released "
                 "without being waited for (de_thread)",
-                tid, ProcessName(r.task, tid));
+                Id(tid), ProcessName(r.task, tid));
             break;
           case ReapCause::kThread:
             text = fmt::format("{} is gone: a thread is released as soon as it exits", who);
@@ -473,7 +501,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
       }
       case RecordKind::kReparented: {
         const std::string old_parent =
-            r.value != 0 ? fmt::format("its parent {}", r.value) : std::string("its parent");
+            r.value != 0 ? fmt::format("its parent {}", Id(r.value)) : std::string("its parent");
         switch (r.rule) {
           case Rule::kAdoptedByThread:
             text = fmt::format("{} exited; {} now belongs to {}: {}", old_parent, who, other,
@@ -495,7 +523,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                                RuleInWords(r.rule));
             break;
           default:
-            text = fmt::format("{} was reparented from {} to {}", who, r.value, other);
+            text = fmt::format("{} was reparented from {} to {}", who, Id(r.value), other);
             break;
         }
         if (r.value2 != 0) {
@@ -508,23 +536,24 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
       }
       case RecordKind::kSessionCreated:
         text = r.detail == "pre-existing"
-                   ? fmt::format("session {} was there before the run", r.value)
-                   : fmt::format("{} leads new session {}", who, r.value);
+                   ? fmt::format("session {} was there before the run", Id(r.value))
+                   : fmt::format("{} leads new session {}", who, Id(r.value));
         break;
       case RecordKind::kSessionGone:
-        text = fmt::format("session {} is gone: its last process left it", r.value);
+        text = fmt::format("session {} is gone: its last process left it", Id(r.value));
         break;
       case RecordKind::kProcessGroupCreated:
-        text = r.detail == "pre-existing"
-                   ? fmt::format("process group {} (session {}) was there before the run", r.value,
-                                 r.value2)
-                   : fmt::format("process group {} created in session {}", r.value, r.value2);
+        text =
+            r.detail == "pre-existing"
+                ? fmt::format("process group {} of session {} was there before the run",
+                              Id(r.value), Id(r.value2))
+                : fmt::format("process group {} created in session {}", Id(r.value), Id(r.value2));
         break;
       case RecordKind::kProcessGroupGone:
-        text = fmt::format("process group {} is gone: its last member left it", r.value);
+        text = fmt::format("process group {} is gone: its last member left it", Id(r.value));
         break;
       case RecordKind::kProcessGroupJoined:
-        text = fmt::format("{} moved from process group {} to {}", who, r.value2, r.value);
+        text = fmt::format("{} moved from process group {} to {}", who, Id(r.value2), Id(r.value));
         break;
       case RecordKind::kSyscallResult: {
         const auto kind = static_cast<SyscallKind>(r.value2);
@@ -543,10 +572,10 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} called setsid: it leads new session {} and new process group "
               "{}, with no controlling terminal{}",
-              who, session != nullptr ? session->value : tid,
-              session != nullptr ? session->value : tid,
+              who, Id(session != nullptr ? session->value : tid),
+              Id(session != nullptr ? session->value : tid),
               joined != nullptr && joined->value2 != 0
-                  ? fmt::format(" (it left process group {})", joined->value2)
+                  ? fmt::format(" (it left process group {})", Id(joined->value2))
                   : std::string());
           break;
         }
@@ -571,8 +600,8 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                                target);
           } else {
             text = fmt::format("{} called {}: {} moved from process group {} to {}{}", who, call,
-                               target, joined->value2, created != nullptr ? "new group " : "",
-                               joined->value);
+                               target, Id(joined->value2), created != nullptr ? "new group " : "",
+                               Id(joined->value));
           }
           break;
         }
@@ -784,7 +813,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                              : fmt::format(
                                    "process group {} is now the foreground of terminal {} (it "
                                    "alone may read from it; Ctrl-C and Ctrl-Z signal it)",
-                                   r.value, TtyName(r.value2));
+                                   Id(r.value), TtyName(r.value2));
         break;
       case RecordKind::kNamespaceCreated:
         Process(tid).namespace_init = true;

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -59,6 +60,16 @@ class Narrator {
   void Name(TaskUid task, std::string comm);
   void NoteCloneFlags(TaskUid task, std::uint64_t flags);
 
+  // Number tasks, groups and sessions as the workload's own PID namespace
+  // does (the one `run --pidns` makes), as the workload and the view see
+  // them, rather than as the host does. `ids` maps a host id to its id
+  // there, 0 when it has none (the sentry and its session holder live
+  // outside). It is asked when a task's creation is told and for an id not
+  // seen before; its answers are kept, so it may read a model that later
+  // forgets the task. Ids with none are said as the host's, marked.
+  using NamespaceIds = std::function<std::int32_t(std::int32_t host_id)>;
+  void NumberInNamespace(NamespaceIds ids) { namespace_ids_ = std::move(ids); }
+
   // The sentences for the records one observation produced, in order.
   std::vector<Sentence> Narrate(std::span<const Record> records,
                                 const Observation* observation = nullptr);
@@ -93,6 +104,11 @@ class Narrator {
   // "300 (sh)", "thread 302 of 300 (a.out)", "the sentry 12", "pid 7".
   std::string Who(TaskUid task, std::int32_t tid) const;
   std::string ProcessName(TaskUid task, std::int32_t tid) const;
+  // A host id as the sentences number it: the namespace's id when numbering
+  // in the namespace (nullopt: it has none there), else the id itself.
+  std::optional<std::int32_t> Shown(std::int32_t host_id) const;
+  // ... in words: "7", or "31327 (a host id)" when it has none there.
+  std::string Id(std::int64_t host_id) const;
   // The id of the process task `task` (tid `tid`) belongs to, as read so far.
   std::int32_t ProcessIdOf(TaskUid task, std::int32_t tid) const;
   bool IsSentry(TaskUid task) const;
@@ -104,6 +120,15 @@ class Narrator {
   std::unordered_map<std::uint64_t, SignalCause> predicted_;
   TaskUid sentry_;  // the first task that existed before the run
   std::function<std::string(TaskUid)> lookup_;
+  NamespaceIds namespace_ids_;  // empty: the host's numbers
+  // Host id -> the id in the namespace (0: none), learnt as tasks are
+  // created; an id the host reuses is overwritten by its new owner's.
+  mutable std::unordered_map<std::int32_t, std::int32_t> namespace_id_of_;
 };
+
+class Kernel;
+// The ids `model` gives tasks in the workload's own namespace (depth 1), for
+// a narrator fed right after each Apply.
+Narrator::NamespaceIds NamespaceIdsIn(const Kernel& model);
 
 }  // namespace sentry::kernel

@@ -229,6 +229,32 @@ TEST_F(ViewTest, PidNamespaceInitIsOne) {
   EXPECT_NE(status.find("NSpid:\t1\n"), std::string::npos) << status;
 }
 
+// Under --pidns the view's sentences number tasks as its directories do: a
+// child the workload knows as N is reaped as N in `reaped` and in its
+// reaper's `waits`, never by its host pid (issue 22: one set of numbers).
+TEST_F(ViewTest, ItsSentencesUseTheSandboxsPidsUnderPidns) {
+  Start({"--pidns"}, "view-stepper");
+  run_->WriteLine("fork");
+  const std::string zombie = run_->ReadLine();
+  ASSERT_EQ(zombie.rfind("zombie ", 0), 0u) << zombie;
+  const std::string pid = zombie.substr(7);  // as the workload's namespace numbers it
+  // Proof the number is the namespace's: the view has it, with NSpid saying so.
+  const std::string status = Slurp(mount_ + "/" + pid + "/status");
+  ASSERT_NE(status.find("\nNSpid:\t" + pid + "\n"), std::string::npos) << status;
+  run_->WriteLine("reap");
+  ASSERT_EQ(run_->ReadLine(), "reaped " + pid);
+  const std::string told = " reaped " + pid + " ";
+  std::string reaped;
+  for (int i = 0; i < 500 && reaped.find(told) == std::string::npos; ++i) {
+    reaped = Slurp(mount_ + "/sentry/reaped");  // the notifier tells it a moment later
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(reaped.find("1 (scenarios)" + told), std::string::npos) << reaped;
+  EXPECT_NE(reaped.find("with a wait (exit status 7)"), std::string::npos) << reaped;
+  EXPECT_NE(Slurp(mount_ + "/1/sentry/waits").find(told), std::string::npos);
+  run_->WriteLine("quit");
+}
+
 // The host's state letter of process `pid` ('?' if it is gone).
 char HostState(pid_t pid) {
   const std::string stat = Slurp("/proc/" + std::to_string(pid) + "/stat");

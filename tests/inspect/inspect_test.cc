@@ -423,6 +423,67 @@ TEST_F(InspectTest, BadQuestionsAreOneLineErrors) {
 
 // A file the log cannot use is refused before anything runs: exit 125, one
 // line naming the file, the file untouched, the workload never started.
+// A --pidns run is told in the pids its workload saw (issue 22: one set of
+// numbers): `inspect` answers with the namespace's ids, shows the host's in
+// a column of its own, takes either as an argument, and --host-pids says
+// the host's throughout.
+TEST(InspectPidnsTest, EveryAnswerSpeaksThePidsTheWorkloadSaw) {
+  const std::string db = TempPath("inspect-pidns.db");
+  RemoveDb(db);
+  const Captured run =
+      Capture({SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--pidns", "--db", db, "--",
+               "/bin/sh", "-c", "sh -c 'exit 3' & echo $!; wait; echo $$"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.out, "2\n1\n");  // the workload's own view: init 1, its child 2
+  const std::string shell = Sql(db, "SELECT pid FROM process WHERE ns_pids LIKE '% 1'");
+  const std::string child = Sql(db, "SELECT pid FROM process WHERE ns_pids LIKE '% 2'");
+  ASSERT_FALSE(shell.empty());
+  ASSERT_FALSE(child.empty());
+  ASSERT_NE(child, "2");  // else the test could not tell the numberings apart
+  const auto inspect = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {SENTRY_BINARY, "inspect", "--db", db});
+    const Captured c = Capture(args);
+    EXPECT_EQ(c.exit_code, 0) << c.err;
+    return c.out;
+  };
+  const std::string reaped = "1 (sh) reaped 2 (sh) with a wait (exit status 3)";
+  const std::string explained = inspect({"explain", "2"});
+  EXPECT_TRUE(Contains(explained, "1 (sh) forked child 2:")) << explained;
+  EXPECT_TRUE(Contains(explained, reaped)) << explained;
+  // The host's pid names the same process.
+  EXPECT_EQ(inspect({"explain", child}), explained);
+  // No sentence names a workload's process by its host pid.
+  const std::string timeline = inspect({"timeline"});
+  EXPECT_TRUE(Contains(timeline, reaped)) << timeline;
+  EXPECT_FALSE(std::regex_search(timeline, std::regex("\\b(" + shell + "|" + child + ")\\b")))
+      << timeline;
+  EXPECT_TRUE(Contains(timeline, "sentry-session (outside the namespace) forked child 1:"))
+      << timeline;
+  // Tables: the namespace's ids, the host's beside; only the namespace's processes.
+  const std::string waits = inspect({"--format", "csv", "waits"});
+  // (CSV lines end in CRLF, as RFC 4180 has them.)
+  EXPECT_TRUE(std::regex_search(waits, std::regex(",1,sh,any child,[A-Z|]+,2,sh,exited 3,yes," +
+                                                  shell + "," + child + "\r\n")))
+      << waits;
+  EXPECT_EQ(inspect({"--format", "csv", "tree"}),
+            "PID,PPID,COMMAND,STATE,STATUS,HOST PID\r\n1,0,sh,reaped,exited 0," + shell +
+                "\r\n2,1,  sh,reaped,exited 3," + child + "\r\n");
+  const std::string ps = inspect({"--format", "csv", "ps", "--at", "8"});
+  EXPECT_TRUE(Contains(ps, "\n1,0,0,0,?,")) << ps;  // pgid and sid outside: 0, as getpgid says
+  EXPECT_EQ(inspect({"timeline", "2"}), inspect({"timeline", child}));
+  // --host-pids: the host's ids only.
+  const std::string host = inspect({"--host-pids", "--format", "csv", "waits"});
+  EXPECT_TRUE(std::regex_search(
+      host, std::regex("," + shell + ",sh,any child,[A-Z|]+," + child + ",sh,exited 3,yes\r\n")))
+      << host;
+  EXPECT_TRUE(Contains(inspect({"--host-pids", "explain", child}),
+                       shell + " (sh) reaped " + child + " (sh) with a wait (exit status 3)"));
+  // replay says the run in the same ids.
+  const Captured replay = Capture({SENTRY_BINARY, "replay", "--db", db, "--records"});
+  EXPECT_TRUE(Contains(replay.out, reaped)) << replay.out;
+  RemoveDb(db);
+}
+
 TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
   const std::string marker = TempPath("ran");
   const std::string garbage = TempPath("garbage.db");
