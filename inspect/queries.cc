@@ -180,8 +180,9 @@ std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::
   ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
   if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
   for (const kernel::TaskInfo& p : model.Processes()) {
-    if (!numbering.Shown(p.tgid)) continue;  // outside the namespace: its ps lists it not
-    t.rows.push_back({Number(*numbering.Shown(p.tgid)), Number(numbering.ShownOrZero(p.ppid)),
+    const auto pid = numbering.Shown(p.tgid);
+    if (!pid) continue;  // outside the namespace: its ps lists it not
+    t.rows.push_back({Number(*pid), Number(numbering.ShownOrZero(p.ppid)),
                       Number(numbering.ShownOrZero(p.pgid)), Number(numbering.ShownOrZero(p.sid)),
                       Text(kernel::TtyName(p.tty_nr)), Text(kernel::PsStat(p)),
                       Text(kernel::PsCommand(p))});
@@ -199,9 +200,10 @@ std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, 
   ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATUS", "WHY NOT REAPED"}, .rows = {}};
   if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
   for (const kernel::TaskInfo& p : model.Processes()) {
-    if (p.state != 'Z' || !numbering.Shown(p.tgid)) continue;
+    const auto pid = numbering.Shown(p.tgid);
+    if (p.state != 'Z' || !pid) continue;
     t.rows.push_back(
-        {Number(*numbering.Shown(p.tgid)), Number(numbering.ShownOrZero(p.ppid)), Text(p.comm),
+        {Number(*pid), Number(numbering.ShownOrZero(p.ppid)), Text(p.comm),
          Text(ExitStatusInWords(p.exit_status)),
          Text(WhyUnreaped(model, p, static_cast<std::int32_t>(*sentry_pid), numbering))});
     if (numbering.InNamespace()) t.rows.back().push_back(Number(p.tgid));

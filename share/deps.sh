@@ -14,6 +14,8 @@ SENTRY_PACKAGES=(
   graphviz                # `sentry export --format svg`; the tests check the dot output with it
   procps psmisc python3-psutil lsof sysstat  # the view's tests read it with ps, pstree, top,
                                             # pmap, vmstat, psutil, lsof and pidstat
+  dpkg-dev file man-db   # share/package.sh (cpack's dpkg-shlibdeps reads the ELF files file finds)
+                         # and its test (man -w finds the installed pages)
   clang-format clang-tidy-19  # share/lint.sh
   clang-19 libclang-rt-19-dev  # share/fuzz.sh: libFuzzer with ASan and UBSan
 )

@@ -20,6 +20,7 @@
 #include "inspect/schema.h"
 #include "platform/unique_fd.h"
 #include "platform/write_all.h"
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
@@ -33,16 +34,36 @@ constexpr const char* kUsage =
     "\n"
     "Writes a run recorded by `sentry run` (./sentry.db unless --db says otherwise; the\n"
     "last run unless --run says which) for other tools:\n"
+    "\n"
     "  chrome-json  Chrome trace-event JSON, for the Perfetto UI (ui.perfetto.dev) and\n"
     "               chrome://tracing: a track per process and thread, its life and stops\n"
     "               as slices, signals, waits and exits as instants, an arrow from each\n"
     "               reaped child to the wait that reaped it\n"
     "  dot          the process tree for graphviz (born-to, adopted-by and reaped-by edges)\n"
     "  svg          that tree drawn by graphviz's `dot` (which must be installed)\n"
+    "\n"
     "With --at SEQ, dot and svg draw the run as it was after observation SEQ instead:\n"
     "sessions and process groups as boxes, zombies and stopped processes marked.\n"
-    "\n"
-    "options";
+    "A run under `run --pidns` is labelled with its namespace's pids (--host-pids:\n"
+    "the host's).\n";
+
+constexpr CommandDoc kDoc{
+    .name = "export",
+    .summary = "write a recorded run for Perfetto, Chrome's trace viewer or graphviz",
+    .usage = kUsage,
+    .exit_status =
+        "0 when written, 1 when the file, the run or graphviz fails, 2 for a bad\n"
+        "command line.",
+    .files =
+        "./sentry.db\n"
+        "  the event log `sentry run` writes (--db FILE names another).",
+    .environment = {},
+    .examples =
+        "sentry export --format chrome-json -o run.json   # open in ui.perfetto.dev\n"
+        "sentry export --format svg -o tree.svg\n"
+        "sentry export --format dot --at 40 | dot -Tpng > moment.png",
+    .see_also = "sentry(1), sentry-inspect(1), dot(1)",
+};
 
 // Runs `dot -Tsvg` on `graph`; its SVG, or why not.
 std::expected<std::string, std::string> RenderSvg(const std::string& graph) {
@@ -90,7 +111,7 @@ std::expected<std::string, std::string> RenderSvg(const std::string& graph) {
 }  // namespace
 
 int ExportMain(int argc, char** argv) {
-  po::options_description opts(kUsage);
+  po::options_description opts("options");
   std::string db_path = "sentry.db";
   std::string format;
   std::string output;
@@ -117,10 +138,7 @@ int ExportMain(int argc, char** argv) {
   } catch (const po::error& e) {
     return UsageError("export", e.what());
   }
-  if (vm.count("help") != 0) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
   if (format != "chrome-json" && format != "dot" && format != "svg") {
     std::cerr << "sentry: export: "
               << (format.empty() ? "--format is needed" : "unknown format '" + format + "'")

@@ -11,6 +11,7 @@
 #include "inspect/explain.h"
 #include "inspect/queries.h"
 #include "inspect/schema.h"
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
@@ -55,9 +56,33 @@ constexpr const char* kUsage =
     "processes with their host pid in a column of its own, and a PID given is read\n"
     "as the namespace's first, else as the host's. --host-pids tells it in the\n"
     "host's pids throughout. A wait's ASKED column is the argument as the waiter\n"
-    "passed it.\n"
-    "\n"
-    "options";
+    "passed it.\n";
+
+constexpr CommandDoc kDoc{
+    .name = "inspect",
+    .summary = "ask about the runs recorded in a sentry event log",
+    .usage = kUsage,
+    .exit_status =
+        "0 with an answer (an empty table is one), 1 when the file or the run cannot\n"
+        "answer (no such run, pid or file; a moment past the run's end), 2 for a bad\n"
+        "command line.",
+    .files =
+        "./sentry.db\n"
+        "  the event log `sentry run` writes (--db FILE names another); while a run\n"
+        "  writes it, sentry.db-wal and sentry.db-shm beside it. Its schema is in\n"
+        "  share/sentry/sql/; docs/sql.md has the usual questions as SQL.",
+    .environment = {},
+    .examples =
+        "sentry inspect runs\n"
+        "sentry inspect waits --all\n"
+        "sentry inspect explain 4711\n"
+        "sentry inspect zombies --at 120\n"
+        "sentry inspect --format csv tree\n"
+        "sentry inspect sql 'SELECT pid, status FROM process_summary'",
+    .see_also =
+        "sentry(1), sentry-run(1), sentry-replay(1), sentry-export(1), sqlite3(1), "
+        "wait(2)",
+};
 
 std::optional<std::int64_t> ParseInt(const std::string& text) {
   std::int64_t value = 0;
@@ -69,7 +94,7 @@ std::optional<std::int64_t> ParseInt(const std::string& text) {
 }  // namespace
 
 int InspectMain(int argc, char** argv) {
-  po::options_description opts(kUsage);
+  po::options_description opts("options");
   std::string db_path = "sentry.db";
   std::string format_name = "table";
   std::int64_t run_wanted = 0;
@@ -104,10 +129,7 @@ int InspectMain(int argc, char** argv) {
   } catch (const po::error& e) {
     return UsageError("inspect", e.what());
   }
-  if (vm.count("help") != 0) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
   if (question.empty()) {
     return UsageError(
         "inspect",

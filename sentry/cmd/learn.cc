@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
@@ -37,22 +40,62 @@ constexpr const char* kUsage =
     "event log: run the program with `sentry run` for one.\n"
     "\n"
     "The lessons are found in $SENTRY_LESSONS (texts NAME.md and programs NAME),\n"
-    "else in the source tree and build tree this sentry was built from.\n"
-    "\n"
-    "options";
+    "else where the package installs them beside this executable\n"
+    "(PREFIX/share/sentry/lessons, PREFIX/libexec/sentry/lessons), else in the\n"
+    "source tree and build tree this sentry was built from.\n";
+
+constexpr CommandDoc kDoc{
+    .name = "learn",
+    .summary = "lessons in Linux process semantics, stepped through live",
+    .usage = kUsage,
+    .exit_status =
+        "The lesson program's exit status; 1 when the lessons or the program are not\n"
+        "found, 2 for a bad command line.",
+    .files =
+        "PREFIX/share/sentry/lessons/NAME.md, NAME.sh\n"
+        "  each lesson's text and its shell version.\n"
+        "\n"
+        "PREFIX/libexec/sentry/lessons/NAME\n"
+        "  each lesson's program.",
+    .environment =
+        "SENTRY_LESSONS\n"
+        "  a directory holding lessons (texts and programs) to use instead.",
+    .examples =
+        "sentry learn\n"
+        "sentry learn zombie\n"
+        "sentry learn --quiz orphaned-group\n"
+        "sentry learn --shell dispositions",
+    .see_also =
+        "sentry(1), sentry-run(1), fork(2), wait(2), setpgid(2), setsid(2), "
+        "credentials(7)",
+};
 
 struct Places {
   std::string texts;
   std::string programs;
 };
 
+// The installed lessons, found from this executable (PREFIX/bin/sentry), so
+// a package unpacked anywhere finds its own.
+std::optional<Places> InstalledPlaces() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  const auto prefix = exe.parent_path().parent_path();
+  Places p{.texts = (prefix / SENTRY_INSTALL_LESSON_TEXTS).string(),
+           .programs = (prefix / SENTRY_INSTALL_LESSON_PROGRAMS).string()};
+  if (!std::filesystem::is_directory(p.texts, ec)) return std::nullopt;
+  return p;
+}
+
 Places LessonPlaces() {
   if (const char* dir = std::getenv("SENTRY_LESSONS"); dir != nullptr && *dir != 0)
     return {.texts = dir, .programs = dir};
+  if (auto installed = InstalledPlaces()) return *installed;
   return {.texts = SENTRY_LESSONS_SOURCE_DIR, .programs = SENTRY_LESSONS_BINARY_DIR};
 }
 
-std::vector<std::string> LessonNames(const std::string& dir) {
+std::vector<std::string> LessonNamesIn(const std::string& dir) {
   std::vector<std::string> names;
   if (DIR* d = ::opendir(dir.c_str())) {
     while (const dirent* e = ::readdir(d)) {
@@ -93,8 +136,12 @@ std::string Title(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> LessonNames() {
+  return LessonNamesIn(LessonPlaces().texts);
+}
+
 int LearnMain(int argc, char** argv) {
-  po::options_description opts(kUsage);
+  po::options_description opts("options");
   std::string name;
   opts.add_options()("help,h", "show this help")(
       "quiz", "ask what will happen before it does, and say whether you were right")(
@@ -113,19 +160,17 @@ int LearnMain(int argc, char** argv) {
   } catch (const po::error& e) {
     return UsageError("learn", e.what());
   }
-  if (vm.count("help") != 0) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
   const Places places = LessonPlaces();
-  const std::vector<std::string> names = LessonNames(places.texts);
+  const std::vector<std::string> names = LessonNamesIn(places.texts);
   if (names.empty()) {
     std::cerr << "sentry: learn: no lessons in " << places.texts
               << " (set SENTRY_LESSONS to the directory that holds them)\n";
     return 1;
   }
   if (name.empty()) {
-    std::cout << "lessons (sentry learn NAME; --quiz to predict first; * also --shell):\n";
+    std::cout << "lessons in " << places.texts
+              << " (sentry learn NAME; --quiz to predict first; * also --shell):\n";
     for (const std::string& n : names) {
       const bool has_shell = ::access((places.texts + "/" + n + ".sh").c_str(), R_OK) == 0;
       std::cout << "  " << n << (has_shell ? "*" : " ")

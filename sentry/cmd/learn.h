@@ -2,8 +2,13 @@
 // stepping (or as a quiz) between its question and its answer.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace sentry::cmd {
 
 int LearnMain(int argc, char** argv);
+// The lessons' names, as `sentry learn` lists them (shell completion).
+std::vector<std::string> LessonNames();
 
 }  // namespace sentry::cmd

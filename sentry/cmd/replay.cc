@@ -20,6 +20,7 @@
 #include "inspect/db_replay.h"
 #include "inspect/queries.h"
 #include "inspect/schema.h"
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 #include "sentry/cmd/view_mount.h"
 #include "sentry/kernel/describe.h"
@@ -47,9 +48,29 @@ constexpr const char* kUsage =
     "procfs view `sentry run` mounts, until SIGINT or SIGTERM: `sentry view --mount\n"
     "DIR -- ps -ef` shows the run's processes as they were. Only what the run\n"
     "recorded is there: CPU times, memory and the like read 0, and exe, cwd and root\n"
-    "lead nowhere (the run's pids are not the host's now).\n"
-    "\n"
-    "options";
+    "lead nowhere (the run's pids are not the host's now).\n";
+
+constexpr CommandDoc kDoc{
+    .name = "replay",
+    .summary = "rebuild the model from a recorded run and check it makes the same records",
+    .usage = kUsage,
+    .exit_status =
+        "0 when the replay makes the records the run wrote, 1 when it differs or the\n"
+        "input cannot be read, 2 for a bad command line or an --at past the end.",
+    .files =
+        "./sentry.db\n"
+        "  with --db: the event log `sentry run` writes.\n"
+        "\n"
+        "LOG\n"
+        "  a file `sentry run --log-records LOG` wrote: one JSON object a line.",
+    .environment = {},
+    .examples =
+        "sentry replay --db sentry.db --records\n"
+        "sentry replay run.jsonl\n"
+        "sentry replay --db sentry.db --at 40 --mount /tmp/v &\n"
+        "sentry view --mount /tmp/v -- ps -ef",
+    .see_also = "sentry(1), sentry-run(1), sentry-inspect(1), sentry-view(1)",
+};
 
 // The view of a replayed model, when --mount asks for one: fed every
 // observation replayed (its wait histories), mounted once the replay is done.
@@ -237,7 +258,7 @@ int ReplayDatabase(const std::string& path, std::optional<std::int64_t> wanted, 
 }  // namespace
 
 int ReplayMain(int argc, char** argv) {
-  po::options_description opts(kUsage);
+  po::options_description opts("options");
   std::uint64_t at = 0;
   std::string log_path;
   std::string db_path;
@@ -263,10 +284,7 @@ int ReplayMain(int argc, char** argv) {
   } catch (const po::error& e) {
     return UsageError("replay", e.what());
   }
-  if (vm.count("help") != 0) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
   if (!db_path.empty()) {
     if (!log_path.empty()) {
       return UsageError("replay", "give a LOG or --db, not both");

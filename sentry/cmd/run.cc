@@ -23,6 +23,7 @@
 #include "inspect/event_log.h"
 #include "platform/job_front.h"
 #include "platform/tracer.h"
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/cmd/step.h"
 #include "sentry/cmd/usage_error.h"
@@ -51,10 +52,7 @@ constexpr const char* kUsage =
     "the whole workload. When CMD's first process exits, the rest of the workload is\n"
     "killed (as a PID namespace's tasks are when its init dies), and one line says\n"
     "how many; --wait-all waits for them instead.\n"
-    "\n"
-    "Exit status: CMD's. If CMD was killed by signal N, the sentry ends by signal N\n"
-    "too (a shell shows 128+N); 127 if CMD is not found, 126 if it cannot be\n"
-    "executed, 125 if the sentry itself could not start it, 2 for a bad command line.\n"
+
     "\n"
     "When stdin is a terminal, CMD gets a pseudo-terminal of its own as its\n"
     "controlling terminal (stdin, and stdout/stderr where they are terminals too):\n"
@@ -63,9 +61,35 @@ constexpr const char* kUsage =
     "of CMD itself stops the sentry, as the job your shell knows.\n"
     "\n"
     "Not root: the workload runs with no_new_privs (the seccomp filter the sentry\n"
-    "traces with requires it), so setuid and file-capability programs gain nothing.\n"
-    "\n"
-    "options";
+    "traces with requires it), so setuid and file-capability programs gain nothing.\n";
+
+constexpr CommandDoc kDoc{
+    .name = "run",
+    .summary = "run a command under ptrace and mirror its task tree in a model",
+    .usage = kUsage,
+    .exit_status =
+        "CMD's. If CMD was killed by signal N, the sentry ends by signal N too (a shell\n"
+        "shows 128+N); 127 if CMD is not found, 126 if it cannot be executed, 125 if the\n"
+        "sentry itself could not start it, 2 for a bad command line.",
+    .files =
+        "./sentry.db\n"
+        "  the event log the run is recorded in (--db FILE, --no-db).\n"
+        "\n"
+        "/sandbox/proc\n"
+        "  the live procfs view, as root (--mount DIR, --no-fuse); otherwise\n"
+        "  $XDG_RUNTIME_DIR/sentry/PID/proc.",
+    .environment =
+        "XDG_RUNTIME_DIR\n"
+        "  where a user who is not root gets the view mounted.",
+    .examples =
+        "sentry run -- make -j4\n"
+        "sentry run --pidns -- sh -c 'sleep 1 & wait'\n"
+        "sentry run --step --step-on fork,reap -- ./a.out\n"
+        "sentry run --log-records run.jsonl --no-db -- python3 tests.py",
+    .see_also =
+        "sentry(1), sentry-view(1), sentry-inspect(1), sentry-replay(1), ptrace(2), "
+        "wait(2), pid_namespaces(7), credentials(7)",
+};
 
 // Where the workload's argv starts: at "--", or at the first argument that
 // is not an option of ours. Whether an option takes a value comes from the
@@ -107,7 +131,7 @@ void EndBySignal(int signo) {
 // The run itself: every resource (mount, database, log) is released when it
 // returns. `signo` is set to the signal that killed the first process.
 int RunAndCleanUp(int argc, char** argv, int& signo) {
-  po::options_description opts(kUsage);
+  po::options_description opts("options");
   platform::RunOptions options;
   std::string log_records_path;
   std::string mount_path;
@@ -166,10 +190,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   } catch (const po::error& e) {
     return UsageError("run", e.what());
   }
-  if (vm.count("help") != 0) {
-    std::cout << opts << "\n";
-    return 0;
-  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
   if (workload.empty()) {
     return UsageError("run", "no command given (sentry run [options] -- CMD [ARGS...])");
   }

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <boost/program_options.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -18,9 +20,12 @@
 #include <vector>
 
 #include "fusefs/mount.h"
+#include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
+
+namespace po = boost::program_options;
 
 namespace {
 
@@ -34,12 +39,31 @@ constexpr const char* kUsage =
     "PID namespace, so `kill`, `pkill` and psutil reach the sandbox's processes and\n"
     "nothing outside (once that namespace is gone, CMD is refused). A replayed run's\n"
     "view holds past pids: CMD reads them in the host's namespace. Nothing else\n"
-    "changes for CMD, and nothing changes outside it.\n"
-    "\n"
-    "options:\n"
-    "  --mount DIR   the view to use (default: /sandbox/proc as root, or the only\n"
-    "                view mounted)\n"
-    "  -h, --help    show this help\n";
+    "changes for CMD, and nothing changes outside it.\n";
+
+constexpr CommandDoc kDoc{
+    .name = "view",
+    .summary = "run a command (ps, pstree, top) with a sentry's procfs view as its /proc",
+    .usage = kUsage,
+    .exit_status =
+        "CMD's; 125 when the view cannot be used (none mounted, not allowed in, its\n"
+        "namespace gone), 2 for a bad command line.",
+    .files =
+        "/sandbox/proc\n"
+        "  the view `sentry run` mounts as root; sentry/pidns in it says whose pid\n"
+        "  numbers it shows.",
+    .environment =
+        "XDG_RUNTIME_DIR\n"
+        "  where the views of a user who is not root are mounted.",
+    .examples =
+        "sentry view -- ps -eo pid,ppid,pgid,sid,stat,comm\n"
+        "sentry view -- pstree -p\n"
+        "sentry view -- top -b -n1\n"
+        "sentry view --mount /tmp/v -- lsof -p 7",
+    .see_also =
+        "sentry(1), sentry-run(1), proc(5), ps(1), pstree(1), lsof(8), "
+        "pid_namespaces(7)",
+};
 
 // The view to bind: the one named, the default, or the only one mounted.
 std::expected<std::string, std::string> FindView(const std::string& named) {
@@ -201,27 +225,26 @@ std::expected<std::optional<int>, std::string> PidNamespaceOf(const std::string&
 
 int ViewMain(int argc, char** argv) {
   std::string mount;
+  po::options_description opts("options");
+  opts.add_options()("mount", po::value<std::string>(&mount)->value_name("DIR"),
+                     "the view to use (default: /sandbox/proc as root, or the only view "
+                     "mounted)")("help,h", "show this help");
+  // The tool's command line starts at "--" or at the first word that is no
+  // option of ours (--mount takes the word after it).
   int i = 1;
-  for (; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--") {
-      ++i;
-      break;
-    }
-    if (arg == "-h" || arg == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    if (arg == "--mount" && i + 1 < argc) {
-      mount = argv[++i];
-    } else if (arg.starts_with("--mount=")) {
-      mount = arg.substr(8);
-    } else if (arg.starts_with("-")) {
-      return UsageError("view", "unknown option " + arg);
-    } else {
-      break;
-    }
+  while (i < argc && argv[i][0] == '-' && std::strcmp(argv[i], "--") != 0) {
+    i += std::strcmp(argv[i], "--mount") == 0 ? 2 : 1;
   }
+  i = std::min(i, argc);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(i, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return UsageError("view", e.what());
+  }
+  if (vm.count("help") != 0) return PrintHelp(std::cout, kDoc, opts);
+  if (i < argc && std::strcmp(argv[i], "--") == 0) ++i;
   if (i >= argc) {
     return UsageError("view", "no command given");
   }
