@@ -37,11 +37,6 @@ using kernel::ThreadId;
 
 namespace {
 
-// Syscall results the kernel restarts: not final (see DESIGN: ptrace facts).
-bool IsRestart(std::int64_t result) {
-  return result <= -512 && result >= -516;
-}
-
 std::int64_t Now() {
   timespec ts{};
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -742,7 +737,8 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       }
       break;
     case Trap::kSetPgid:
-      if (!IsRestart(result)) {
+      // Told already, by a racing change's catch-up while this stop was in hand.
+      if (!IsRestart(result) && !std::exchange(st.setpgid_told, false)) {
         OnSetPgidExit(pid, st, result);
         if (!still_held()) return;
       }

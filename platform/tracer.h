@@ -39,6 +39,11 @@
 
 namespace sentry::platform {
 
+// Syscall results the kernel restarts: not final (see DESIGN: ptrace facts).
+inline bool IsRestart(std::int64_t result) {
+  return result <= -512 && result >= -516;
+}
+
 // Every task stops at clone, exec and exit; seccomp traps stop too.
 inline constexpr unsigned long kTracerPtraceOptions =
     PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE |
@@ -124,6 +129,8 @@ class Tracer {
     bool listening = false;      // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;   // resume with PTRACE_SYSCALL to see the result
     bool wait_told = false;      // its wait's exit stop, in hand, was told early (TellWaitInHand)
+    bool setpgid_told = false;   // its setpgid's exit stop, in hand, was told early
+                                 // (TellSetPgidInHand)
     bool clone_refused = false;  // --max-tasks: the clone was skipped; make it EAGAIN
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
@@ -303,6 +310,11 @@ class Tracer {
   void ApplyAfterRacingSetPgids(pid_t tgid, kernel::ObservationBody change);
   // Tells tgid's change held back by ApplyAfterRacingSetPgids, if any.
   void ApplyUnapplied(pid_t tgid);
+  // A setter whose report is in hand up the stack (its handler's prologue
+  // collected the change it races, DrainExits taking an exec event) cannot
+  // be collected: if it is at its setpgid's exit stop, its result is told
+  // now, ordered with the held change, and its handler tells it no more.
+  void TellSetPgidInHand(pid_t setter);
   // `caller`'s setpgid got `result`, which the model does not predict: the
   // target's own setsid/setpgid/exec, done first on the host, may not be
   // told yet; tells or collects it.

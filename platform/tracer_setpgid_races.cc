@@ -8,6 +8,7 @@
 // event, setsid exit stop or clone event), in either order. The functions
 // here let the host's own results say which ran first, and tell the model in
 // that order.
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -121,11 +122,32 @@ void Tracer::ApplyAfterRacingSetPgids(pid_t tgid, kernel::ObservationBody change
   // told first, then `change` here.
   unapplied_.insert_or_assign(tgid, std::move(change));
   for (const pid_t setter : setters) {
+    if (in_hand_.contains(setter)) {
+      TellSetPgidInHand(setter);
+      continue;
+    }
     CollectWhileOnItsWay(
         setter, [&] { return !setpgid_in_flight_.contains(setter); },
         [&] { return OnItsWayFromSessionCall(setter); });
   }
   ApplyUnapplied(tgid);
+}
+
+void Tracer::TellSetPgidInHand(pid_t setter) {
+  const auto it = tasks_.find(setter);
+  if (it == tasks_.end() || !it->second.exit_pending || it->second.trap != Trap::kSetPgid ||
+      it->second.setpgid_told) {
+    return;
+  }
+  // Still in the stop its handler has not acted on: the result is the host's.
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, setter, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_EXIT || IsRestart(info.exit.rval)) {
+    return;
+  }
+  setpgid_in_flight_.erase(setter);
+  it->second.setpgid_told = true;
+  OnSetPgidExit(setter, it->second, info.exit.rval);
 }
 
 void Tracer::ApplyUnapplied(pid_t tgid) {

@@ -58,6 +58,11 @@ struct Task {
   // The observation of its wait's entry (0: none seen). The host decides a
   // WNOHANG wait somewhere between entry and result.
   std::uint64_t wait_started = 0;
+  // A P_PGID wait for its own group (wait4(0), waitid(P_PGID, 0)): that
+  // group's id when the wait began. Linux resolves it once, at the syscall's
+  // entry (kernel_wait4/kernel_waitid: get_task_pid(current, PIDTYPE_PGID)),
+  // so a setpgid that moves the caller later does not change what it waits for.
+  std::int32_t wait_own_pgid = 0;
   // The observation that made it its parent's child (its clone, or its last
   // reparenting): a wait that began earlier may not have seen it there.
   std::uint64_t child_since = 0;

@@ -5,6 +5,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "sentry/kernel/abi.h"
@@ -49,6 +51,26 @@ WaitCandidate ExitCandidate(const Task* child, std::int32_t pid, const ExitStatu
   }
   c.wait_status = es.WaitStatus();
   return c;
+}
+
+// What the model holds against a wait that found nothing to report (a
+// WNOHANG wait's 0), if anything.
+struct Objection {
+  std::int64_t model = 0;
+  std::string detail;
+};
+std::optional<Objection> AgainstNothingToReport(const WaitPrediction& p) {
+  if (p.echild && !p.eligible_during_wait) {
+    return Objection{.model = -abi::kECHILD,
+                     .detail = "wait: host found children to wait for, the model predicted ECHILD"};
+  }
+  const auto c = std::find_if(p.candidates.begin(), p.candidates.end(),
+                              [](const WaitCandidate& w) { return w.certain; });
+  if (c == p.candidates.end()) return std::nullopt;
+  return Objection{
+      .model = c->pid,
+      .detail = fmt::format("wait: host had nothing to report, the model had the {} of pid {}",
+                            EventName(c->event), c->pid)};
 }
 
 }  // namespace
@@ -170,6 +192,10 @@ void Kernel::On(const WaitStart& o) {
   if (t == nullptr) return;
   t->sleeping = (o.request.options & abi::kWNOHANG) == 0;
   t->wait_started = seq_;
+  const ProcessGroup* own = t->tg->process_group;
+  t->wait_own_pgid = o.request.idtype == abi::kP_PGID && o.request.id == 0
+                         ? IdIn(own->ids, own->ns, t->tg->ns)
+                         : 0;
 }
 
 void Kernel::On(const WaitDone& o) {
@@ -177,7 +203,19 @@ void Kernel::On(const WaitDone& o) {
   if (t == nullptr) return;
   t->sleeping = false;
   const WaitPrediction predicted = WaitOnce(t, o.request);
+  // Its own group moved while the wait ran (another process's setpgid): the
+  // wait looks at the group it was in at its entry, which the tracer sees
+  // only as somewhere between the wait's seccomp stop and its result, so
+  // before or after the move. The prediction for the group it left:
+  std::optional<WaitPrediction> before_move;
+  if (o.request.idtype == abi::kP_PGID && o.request.id == 0 && t->wait_started != 0 &&
+      t->wait_own_pgid != 0 && t->tg->pgrp_since >= t->wait_started) {
+    WaitRequest named = o.request;
+    named.id = t->wait_own_pgid;
+    before_move = WaitOnce(t, named);
+  }
   const std::uint64_t started = std::exchange(t->wait_started, 0);
+  t->wait_own_pgid = 0;
   // The host decides somewhere between the wait's entry and its result: what
   // became reportable in between it may or may not have seen.
   const auto during_wait = [started](std::uint64_t since) {
@@ -187,7 +225,8 @@ void Kernel::On(const WaitDone& o) {
   if (o.result == -abi::kERESTARTSYS || o.result == -abi::kEINTR) return;
   if (o.result < 0) {
     Emit(RecordKind::kWaitReturned, t, nullptr, o.result, 0);
-    if (o.result == -abi::kECHILD && predicted.eligible_certain) {
+    if (o.result == -abi::kECHILD && predicted.eligible_certain &&
+        (!before_move || before_move->eligible_certain)) {
       const std::int32_t first = predicted.eligible.front();
       auto found = t->tg->ns->tasks.find(first);
       Diverge(t, found != t->tg->ns->tasks.end() ? found->second : nullptr,
@@ -199,15 +238,9 @@ void Kernel::On(const WaitDone& o) {
   }
   if (o.result == 0) {
     Emit(RecordKind::kWaitReturned, t, nullptr, 0, 0);
-    if (predicted.echild && !predicted.eligible_during_wait) {
-      Diverge(t, nullptr, -abi::kECHILD, 0,
-              "wait: host found children to wait for, the model predicted ECHILD");
-    } else if (auto c = std::find_if(predicted.candidates.begin(), predicted.candidates.end(),
-                                     [](const WaitCandidate& w) { return w.certain; });
-               c != predicted.candidates.end()) {
-      Diverge(t, nullptr, c->pid, 0,
-              fmt::format("wait: host had nothing to report, the model had the {} of pid {}",
-                          EventName(c->event), c->pid));
+    const auto objection = AgainstNothingToReport(predicted);
+    if (objection && (!before_move || AgainstNothingToReport(*before_move))) {
+      Diverge(t, nullptr, objection->model, 0, objection->detail);
     }
     return;
   }
@@ -261,8 +294,8 @@ void Kernel::On(const WaitDone& o) {
                                         named.id = pid;
                                         return reports_it(WaitOnce(t, named));
                                       }();
-  const bool matched =
-      stop_before_exit || superseded_during_wait || left_group_during_wait || reports_it(predicted);
+  const bool matched = stop_before_exit || superseded_during_wait || left_group_during_wait ||
+                       reports_it(predicted) || (before_move && reports_it(*before_move));
   if (!matched) {
     Diverge(
         t, child, same_pid != predicted.candidates.end() ? same_pid->code : 0, code,

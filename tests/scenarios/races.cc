@@ -319,6 +319,33 @@ void* ExecTrue(void*) {
 }
 }  // namespace
 
+// A parent's setpgid on its child, again and again, races the exec a thread
+// other than the child's main one makes (the main thread gone first with
+// pthread_exit, or waiting): the setpgids succeed until exec's point of no
+// return, then fail with EACCES. The exec event comes on the old leader's
+// tid, which the tracer may take while it drains that tid's exit with a
+// setpgid's exit stop in hand.
+int SetPgidRacingAThreadsExec() {
+  constexpr int kRounds = 300;
+  for (int round = 0; round < kRounds; ++round) {
+    const pid_t c = fork();
+    Check(c >= 0, "fork");
+    if (c == 0) {
+      pthread_t t;
+      Check(pthread_create(&t, nullptr, ExecTrue, nullptr) == 0, "pthread_create");
+      if (round % 2 == 0) pthread_exit(nullptr);
+      pause();
+      _exit(97);
+    }
+    while (setpgid(c, c) == 0) {
+    }
+    Check(errno == EACCES, "setpgid");
+    Check(WaitFor(c) == 0, "child's status");
+  }
+  std::printf("%d setpgids raced a thread's exec\n", kRounds);
+  return 0;
+}
+
 namespace {
 // Whether this process runs under a tracer (TracerPid in its status).
 bool Traced() {

@@ -12,6 +12,7 @@ int PollWhileChildrenExit();
 int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
 int SetPgidRacingTheChildsThenPoll();
+int SetPgidRacingAThreadsExec();
 int AdoptedByAnExitingSubreaper(bool orphan_dies);
 int KilledWhileAThreadExecs();
 int PollForAnAdopteeOfAKilledFork();

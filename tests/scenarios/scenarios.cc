@@ -816,6 +816,7 @@ int main(int argc, char** argv) {
   if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
   if (mode == "setpgid-vs-setpgid-then-poll") return scenarios::SetPgidRacingTheChildsThenPoll();
+  if (mode == "setpgid-vs-thread-exec") return scenarios::SetPgidRacingAThreadsExec();
   if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
   if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper(false);
   if (mode == "adopt-by-exiting-subreaper-then-die") {

@@ -51,6 +51,35 @@ TEST_F(WaitRaceTest, AChildLeavingTheWaitedGroupDuringTheWait) {
   EXPECT_NE(All(RecordKind::kDivergence).back().detail.find("pid 500"), std::string::npos);
 }
 
+// A wait for its own group (wait4(0), waitid(P_PGID, 0)) looks at the group
+// the caller was in at the syscall's entry (Linux resolves it there), even
+// when its parent moves it before the result: a child left in that group is
+// still what it reports; the group it was moved to has none. Once the wait
+// began in the new group, the old one is no longer looked at.
+TEST_F(WaitRaceTest, AWaitForItsOwnGroupKeepsTheGroupItStartedIn) {
+  StartWorkload();
+  Fork(200, 300);
+  Fork(300, 400);  // in 300's group, 200's
+  Exit(400, 1);
+  const auto own_group = WaitRequest::FromWait4(0, abi::kWNOHANG);
+  Apply(WaitStart{.tid = ThreadId(300), .request = own_group});
+  SetPgid(200, 300, 300, 0);                       // the parent moves 300 into a group of its own
+  Wait(300, own_group, 400, abi::kCLD_EXITED, 1);  // the entry came first
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  // ECHILD from the group it left (400 is gone), though the group it was
+  // moved back into has a child.
+  Fork(300, 500);
+  SetPgid(300, 500, 200, 0);  // back into the parent's group, 200
+  Apply(WaitStart{.tid = ThreadId(300), .request = own_group});
+  SetPgid(200, 300, 200, 0);            // 300 back too, during the wait
+  Wait(300, own_group, -abi::kECHILD);  // the entry came first again
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  // Started in the group it is in now: ECHILD is wrong, 500 is there.
+  Apply(WaitStart{.tid = ThreadId(300), .request = own_group});
+  Wait(300, own_group, -abi::kECHILD);
+  EXPECT_EQ(Divergences(), 1u);
+}
+
 // SIGKILL ends what a wait can report of a stop or a continue at once (Linux
 // complete_signal sets signal->flags to SIGNAL_GROUP_EXIT alone).
 TEST_F(WaitRaceTest, AGroupExitEndsTheStopAndTheContinue) {
