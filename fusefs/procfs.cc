@@ -791,6 +791,7 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
         }
         case Top::kPgrpDir:
           for (const auto& pg : model_.ProcessGroups(View())) {
+            if (pg.stale) continue;  // its id is another group's directory
             out.push_back(DirEntry{.name = std::to_string(pg.pgid),
                                    .ino = Inode{.id = static_cast<std::uint64_t>(pg.pgid),
                                                 .scope = Scope::kProcessGroup,
@@ -801,6 +802,7 @@ std::optional<std::vector<Procfs::DirEntry>> Procfs::List(Inode dir) const {
           return out;
         case Top::kSessionDir:
           for (const auto& s : model_.Sessions(View())) {
+            if (s.stale) continue;  // its id is another session's directory
             out.push_back(DirEntry{.name = std::to_string(s.sid),
                                    .ino = Inode{.id = static_cast<std::uint64_t>(s.sid),
                                                 .scope = Scope::kSession,

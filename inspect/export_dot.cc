@@ -76,7 +76,7 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
   for (const auto& p : processes) by_pid[p.tgid] = &p;
   std::map<std::int32_t, const kernel::ProcessGroupInfo*> by_pgid;
   const auto groups = model.ProcessGroups();
-  for (const auto& g : groups) by_pgid[g.pgid] = &g;
+  for (const auto& g : groups) by_pgid.emplace(g.pgid, &g);  // a stale one's id: the other's
   std::string body;
   std::string edges;
   for (const kernel::SessionInfo& s : model.Sessions()) {

@@ -55,7 +55,7 @@ std::string GroupsAndSessions(const std::vector<SessionInfo>& sessions,
   std::map<std::int32_t, const TaskInfo*> by_pid;
   for (const TaskInfo& p : processes) by_pid[p.tgid] = &p;
   std::map<std::int32_t, const ProcessGroupInfo*> by_pgid;
-  for (const ProcessGroupInfo& g : groups) by_pgid[g.pgid] = &g;
+  for (const ProcessGroupInfo& g : groups) by_pgid.emplace(g.pgid, &g);  // a stale one: the other's
   std::string out;
   for (const SessionInfo& s : sessions) {
     std::string body;

@@ -245,8 +245,17 @@ std::vector<ProcessGroupInfo> Kernel::ProcessGroups(NamespaceUid ns) const {
   std::vector<ProcessGroupInfo> out;
   const PidNamespace* view = ViewNamespace(ns);
   if (view == nullptr) return out;
-  for (const auto& [id, pg] : view->process_groups) {
-    ProcessGroupInfo info{.pgid = id,
+  // Every group the view can see, not only those its ids name: where the
+  // host made a group the model thought impossible, the model followed it,
+  // and the stale group with the same id keeps its members until they go.
+  std::vector<std::pair<const ProcessGroup*, bool>> groups;  // and whether its id names it
+  for (const auto& [pg, owned] : process_groups_) {
+    if (!view->IsSelfOrAncestor(pg->ns)) continue;
+    const auto named = view->process_groups.find(IdIn(pg->ids, pg->ns, view));
+    groups.emplace_back(pg, named != view->process_groups.end() && named->second == pg);
+  }
+  for (const auto& [pg, named] : groups) {
+    ProcessGroupInfo info{.pgid = IdIn(pg->ids, pg->ns, view),
                           .sid = IdIn(pg->session->ids, pg->session->ns, view),
                           .ancestors = pg->ancestors,
                           .orphan = pg->IsOrphan(),
@@ -255,9 +264,13 @@ std::vector<ProcessGroupInfo> Kernel::ProcessGroups(NamespaceUid ns) const {
       if (tg->leader != nullptr) info.members.push_back(IdIn(tg->leader->ids, tg->ns, view));
     });
     std::sort(info.members.begin(), info.members.end());
+    info.stale = !named;
     out.push_back(std::move(info));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pgid < b.pgid; });
+  // By id; a stale group after the one its id names.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.pgid, a.stale) < std::pair(b.pgid, b.stale);
+  });
   return out;
 }
 
@@ -266,7 +279,11 @@ std::vector<SessionInfo> Kernel::Sessions(NamespaceUid ns) const {
   std::vector<SessionInfo> out;
   const PidNamespace* view = ViewNamespace(ns);
   if (view == nullptr) return out;
-  for (const auto& [id, s] : view->sessions) {
+  // Every session the view can see, stale ones too (ProcessGroups says why).
+  for (const auto& [s, owned] : sessions_) {
+    if (!view->IsSelfOrAncestor(s->ns)) continue;
+    const std::int32_t id = IdIn(s->ids, s->ns, view);
+    const auto named = view->sessions.find(id);
     SessionInfo info{.sid = id,
                      .leader_uid = s->leader_uid,
                      .leader_alive = s->leader != nullptr,
@@ -278,9 +295,12 @@ std::vector<SessionInfo> Kernel::Sessions(NamespaceUid ns) const {
     s->groups.ForEach(
         [&](const ProcessGroup* pg) { info.groups.push_back(IdIn(pg->ids, pg->ns, view)); });
     std::sort(info.groups.begin(), info.groups.end());
+    info.stale = named == view->sessions.end() || named->second != s;
     out.push_back(std::move(info));
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.sid < b.sid; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.sid, a.stale) < std::pair(b.sid, b.stale);
+  });
   return out;
 }
 

@@ -89,6 +89,10 @@ struct ProcessGroupInfo {
   std::uint32_t ancestors = 0;
   bool orphan = false;
   std::vector<std::int32_t> members;  // tgids
+  // Its id names another group now: the host made a group the model thought
+  // impossible (with this id), and the model followed; this one keeps its
+  // members until they leave.
+  bool stale = false;
 };
 
 struct SessionInfo {
@@ -98,6 +102,7 @@ struct SessionInfo {
   std::int32_t tty_nr = 0;
   std::int32_t foreground_pgid = 0;
   std::vector<std::int32_t> groups;
+  bool stale = false;  // its id names another session now (ProcessGroupInfo::stale)
 };
 
 struct KernelStats {

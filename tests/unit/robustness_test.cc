@@ -123,6 +123,33 @@ class ImpossibleObservationTest : public ModelTest {};
 
 // Found by tests/fuzz/fuzz_model: a clone whose child id was missing (0)
 // or negative made a task with that id, which its parent did not list.
+// Found by tests/fuzz/fuzz_model: a setsid the host says succeeded while
+// the model has the caller leading a group with another member. The model
+// follows the host (a new session and group with the caller's id); the
+// group it had, stale now, kept its member but was listed nowhere, so the
+// member belonged to no group the snapshot API showed.
+TEST_F(ImpossibleObservationTest, AGroupMadeStaleByAnImpossibleSetsidKeepsItsMembersListed) {
+  StartWorkload();
+  Fork(200, 300);
+  SetPgid(300, 0, 0, 0);  // 300 leads group 300
+  Fork(300, 400);         // 400 joins it
+  SetSid(300, 300);       // impossible (300 leads a group): followed, a divergence
+  EXPECT_EQ(Count(RecordKind::kDivergence), 1u);
+  EXPECT_EQ(Info(300).sid, 300);
+  std::vector<ProcessGroupInfo> groups;
+  for (const ProcessGroupInfo& g : kernel.ProcessGroups()) {
+    if (g.pgid == 300) groups.push_back(g);
+  }
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_FALSE(groups[0].stale);  // the host's new group, first
+  EXPECT_EQ(groups[0].members, std::vector<std::int32_t>{300});
+  EXPECT_TRUE(groups[1].stale);
+  EXPECT_EQ(groups[1].members, std::vector<std::int32_t>{400});
+  std::size_t sessions = 0;
+  for (const SessionInfo& s : kernel.Sessions()) sessions += s.sid == 300 ? 1 : 0;
+  EXPECT_EQ(sessions, 1u);  // the old session (200's) keeps its own id
+}
+
 TEST_F(ImpossibleObservationTest, ACloneWithoutAChildIdIsADivergence) {
   StartWorkload();
   for (const std::int32_t child : {0, -5}) {
