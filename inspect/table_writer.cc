@@ -1,5 +1,7 @@
 #include "inspect/table_writer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
+#include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/task_stop.h"
 
 namespace sentry::inspect {
@@ -585,11 +588,37 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
   const Name* waiter = waiter_upid ? NameOf(static_cast<std::uint64_t>(*waiter_upid)) : nullptr;
   const Name* target =
       reported && target_upid ? NameOf(static_cast<std::uint64_t>(*target_upid)) : nullptr;
+  // A status is what the waiter got. Where the host did not say (no status
+  // pointer, or the waiter died before the tracer read it) the column stays
+  // empty, and the words say what the model knows the event was.
+  const bool told = done_obs->code != 0;
+  std::string returned = WaitResultInWords(r.value, code, done_obs->status);
+  if (reported && !told) {
+    std::optional<std::int64_t> reaped_status;
+    for (const kernel::Record& other : entry.records) {
+      if (other.kind == kernel::RecordKind::kReaped && other.task == r.other_task)
+        reaped_status = other.value;
+    }
+    std::string event = code == abi::kCLD_STOPPED     ? "stopped"
+                        : code == abi::kCLD_CONTINUED ? "continued"
+                                                      : "reported";
+    if (exit_event && reaped_status) {
+      const auto es =
+          kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(*reaped_status));
+      event = WaitResultInWords(r.value,
+                                !es.Signaled() ? abi::kCLD_EXITED
+                                : es.core      ? abi::kCLD_DUMPED
+                                               : abi::kCLD_KILLED,
+                                es.Signaled() ? es.signo : es.code);
+    }
+    returned =
+        fmt::format("{} (its status not read: the waiter asked for none, or died first)", event);
+  }
   RowBuffer& s = Buf(kWait);
   s.Bind(19, std::int64_t{waiter != nullptr ? waiter->pid : r.tid.value})
       .Bind(20, waiter != nullptr ? std::string_view(waiter->comm) : std::string_view("?"))
       .Bind(21, WaitOptionsInWords(options))
-      .Bind(22, WaitResultInWords(r.value, code, done_obs->status))
+      .Bind(22, std::string_view(returned))
       .Bind(23, target != nullptr ? std::optional<std::int64_t>(target->pid) : std::nullopt);
   if (target != nullptr) {
     s.Bind(24, std::string_view(target->comm));
@@ -610,7 +639,7 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
       .Bind(12, reported ? OrNull(r.other_task.value) : std::nullopt)
       .Bind(13, reported ? target_upid : std::nullopt)
       .Bind(14, reported ? std::optional<std::int64_t>(code) : std::nullopt)
-      .Bind(15, reported ? std::optional<std::int64_t>(done_obs->status) : std::nullopt)
+      .Bind(15, reported && told ? std::optional<std::int64_t>(done_obs->status) : std::nullopt)
       .Bind(16, reported ? std::optional<std::int64_t>(Bool(consumed)) : std::nullopt)
       .Bind(17, utime)
       .Bind(18, stime);

@@ -30,7 +30,10 @@ constexpr const char* kUsage =
     "  runs            every run: its command, start, length, exit status and state\n"
     "  waits           who reaped whom: each wait that reported a child, the status in\n"
     "                  words, the options, whether it consumed the event (--all: every\n"
-    "                  wait, also those that found nothing or failed)\n"
+    "                  wait recorded, also those that found nothing or failed; a\n"
+    "                  WNOHANG poll for exits the model knew could find nothing is\n"
+    "                  let run untraced, for speed, and leaves no row: `run -v`\n"
+    "                  counts them)\n"
     "  explain PID     the life of a process in sentences: created by whom and how,\n"
     "                  exec'd what, signals from whom and why, stops, how it exited,\n"
     "                  why it was a zombie and who reaped it (--upid N: a reused pid)\n"
@@ -111,7 +114,9 @@ int InspectMain(int argc, char** argv) {
       "table (default), json or csv")(
       "at", po::value<std::int64_t>(&at)->value_name("SEQ"),
       "ps, tree, zombies: as the model was after observation SEQ; timeline: up to it")(
-      "all", "waits: every wait call, not only those that reported a child")(
+      "all",
+      "waits: every wait recorded, not only those that reported a child (a WNOHANG poll "
+      "that could find nothing is not recorded)")(
       "upid", po::value<std::int64_t>(&upid)->value_name("N"),
       "explain: the process with this never-reused id (when a pid was reused)")(
       "host-pids", "a --pidns run: say and read the host's pids, not its namespace's");

@@ -484,6 +484,32 @@ TEST(InspectPidnsTest, EveryAnswerSpeaksThePidsTheWorkloadSaw) {
   RemoveDb(db);
 }
 
+// A wait row's status is what the waiter got. `waitpid(g, NULL, 0)` gets
+// none: the row said `exited 0` for a grandchild that exited 3 (the model's
+// event, the observation's empty status; issue 24). Now the status column
+// is empty and the words say what the model knows, and that it was not read.
+TEST(EventLogTest, AWaitThatReadNoStatusSaysSoAndWhatTheChildEndedWith) {
+  const std::string db = TempPath("no-status.db");
+  RemoveDb(db);
+  const Captured run = Capture({SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", db, "--",
+                                SCENARIOS_BINARY, "killed-after-reap"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The grandchildren (exit 3) reaped by their parents' waitpid(g, NULL, 0).
+  const std::string rows = Sql(db,
+                               "SELECT DISTINCT coalesce(w.status, 'NULL') || '|' || w.returned "
+                               "FROM wait w JOIN process p ON p.run_id = w.run_id AND "
+                               "p.upid = w.target_upid WHERE w.consumed AND p.exit_code = 3 "
+                               "AND w.waiter_pid != (SELECT sentry_pid FROM run)");
+  EXPECT_EQ(rows, "NULL|exited 3 (its status not read: the waiter asked for none, or died first)");
+  // The first process's own waits read their status: killed by SIGKILL.
+  EXPECT_EQ(Sql(db,
+                "SELECT DISTINCT status || '|' || returned FROM wait w JOIN process p ON "
+                "p.run_id = w.run_id AND p.upid = w.target_upid WHERE w.consumed AND "
+                "p.exit_signo = 9"),
+            "9|killed by SIGKILL");
+  RemoveDb(db);
+}
+
 TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
   const std::string marker = TempPath("ran");
   const std::string garbage = TempPath("garbage.db");
