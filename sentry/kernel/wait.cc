@@ -316,6 +316,11 @@ void Kernel::On(const WaitDone& o) {
     return;
   }
   if (!IsExitCode(code)) return;
+  // A process is never its own child (Linux do_wait walks the caller's
+  // children): a report naming the waiter's own process is no reap to
+  // follow, only the divergence above (forcing its exit would free the
+  // waiter under this call).
+  if (ctg == t->tg) return;
   // The host reaped it. If the model still had live threads there, the host
   // is right: finish them first.
   if (!child->IsLeader()) child = ctg->leader;

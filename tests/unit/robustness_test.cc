@@ -150,6 +150,25 @@ TEST_F(ImpossibleObservationTest, AGroupMadeStaleByAnImpossibleSetsidKeepsItsMem
   EXPECT_EQ(sessions, 1u);  // the old session (200's) keeps its own id
 }
 
+// Found by tests/fuzz/fuzz_model (heap-use-after-free): a wait whose result
+// names the waiter's own process. The model followed the host's "reap",
+// forcing that process's exit, which freed the waiter while its wait was
+// being applied. A process is never its own child: only a divergence.
+TEST_F(ImpossibleObservationTest, AWaitReportingTheWaitersOwnProcessIsOnlyADivergence) {
+  StartWorkload();
+  Fork(200, 300);
+  Thread(300, 301);
+  const auto any = WaitRequest::FromWait4(-1, 0);
+  for (const std::int32_t waiter : {300, 301}) {
+    const auto divergences = Count(RecordKind::kDivergence);
+    Apply(WaitStart{.tid = ThreadId(waiter), .request = any});
+    Wait(waiter, any, 300, abi::kCLD_KILLED, abi::kSIGKILL);
+    EXPECT_EQ(Count(RecordKind::kDivergence), divergences + 1) << waiter;
+    EXPECT_TRUE(Exists(300)) << waiter;
+    EXPECT_TRUE(Exists(301)) << waiter;
+  }
+}
+
 TEST_F(ImpossibleObservationTest, ACloneWithoutAChildIdIsADivergence) {
   StartWorkload();
   for (const std::int32_t child : {0, -5}) {
