@@ -245,19 +245,28 @@ const char* FdDirName(FdFile file) {
 Procfs::Procfs(const kernel::Kernel& model, Options options)
     : model_(model),
       options_(options),
-      narrator_([this](kernel::TaskUid task) {
-        const auto t = model_.FindTaskByUid(task);
-        return t ? t->comm : std::string();
-      }),
+      narrator_(MakeNarrator()),
       notifier_(
           platform::StartQuietThread([this](const std::stop_token& stop) { NotifierLoop(stop); })) {
+}
+
+kernel::Narrator Procfs::MakeNarrator() {
+  kernel::Narrator narrator([this](kernel::TaskUid task) {
+    const auto t = model_.FindTaskByUid(task);
+    return t ? t->comm : std::string();
+  });
   if (options_.pidns) {
-    narrator_.NumberInNamespace([this](std::int32_t host_id) {
+    narrator.NumberInNamespace([this](kernel::TaskUid task, std::int32_t host_id) {
       std::lock_guard lock(namespace_ids_mu_);
-      const auto it = namespace_ids_.find(host_id);
-      return it != namespace_ids_.end() ? it->second : 0;
+      if (const auto it = namespace_ids_.by_task.find(task.value);
+          task && it != namespace_ids_.by_task.end()) {
+        return it->second;
+      }
+      const auto it = namespace_ids_.by_host.find(host_id);
+      return it != namespace_ids_.by_host.end() ? it->second : 0;
     });
   }
+  return narrator;
 }
 
 Procfs::~Procfs() {
@@ -295,9 +304,11 @@ void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
       if (auto ns = model_.NamespaceOf(r.tid)) view_ns_.store(ns->value);
     }
     if (r.kind == kernel::RecordKind::kTaskCreated && options_.pidns) {
-      const auto t = model_.FindTaskByHostTid(r.tid);
+      const auto t = model_.FindTaskByUid(r.task);
+      const std::int32_t id = t && t->nspid.size() > 1 ? t->nspid[1] : 0;
       std::lock_guard lock(namespace_ids_mu_);
-      namespace_ids_[r.tid.value] = t && t->nspid.size() > 1 ? t->nspid[1] : 0;
+      namespace_ids_.by_task[r.task.value] = id;
+      namespace_ids_.by_host[r.tid.value] = id;
     }
     if (readers || r.kind == kernel::RecordKind::kReaped ||
         r.kind == kernel::RecordKind::kWaitReturned) {

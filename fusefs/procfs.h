@@ -168,11 +168,18 @@ class Procfs final : public kernel::RecordConsumer {
   EventStream events_;
   // Tells the records in words; used by the notifier thread only.
   kernel::Narrator narrator_;
-  // With --pidns, each workload task's id in its namespace by host tid, for
-  // the narrator's numbers: learnt in Consume, where the model still has
-  // the task (the notifier tells it later, when it may be gone).
+  // With --pidns, each workload task's id in its namespace, by task and by
+  // host tid (its latest owner), for the narrator's numbers: learnt in
+  // Consume, where the model still has the task (the notifier tells it
+  // later, when it may be gone).
+  struct NamespaceIds {
+    std::unordered_map<std::uint64_t, std::int32_t> by_task;
+    std::unordered_map<std::int32_t, std::int32_t> by_host;
+  };
   std::mutex namespace_ids_mu_;
-  std::unordered_map<std::int32_t, std::int32_t> namespace_ids_;  // guarded by namespace_ids_mu_
+  NamespaceIds namespace_ids_;  // guarded by namespace_ids_mu_
+  // The narrator, numbering as options_ says (before the notifier starts).
+  kernel::Narrator MakeNarrator();
 
   // Wait history by waiter task: the sentences of its wait results and reaps.
   mutable std::mutex history_mu_;

@@ -31,19 +31,27 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
   std::int64_t upid = target.upid;
   if (upid == 0) {
     auto find = db.Prepare(
-        "SELECT upid, comm, start_ts FROM process WHERE run_id = ? AND pid = ? ORDER BY upid");
+        "SELECT upid, comm, start_ts, ns_pids FROM process WHERE run_id = ? AND pid = ? ORDER BY "
+        "upid");
     if (!find) return Fail(find.error());
-    const auto host_pid = numbering.HostIdOf(target.pid);
-    if (!host_pid) return Fail(fmt::format("run {} has no process {}", run, target.pid));
-    find->Bind(1, run).Bind(2, std::int64_t{*host_pid});
+    // Every process that had the id: in the namespace (which may have reused
+    // it), or on the host.
     std::vector<std::string> candidates;
-    for (;;) {
-      auto row = find->Step();
-      if (!row) return Fail(row.error());
-      if (!*row) break;
-      upid = find->Int(0);
-      candidates.push_back(fmt::format("upid {} ({}, started at {:.3f}s)", find->Int(0),
-                                       find->Text(1), static_cast<double>(find->Int(2)) / 1e9));
+    for (const std::int32_t host_pid : numbering.HostIdsOf(target.pid)) {
+      find->Reset();
+      find->Bind(1, run).Bind(2, std::int64_t{host_pid});
+      for (;;) {
+        auto row = find->Step();
+        if (!row) return Fail(row.error());
+        if (!*row) break;
+        if (numbering.IsNamespaceId(target.pid) &&
+            PidNumbering::NamespaceIdIn(find->Text(3)) != target.pid) {
+          continue;  // the host reused the pid of the one asked for
+        }
+        upid = find->Int(0);
+        candidates.push_back(fmt::format("upid {} ({}, started at {:.3f}s)", find->Int(0),
+                                         find->Text(1), static_cast<double>(find->Int(2)) / 1e9));
+      }
     }
     if (candidates.empty()) return Fail(fmt::format("run {} has no process {}", run, target.pid));
     if (candidates.size() > 1) {

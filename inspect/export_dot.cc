@@ -74,21 +74,25 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
   const auto processes = model.Processes();
   std::map<std::int32_t, const kernel::TaskInfo*> by_pid;
   for (const auto& p : processes) by_pid[p.tgid] = &p;
-  std::map<std::int32_t, const kernel::ProcessGroupInfo*> by_pgid;
+  // By id and session: a stale group (ProcessGroupInfo::stale) shares its id
+  // with the one the host made, in another session.
+  std::map<std::pair<std::int32_t, std::int32_t>, const kernel::ProcessGroupInfo*> by_pgid;
   const auto groups = model.ProcessGroups();
-  for (const auto& g : groups) by_pgid.emplace(g.pgid, &g);  // a stale one's id: the other's
+  for (const auto& g : groups) by_pgid.emplace(std::pair(g.pgid, g.sid), &g);
   std::string body;
   std::string edges;
+  int clusters = 0;  // a cluster's name: ids may repeat
   for (const kernel::SessionInfo& s : model.Sessions()) {
     std::string boxes;
     bool workload = false;
     for (const std::int32_t pgid : s.groups) {
-      const auto g = by_pgid.find(pgid);
+      const auto g = by_pgid.find(std::pair(pgid, s.sid));
       if (g == by_pgid.end()) continue;
       std::string label = fmt::format("process group {}", numbering.Label(pgid));
       if (s.tty_nr != 0 && s.foreground_pgid == pgid) label += " (foreground)";
       if (g->second->orphan) label += " (orphaned)";
-      boxes += fmt::format("    subgraph cluster_g{} {{\n      label=\"{}\";\n", pgid, label);
+      boxes += fmt::format("    subgraph cluster_g{}_{} {{\n      label=\"{}\";\n", pgid,
+                           ++clusters, label);
       for (const std::int32_t member : g->second->members) {
         const auto p = by_pid.find(member);
         if (p == by_pid.end()) continue;
@@ -107,12 +111,12 @@ std::expected<void, std::string> ExportDotAt(Database& db, std::int64_t run, std
       boxes += "    }\n";
     }
     if (!workload) continue;
-    body +=
-        fmt::format("  subgraph cluster_s{} {{\n    label=\"session {}{}\";\n    style=rounded;\n",
-                    s.sid, numbering.Label(s.sid),
-                    s.tty_nr != 0 ? fmt::format(", terminal {}", kernel::TtyName(s.tty_nr))
-                                  : std::string()) +
-        boxes + "  }\n";
+    body += fmt::format(
+                "  subgraph cluster_s{}_{} {{\n    label=\"session {}{}\";\n    style=rounded;\n",
+                s.sid, ++clusters, numbering.Label(s.sid),
+                s.tty_nr != 0 ? fmt::format(", terminal {}", kernel::TtyName(s.tty_nr))
+                              : std::string()) +
+            boxes + "  }\n";
   }
   out << fmt::format(
              "digraph \"sentry run {} at {}\" {{\n  node [shape=box, fontname=monospace];\n", run,

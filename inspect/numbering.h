@@ -15,9 +15,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "inspect/sqlite.h"
 #include "sentry/kernel/narrate.h"
+#include "sentry/kernel/view.h"
 
 namespace sentry::inspect {
 
@@ -36,9 +38,18 @@ class PidNumbering {
   std::int32_t ShownOrZero(std::int32_t host_id) const { return Shown(host_id).value_or(0); }
   // ... for a label: "7", or "31327 (a host id)" as the sentences say it.
   std::string Label(std::int64_t host_id) const;
-  // The host id a user's `id` names: the namespace's id first; a host id of
-  // the run is taken too, so either numbering is accepted. nullopt: neither.
-  std::optional<std::int32_t> HostIdOf(std::int32_t id) const;
+  // The host ids a user's `id` names: the namespace's id first (every
+  // process that had it, if the namespace reused it); a host id of the run
+  // is taken too, so either numbering is accepted. Empty: neither.
+  std::vector<std::int32_t> HostIdsOf(std::int32_t id) const;
+  // Whether HostIdsOf reads `id` as the namespace's.
+  bool IsNamespaceId(std::int32_t id) const { return in_namespace_ && to_host_.contains(id); }
+  // A `ns_pids`/`ns_tids` value's id in the namespace ("4711 3" -> 3; 0: none).
+  static std::int32_t NamespaceIdIn(std::string_view ids);
+  // This numbering with the ids a rebuilt model's tasks had at its moment
+  // (TaskInfo::nspid, read in the root view): exact where the host reused
+  // an id over the run.
+  PidNumbering AtMoment(const std::vector<kernel::TaskInfo>& tasks) const;
   // For a Narrator (NumberInNamespace), when InNamespace().
   kernel::Narrator::NamespaceIds ForNarrator() const;
 
@@ -48,8 +59,9 @@ class PidNumbering {
 
  private:
   bool in_namespace_ = false;
-  std::unordered_map<std::int32_t, std::int32_t> to_namespace_;  // host tid -> namespace tid
-  std::unordered_map<std::int32_t, std::int32_t> to_host_;       // the reverse (the latest)
+  std::unordered_map<std::uint64_t, std::int32_t> by_task_;              // utid -> namespace tid
+  std::unordered_map<std::int32_t, std::int32_t> to_namespace_;          // host tid -> the latest's
+  std::unordered_map<std::int32_t, std::vector<std::int32_t>> to_host_;  // each host tid it named
 };
 
 }  // namespace sentry::inspect

@@ -148,14 +148,20 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
   auto narrator = NarratorFor(db, run);
   if (!narrator) return std::unexpected(narrator.error());
   if (numbering.InNamespace()) narrator->NumberInNamespace(numbering.ForNarrator());
-  // With PID: the sentences about a task that had that id.
-  const std::int32_t host_pid = pid ? numbering.HostIdOf(*pid).value_or(0) : 0;
+  // With PID: the sentences about a task that had that id (in the
+  // namespace, every task that had it, if it reused it).
+  std::unordered_set<std::int32_t> host_ids;
+  if (pid) {
+    for (const std::int32_t host : numbering.HostIdsOf(*pid)) host_ids.insert(host);
+  }
   std::unordered_set<kernel::TaskUid> tasks;
   for (const kernel::Record& r : *records) {
     if (!pid) break;
-    if (r.tid.value == host_pid) tasks.insert(r.task);
-    if (r.other_tid.value == host_pid) tasks.insert(r.other_task);
+    if (r.task && host_ids.contains(r.tid.value)) tasks.insert(r.task);
+    if (r.other_task && host_ids.contains(r.other_tid.value)) tasks.insert(r.other_task);
   }
+  if (pid && tasks.empty())
+    return std::unexpected(fmt::format("run {} has no process {}", run, *pid));
   const std::span<const kernel::Record> all(*records);
   for (auto first = all.begin(); first != all.end();) {
     const auto last = std::find_if(first, all.end(),
@@ -174,12 +180,14 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
 }
 
 std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at,
-                                           const PidNumbering& numbering) {
+                                           const PidNumbering& numbering_in) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   ResultTable t{.columns = {"PID", "PPID", "PGID", "SID", "TTY", "STAT", "COMMAND"}, .rows = {}};
-  if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
-  for (const kernel::TaskInfo& p : model.Processes()) {
+  if (numbering_in.InNamespace()) t.columns.emplace_back("HOST PID");
+  const auto processes = model.Processes();
+  const PidNumbering numbering = numbering_in.AtMoment(processes);
+  for (const kernel::TaskInfo& p : processes) {
     const auto pid = numbering.Shown(p.tgid);
     if (!pid) continue;  // outside the namespace: its ps lists it not
     t.rows.push_back({Number(*pid), Number(numbering.ShownOrZero(p.ppid)),
@@ -192,14 +200,16 @@ std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::
 }
 
 std::expected<Answer, std::string> ZombiesTable(Database& db, std::int64_t run, std::uint64_t at,
-                                                const PidNumbering& numbering) {
+                                                const PidNumbering& numbering_in) {
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   auto sentry_pid = db.QueryInt(fmt::format("SELECT sentry_pid FROM run WHERE run_id = {}", run));
   if (!sentry_pid) return std::unexpected(sentry_pid.error());
   ResultTable t{.columns = {"PID", "PPID", "COMMAND", "STATUS", "WHY NOT REAPED"}, .rows = {}};
-  if (numbering.InNamespace()) t.columns.emplace_back("HOST PID");
-  for (const kernel::TaskInfo& p : model.Processes()) {
+  if (numbering_in.InNamespace()) t.columns.emplace_back("HOST PID");
+  const auto processes = model.Processes();
+  const PidNumbering numbering = numbering_in.AtMoment(processes);
+  for (const kernel::TaskInfo& p : processes) {
     const auto pid = numbering.Shown(p.tgid);
     if (p.state != 'Z' || !pid) continue;
     t.rows.push_back(
@@ -260,8 +270,9 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std
   kernel::Kernel model;
   if (auto ok = Rebuild(db, run, at, model); !ok) return std::unexpected(ok.error());
   auto processes = model.Processes();
+  const PidNumbering moment = numbering.AtMoment(processes);
   // Numbered in the namespace: its processes only, its init a root.
-  std::erase_if(processes, [&](const kernel::TaskInfo& p) { return !numbering.Shown(p.tgid); });
+  std::erase_if(processes, [&](const kernel::TaskInfo& p) { return !moment.Shown(p.tgid); });
   std::map<std::int32_t, std::vector<const kernel::TaskInfo*>> children;
   std::map<std::int32_t, bool> present;
   for (const auto& p : processes) present[p.tgid] = true;
@@ -278,8 +289,8 @@ std::expected<Answer, std::string> TreeTable(Database& db, std::int64_t run, std
   std::function<void(const kernel::TaskInfo&, int)> walk = [&](const kernel::TaskInfo& p,
                                                                int depth) {
     t.rows.push_back(
-        {Number(numbering.ShownOrZero(p.tgid)), Number(numbering.ShownOrZero(p.pgid)),
-         Number(numbering.ShownOrZero(p.sid)), Text(std::string(1, p.state)),
+        {Number(moment.ShownOrZero(p.tgid)), Number(moment.ShownOrZero(p.pgid)),
+         Number(moment.ShownOrZero(p.sid)), Text(std::string(1, p.state)),
          Text(std::string(static_cast<std::size_t>(depth) * 2, ' ') + kernel::PsCommand(p))});
     if (numbering.InNamespace()) t.rows.back().push_back(Number(p.tgid));
     for (const kernel::TaskInfo* c : children[p.tgid]) walk(*c, depth + 1);

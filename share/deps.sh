@@ -2,28 +2,39 @@
 # touching apt only when something is missing.
 # shellcheck shell=bash
 
-SENTRY_PACKAGES=(
+# What building the sentry and its package needs (share/package.sh).
+SENTRY_BUILD_PACKAGES=(
   cmake g++ make pkg-config
-  libgtest-dev            # tests
   nlohmann-json3-dev      # the observation/record line codec
   libfmt-dev              # message formatting (GCC 12 has no <format>)
   libboost-program-options-dev  # command line
   libseccomp-dev          # the platform's seccomp filter
   libfuse3-dev fuse3      # the procfs view (fusefs/)
-  libsqlite3-dev sqlite3  # the event log (inspect/); its tests query it with the sqlite3 CLI
+  libsqlite3-dev          # the event log (inspect/)
+  dpkg-dev file           # cpack's dpkg-shlibdeps reads the ELF files `file` finds
+)
+
+# Everything: the build, the tests, lint and fuzzing.
+SENTRY_PACKAGES=(
+  "${SENTRY_BUILD_PACKAGES[@]}"
+  libgtest-dev            # tests
+  sqlite3                 # the event log's tests query it with the sqlite3 CLI
   graphviz                # `sentry export --format svg`; the tests check the dot output with it
   procps psmisc python3-psutil lsof sysstat  # the view's tests read it with ps, pstree, top,
                                             # pmap, vmstat, psutil, lsof and pidstat
-  dpkg-dev file man-db   # share/package.sh (cpack's dpkg-shlibdeps reads the ELF files file finds)
-                         # and its test (man -w finds the installed pages)
+  man-db                  # the package's test: man -w finds the installed pages
   clang-format clang-tidy-19  # share/lint.sh
   clang-19 libclang-rt-19-dev  # share/fuzz.sh: libFuzzer with ASan and UBSan
 )
 
+# sentry_install_deps [PACKAGE...]: those (default: every one above) that
+# are missing.
 sentry_install_deps() {
   local missing=()
   local pkg
-  for pkg in "${SENTRY_PACKAGES[@]}"; do
+  local wanted=("$@")
+  [ ${#wanted[@]} -gt 0 ] || wanted=("${SENTRY_PACKAGES[@]}")
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

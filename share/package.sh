@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package from a Release build in build-package/ (cpack,
 # from the same install rules as `cmake --install`) and prints its path:
-#   sudo apt install "$(share/package.sh)"
+#   deb=$(share/package.sh) && sudo apt install "$deb"
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 case ${1:-} in
@@ -9,7 +9,7 @@ case ${1:-} in
   "") ;;
   *) echo "share/package.sh: takes no argument ($1)" >&2; exit 2 ;;
 esac
-sentry_install_deps
+sentry_install_deps "${SENTRY_BUILD_PACKAGES[@]}"
 dir="$SENTRY_ROOT/build-package"
 sentry_build "$dir" Release -DSENTRY_BUILD_TESTS=OFF -DSENTRY_BUILD_BENCH=OFF >&2
 rm -f "$dir"/sentry_*.deb

@@ -28,13 +28,18 @@ constexpr std::array kQuestions = {"runs",     "waits", "explain", "zombies",
 // (empty for a switch).
 std::vector<std::pair<std::string, std::string>> OptionsOf(Main main) {
   std::ostringstream captured;
-  std::streambuf* const saved = std::cout.rdbuf(captured.rdbuf());
-  SetHelpForm(HelpForm::kOptions);
-  char help[] = "--help";
-  char name[] = "sentry";
-  char* argv[] = {name, help, nullptr};
-  main(2, argv);
-  std::cout.rdbuf(saved);
+  {
+    // std::cout writes into `captured` until this block ends, however it ends.
+    struct Redirect {
+      std::streambuf* saved;
+      ~Redirect() { std::cout.rdbuf(saved); }
+    } redirect{std::cout.rdbuf(captured.rdbuf())};
+    SetHelpForm(HelpForm::kOptions);
+    char help[] = "--help";
+    char name[] = "sentry";
+    char* argv[] = {name, help, nullptr};
+    main(2, argv);
+  }
   std::vector<std::pair<std::string, std::string>> out;
   std::istringstream lines(captured.str());
   for (std::string line; std::getline(lines, line);) {
@@ -187,7 +192,12 @@ int CompleteMain(int argc, char** argv) {
   std::size_t cword = 0;
   const std::string_view index = argv[1];
   if (std::from_chars(index.data(), index.data() + index.size(), cword).ec != std::errc()) return 2;
-  const std::vector<std::string> words(argv + 2, argv + argc);
+  std::vector<std::string> words(argv + 2, argv + argc);
+  // The word being completed may be past the last one given (an empty one).
+  if (cword >= words.size()) {
+    cword = words.size();
+    words.emplace_back();
+  }
   std::vector<std::string> out = Candidates(words, cword);
   const std::string_view cur = cword < words.size() ? std::string_view(words[cword]) : "";
   for (const std::string& c : out) {

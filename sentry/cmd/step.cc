@@ -121,6 +121,11 @@ void Stepper::Consume(const kernel::Observation& obs, std::uint64_t /*seq*/,
     if (r.kind == RecordKind::kExec && (!first_ || r.value2 == first_pid_)) {
       first_ = r.task;
       first_pid_ = static_cast<std::int32_t>(r.value2);
+      // With --pidns the tree is drawn in its namespace's ids, as told.
+      if (const auto ns =
+              options_.pidns ? model_.NamespaceOf(kernel::ThreadId(first_pid_)) : std::nullopt) {
+        workload_ns_.store(ns->value);
+      }
     }
     const auto cause = static_cast<kernel::ReapCause>(r.value2);
     ends = ends || (r.kind == RecordKind::kReaped && first_ && r.task == first_ &&
@@ -322,8 +327,9 @@ bool Stepper::Hold(int wake_fd) {
 }
 
 std::string Stepper::Tree() const {
-  const std::string tree = kernel::GroupsAndSessions(model_.Sessions(), model_.ProcessGroups(),
-                                                     model_.Processes(), options_.sentry);
+  const kernel::NamespaceUid ns(workload_ns_.load());
+  const std::string tree = kernel::GroupsAndSessions(model_.Sessions(ns), model_.ProcessGroups(ns),
+                                                     model_.Processes(ns), options_.sentry);
   // Said as one line: in raw mode each inner line needs its carriage return.
   std::string out;
   for (std::size_t i = 0; i < tree.size(); ++i) {

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -97,8 +98,11 @@ class Stepper final : public kernel::RecordConsumer, public platform::HoldPoint 
   kernel::Narrator narrator_;   // tracer thread only
   kernel::TaskUid first_;       // the workload's first process, once it exec'd (tracer thread)
   std::int32_t first_pid_ = 0;  // its pid
-  bool over_ = false;           // that process was reaped: nothing more to tell (tracer thread)
-  bool stepping_ = true;        // false after `continue` or `quit` (tracer thread)
+  // With --pidns: the workload's namespace, whose ids the tree says (0: the
+  // root's). Set by the tracer thread, read where the tree is drawn.
+  std::atomic<std::uint64_t> workload_ns_{0};
+  bool over_ = false;     // that process was reaped: nothing more to tell (tracer thread)
+  bool stepping_ = true;  // false after `continue` or `quit` (tracer thread)
   std::vector<std::string> untold_;  // sentences since the last hold point (tracer thread)
   bool stop_wanted_ = false;         // one of them is of a kind to stop at (tracer thread)
   bool hold_owed_ = false;           // a hold the user has not ended yet (tracer thread)

@@ -4,7 +4,9 @@
 find_package(Git QUIET)
 set(commit "no git commit known")
 if(GIT_FOUND)
+  # The commit alone (tags excluded: "1a2b3c4d5e6f", "-dirty" after it).
   execute_process(COMMAND ${GIT_EXECUTABLE} -C ${SRC} describe --always --dirty --abbrev=12
+                          --exclude=*
                   OUTPUT_VARIABLE described OUTPUT_STRIP_TRAILING_WHITESPACE
                   RESULT_VARIABLE failed ERROR_QUIET)
   if(NOT failed AND described)

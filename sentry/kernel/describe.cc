@@ -54,14 +54,16 @@ std::string GroupsAndSessions(const std::vector<SessionInfo>& sessions,
                               const std::vector<TaskInfo>& processes, std::int32_t except) {
   std::map<std::int32_t, const TaskInfo*> by_pid;
   for (const TaskInfo& p : processes) by_pid[p.tgid] = &p;
-  std::map<std::int32_t, const ProcessGroupInfo*> by_pgid;
-  for (const ProcessGroupInfo& g : groups) by_pgid.emplace(g.pgid, &g);  // a stale one: the other's
+  // By id and session: a stale group (ProcessGroupInfo::stale) shares its id
+  // with the one the host made, in another session.
+  std::map<std::pair<std::int32_t, std::int32_t>, const ProcessGroupInfo*> by_pgid;
+  for (const ProcessGroupInfo& g : groups) by_pgid.emplace(std::pair(g.pgid, g.sid), &g);
   std::string out;
   for (const SessionInfo& s : sessions) {
     std::string body;
     bool any = false;
     for (const std::int32_t pgid : s.groups) {
-      const auto g = by_pgid.find(pgid);
+      const auto g = by_pgid.find(std::pair(pgid, s.sid));
       if (g == by_pgid.end()) continue;
       std::vector<std::string> marks;
       if (s.tty_nr != 0 && s.foreground_pgid == pgid) marks.emplace_back("foreground");

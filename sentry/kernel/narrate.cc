@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+#include <unordered_map>
 #include <utility>
 
 #include "sentry/kernel/abi.h"
@@ -159,23 +161,28 @@ std::int32_t Narrator::ProcessIdOf(TaskUid task, std::int32_t tid) const {
   return it != tasks_.end() && it->second.tgid != 0 ? it->second.tgid : tid;
 }
 
-std::optional<std::int32_t> Narrator::Shown(std::int32_t host_id) const {
+std::optional<std::int32_t> Narrator::Shown(std::int32_t host_id, TaskUid task) const {
   if (!namespace_ids_) return host_id;
-  auto it = namespace_id_of_.find(host_id);
-  if (it == namespace_id_of_.end())
-    it = namespace_id_of_.emplace(host_id, namespace_ids_(host_id)).first;
-  if (it->second == 0) return std::nullopt;
-  return it->second;
+  const std::int32_t id = namespace_ids_(task, host_id);
+  if (id == 0) return std::nullopt;
+  return id;
 }
 
-std::string Narrator::Id(std::int64_t host_id) const {
-  const auto shown = Shown(static_cast<std::int32_t>(host_id));
+std::string Narrator::Id(std::int64_t host_id, TaskUid task) const {
+  const auto shown = Shown(static_cast<std::int32_t>(host_id), task);
   return shown ? std::to_string(*shown) : fmt::format("{} (a host id)", host_id);
+}
+
+TaskUid Narrator::ByTask(TaskUid task) const {
+  const auto it = tasks_.find(task.value);
+  return it != tasks_.end() && it->second.took_leaders_ids ? TaskUid{} : task;
 }
 
 std::string Narrator::ProcessName(TaskUid task, std::int32_t tid) const {
   const auto it = tasks_.find(task.value);
-  const auto pid = Shown(ProcessIdOf(task, tid));
+  const std::int32_t process = ProcessIdOf(task, tid);
+  // The task is its process's main thread when the ids agree.
+  const auto pid = Shown(process, process == tid ? ByTask(task) : TaskUid{});
   if (IsSentry(task)) return pid ? fmt::format("{} (the sentry)", *pid) : "the sentry";
   std::string comm = it != tasks_.end() ? it->second.comm : std::string();
   if (comm.empty() && lookup_ && task) comm = lookup_(task);
@@ -189,7 +196,7 @@ std::string Narrator::Who(TaskUid task, std::int32_t tid) const {
   if (!task) return tid != 0 ? fmt::format("pid {} (outside the sandbox)", tid) : "nobody";
   const auto it = tasks_.find(task.value);
   if (it != tasks_.end() && it->second.tgid != 0 && it->second.tgid != tid)
-    return fmt::format("thread {} of {}", Id(tid), ProcessName(task, tid));
+    return fmt::format("thread {} of {}", Id(tid, ByTask(task)), ProcessName(task, tid));
   return ProcessName(task, tid);
 }
 
@@ -198,10 +205,28 @@ std::string Narrator::Line(const Sentence& s) {
 }
 
 Narrator::NamespaceIds NamespaceIdsIn(const Kernel& model) {
-  return [&model](std::int32_t host_id) {
-    const auto t = model.FindTaskByHostTid(ThreadId(host_id));
-    // nspid in the root view: the host's id, then one per namespace down.
-    return t && t->nspid.size() > 1 ? t->nspid[1] : 0;
+  // What the model said of each task and host id, for when it no longer has
+  // them (a sentence about a reap comes after it).
+  struct Remembered {
+    std::unordered_map<std::uint64_t, std::int32_t> by_task;
+    std::unordered_map<std::int32_t, std::int32_t> by_host;  // the latest owner's
+  };
+  auto remembered = std::make_shared<Remembered>();
+  return [&model, remembered](TaskUid task, std::int32_t host_id) -> std::int32_t {
+    const auto t = task ? model.FindTaskByUid(task) : model.FindTaskByHostTid(ThreadId(host_id));
+    if (t) {
+      // nspid in the root view: the host's id, then one per namespace down.
+      const std::int32_t id = t->nspid.size() > 1 ? t->nspid[1] : 0;
+      remembered->by_task[t->uid.value] = id;
+      remembered->by_host[t->root_tid] = id;
+      return id;
+    }
+    if (const auto it = remembered->by_task.find(task.value);
+        task && it != remembered->by_task.end()) {
+      return it->second;
+    }
+    const auto it = remembered->by_host.find(host_id);
+    return it != remembered->by_host.end() ? it->second : 0;
   };
 }
 
@@ -250,9 +275,6 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
     if (batch.Told(i)) continue;
     const Record& r = records[i];
     const std::int32_t tid = r.tid.value;
-    // A new task's number, learnt before anything names it.
-    if (r.kind == RecordKind::kTaskCreated && namespace_ids_)
-      namespace_id_of_[tid] = namespace_ids_(tid);
     const std::string who = Who(r.task, tid);
     const std::string other = Who(r.other_task, r.other_tid.value);
     std::string text;
@@ -288,7 +310,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} started thread {} (clone with CLONE_THREAD): it shares the "
               "process's pid, memory and signal handlers",
-              other, Id(tid));
+              other, Id(tid, r.task));
           break;
         }
         processes_[tid] = ProcessNote{};
@@ -296,17 +318,17 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
           text = fmt::format(
               "{} vforked child {}: the parent is held until the child calls exec "
               "or exits (CLONE_VFORK)",
-              other, Id(tid));
+              other, Id(tid, r.task));
         } else if ((flags & abi::kCLONE_PARENT) != 0 && clone != nullptr) {
           text = fmt::format(
               "{} created {} as its sibling: with CLONE_PARENT the new process's "
               "parent is its creator's parent, {}",
-              Id(clone->parent.value), Id(tid), other);
+              Id(clone->parent.value), Id(tid, r.task), other);
         } else {
           text = fmt::format(
               "{} forked child {}: a copy of it, in the same process group and "
               "session",
-              other, Id(tid));
+              other, Id(tid, r.task));
         }
         if (r.value2 == 0) {
           text +=
@@ -327,6 +349,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
         note.comm = r.detail;
         note.tid = static_cast<std::int32_t>(r.value2);
         note.tgid = static_cast<std::int32_t>(r.value2);
+        note.took_leaders_ids = note.took_leaders_ids || r.value != r.value2;
         if (r.value != r.value2) {
           text = fmt::format(
               "thread {} of {} called exec and runs {} now: it takes over the "
@@ -477,7 +500,7 @@ std::vector<Sentence> Narrator::Narrate(std::span<const Record> records,
                 "the old main thread {} of {} is gone: the thread that called "
                 "exec takes over its pid, and the old main thread is released "
                 "without being waited for (de_thread)",
-                Id(tid), ProcessName(r.task, tid));
+                Id(tid, r.task), ProcessName(r.task, tid));
             break;
           case ReapCause::kThread:
             text = fmt::format("{} is gone: a thread is released as soon as it exits", who);

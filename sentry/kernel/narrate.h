@@ -64,10 +64,12 @@ class Narrator {
   // does (the one `run --pidns` makes), as the workload and the view see
   // them, rather than as the host does. `ids` maps a host id to its id
   // there, 0 when it has none (the sentry and its session holder live
-  // outside). It is asked when a task's creation is told and for an id not
-  // seen before; its answers are kept, so it may read a model that later
-  // forgets the task. Ids with none are said as the host's, marked.
-  using NamespaceIds = std::function<std::int32_t(std::int32_t host_id)>;
+  // outside); `task` is the task it is asked for when the sentence knows it
+  // (exact, if the host reused the id), else empty (the id's owner as of
+  // the records told so far: a group's or session's id, say). Asked for
+  // each id a sentence says, it must remember tasks a model has forgotten.
+  // Ids with none are said as the host's, marked.
+  using NamespaceIds = std::function<std::int32_t(TaskUid task, std::int32_t host_id)>;
   void NumberInNamespace(NamespaceIds ids) { namespace_ids_ = std::move(ids); }
 
   // The sentences for the records one observation produced, in order.
@@ -84,6 +86,9 @@ class Narrator {
     std::string comm;
     std::uint64_t clone_flags = 0;
     bool pre_existing = false;
+    // A thread that exec'd took its main thread's ids: its own, from its
+    // creation, no longer name it.
+    bool took_leaders_ids = false;
   };
   struct ProcessNote {
     bool ignores_sigchld = false;
@@ -104,11 +109,14 @@ class Narrator {
   // "300 (sh)", "thread 302 of 300 (a.out)", "the sentry 12", "pid 7".
   std::string Who(TaskUid task, std::int32_t tid) const;
   std::string ProcessName(TaskUid task, std::int32_t tid) const;
+  // `task`, to ask its namespace id by, unless its ids changed since.
+  TaskUid ByTask(TaskUid task) const;
   // A host id as the sentences number it: the namespace's id when numbering
   // in the namespace (nullopt: it has none there), else the id itself.
-  std::optional<std::int32_t> Shown(std::int32_t host_id) const;
+  // `task`, when known: the task whose id it is.
+  std::optional<std::int32_t> Shown(std::int32_t host_id, TaskUid task = {}) const;
   // ... in words: "7", or "31327 (a host id)" when it has none there.
-  std::string Id(std::int64_t host_id) const;
+  std::string Id(std::int64_t host_id, TaskUid task = {}) const;
   // The id of the process task `task` (tid `tid`) belongs to, as read so far.
   std::int32_t ProcessIdOf(TaskUid task, std::int32_t tid) const;
   bool IsSentry(TaskUid task) const;
@@ -121,14 +129,12 @@ class Narrator {
   TaskUid sentry_;  // the first task that existed before the run
   std::function<std::string(TaskUid)> lookup_;
   NamespaceIds namespace_ids_;  // empty: the host's numbers
-  // Host id -> the id in the namespace (0: none), learnt as tasks are
-  // created; an id the host reuses is overwritten by its new owner's.
-  mutable std::unordered_map<std::int32_t, std::int32_t> namespace_id_of_;
 };
 
 class Kernel;
 // The ids `model` gives tasks in the workload's own namespace (depth 1), for
-// a narrator fed right after each Apply.
+// a narrator fed right after each Apply; those of tasks the model has
+// since forgotten (reaped) are remembered.
 Narrator::NamespaceIds NamespaceIdsIn(const Kernel& model);
 
 }  // namespace sentry::kernel

@@ -307,6 +307,11 @@ void Kernel::On(const WaitDone& o) {
   }
   if (child == nullptr || (o.request.options & abi::kWNOWAIT) != 0) return;
   ThreadGroup* ctg = child->tg;
+  // A process is never its own child (Linux do_wait walks the caller's
+  // children): a report naming the waiter's own process consumes nothing of
+  // it, only the divergence above (and forcing its exit would free the
+  // waiter under this call).
+  if (ctg == t->tg) return;
   if (code == abi::kCLD_STOPPED) {
     ctg->stop_waitable = false;
     return;
@@ -316,11 +321,6 @@ void Kernel::On(const WaitDone& o) {
     return;
   }
   if (!IsExitCode(code)) return;
-  // A process is never its own child (Linux do_wait walks the caller's
-  // children): a report naming the waiter's own process is no reap to
-  // follow, only the divergence above (forcing its exit would free the
-  // waiter under this call).
-  if (ctg == t->tg) return;
   // The host reaped it. If the model still had live threads there, the host
   // is right: finish them first.
   if (!child->IsLeader()) child = ctg->leader;

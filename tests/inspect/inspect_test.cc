@@ -421,8 +421,6 @@ TEST_F(InspectTest, BadQuestionsAreOneLineErrors) {
   RemoveDb(other);
 }
 
-// A file the log cannot use is refused before anything runs: exit 125, one
-// line naming the file, the file untouched, the workload never started.
 // A --pidns run is told in the pids its workload saw (issue 22: one set of
 // numbers): `inspect` answers with the namespace's ids, shows the host's in
 // a column of its own, takes either as an argument, and --host-pids says
@@ -455,7 +453,8 @@ TEST(InspectPidnsTest, EveryAnswerSpeaksThePidsTheWorkloadSaw) {
   // No sentence names a workload's process by its host pid.
   const std::string timeline = inspect({"timeline"});
   EXPECT_TRUE(Contains(timeline, reaped)) << timeline;
-  EXPECT_FALSE(std::regex_search(timeline, std::regex("\\b(" + shell + "|" + child + ")\\b")))
+  // (A process is named "PID (comm)": a host pid would read "4711 (sh)".)
+  EXPECT_FALSE(std::regex_search(timeline, std::regex("\\b(" + shell + "|" + child + ") \\(")))
       << timeline;
   EXPECT_TRUE(Contains(timeline, "sentry-session (outside the namespace) forked child 1:"))
       << timeline;
@@ -468,7 +467,12 @@ TEST(InspectPidnsTest, EveryAnswerSpeaksThePidsTheWorkloadSaw) {
   EXPECT_EQ(inspect({"--format", "csv", "tree"}),
             "PID,PPID,COMMAND,STATE,STATUS,HOST PID\r\n1,0,sh,reaped,exited 0," + shell +
                 "\r\n2,1,  sh,reaped,exited 3," + child + "\r\n");
-  const std::string ps = inspect({"--format", "csv", "ps", "--at", "8"});
+  // As the model was right after the fork: its observation's number.
+  std::smatch fork;
+  ASSERT_TRUE(std::regex_search(timeline, fork,
+                                std::regex("\\n *([0-9]+) +[0-9.]+ +1 \\(sh\\) forked child 2:")))
+      << timeline;
+  const std::string ps = inspect({"--format", "csv", "ps", "--at", fork[1].str()});
   EXPECT_TRUE(Contains(ps, "\n1,0,0,0,?,")) << ps;  // pgid and sid outside: 0, as getpgid says
   EXPECT_EQ(inspect({"timeline", "2"}), inspect({"timeline", child}));
   // --host-pids: the host's ids only.
@@ -510,6 +514,8 @@ TEST(EventLogTest, AWaitThatReadNoStatusSaysSoAndWhatTheChildEndedWith) {
   RemoveDb(db);
 }
 
+// A file the log cannot use is refused before anything runs: exit 125, one
+// line naming the file, the file untouched, the workload never started.
 TEST(EventLogTest, BadFilesAreRefusedBeforeTheWorkloadRuns) {
   const std::string marker = TempPath("ran");
   const std::string garbage = TempPath("garbage.db");

@@ -121,8 +121,6 @@ void ExpectAncestorsMatchRecount(const Kernel& kernel, int step) {
 
 class ImpossibleObservationTest : public ModelTest {};
 
-// Found by tests/fuzz/fuzz_model: a clone whose child id was missing (0)
-// or negative made a task with that id, which its parent did not list.
 // Found by tests/fuzz/fuzz_model: a setsid the host says succeeded while
 // the model has the caller leading a group with another member. The model
 // follows the host (a new session and group with the caller's id); the
@@ -167,8 +165,21 @@ TEST_F(ImpossibleObservationTest, AWaitReportingTheWaitersOwnProcessIsOnlyADiver
     EXPECT_TRUE(Exists(300)) << waiter;
     EXPECT_TRUE(Exists(301)) << waiter;
   }
+  // Nor does a report of its own stop (from a thread the fuzzer made wait
+  // while stopped) take the stop from its parent's wait.
+  Stop(300);
+  Stop(301);
+  const auto jobs = WaitRequest::FromWait4(-1, abi::kWUNTRACED | abi::kWNOHANG);
+  Apply(WaitStart{.tid = ThreadId(301), .request = jobs});
+  Wait(301, jobs, 300, abi::kCLD_STOPPED, abi::kSIGSTOP);
+  const auto divergences = Count(RecordKind::kDivergence);
+  Apply(WaitStart{.tid = ThreadId(200), .request = jobs});
+  Wait(200, jobs, 300, abi::kCLD_STOPPED, abi::kSIGSTOP);
+  EXPECT_EQ(Count(RecordKind::kDivergence), divergences) << DumpDivergences();
 }
 
+// Found by tests/fuzz/fuzz_model: a clone whose child id was missing (0)
+// or negative made a task with that id, which its parent did not list.
 TEST_F(ImpossibleObservationTest, ACloneWithoutAChildIdIsADivergence) {
   StartWorkload();
   for (const std::int32_t child : {0, -5}) {
