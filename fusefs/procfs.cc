@@ -258,12 +258,7 @@ kernel::Narrator Procfs::MakeNarrator() {
   if (options_.pidns) {
     narrator.NumberInNamespace([this](kernel::TaskUid task, std::int32_t host_id) {
       std::lock_guard lock(namespace_ids_mu_);
-      if (const auto it = namespace_ids_.by_task.find(task.value);
-          task && it != namespace_ids_.by_task.end()) {
-        return it->second;
-      }
-      const auto it = namespace_ids_.by_host.find(host_id);
-      return it != namespace_ids_.by_host.end() ? it->second : 0;
+      return namespace_ids_.Find(task, host_id).value_or(0);
     });
   }
   return narrator;
@@ -307,8 +302,7 @@ void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
       const auto t = model_.FindTaskByUid(r.task);
       const std::int32_t id = t && t->nspid.size() > 1 ? t->nspid[1] : 0;
       std::lock_guard lock(namespace_ids_mu_);
-      namespace_ids_.by_task[r.task.value] = id;
-      namespace_ids_.by_host[r.tid.value] = id;
+      namespace_ids_.Note(r.task, r.tid.value, id);
     }
     if (readers || r.kind == kernel::RecordKind::kReaped ||
         r.kind == kernel::RecordKind::kWaitReturned) {

@@ -172,12 +172,8 @@ class Procfs final : public kernel::RecordConsumer {
   // host tid (its latest owner), for the narrator's numbers: learnt in
   // Consume, where the model still has the task (the notifier tells it
   // later, when it may be gone).
-  struct NamespaceIds {
-    std::unordered_map<std::uint64_t, std::int32_t> by_task;
-    std::unordered_map<std::int32_t, std::int32_t> by_host;
-  };
   std::mutex namespace_ids_mu_;
-  NamespaceIds namespace_ids_;  // guarded by namespace_ids_mu_
+  kernel::NamespaceIdMemo namespace_ids_;  // guarded by namespace_ids_mu_
   // The narrator, numbering as options_ says (before the notifier starts).
   kernel::Narrator MakeNarrator();
 

@@ -35,8 +35,7 @@ std::expected<PidNumbering, std::string> PidNumbering::Load(Database& db, std::i
     if (!*row) break;
     const auto host = static_cast<std::int32_t>(stmt->Int(1));
     const std::int32_t ns = NamespaceIdIn(stmt->Text(2));
-    n.by_task_[static_cast<std::uint64_t>(stmt->Int(0))] = ns;
-    n.to_namespace_[host] = ns;
+    n.to_namespace_.Note(kernel::TaskUid(static_cast<std::uint64_t>(stmt->Int(0))), host, ns);
     if (ns != 0) n.to_host_[ns].push_back(host);
   }
   return n;
@@ -44,39 +43,35 @@ std::expected<PidNumbering, std::string> PidNumbering::Load(Database& db, std::i
 
 std::optional<std::int32_t> PidNumbering::Shown(std::int32_t host_id) const {
   if (!in_namespace_) return host_id;
-  const auto it = to_namespace_.find(host_id);
-  if (it == to_namespace_.end() || it->second == 0) return std::nullopt;
-  return it->second;
+  const auto id = to_namespace_.Find({}, host_id);
+  if (!id || *id == 0) return std::nullopt;
+  return id;
 }
 
 PidNumbering PidNumbering::AtMoment(const std::vector<kernel::TaskInfo>& tasks) const {
   PidNumbering at = *this;
   if (!in_namespace_) return at;
   for (const kernel::TaskInfo& t : tasks) {
-    at.to_namespace_[t.root_tid] = t.nspid.size() > 1 ? t.nspid[1] : 0;
+    at.to_namespace_.Note(t.uid, t.root_tid, t.nspid.size() > 1 ? t.nspid[1] : 0);
   }
   return at;
 }
 
 std::string PidNumbering::Label(std::int64_t host_id) const {
-  const auto shown = Shown(static_cast<std::int32_t>(host_id));
-  return shown ? std::to_string(*shown) : fmt::format("{} (a host id)", host_id);
+  return kernel::IdInWords(Shown(static_cast<std::int32_t>(host_id)), host_id);
 }
 
 std::vector<std::int32_t> PidNumbering::HostIdsOf(std::int32_t id) const {
   if (!in_namespace_) return {id};
   if (const auto it = to_host_.find(id); it != to_host_.end()) return it->second;
-  if (to_namespace_.contains(id)) return {id};
+  if (to_namespace_.Find({}, id)) return {id};
   return {};
 }
 
 kernel::Narrator::NamespaceIds PidNumbering::ForNarrator() const {
-  // Copies: the narrator may outlive this numbering.
-  return [by_task = by_task_, to_namespace = to_namespace_](kernel::TaskUid task,
-                                                            std::int32_t host_id) {
-    if (const auto it = by_task.find(task.value); task && it != by_task.end()) return it->second;
-    const auto it = to_namespace.find(host_id);
-    return it != to_namespace.end() ? it->second : 0;
+  // A copy: the narrator may outlive this numbering.
+  return [ids = to_namespace_](kernel::TaskUid task, std::int32_t host_id) {
+    return ids.Find(task, host_id).value_or(0);
   };
 }
 

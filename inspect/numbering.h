@@ -59,8 +59,7 @@ class PidNumbering {
 
  private:
   bool in_namespace_ = false;
-  std::unordered_map<std::uint64_t, std::int32_t> by_task_;              // utid -> namespace tid
-  std::unordered_map<std::int32_t, std::int32_t> to_namespace_;          // host tid -> the latest's
+  kernel::NamespaceIdMemo to_namespace_;  // by utid, and by host tid (its latest owner)
   std::unordered_map<std::int32_t, std::vector<std::int32_t>> to_host_;  // each host tid it named
 };
 

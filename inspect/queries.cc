@@ -100,36 +100,33 @@ std::expected<Answer, std::string> RunsTable(Database& db) {
 
 std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all,
                                               const PidNumbering& numbering) {
-  const auto bind = [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); };
   // `asked` is the call's argument as the waiter passed it; a reported
   // child's id is taken from its process (`result` is as the waiter's
-  // namespace numbers it).
-  if (!numbering.InNamespace()) {
-    return Query(
-        db,
-        // Seconds to the microsecond; round(ts / 1e9, 6) would be a printf
-        // and a parse per row (SQLite's round with digits).
-        "SELECT seq, round(ts / 1e3) / 1e6 AS time, waiter_pid AS waiter, waiter_comm, "
-        "target AS asked, options, CASE WHEN result > 0 THEN coalesce(target_pid, result) END "
-        "AS child, target_comm AS child_comm, returned, CASE consumed WHEN 1 THEN 'yes' WHEN 0 "
-        "THEN 'no (WNOWAIT)' END AS consumed FROM wait_history WHERE run_id = ?1 AND (?2 OR "
-        "result > 0) ORDER BY seq",
-        bind);
-  }
+  // namespace numbers it). In the namespace, the ids come from each
+  // process's ns_pids, the host's beside them.
+  const bool ns = numbering.InNamespace();
   return Query(
       db,
-      fmt::format("SELECT h.seq, round(h.ts / 1e3) / 1e6 AS time, {} AS waiter, h.waiter_comm, "
-                  "h.target AS asked, h.options, CASE WHEN h.result > 0 THEN {} END AS child, "
-                  "h.target_comm AS child_comm, h.returned, CASE h.consumed WHEN 1 THEN 'yes' "
-                  "WHEN 0 THEN 'no (WNOWAIT)' END AS consumed, h.waiter_pid AS waiter_host_pid, "
-                  "CASE WHEN h.result > 0 THEN h.target_pid END AS child_host_pid "
-                  "FROM wait_history h JOIN wait w ON w.run_id = h.run_id AND w.seq = h.seq "
-                  "LEFT JOIN process wp ON wp.run_id = w.run_id AND wp.upid = w.waiter_upid "
-                  "LEFT JOIN process cp ON cp.run_id = w.run_id AND cp.upid = w.target_upid "
-                  "WHERE h.run_id = ?1 AND (?2 OR h.result > 0) ORDER BY h.seq",
-                  PidNumbering::NamespaceIdSql("wp.ns_pids"),
-                  PidNumbering::NamespaceIdSql("cp.ns_pids")),
-      bind);
+      fmt::format(
+          // Seconds to the microsecond; round(ts / 1e9, 6) would be a printf
+          // and a parse per row (SQLite's round with digits).
+          "SELECT h.seq, round(h.ts / 1e3) / 1e6 AS time, {waiter} AS waiter, h.waiter_comm, "
+          "h.target AS asked, h.options, CASE WHEN h.result > 0 THEN {child} END AS child, "
+          "h.target_comm AS child_comm, h.returned, CASE h.consumed WHEN 1 THEN 'yes' WHEN 0 "
+          "THEN 'no (WNOWAIT)' END AS consumed{host_ids} FROM wait_history h{joins} WHERE "
+          "h.run_id = ?1 AND (?2 OR h.result > 0) ORDER BY h.seq",
+          fmt::arg("waiter", ns ? PidNumbering::NamespaceIdSql("wp.ns_pids") : "h.waiter_pid"),
+          fmt::arg("child", ns ? PidNumbering::NamespaceIdSql("cp.ns_pids")
+                               : "coalesce(h.target_pid, h.result)"),
+          fmt::arg("host_ids", ns ? ", h.waiter_pid AS waiter_host_pid, CASE WHEN h.result > 0 "
+                                    "THEN h.target_pid END AS child_host_pid"
+                                  : ""),
+          fmt::arg("joins",
+                   ns ? " JOIN wait w ON w.run_id = h.run_id AND w.seq = h.seq "
+                        "LEFT JOIN process wp ON wp.run_id = w.run_id AND wp.upid = w.waiter_upid "
+                        "LEFT JOIN process cp ON cp.run_id = w.run_id AND cp.upid = w.target_upid"
+                      : "")),
+      [&](Statement& s) { s.Bind(1, run).Bind(2, std::int64_t{all ? 1 : 0}); });
 }
 
 std::expected<std::int64_t, std::string> ObservationCount(Database& db, std::int64_t run) {

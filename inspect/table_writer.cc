@@ -11,7 +11,6 @@
 #include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
-#include "sentry/kernel/exit_status.h"
 #include "sentry/kernel/task_stop.h"
 
 namespace sentry::inspect {
@@ -603,13 +602,9 @@ std::expected<void, std::string> TableWriter::OnWait(const LogEntry& entry,
                         : code == abi::kCLD_CONTINUED ? "continued"
                                                       : "reported";
     if (exit_event && reaped_status) {
-      const auto es =
-          kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(*reaped_status));
-      event = WaitResultInWords(r.value,
-                                !es.Signaled() ? abi::kCLD_EXITED
-                                : es.core      ? abi::kCLD_DUMPED
-                                               : abi::kCLD_KILLED,
-                                es.Signaled() ? es.signo : es.code);
+      // A reap's wait status, as wait4 would have returned it.
+      const auto got = kernel::FromWait4Status(static_cast<std::uint32_t>(*reaped_status));
+      event = WaitResultInWords(r.value, got.code, got.status);
     }
     returned =
         fmt::format("{} (its status not read: the waiter asked for none, or died first)", event);

@@ -26,6 +26,13 @@ inline constexpr std::array kCommands = {
     Command{"export", ExportMain}, Command{"replay", ReplayMain}, Command{"learn", LearnMain},
 };
 
+// `main(name, "--help")`: the command's help, in the current HelpForm.
+inline int ShowHelp(Main main, char* name) {
+  char help[] = "--help";
+  char* argv[] = {name, help, nullptr};
+  return main(2, argv);
+}
+
 // nullptr: no such command.
 inline Main FindCommand(std::string_view name) {
   for (const Command& c : kCommands) {

@@ -35,10 +35,8 @@ std::vector<std::pair<std::string, std::string>> OptionsOf(Main main) {
       ~Redirect() { std::cout.rdbuf(saved); }
     } redirect{std::cout.rdbuf(captured.rdbuf())};
     SetHelpForm(HelpForm::kOptions);
-    char help[] = "--help";
     char name[] = "sentry";
-    char* argv[] = {name, help, nullptr};
-    main(2, argv);
+    ShowHelp(main, name);
   }
   std::vector<std::pair<std::string, std::string>> out;
   std::istringstream lines(captured.str());
@@ -47,6 +45,15 @@ std::vector<std::pair<std::string, std::string>> OptionsOf(Main main) {
     out.emplace_back(line.substr(0, eq), eq == std::string::npos ? "" : line.substr(eq + 1));
   }
   return out;
+}
+
+// The word after the last `option` in `words`, or `absent`.
+std::string ValueGiven(const std::vector<std::string>& words, std::string_view option,
+                       std::string absent) {
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == option) absent = words[i + 1];
+  }
+  return absent;
 }
 
 // The value after `option` of `command`: its choices, or a class the shell
@@ -70,12 +77,8 @@ std::vector<std::string> ValuesOf(std::string_view command, std::string_view opt
     return kinds;
   }
   if (option == "--run") {
-    std::string db = "sentry.db";
-    for (std::size_t i = 0; i + 1 < words.size(); ++i) {
-      if (words[i] == "--db") db = words[i + 1];
-    }
     std::vector<std::string> runs;
-    if (auto opened = inspect::OpenForReading(db)) {
+    if (auto opened = inspect::OpenForReading(ValueGiven(words, "--db", "sentry.db"))) {
       if (auto stmt = opened->Prepare("SELECT run_id FROM run ORDER BY run_id")) {
         while (stmt->Step().value_or(false)) runs.push_back(std::to_string(stmt->Int(0)));
       }
@@ -90,22 +93,15 @@ std::vector<std::string> ValuesOf(std::string_view command, std::string_view opt
 // The pids `inspect explain` may name in the run the words ask about, as
 // `inspect` numbers them.
 std::vector<std::string> PidsOf(const std::vector<std::string>& words) {
-  std::string db = "sentry.db";
+  const bool host_pids = std::ranges::find(words, "--host-pids") != words.end();
   std::optional<std::int64_t> run;
-  bool host_pids = false;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (words[i] == "--host-pids") host_pids = true;
-    if (i + 1 >= words.size()) continue;
-    if (words[i] == "--db") db = words[i + 1];
-    std::int64_t n = 0;
-    const std::string& next = words[i + 1];
-    if (words[i] == "--run" &&
-        std::from_chars(next.data(), next.data() + next.size(), n).ec == std::errc()) {
-      run = n;
-    }
+  const std::string run_given = ValueGiven(words, "--run", "");
+  if (std::int64_t n = 0;
+      std::from_chars(run_given.data(), run_given.data() + run_given.size(), n).ec == std::errc()) {
+    run = n;
   }
   std::vector<std::string> pids;
-  auto opened = inspect::OpenForReading(db);
+  auto opened = inspect::OpenForReading(ValueGiven(words, "--db", "sentry.db"));
   if (!opened) return pids;
   const auto resolved = inspect::ResolveRun(*opened, run);
   if (!resolved) return pids;

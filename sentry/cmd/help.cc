@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <vector>
@@ -29,6 +30,22 @@ std::vector<std::string_view> Paragraphs(std::string_view text) {
     while (!text.empty() && text.front() == '\n') text.remove_prefix(1);
   }
   return out;
+}
+
+// The lines of `text` (no trailing empty one).
+std::vector<std::string_view> Lines(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    out.push_back(text.substr(0, end));
+    text.remove_prefix(std::min(text.size(), end + 1));
+  }
+  return out;
+}
+
+std::string_view WithoutLeadingSpaces(std::string_view line) {
+  while (line.starts_with(' ')) line.remove_prefix(1);
+  return line;
 }
 
 // The usage lines (the synopsis) and the description after them.
@@ -61,14 +78,10 @@ std::string Indented(std::string_view text) {
   std::string out;
   for (const auto p : Paragraphs(text)) {
     if (!out.empty()) out += "\n";
-    std::size_t start = 0;
-    while (start <= p.size()) {
-      std::size_t end = p.find('\n', start);
-      if (end == std::string_view::npos) end = p.size();
+    for (const auto line : Lines(p)) {
       out += "  ";
-      out += p.substr(start, end - start);
+      out += line;
       out += "\n";
-      start = end + 1;
     }
   }
   return out;
@@ -112,13 +125,8 @@ void ManSection(std::ostream& out, std::string_view title, std::string_view text
     if (layout == Layout::kTerms && first_end != std::string_view::npos) {
       // Its meaning filled: a line that starts with a space would break it.
       std::string meaning;
-      for (std::string_view rest = p.substr(first_end + 1); !rest.empty();) {
-        std::size_t end = rest.find('\n');
-        if (end == std::string_view::npos) end = rest.size();
-        std::string_view line = rest.substr(0, end);
-        while (line.starts_with(' ')) line.remove_prefix(1);
-        meaning += std::string(line) + "\n";
-        rest.remove_prefix(std::min(rest.size(), end + 1));
+      for (const auto line : Lines(p.substr(first_end + 1))) {
+        meaning += std::string(WithoutLeadingSpaces(line)) + "\n";
       }
       out << ".TP\n\\fB" << Roff(p.substr(0, first_end)) << "\\fR\n" << Roff(meaning);
     } else if (layout == Layout::kAsIs || p.find("\n  ") != std::string_view::npos ||
@@ -139,15 +147,9 @@ void PrintMan(std::ostream& out, const CommandDoc& doc, const po::options_descri
   out << ".SH NAME\n" << Roff(page) << " \\- " << Roff(doc.summary) << "\n";
   const auto [synopsis, description] = SplitUsage(doc.usage);
   out << ".SH SYNOPSIS\n.nf\n";
-  std::size_t start = 0;
-  while (start < synopsis.size()) {
-    std::size_t end = synopsis.find('\n', start);
-    if (end == std::string_view::npos) end = synopsis.size();
-    std::string_view line = synopsis.substr(start, end - start);
+  for (std::string_view line : Lines(synopsis)) {
     if (line.starts_with("usage:")) line.remove_prefix(6);
-    while (line.starts_with(' ')) line.remove_prefix(1);
-    out << Roff(line) << "\n";
-    start = end + 1;
+    out << Roff(WithoutLeadingSpaces(line)) << "\n";
   }
   out << ".fi\n";
   ManSection(out, "DESCRIPTION", description);

@@ -89,9 +89,7 @@ int Help(int argc, char** argv) {
     std::cerr << "sentry: help: unknown command '" << argv[i] << "'\nsee 'sentry help'\n";
     return 2;
   }
-  char help_flag[] = "--help";
-  char* help_argv[] = {argv[i], help_flag, nullptr};
-  return named(2, help_argv);
+  return sentry::cmd::ShowHelp(named, argv[i]);
 }
 
 }  // namespace

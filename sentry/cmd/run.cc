@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include "inspect/event_log.h"
 #include "platform/job_front.h"
 #include "platform/tracer.h"
+#include "sentry/cmd/command_start.h"
 #include "sentry/cmd/help.h"
 #include "sentry/cmd/json_lines_log.h"
 #include "sentry/cmd/step.h"
@@ -91,28 +91,6 @@ constexpr CommandDoc kDoc{
         "wait(2), pid_namespaces(7), credentials(7)",
 };
 
-// Where the workload's argv starts: at "--", or at the first argument that
-// is not an option of ours. Whether an option takes a value comes from the
-// option table itself. An unknown option stays ours, for the parser to refuse.
-int WorkloadStart(const po::options_description& opts, int argc, char** argv) {
-  int i = 1;
-  while (i < argc && std::strcmp(argv[i], "--") != 0 && argv[i][0] == '-' && argv[i][1] != 0) {
-    const std::string_view arg = argv[i];
-    bool takes_value = false;
-    if (arg.starts_with("--")) {
-      const std::string name(arg.substr(2));
-      const auto* option =
-          name.find('=') == std::string::npos ? opts.find_nothrow(name, false) : nullptr;
-      takes_value = option != nullptr && option->semantic()->max_tokens() > 0;
-    } else if (arg.size() == 2) {  // "-v"; "-vX" carries its own value
-      const auto* option = opts.find_nothrow(std::string(arg), false);
-      takes_value = option != nullptr && option->semantic()->max_tokens() > 0;
-    }
-    i += takes_value ? 2 : 1;
-  }
-  return std::min(i, argc);
-}
-
 // Ends the sentry by `signo`, as the workload's first process ended: a
 // parent sees WIFSIGNALED (a shell still says 128+N). No core of its own.
 void EndBySignal(int signo) {
@@ -179,7 +157,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "let other users read the view (file modes still apply: a process's environ stays "
       "its owner's). Without it only the sentry's user can enter the mount; with it, anyone "
       "can list the workload's processes and their command lines");
-  const int split = WorkloadStart(opts, argc, argv);
+  const int split = CommandStart(opts, argc, argv);
   std::vector<std::string> workload;
   const bool dashes = split < argc && std::strcmp(argv[split], "--") == 0;
   for (int i = dashes ? split + 1 : split; i < argc; ++i) workload.emplace_back(argv[i]);

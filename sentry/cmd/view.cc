@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <csignal>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "fusefs/mount.h"
+#include "sentry/cmd/command_start.h"
 #include "sentry/cmd/help.h"
 #include "sentry/cmd/usage_error.h"
 
@@ -229,13 +229,7 @@ int ViewMain(int argc, char** argv) {
   opts.add_options()("mount", po::value<std::string>(&mount)->value_name("DIR"),
                      "the view to use (default: /sandbox/proc as root, or the only view "
                      "mounted)")("help,h", "show this help");
-  // The tool's command line starts at "--" or at the first word that is no
-  // option of ours (--mount takes the word after it).
-  int i = 1;
-  while (i < argc && argv[i][0] == '-' && std::strcmp(argv[i], "--") != 0) {
-    i += std::strcmp(argv[i], "--mount") == 0 ? 2 : 1;
-  }
-  i = std::min(i, argc);
+  int i = CommandStart(opts, argc, argv);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(i, argv).options(opts).run(), vm);

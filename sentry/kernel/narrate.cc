@@ -168,9 +168,12 @@ std::optional<std::int32_t> Narrator::Shown(std::int32_t host_id, TaskUid task) 
   return id;
 }
 
-std::string Narrator::Id(std::int64_t host_id, TaskUid task) const {
-  const auto shown = Shown(static_cast<std::int32_t>(host_id), task);
+std::string IdInWords(std::optional<std::int32_t> shown, std::int64_t host_id) {
   return shown ? std::to_string(*shown) : fmt::format("{} (a host id)", host_id);
+}
+
+std::string Narrator::Id(std::int64_t host_id, TaskUid task) const {
+  return IdInWords(Shown(static_cast<std::int32_t>(host_id), task), host_id);
 }
 
 TaskUid Narrator::ByTask(TaskUid task) const {
@@ -204,29 +207,28 @@ std::string Narrator::Line(const Sentence& s) {
   return fmt::format("#{} {}", s.seq, s.text);
 }
 
+void NamespaceIdMemo::Note(TaskUid task, std::int32_t host_id, std::int32_t id) {
+  if (task) by_task_[task.value] = id;
+  by_host_[host_id] = id;
+}
+
+std::optional<std::int32_t> NamespaceIdMemo::Find(TaskUid task, std::int32_t host_id) const {
+  if (const auto it = by_task_.find(task.value); task && it != by_task_.end()) return it->second;
+  if (const auto it = by_host_.find(host_id); it != by_host_.end()) return it->second;
+  return std::nullopt;
+}
+
 Narrator::NamespaceIds NamespaceIdsIn(const Kernel& model) {
-  // What the model said of each task and host id, for when it no longer has
-  // them (a sentence about a reap comes after it).
-  struct Remembered {
-    std::unordered_map<std::uint64_t, std::int32_t> by_task;
-    std::unordered_map<std::int32_t, std::int32_t> by_host;  // the latest owner's
-  };
-  auto remembered = std::make_shared<Remembered>();
+  // What the model said, for when it no longer has the task (a sentence
+  // about a reap comes after it).
+  auto remembered = std::make_shared<NamespaceIdMemo>();
   return [&model, remembered](TaskUid task, std::int32_t host_id) -> std::int32_t {
     const auto t = task ? model.FindTaskByUid(task) : model.FindTaskByHostTid(ThreadId(host_id));
-    if (t) {
-      // nspid in the root view: the host's id, then one per namespace down.
-      const std::int32_t id = t->nspid.size() > 1 ? t->nspid[1] : 0;
-      remembered->by_task[t->uid.value] = id;
-      remembered->by_host[t->root_tid] = id;
-      return id;
-    }
-    if (const auto it = remembered->by_task.find(task.value);
-        task && it != remembered->by_task.end()) {
-      return it->second;
-    }
-    const auto it = remembered->by_host.find(host_id);
-    return it != remembered->by_host.end() ? it->second : 0;
+    if (!t) return remembered->Find(task, host_id).value_or(0);
+    // nspid in the root view: the host's id, then one per namespace down.
+    const std::int32_t id = t->nspid.size() > 1 ? t->nspid[1] : 0;
+    remembered->Note(t->uid, t->root_tid, id);
+    return id;
   };
 }
 

@@ -44,6 +44,10 @@ struct Sentence {
 // What a wait status says: "exit status 3", "killed by SIGKILL (core dumped)".
 std::string StatusInWords(std::int64_t wait_status);
 
+// An id as a sentence says it: the one shown ("7"), or, where it has none in
+// the numbering used, the host's, marked: "31327 (a host id)".
+std::string IdInWords(std::optional<std::int32_t> shown, std::int64_t host_id);
+
 // A rule in words, as the sentences name it ("exec kills every other thread
 // of the process (de_thread)"). Also the SQL `rule` table's meaning.
 std::string RuleInWords(Rule rule);
@@ -129,6 +133,20 @@ class Narrator {
   TaskUid sentry_;  // the first task that existed before the run
   std::function<std::string(TaskUid)> lookup_;
   NamespaceIds namespace_ids_;  // empty: the host's numbers
+};
+
+// Namespace ids as learnt, by task and by host id (its latest owner's): what
+// a NamespaceIds answers from once its source (a model, a log) no longer
+// has the task.
+class NamespaceIdMemo {
+ public:
+  void Note(TaskUid task, std::int32_t host_id, std::int32_t id);
+  // By `task` where it was noted, else by host id; nullopt: neither noted.
+  std::optional<std::int32_t> Find(TaskUid task, std::int32_t host_id) const;
+
+ private:
+  std::unordered_map<std::uint64_t, std::int32_t> by_task_;
+  std::unordered_map<std::int32_t, std::int32_t> by_host_;
 };
 
 class Kernel;
