@@ -11,15 +11,28 @@
 //                               commits: what the log's content costs
 //                               SQLite, with none of the writer's work
 // and on the file the last round wrote:
-//   db.waits_query_ms           `sentry inspect waits --format csv > /dev/null`
-//   db.query_ms.tree            `sentry inspect tree --format csv > /dev/null`
 //   db.processes                processes in the run
 //   db.replay_records_per_sec   ReplayRun rebuilding the model from the file
+// Then the questions users ask, on a second run of PROCESSES processes in a
+// busier mix (every job in a group of its own, with a thread, a caught
+// signal, a Ctrl-Z and bg, and an `sh -c` exec: about 20 records each), and
+// on one a tenth its size; each the median of ROUNDS, output discarded:
+//   db.query_ms.NAME            on the large run: runs, waits, waits_all,
+//                               zombies, timeline, ps, tree, the last four
+//                               with --at the middle of the run (NAME_at),
+//                               explain of the busiest process (the shell),
+//                               export chrome-json and dot
+//   db.query_ms_small.NAME      the same on the small run
+//   db.query_ms.max             the slowest of the large run's
+//   db.query_ms_small.max       the slowest of the small run's
+//   db.query.processes, db.query.records, db.query.bytes_per_process
+//                               the large run's size and its file's size
 //
-//   bench_db SENTRY DIR [RECORDS [ROUNDS]]
+//   bench_db SENTRY DIR [RECORDS [ROUNDS [PROCESSES]]]
 #include <fcntl.h>
 #include <spawn.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,8 +75,11 @@ void Remove(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) unlink((path + suffix).c_str());
 }
 
-// The entries a live run of `target` records would hand the writer.
-std::vector<sentry::inspect::LogEntry> MakeRun(std::size_t target, std::size_t& records) {
+// The entries a live run would hand the writer: the shell, then `block`
+// again and again until the run has `records` records or `blocks` blocks.
+std::vector<sentry::inspect::LogEntry> MakeRun(const std::vector<sentry::kernel::Observation>& block,
+                                               std::size_t target, std::size_t blocks,
+                                               std::size_t& records) {
   sentry::kernel::Kernel model;
   std::vector<sentry::inspect::LogEntry> entries;
   std::uint64_t seq = 0;
@@ -75,8 +91,7 @@ std::vector<sentry::inspect::LogEntry> MakeRun(std::size_t target, std::size_t& 
     entries.push_back(sentry::inspect::MakeLogEntry(model, obs, ++seq, out));
   };
   for (const auto& obs : bench::ShellPrefix()) apply(obs);
-  const auto block = bench::MakeBlock(2'000);
-  while (records < target) {
+  for (std::size_t b = 0; records < target && b < blocks; ++b) {
     for (const auto& obs : block) apply(obs);
   }
   return entries;
@@ -233,13 +248,14 @@ double Floor(const std::string& path, const std::vector<TableRows>& tables, std:
   return took;
 }
 
-// `sentry inspect QUESTION --format csv`, its output discarded.
-double InspectSeconds(const std::string& sentry, const std::string& path,
-                      const std::string& question) {
+// `sentry COMMAND --db PATH ARGS...`, its output discarded; seconds.
+double CommandSeconds(const std::string& sentry, const std::string& command,
+                      const std::string& path, const std::vector<std::string>& question) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<std::string> argv = {sentry, "inspect", "--db", path, "--format", "csv", question};
+  std::vector<std::string> argv = {sentry, command, "--db", path};
+  argv.insert(argv.end(), question.begin(), question.end());
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (auto& a : argv) args.push_back(a.data());
@@ -252,8 +268,85 @@ double InspectSeconds(const std::string& sentry, const std::string& path,
   waitpid(pid, &status, 0);
   const double took = Seconds(start);
   posix_spawn_file_actions_destroy(&actions);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) Fail("inspect " + question + " failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string line = command;
+    for (const auto& a : question) line += " " + a;
+    Fail(line + " failed");
+  }
   return took;
+}
+
+// A question users ask of a run, as a command line after `--db FILE`.
+struct Question {
+  std::string name;
+  std::string command;
+  std::vector<std::string> args;
+};
+
+// The questions, on a run whose middle is observation `middle`.
+std::vector<Question> Questions(std::size_t middle) {
+  const std::string at = std::to_string(middle);
+  auto inspect = [](std::string name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--format", "csv"});
+    return Question{.name = std::move(name), .command = "inspect", .args = std::move(args)};
+  };
+  return {
+      inspect("runs", {"runs"}),
+      inspect("waits", {"waits"}),
+      inspect("waits_all", {"waits", "--all"}),
+      inspect("zombies", {"zombies"}),
+      inspect("timeline", {"timeline"}),
+      inspect("ps", {"ps"}),
+      inspect("tree", {"tree"}),
+      inspect("zombies_at", {"zombies", "--at", at}),
+      inspect("timeline_at", {"timeline", "--at", at}),
+      inspect("ps_at", {"ps", "--at", at}),
+      inspect("tree_at", {"tree", "--at", at}),
+      inspect("explain_busiest", {"explain", "200"}),  // the shell: every job's parent
+      Question{.name = "export_chrome_json", .command = "export", .args = {"--format", "chrome-json"}},
+      Question{.name = "export_dot", .command = "export", .args = {"--format", "dot"}},
+  };
+}
+
+// The busier mix the questions are asked of.
+constexpr bench::JobMix kBusyMix = {
+    .own_group_every = 1, .thread_every = 1, .stop_every = 1, .signal_every = 1, .exec_every = 1};
+
+// Writes a run of about `processes` processes in the busy mix into `path`,
+// asks every question `rounds` times (interleaved) and prints the medians
+// under `prefix` (and the run's size, if `print_size`).
+void AskQuestions(const std::string& sentry, const std::string& path, std::size_t processes,
+                  int rounds, const std::string& prefix, bool print_size) {
+  constexpr int kJobsPerBlock = 1'000;
+  std::size_t records = 0;
+  const auto entries =
+      MakeRun(bench::MakeBlock(kJobsPerBlock, kBusyMix), SIZE_MAX,
+              std::max<std::size_t>(1, processes / kJobsPerBlock), records);
+  Ingest(path, entries);
+  const auto questions = Questions(entries.size() / 2);
+  std::vector<std::vector<double>> ms(questions.size());
+  for (int r = 0; r < rounds; ++r) {
+    for (std::size_t q = 0; q < questions.size(); ++q)
+      ms[q].push_back(CommandSeconds(sentry, questions[q].command, path, questions[q].args) * 1000);
+  }
+  double slowest = 0;
+  for (std::size_t q = 0; q < questions.size(); ++q) {
+    const double median = Median(ms[q]);
+    slowest = std::max(slowest, median);
+    std::printf("%s.%s: %.0f\n", prefix.c_str(), questions[q].name.c_str(), median);
+  }
+  std::printf("%s.max: %.0f\n", prefix.c_str(), slowest);
+  if (!print_size) return;
+  auto db = sentry::inspect::OpenForReading(path);
+  if (!db) Fail(db.error());
+  auto n = db->QueryInt("SELECT count(*) FROM process");
+  if (!n) Fail(n.error());
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) Fail("cannot stat " + path);
+  std::printf("db.query.processes: %lld\n", static_cast<long long>(*n));
+  std::printf("db.query.records: %zu\n", records);
+  std::printf("db.query.bytes_per_process: %.0f\n",
+              static_cast<double>(st.st_size) / static_cast<double>(*n));
 }
 
 }  // namespace
@@ -267,8 +360,9 @@ int main(int argc, char** argv) {
   const std::string dir = argv[2];
   const std::size_t target = argc > 3 ? std::strtoul(argv[3], nullptr, 10) : 1'000'000;
   const int rounds = argc > 4 ? std::atoi(argv[4]) : 3;
+  const std::size_t processes = argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 100'000;
   std::size_t records = 0;
-  const auto entries = MakeRun(target, records);
+  const auto entries = MakeRun(bench::MakeBlock(2'000), target, SIZE_MAX, records);
   const std::string run_path = dir + "/bench-run.db";
   const std::string ceiling_path = dir + "/bench-ceiling.db";
   const std::string floor_path = dir + "/bench-floor.db";
@@ -284,12 +378,8 @@ int main(int argc, char** argv) {
     ceiling.push_back(static_cast<double>(records) / Ceiling(ceiling_path, records));
     floor.push_back(static_cast<double>(records) / Floor(floor_path, written, commits));
   }
-  std::vector<double> waits;
-  std::vector<double> tree;
   std::vector<double> replay;
   for (int r = 0; r < rounds; ++r) {
-    waits.push_back(InspectSeconds(sentry, run_path, "waits") * 1000);
-    tree.push_back(InspectSeconds(sentry, run_path, "tree") * 1000);
     auto db = sentry::inspect::OpenForReading(run_path);
     if (!db) Fail(db.error());
     sentry::kernel::Kernel model;
@@ -313,14 +403,21 @@ int main(int argc, char** argv) {
   std::printf("db.ingest_floor_per_sec: %.0f\n", Median(floor));
   std::printf("db.ingest_floor_ratio_to_ceiling: %.2f\n", Median(floor) / ceil);
   std::printf("db.ingest_ratio_to_floor: %.2f\n", in / Median(floor));
-  std::printf("db.waits_query_ms: %.0f\n", Median(waits));
-  std::printf("db.query_ms.tree: %.0f\n", Median(tree));
   if (auto db = sentry::inspect::OpenForReading(run_path)) {
     if (auto n = db->QueryInt("SELECT count(*) FROM process"))
       std::printf("db.processes: %lld\n", static_cast<long long>(*n));
   }
   std::printf("db.replay_records_per_sec: %.0f\n", Median(replay));
-  // SENTRY_BENCH_KEEP=1 keeps the generated run for a look with sqlite3.
-  if (std::getenv("SENTRY_BENCH_KEEP") == nullptr) Remove(run_path);
+  // SENTRY_BENCH_KEEP=1 keeps the generated runs for a look with sqlite3.
+  const bool keep = std::getenv("SENTRY_BENCH_KEEP") != nullptr;
+  if (!keep) Remove(run_path);
+  const std::string large_path = dir + "/bench-questions.db";
+  const std::string small_path = dir + "/bench-questions-small.db";
+  AskQuestions(sentry, large_path, processes, rounds, "db.query_ms", true);
+  AskQuestions(sentry, small_path, processes / 10, rounds, "db.query_ms_small", false);
+  if (!keep) {
+    Remove(large_path);
+    Remove(small_path);
+  }
   return 0;
 }

@@ -39,10 +39,21 @@ inline std::vector<Observation> ShellPrefix() {
   return out;
 }
 
+// How often a job does each optional thing: every Nth job (1: every job,
+// 0: none).
+struct JobMix {
+  int own_group_every = 4;  // the shell puts it in a process group of its own
+  int thread_every = 8;     // it starts a thread that ends before it
+  int stop_every = 16;      // Ctrl-Z (the shell's wait sees the stop), then bg
+  int signal_every = 0;     // the shell sends it SIGUSR1, which it catches
+  int exec_every = 0;       // it is `sh -c CMD` first, which execs CMD
+};
+
 // One self-contained block: every job started in it is reaped in it, so the
 // block can be applied again and again to the same kernel (pids are reused,
 // as on a busy host).
-inline std::vector<Observation> MakeBlock(int jobs) {
+inline std::vector<Observation> MakeBlock(int jobs, JobMix mix = {}) {
+  auto every = [](int j, int n) { return n > 0 && j % n == 0; };
   std::vector<Observation> out;
   auto add = [&](ObservationBody b) {
     out.push_back(Observation{.time_ns = 0, .body = std::move(b)});
@@ -58,10 +69,16 @@ inline std::vector<Observation> MakeBlock(int jobs) {
               .exit_signal = abi::kSIGCHLD,
               .nested_tids = {},
               .error = 0});
-    if (j % 4 == 0)
+    if (every(j, mix.own_group_every))
       add(SetPgid{.tid = shell, .pid = child.value, .pgid = child.value, .result = 0});
+    if (every(j, mix.exec_every))
+      add(Exec{.tid = child, .uid = 1000, .gid = 1000, .comm = "sh", .argv = {"sh", "-c", "ls"}});
     add(Exec{.tid = child, .uid = 1000, .gid = 1000, .comm = "ls", .argv = {"ls", "-l", "/tmp"}});
-    if (j % 8 == 0) {  // a multi-threaded job
+    if (every(j, mix.signal_every)) {
+      add(SignalDelivered{
+          .tid = child, .signo = abi::kSIGUSR1, .code = abi::kSI_USER, .sender = shell});
+    }
+    if (every(j, mix.thread_every)) {  // a multi-threaded job
       const ThreadId thread(child.value + 1);
       add(Clone{.parent = child,
                 .child = thread,
@@ -72,7 +89,7 @@ inline std::vector<Observation> MakeBlock(int jobs) {
       add(ExitBegin{.tid = thread, .status = {}, .group = false});
       add(ExitEnd{.tid = thread, .status = {}, .usage = {}});
     }
-    if (j % 16 == 0) {  // Ctrl-Z, then bg
+    if (every(j, mix.stop_every)) {  // Ctrl-Z, then bg
       add(GroupStop{.tid = child, .signo = abi::kSIGTSTP});
       add(WaitDone{.tid = shell,
                    .request = WaitRequest::FromWait4(-1, abi::kWUNTRACED),

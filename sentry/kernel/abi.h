@@ -15,6 +15,7 @@ inline constexpr int kSIGINT = 2;
 inline constexpr int kSIGQUIT = 3;
 inline constexpr int kSIGABRT = 6;
 inline constexpr int kSIGKILL = 9;
+inline constexpr int kSIGUSR1 = 10;
 inline constexpr int kSIGSEGV = 11;
 inline constexpr int kSIGTERM = 15;
 inline constexpr int kSIGCHLD = 17;
