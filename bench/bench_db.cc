@@ -77,9 +77,9 @@ void Remove(const std::string& path) {
 
 // The entries a live run would hand the writer: the shell, then `block`
 // again and again until the run has `records` records or `blocks` blocks.
-std::vector<sentry::inspect::LogEntry> MakeRun(const std::vector<sentry::kernel::Observation>& block,
-                                               std::size_t target, std::size_t blocks,
-                                               std::size_t& records) {
+std::vector<sentry::inspect::LogEntry> MakeRun(
+    const std::vector<sentry::kernel::Observation>& block, std::size_t target, std::size_t blocks,
+    std::size_t& records) {
   sentry::kernel::Kernel model;
   std::vector<sentry::inspect::LogEntry> entries;
   std::uint64_t seq = 0;
@@ -303,7 +303,8 @@ std::vector<Question> Questions(std::size_t middle) {
       inspect("ps_at", {"ps", "--at", at}),
       inspect("tree_at", {"tree", "--at", at}),
       inspect("explain_busiest", {"explain", "200"}),  // the shell: every job's parent
-      Question{.name = "export_chrome_json", .command = "export", .args = {"--format", "chrome-json"}},
+      Question{
+          .name = "export_chrome_json", .command = "export", .args = {"--format", "chrome-json"}},
       Question{.name = "export_dot", .command = "export", .args = {"--format", "dot"}},
   };
 }
@@ -319,9 +320,8 @@ void AskQuestions(const std::string& sentry, const std::string& path, std::size_
                   int rounds, const std::string& prefix, bool print_size) {
   constexpr int kJobsPerBlock = 1'000;
   std::size_t records = 0;
-  const auto entries =
-      MakeRun(bench::MakeBlock(kJobsPerBlock, kBusyMix), SIZE_MAX,
-              std::max<std::size_t>(1, processes / kJobsPerBlock), records);
+  const auto entries = MakeRun(bench::MakeBlock(kJobsPerBlock, kBusyMix), SIZE_MAX,
+                               std::max<std::size_t>(1, processes / kJobsPerBlock), records);
   Ingest(path, entries);
   const auto questions = Questions(entries.size() / 2);
   std::vector<std::vector<double>> ms(questions.size());

@@ -35,6 +35,13 @@ std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& 
                                                                       std::int64_t run_id,
                                                                       std::uint64_t at);
 
+// The same, handed to `on_records` one observation's records at a time:
+// a long run's are never all in memory.
+using StoredObservation = std::function<void(std::span<const kernel::Record>)>;
+std::expected<void, std::string> ForEachStoredObservation(Database& db, std::int64_t run_id,
+                                                          std::uint64_t at,
+                                                          const StoredObservation& on_records);
+
 // A narrator for a stored run: told what its tables know that no record
 // says (the names of tasks there before the run, each task's clone flags).
 std::expected<kernel::Narrator, std::string> NarratorFor(Database& db, std::int64_t run_id);

@@ -18,15 +18,15 @@ namespace {
 
 using kernel::RecordKind;
 
-std::expected<ResultTable, std::string> Fail(std::string error) {
+std::unexpected<std::string> Fail(std::string error) {
   return std::unexpected(std::move(error));
 }
 
 }  // namespace
 
-std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_t run,
-                                                       ExplainTarget target,
-                                                       const PidNumbering& numbering) {
+std::expected<Answer, std::string> ExplainProcess(Database& db, std::int64_t run,
+                                                  ExplainTarget target,
+                                                  const PidNumbering& numbering) {
   // Which process: by upid, or the only one with this pid.
   std::int64_t upid = target.upid;
   if (upid == 0) {
@@ -80,47 +80,44 @@ std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_
   if (mine.empty()) return Fail(fmt::format("run {} has no upid {}", run, upid));
   auto start = db.QueryInt(fmt::format("SELECT start_time_ns FROM run WHERE run_id = {}", run));
   if (!start) return Fail(start.error());
-  auto records = StoredRecords(db, run, 0);
-  if (!records) return Fail(records.error());
   auto narrator = NarratorFor(db, run);
   if (!narrator) return Fail(narrator.error());
   if (numbering.InNamespace()) narrator->NumberInNamespace(numbering.ForNarrator());
 
-  // The run told in order (a sentence may rest on an earlier one); the
-  // sentences about this process kept.
-  ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
-  bool zombie = false;
-  bool reaped = false;
-  const std::span<const kernel::Record> all(*records);
-  for (auto first = all.begin(); first != all.end();) {
-    const auto last = std::find_if(first, all.end(),
-                                   [&](const kernel::Record& r) { return r.seq != first->seq; });
-    for (const kernel::Record& r : std::span(first, last)) {
-      if (!mine.contains(r.task)) continue;
-      // Its main thread's exit and reap (a thread's own are no zombie).
-      if (r.kind == RecordKind::kParentNotified && r.value2 == 0) zombie = true;
-      if (r.kind == RecordKind::kReaped &&
-          static_cast<kernel::ReapCause>(r.value2) != kernel::ReapCause::kThread &&
-          static_cast<kernel::ReapCause>(r.value2) != kernel::ReapCause::kExec)
-        reaped = true;
-    }
-    for (kernel::Sentence& s : narrator->Narrate(std::span(first, last))) {
-      if (!mine.contains(s.subject) && !mine.contains(s.other)) continue;
-      t.rows.push_back(
-          {Cell{.text = std::to_string(s.seq), .number = true},
-           Cell{.text = fmt::format("{:.6f}", static_cast<double>(s.time_ns - *start) / 1e9),
-                .number = true},
-           Cell{.text = std::move(s.text), .number = false}});
-    }
-    first = last;
-  }
-  if (zombie && !reaped) {
-    t.rows.push_back({Cell{}, Cell{},
-                      Cell{.text = "the log ends with it still a zombie: `sentry inspect zombies` "
-                                   "says why nobody reaped it",
-                           .number = false}});
-  }
-  return t;
+  // The run told in order, as it is read (a sentence may rest on an earlier
+  // one); the sentences about this process go out as they are made.
+  return Answer(
+      {"seq", "time", "event"},
+      [&db, run, start = *start, mine = std::move(mine), narrator = std::move(*narrator)](
+          const RowSink& sink) mutable -> std::expected<void, std::string> {
+        bool zombie = false;
+        bool reaped = false;
+        auto told = ForEachStoredObservation(db, run, 0, [&](std::span<const kernel::Record> rs) {
+          for (const kernel::Record& r : rs) {
+            if (!mine.contains(r.task)) continue;
+            // Its main thread's exit and reap (a thread's own are no zombie).
+            if (r.kind == RecordKind::kParentNotified && r.value2 == 0) zombie = true;
+            if (r.kind == RecordKind::kReaped &&
+                static_cast<kernel::ReapCause>(r.value2) != kernel::ReapCause::kThread &&
+                static_cast<kernel::ReapCause>(r.value2) != kernel::ReapCause::kExec)
+              reaped = true;
+          }
+          for (kernel::Sentence& s : narrator.Narrate(rs)) {
+            if (!mine.contains(s.subject) && !mine.contains(s.other)) continue;
+            sink({Cell{.text = std::to_string(s.seq), .number = true},
+                  SecondsCell(s.time_ns - start),
+                  Cell{.text = std::move(s.text), .number = false}});
+          }
+        });
+        if (!told) return told;
+        if (zombie && !reaped) {
+          sink({Cell{}, Cell{},
+                Cell{.text = "the log ends with it still a zombie: `sentry inspect zombies` "
+                             "says why nobody reaped it",
+                     .number = false}});
+        }
+        return {};
+      });
 }
 
 }  // namespace sentry::inspect

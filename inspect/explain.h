@@ -22,9 +22,10 @@ struct ExplainTarget {
 };
 
 // Rows (seq, time, event) in order, told in `numbering`'s ids. The error
-// for a pid used by several processes lists them and asks for --upid.
-std::expected<ResultTable, std::string> ExplainProcess(Database& db, std::int64_t run,
-                                                       ExplainTarget target,
-                                                       const PidNumbering& numbering);
+// for a pid used by several processes lists them and asks for --upid. The
+// answer reads `db` as it is printed.
+std::expected<Answer, std::string> ExplainProcess(Database& db, std::int64_t run,
+                                                  ExplainTarget target,
+                                                  const PidNumbering& numbering);
 
 }  // namespace sentry::inspect

@@ -2,18 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <map>
-#include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "inspect/json_stream.h"
 
 namespace sentry::inspect {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-double Micros(std::int64_t ns) {
-  return static_cast<double>(ns) / 1000.0;
-}
 
 // Runs `sql` with ?1 = run and calls `row` for each result row.
 std::expected<void, std::string> ForEach(Database& db, std::string_view sql, std::int64_t run,
@@ -45,24 +41,35 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
       run));
   if (!end) return std::unexpected(end.error());
   const std::int64_t run_end = *end;
-  Json events = Json::array();
-  std::map<std::int64_t, std::int64_t> upid_of;  // utid -> upid (the trace's pid)
+  std::unordered_map<std::int64_t, std::int64_t> upid_of;  // utid -> upid (the trace's pid)
+  JsonStream json(out);
+  json.OpenObject().Member("displayTimeUnit", "ms").Key("traceEvents").OpenArray();
+  // An event's first members: its phase, then name, category, track.
+  auto begin = [&](std::string_view ph, std::string_view name) -> JsonStream& {
+    return json.OpenObject().Member("ph", ph).Member("name", name);
+  };
+  auto on_thread = [&](std::int64_t utid) -> JsonStream& {
+    return json.Member("pid", upid_of[utid]).Member("tid", utid);
+  };
+  // Times are microseconds; the log's are nanoseconds.
+  auto micros = [&](std::string_view key, std::int64_t ns) -> JsonStream& {
+    return json.Key(key).Thousandths(ns);
+  };
+  auto slice = [&](std::int64_t start, std::optional<std::int64_t> stop) {
+    micros("ts", start);
+    micros("dur", std::max<std::int64_t>(stop.value_or(run_end) - start, 0));
+  };
 
   // Processes: a named track each, sorted by pid.
   auto done = ForEach(
       db, "SELECT upid, pid, comm, status FROM process_summary WHERE run_id = ?1", run,
       [&](const Statement& s) {
         const std::int64_t upid = s.Int(0);
-        events.push_back(
-            {{"ph", "M"},
-             {"name", "process_name"},
-             {"pid", upid},
-             {"args",
-              {{"name", fmt::format("{} (pid {})", s.Text(2), numbering.Label(s.Int(1)))}}}});
-        events.push_back({{"ph", "M"},
-                          {"name", "process_sort_index"},
-                          {"pid", upid},
-                          {"args", {{"sort_index", upid}}}});
+        begin("M", "process_name").Member("pid", upid).Key("args").OpenObject();
+        json.Member("name", fmt::format("{} (pid {})", s.Text(2), numbering.Label(s.Int(1))));
+        json.Close().Close();
+        begin("M", "process_sort_index").Member("pid", upid);
+        json.Key("args").OpenObject().Member("sort_index", upid).Close().Close();
       });
   // Threads: named, with their life as a slice.
   if (done) {
@@ -73,23 +80,14 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
         "t.upid WHERE t.run_id = ?1",
         run, [&](const Statement& s) {
           const std::int64_t utid = s.Int(0);
-          const std::int64_t upid = s.Int(1);
-          upid_of[utid] = upid;
+          upid_of[utid] = s.Int(1);
           const std::string name = fmt::format("{} {}", s.Text(3), numbering.Label(s.Int(2)));
-          events.push_back({{"ph", "M"},
-                            {"name", "thread_name"},
-                            {"pid", upid},
-                            {"tid", utid},
-                            {"args", {{"name", name}}}});
-          const std::int64_t start = s.Int(4);
-          const std::int64_t stop = Opt(s, 5).value_or(run_end);
-          events.push_back({{"ph", "X"},
-                            {"name", s.Int(6) != 0 ? "process " + name : "thread " + name},
-                            {"cat", "lifetime"},
-                            {"pid", upid},
-                            {"tid", utid},
-                            {"ts", Micros(start)},
-                            {"dur", Micros(std::max<std::int64_t>(stop - start, 0))}});
+          begin("M", "thread_name");
+          on_thread(utid).Key("args").OpenObject().Member("name", name).Close().Close();
+          begin("X", (s.Int(6) != 0 ? "process " : "thread ") + name).Member("cat", "lifetime");
+          on_thread(utid);
+          slice(s.Int(4), Opt(s, 5));
+          json.Close();
         });
   }
   // Stops as slices on their thread.
@@ -99,18 +97,12 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
                    "stop_kind k ON k.id = s.kind LEFT JOIN signal_name sn ON sn.signo = s.signo "
                    "WHERE s.run_id = ?1",
                    run, [&](const Statement& s) {
-                     const std::int64_t utid = s.Int(0);
                      std::string name = fmt::format("stopped: {}", s.Text(1));
                      if (!s.IsNull(2)) name += fmt::format(" ({})", s.Text(2));
-                     const std::int64_t start = s.Int(3);
-                     const std::int64_t stop = Opt(s, 4).value_or(run_end);
-                     events.push_back({{"ph", "X"},
-                                       {"name", name},
-                                       {"cat", "stop"},
-                                       {"pid", upid_of[utid]},
-                                       {"tid", utid},
-                                       {"ts", Micros(start)},
-                                       {"dur", Micros(std::max<std::int64_t>(stop - start, 0))}});
+                     begin("X", name).Member("cat", "stop");
+                     on_thread(s.Int(0));
+                     slice(s.Int(3), Opt(s, 4));
+                     json.Close();
                    });
   }
   // Signals, as instants on the receiving thread.
@@ -120,35 +112,34 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
                    "signal s JOIN signal_name sn ON sn.signo = s.signo LEFT JOIN signal_cause c "
                    "ON c.id = s.cause WHERE s.run_id = ?1",
                    run, [&](const Statement& s) {
-                     const std::int64_t utid = s.Int(0);
                      const bool delivered = s.Int(3) != 0;
-                     Json args = {{"sender", s.IsNull(4) ? Json("kernel") : Json(s.Int(4))}};
-                     if (!s.IsNull(5)) args["cause"] = s.Text(5);
-                     events.push_back(
-                         {{"ph", "i"},
-                          {"s", "t"},
-                          {"name", fmt::format("{}{}", s.Text(1), delivered ? "" : " (predicted)")},
-                          {"cat", "signal"},
-                          {"pid", upid_of[utid]},
-                          {"tid", utid},
-                          {"ts", Micros(s.Int(2))},
-                          {"args", args}});
+                     json.OpenObject().Member("ph", "i").Member("s", "t");
+                     json.Member("name",
+                                 fmt::format("{}{}", s.Text(1), delivered ? "" : " (predicted)"));
+                     json.Member("cat", "signal");
+                     on_thread(s.Int(0));
+                     micros("ts", s.Int(2));
+                     json.Key("args").OpenObject().Key("sender");
+                     if (s.IsNull(4)) {
+                       json.Value("kernel");
+                     } else {
+                       json.Value(s.Int(4));
+                     }
+                     if (!s.IsNull(5)) json.Member("cause", s.Text(5));
+                     json.Close().Close();
                    });
   }
   // Exit steps on the exiting thread.
   if (done) {
     done = ForEach(db, "SELECT utid, step, ts, wait_status FROM exit WHERE run_id = ?1", run,
                    [&](const Statement& s) {
-                     const std::int64_t utid = s.Int(0);
-                     Json ev = {{"ph", "i"},
-                                {"s", "t"},
-                                {"name", std::string(s.Text(1))},
-                                {"cat", "exit"},
-                                {"pid", upid_of[utid]},
-                                {"tid", utid},
-                                {"ts", Micros(s.Int(2))}};
-                     if (!s.IsNull(3)) ev["args"] = {{"wait_status", s.Int(3)}};
-                     events.push_back(std::move(ev));
+                     json.OpenObject().Member("ph", "i").Member("s", "t");
+                     json.Member("name", s.Text(1)).Member("cat", "exit");
+                     on_thread(s.Int(0));
+                     micros("ts", s.Int(2));
+                     if (!s.IsNull(3))
+                       json.Key("args").OpenObject().Member("wait_status", s.Int(3)).Close();
+                     json.Close();
                    });
   }
   // Waits on the waiting thread; a flow from the child's exit to each wait that reaped it.
@@ -162,39 +153,29 @@ std::expected<void, std::string> ExportChromeTrace(Database& db, std::int64_t ru
         "h.seq = w.seq WHERE w.run_id = ?1",
         run, [&](const Statement& s) {
           const std::int64_t waiter = s.Int(0);
-          const double ts = Micros(s.Int(1));
-          events.push_back({{"ph", "i"},
-                            {"s", "t"},
-                            {"name", fmt::format("wait: {}", s.Text(2))},
-                            {"cat", "wait"},
-                            {"pid", upid_of[waiter]},
-                            {"tid", waiter},
-                            {"ts", ts},
-                            {"args", {{"asked", s.Text(4)}, {"options", s.Text(3)}}}});
+          const std::int64_t ts = s.Int(1);
+          json.OpenObject().Member("ph", "i").Member("s", "t");
+          json.Member("name", fmt::format("wait: {}", s.Text(2))).Member("cat", "wait");
+          on_thread(waiter);
+          micros("ts", ts).Key("args").OpenObject();
+          json.Member("asked", s.Text(4)).Member("options", s.Text(3)).Close().Close();
           const bool reaped = !s.IsNull(5) && s.Int(6) != 0 && s.Int(7) >= 1 && s.Int(7) <= 3;
           if (!reaped || s.IsNull(8)) return;
-          const std::int64_t child = s.Int(5);
           ++flow;
-          events.push_back({{"ph", "s"},
-                            {"id", flow},
-                            {"name", "reaped by"},
-                            {"cat", "reap"},
-                            {"pid", upid_of[child]},
-                            {"tid", child},
-                            {"ts", Micros(s.Int(8))}});
-          events.push_back({{"ph", "f"},
-                            {"bp", "e"},
-                            {"id", flow},
-                            {"name", "reaped by"},
-                            {"cat", "reap"},
-                            {"pid", upid_of[waiter]},
-                            {"tid", waiter},
-                            {"ts", ts}});
+          json.OpenObject().Member("ph", "s").Member("id", flow).Member("name", "reaped by");
+          json.Member("cat", "reap");
+          on_thread(s.Int(5));
+          micros("ts", s.Int(8)).Close();
+          json.OpenObject().Member("ph", "f").Member("bp", "e").Member("id", flow);
+          json.Member("name", "reaped by").Member("cat", "reap");
+          on_thread(waiter);
+          micros("ts", ts).Close();
         });
   }
   if (!done) return std::unexpected(done.error());
-  const Json trace = {{"displayTimeUnit", "ms"}, {"traceEvents", std::move(events)}};
-  out << trace.dump() << '\n';
+  json.Close().Close();
+  json.Flush();
+  out << '\n';
   return {};
 }
 

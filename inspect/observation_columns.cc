@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "sentry/kernel/json_codec.h"
+#include "sentry/kernel/json_text.h"
 
 namespace sentry::inspect {
 
@@ -38,7 +39,7 @@ k::ThreadId Tid(std::int64_t v) {
 
 template <class T>
 std::string List(const std::vector<T>& items) {
-  return nlohmann::json(items).dump();
+  return k::JsonText(nlohmann::json(items));
 }
 
 // The list as the writer dumps it, read without a JSON parser: "[]",

@@ -139,41 +139,42 @@ std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                  const PidNumbering& numbering, std::uint64_t at) {
   auto start = db.QueryInt(fmt::format("SELECT start_time_ns FROM run WHERE run_id = {}", run));
   if (!start) return std::unexpected(start.error());
-  auto records = StoredRecords(db, run, at);
-  if (!records) return std::unexpected(records.error());
-  ResultTable t{.columns = {"seq", "time", "event"}, .rows = {}};
+  // With PID: the sentences about a task that had that id (in the
+  // namespace, every task that had it, if it reused it).
+  std::unordered_set<kernel::TaskUid> tasks;
+  if (pid) {
+    auto had = db.Prepare("SELECT utid FROM thread WHERE run_id = ?1 AND tid = ?2");
+    if (!had) return std::unexpected(had.error());
+    for (const std::int32_t host : numbering.HostIdsOf(*pid)) {
+      had->Reset();
+      had->Bind(1, run).Bind(2, std::int64_t{host});
+      for (;;) {
+        auto row = had->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        tasks.insert(kernel::TaskUid(static_cast<std::uint64_t>(had->Int(0))));
+      }
+    }
+    if (tasks.empty()) return std::unexpected(fmt::format("run {} has no process {}", run, *pid));
+  }
   auto narrator = NarratorFor(db, run);
   if (!narrator) return std::unexpected(narrator.error());
   if (numbering.InNamespace()) narrator->NumberInNamespace(numbering.ForNarrator());
-  // With PID: the sentences about a task that had that id (in the
-  // namespace, every task that had it, if it reused it).
-  std::unordered_set<std::int32_t> host_ids;
-  if (pid) {
-    for (const std::int32_t host : numbering.HostIdsOf(*pid)) host_ids.insert(host);
-  }
-  std::unordered_set<kernel::TaskUid> tasks;
-  for (const kernel::Record& r : *records) {
-    if (!pid) break;
-    if (r.task && host_ids.contains(r.tid.value)) tasks.insert(r.task);
-    if (r.other_task && host_ids.contains(r.other_tid.value)) tasks.insert(r.other_task);
-  }
-  if (pid && tasks.empty())
-    return std::unexpected(fmt::format("run {} has no process {}", run, *pid));
-  const std::span<const kernel::Record> all(*records);
-  for (auto first = all.begin(); first != all.end();) {
-    const auto last = std::find_if(first, all.end(),
-                                   [&](const kernel::Record& r) { return r.seq != first->seq; });
-    for (kernel::Sentence& s : narrator->Narrate(std::span(first, last))) {
-      if (pid && !tasks.contains(s.subject) && !tasks.contains(s.other)) continue;
-      t.rows.push_back(
-          {Number(static_cast<std::int64_t>(s.seq)),
-           Cell{.text = fmt::format("{:.6f}", static_cast<double>(s.time_ns - *start) / 1e9),
-                .number = true},
-           Text(std::move(s.text))});
-    }
-    first = last;
-  }
-  return t;
+  // The run told in order, as it is read (a sentence may rest on an earlier
+  // one): the sentences kept go out as they are made.
+  return Answer({"seq", "time", "event"},
+                [&db, run, at, start = *start, tasks = std::move(tasks), filter = pid.has_value(),
+                 narrator = std::move(*narrator)](const RowSink& sink) mutable {
+                  return ForEachStoredObservation(
+                      db, run, at, [&](std::span<const kernel::Record> rs) {
+                        for (kernel::Sentence& s : narrator.Narrate(rs)) {
+                          if (filter && !tasks.contains(s.subject) && !tasks.contains(s.other))
+                            continue;
+                          sink({Number(static_cast<std::int64_t>(s.seq)),
+                                SecondsCell(s.time_ns - start), Text(std::move(s.text))});
+                        }
+                      });
+                });
 }
 
 std::expected<Answer, std::string> PsTable(Database& db, std::int64_t run, std::uint64_t at,

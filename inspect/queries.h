@@ -26,6 +26,7 @@ std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bo
                                               const PidNumbering& numbering);
 // Records in order as sentences; with `pid`, those naming it; with `at`
 // (not 0), up to observation `at`. `pid` is in `numbering`'s ids (or the host's).
+// The answer reads `db` as it is printed.
 std::expected<Answer, std::string> TimelineTable(Database& db, std::int64_t run,
                                                  std::optional<std::int32_t> pid,
                                                  const PidNumbering& numbering,

@@ -8,8 +8,10 @@
 #include <cmath>
 #include <cstdint>
 #include <iterator>
-#include <nlohmann/json.hpp>
+#include <span>
 #include <string_view>
+
+#include "inspect/json_stream.h"
 
 namespace sentry::inspect {
 
@@ -17,7 +19,12 @@ namespace {
 
 // Appends `text` to `line` as one CSV field (RFC 4180 quoting).
 void AppendCsvField(std::string& line, std::string_view text) {
-  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+  // Four finds, not find_first_of: that calls memchr on the four
+  // characters for every character of the text.
+  const bool plain =
+      text.find(',') == std::string_view::npos && text.find('"') == std::string_view::npos &&
+      text.find('\n') == std::string_view::npos && text.find('\r') == std::string_view::npos;
+  if (plain) {
     line += text;
     return;
   }
@@ -84,41 +91,88 @@ void PrintTable(std::ostream& out, const ResultTable& t) {
   }
 }
 
-void PrintJson(std::ostream& out, const ResultTable& t) {
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  for (const auto& row : t.rows) {
-    nlohmann::ordered_json obj = nlohmann::ordered_json::object();
-    for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      const Cell& cell = row[c];
-      if (!cell.text) {
-        obj[t.columns[c]] = nullptr;
-      } else if (cell.number) {
-        obj[t.columns[c]] = nlohmann::ordered_json::parse(*cell.text);
+// JSON (an array of objects, one a line) or CSV, a row at a time.
+class RowStream {
+ public:
+  RowStream(std::ostream& out, OutputFormat format, std::span<const std::string> columns)
+      : out_(out), format_(format) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (format_ == OutputFormat::kJson) {
+        std::string& key = keys_.emplace_back(c == 0 ? "{\"" : ", \"");
+        AppendJsonEscaped(key, columns[c]);
+        key += "\": ";
       } else {
-        obj[t.columns[c]] = *cell.text;
+        if (c > 0) line_ += ',';
+        AppendCsvField(line_, columns[c]);
       }
     }
-    rows.push_back(std::move(obj));
+    if (format_ == OutputFormat::kCsv) line_ += "\r\n";
+    if (format_ == OutputFormat::kJson) line_ += '[';
   }
-  out << rows.dump(2) << '\n';
+
+  // One row: append_value(line, c, format) appends column c's value.
+  template <typename AppendValue>
+  void Row(std::size_t columns, const AppendValue& append_value) {
+    if (format_ == OutputFormat::kJson) {
+      line_ += first_ ? "\n  " : ",\n  ";
+      for (std::size_t c = 0; c < columns; ++c) {
+        line_ += keys_[c];
+        append_value(line_, c, format_);
+      }
+      line_ += '}';
+    } else {
+      for (std::size_t c = 0; c < columns; ++c) {
+        if (c > 0) line_ += ',';
+        append_value(line_, c, format_);
+      }
+      line_ += "\r\n";
+    }
+    first_ = false;
+    if (line_.size() >= kFlushAt) Flush();
+  }
+
+  void End() {
+    if (format_ == OutputFormat::kJson) line_ += first_ ? "]\n" : "\n]\n";
+    Flush();
+  }
+
+ private:
+  void Flush() {
+    out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+    line_.clear();
+  }
+
+  static constexpr std::size_t kFlushAt = 1 << 16;
+  std::ostream& out_;
+  OutputFormat format_;
+  std::vector<std::string> keys_;  // JSON: `{"name": ` or `, "name": ` each
+  std::string line_;               // what is not written yet
+  bool first_ = true;
+};
+
+// A computed cell's value as JSON or CSV text.
+void AppendCell(std::string& line, const Cell& cell, OutputFormat format) {
+  if (!cell.text) {
+    if (format == OutputFormat::kJson) line += "null";
+  } else if (cell.number) {
+    line += *cell.text;
+  } else if (format == OutputFormat::kJson) {
+    line += '"';
+    AppendJsonEscaped(line, *cell.text);
+    line += '"';
+  } else {
+    AppendCsvField(line, *cell.text);
+  }
 }
 
-void PrintCsv(std::ostream& out, const ResultTable& t) {
-  std::string text;
-  for (std::size_t c = 0; c < t.columns.size(); ++c) {
-    if (c > 0) text += ',';
-    AppendCsvField(text, t.columns[c]);
-  }
-  out << text << "\r\n";
+void PrintRows(std::ostream& out, const ResultTable& t, OutputFormat format) {
+  RowStream rows(out, format, t.columns);
   for (const auto& row : t.rows) {
-    text.clear();
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) text += ',';
-      const Cell& cell = row[c];
-      if (cell.text) AppendCsvField(text, *cell.text);
-    }
-    out << text << "\r\n";
+    rows.Row(row.size(), [&](std::string& line, std::size_t c, OutputFormat f) {
+      AppendCell(line, row[c], f);
+    });
   }
+  rows.End();
 }
 
 }  // namespace
@@ -178,7 +232,9 @@ void AppendValue(std::string& line, const Statement& stmt, int c, OutputFormat f
       return;
     default:
       if (format == OutputFormat::kJson) {
-        line += nlohmann::json(std::string(stmt.Text(c))).dump();
+        line += '"';
+        AppendJsonEscaped(line, stmt.Text(c));
+        line += '"';
       } else {
         AppendCsvField(line, stmt.Text(c));
       }
@@ -188,44 +244,18 @@ void AppendValue(std::string& line, const Statement& stmt, int c, OutputFormat f
 std::expected<void, std::string> StreamRows(Statement& stmt, std::ostream& out,
                                             OutputFormat format) {
   const int n = stmt.Columns();
-  std::vector<std::string> keys;  // JSON: "name": prefixes
-  std::string line;
-  for (int c = 0; c < n; ++c) {
-    const std::string name(stmt.ColumnName(c));
-    if (format == OutputFormat::kJson) {
-      keys.push_back(nlohmann::json(name).dump() + ": ");
-    } else {
-      if (c > 0) line += ',';
-      AppendCsvField(line, name);
-    }
-  }
-  if (format == OutputFormat::kCsv) out << line << "\r\n";
-  if (format == OutputFormat::kJson) out << '[';
-  bool first = true;
+  std::vector<std::string> columns;
+  for (int c = 0; c < n; ++c) columns.emplace_back(stmt.ColumnName(c));
+  RowStream rows(out, format, columns);
   for (;;) {
     auto row = stmt.Step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    line.clear();
-    if (format == OutputFormat::kJson) {
-      line += first ? "\n  {" : ",\n  {";
-      for (int c = 0; c < n; ++c) {
-        if (c > 0) line += ", ";
-        line += keys[static_cast<std::size_t>(c)];
-        AppendValue(line, stmt, c, format);
-      }
-      line += '}';
-    } else {
-      for (int c = 0; c < n; ++c) {
-        if (c > 0) line += ',';
-        AppendValue(line, stmt, c, format);
-      }
-      line += "\r\n";
-    }
-    out << line;
-    first = false;
+    rows.Row(columns.size(), [&](std::string& line, std::size_t c, OutputFormat f) {
+      AppendValue(line, stmt, static_cast<int>(c), f);
+    });
   }
-  if (format == OutputFormat::kJson) out << (first ? "]\n" : "\n]\n");
+  rows.End();
   stmt.Reset();
   return {};
 }
@@ -234,6 +264,20 @@ std::expected<void, std::string> StreamRows(Statement& stmt, std::ostream& out,
 
 std::expected<void, std::string> Answer::Print(std::ostream& out, OutputFormat format) {
   if (rows_ && format != OutputFormat::kTable) return StreamRows(*rows_, out, format);
+  if (make_ && format != OutputFormat::kTable) {
+    RowStream rows(out, format, table_.columns);
+    auto made = make_([&](std::vector<Cell>&& row) {
+      rows.Row(row.size(), [&](std::string& line, std::size_t c, OutputFormat f) {
+        AppendCell(line, row[c], f);
+      });
+    });
+    rows.End();
+    return made;
+  }
+  if (make_) {
+    auto made = make_([&](std::vector<Cell>&& row) { table_.rows.push_back(std::move(row)); });
+    if (!made) return made;
+  }
   if (rows_) {
     auto table = ResultTable::FromStatement(*rows_);
     if (!table) return std::unexpected(table.error());
@@ -241,6 +285,21 @@ std::expected<void, std::string> Answer::Print(std::ostream& out, OutputFormat f
   }
   table_.Print(out, format);
   return {};
+}
+
+Cell SecondsCell(std::int64_t ns) {
+  // fmt's "{:.6f}" of ns / 1e9, without the double or a format string:
+  // rounded to the microsecond, half away from zero.
+  const bool negative = ns < 0;
+  const auto bits = static_cast<std::uint64_t>(ns);
+  const std::uint64_t micros = ((negative ? 0 - bits : bits) + 500) / 1000;
+  std::string text = negative && micros != 0 ? "-" : "";
+  text += std::to_string(micros / 1'000'000);
+  const std::string fraction = std::to_string(micros % 1'000'000);
+  text += '.';
+  text.append(6 - fraction.size(), '0');
+  text += fraction;
+  return Cell{.text = std::move(text), .number = true};
 }
 
 std::optional<OutputFormat> ParseOutputFormat(std::string_view name) {
@@ -286,10 +345,8 @@ void ResultTable::Print(std::ostream& out, OutputFormat format) const {
       PrintTable(out, *this);
       return;
     case OutputFormat::kJson:
-      PrintJson(out, *this);
-      return;
     case OutputFormat::kCsv:
-      PrintCsv(out, *this);
+      PrintRows(out, *this, format);
       return;
   }
 }

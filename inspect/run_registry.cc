@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sentry/kernel/json_text.h"
+
 namespace sentry::inspect {
 
 namespace {
@@ -110,7 +112,7 @@ std::expected<std::int64_t, std::string> BeginRun(Database& db, const RunStart& 
   if (!insert) return std::unexpected(insert.error());
   const std::int64_t pid = ::getpid();
   insert->Bind(1, command)
-      .Bind(2, nlohmann::json(start.argv).dump())
+      .Bind(2, kernel::JsonText(nlohmann::json(start.argv)))
       .Bind(3, start.cwd)
       .Bind(4, WallNow())
       .Bind(5, start.start_time_ns)

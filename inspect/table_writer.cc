@@ -11,6 +11,7 @@
 #include "inspect/observation_columns.h"
 #include "inspect/words.h"
 #include "sentry/kernel/abi.h"
+#include "sentry/kernel/json_text.h"
 #include "sentry/kernel/task_stop.h"
 
 namespace sentry::inspect {
@@ -328,7 +329,8 @@ std::expected<void, std::string> TableWriter::WriteRecord(const LogEntry& entry,
       if (auto it = names_.find(static_cast<std::uint64_t>(*upid)); it != names_.end())
         it->second.comm = r.detail;
       const auto* exec = std::get_if<kernel::Exec>(&entry.observation.body);
-      std::string argv = exec != nullptr ? nlohmann::json(exec->argv).dump() : std::string("[]");
+      std::string argv =
+          exec != nullptr ? kernel::JsonText(nlohmann::json(exec->argv)) : std::string("[]");
       if (ProcessRow* row = new_processes_.Find(static_cast<std::uint64_t>(*upid))) {
         row->comm = r.detail;
         row->argv = std::move(argv);
@@ -509,7 +511,7 @@ std::expected<void, std::string> TableWriter::OnTaskCreated(const LogEntry& entr
   row.ppid = facts.ppid;
   row.creator_utid = clone != nullptr ? OrNull(r.other_task.value) : std::nullopt;
   row.comm = facts.comm;
-  row.argv = nlohmann::json(facts.argv).dump();
+  row.argv = kernel::JsonText(nlohmann::json(facts.argv));
   row.exit_signal = r.value2;
   row.start_ts = ts;
   row.last_parent_upid = parent;  // reparentings move it

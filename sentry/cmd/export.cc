@@ -8,7 +8,6 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -21,6 +20,7 @@
 #include "platform/unique_fd.h"
 #include "platform/write_all.h"
 #include "sentry/cmd/help.h"
+#include "sentry/cmd/replacing_file.h"
 #include "sentry/cmd/usage_error.h"
 
 namespace sentry::cmd {
@@ -165,34 +165,45 @@ int ExportMain(int argc, char** argv) {
     std::cerr << "sentry: export: " << db_path << ": " << numbering.error() << "\n";
     return 1;
   }
-  std::ostringstream text;
-  auto done =
-      format == "chrome-json" ? inspect::ExportChromeTrace(*db, *run, *numbering, text)
-      : vm.count("at") != 0
-          ? inspect::ExportDotAt(*db, *run, static_cast<std::uint64_t>(at), *numbering, text)
-          : inspect::ExportDot(*db, *run, *numbering, text);
-  if (!done) {
+  // svg is graphviz's drawing of the dot text, made whole first; the others
+  // go out as they are made (a trace can be hundreds of megabytes).
+  auto write = [&](std::ostream& out) -> std::expected<void, std::string> {
+    if (format == "chrome-json") return inspect::ExportChromeTrace(*db, *run, *numbering, out);
+    std::ostringstream dot_text;
+    std::ostream& dot_out = format == "svg" ? dot_text : out;
+    auto done =
+        vm.count("at") != 0
+            ? inspect::ExportDotAt(*db, *run, static_cast<std::uint64_t>(at), *numbering, dot_out)
+            : inspect::ExportDot(*db, *run, *numbering, dot_out);
+    if (!done || format != "svg") return done;
+    auto svg = RenderSvg(dot_text.str());
+    if (!svg) return std::unexpected(svg.error());
+    out << *svg;
+    return {};
+  };
+  if (output.empty()) {
+    std::ios::sync_with_stdio(false);
+    auto done = write(std::cout);
+    std::cout.flush();
+    if (!done) {
+      std::cerr << "sentry: export: " << db_path << ": " << done.error() << "\n";
+      return 1;
+    }
+    return 0;
+  }
+  // FILE is replaced only once the whole of it is written: a failure leaves
+  // what was there.
+  auto file = ReplacingFile::Create(output);
+  if (!file) {
+    std::cerr << "sentry: export: " << file.error() << "\n";
+    return 1;
+  }
+  if (auto done = write(file->Stream()); !done) {
     std::cerr << "sentry: export: " << db_path << ": " << done.error() << "\n";
     return 1;
   }
-  std::string result = text.str();
-  if (format == "svg") {
-    auto svg = RenderSvg(result);
-    if (!svg) {
-      std::cerr << "sentry: export: " << svg.error() << "\n";
-      return 1;
-    }
-    result = std::move(*svg);
-  }
-  if (output.empty()) {
-    std::cout << result;
-    return 0;
-  }
-  std::ofstream file(output, std::ios::binary | std::ios::trunc);
-  file << result;
-  file.close();
-  if (!file) {
-    std::cerr << "sentry: export: cannot write " << output << ": " << std::strerror(errno) << "\n";
+  if (auto done = file->Commit(); !done) {
+    std::cerr << "sentry: export: " << done.error() << "\n";
     return 1;
   }
   return 0;

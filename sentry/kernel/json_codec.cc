@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "sentry/kernel/json_text.h"
+
 namespace sentry::kernel {
 
 // ---- Field mappings (ADL: these live in the types' namespace).
@@ -113,7 +115,7 @@ std::string EncodeObservation(const Observation& obs, std::uint64_t seq) {
   j["kind"] = ObservationKindName(obs);
   j["seq"] = seq;
   j["t"] = obs.time_ns;
-  return j.dump();
+  return JsonText(j);
 }
 
 std::expected<DecodedObservation, std::string> DecodeObservation(std::string_view line) {
@@ -148,7 +150,7 @@ std::string EncodeRecord(const Record& r) {
   j["value2"] = r.value2;
   if (!r.detail.empty()) j["detail"] = r.detail;
   if (r.rule != Rule::kNone) j["rule"] = RuleName(r.rule);
-  return j.dump();
+  return JsonText(j);
 }
 
 std::expected<Record, std::string> DecodeRecord(std::string_view line) {

@@ -182,25 +182,44 @@ TaskUid Narrator::ByTask(TaskUid task) const {
 }
 
 std::string Narrator::ProcessName(TaskUid task, std::int32_t tid) const {
+  return ProcessName(task, tid, Find(task));
+}
+
+const Narrator::TaskNote* Narrator::Find(TaskUid task) const {
   const auto it = tasks_.find(task.value);
-  const std::int32_t process = ProcessIdOf(task, tid);
+  return it != tasks_.end() ? &it->second : nullptr;
+}
+
+// ProcessName with the task's note looked up once (every record names one
+// or two tasks: this is the narrator's most frequent work).
+std::string Narrator::ProcessName(TaskUid task, std::int32_t tid, const TaskNote* note) const {
+  const std::int32_t process = note != nullptr && note->tgid != 0 ? note->tgid : tid;
   // The task is its process's main thread when the ids agree.
-  const auto pid = Shown(process, process == tid ? ByTask(task) : TaskUid{});
+  const TaskUid by_task = note != nullptr && note->took_leaders_ids ? TaskUid{} : task;
+  const auto pid = Shown(process, process == tid ? by_task : TaskUid{});
   if (IsSentry(task)) return pid ? fmt::format("{} (the sentry)", *pid) : "the sentry";
-  std::string comm = it != tasks_.end() ? it->second.comm : std::string();
-  if (comm.empty() && lookup_ && task) comm = lookup_(task);
+  std::string looked_up;
+  std::string_view comm = note != nullptr ? std::string_view(note->comm) : std::string_view();
+  if (comm.empty() && lookup_ && task) comm = looked_up = lookup_(task);
   // Outside the namespace it has no number the workload could use.
   if (!pid) return fmt::format("{} (outside the namespace)", comm.empty() ? "a process" : comm);
-  if (comm.empty()) return std::to_string(*pid);
-  return fmt::format("{} ({})", *pid, comm);
+  std::string name = std::to_string(*pid);
+  if (!comm.empty()) {
+    name += " (";
+    name += comm;
+    name += ')';
+  }
+  return name;
 }
 
 std::string Narrator::Who(TaskUid task, std::int32_t tid) const {
   if (!task) return tid != 0 ? fmt::format("pid {} (outside the sandbox)", tid) : "nobody";
-  const auto it = tasks_.find(task.value);
-  if (it != tasks_.end() && it->second.tgid != 0 && it->second.tgid != tid)
-    return fmt::format("thread {} of {}", Id(tid, ByTask(task)), ProcessName(task, tid));
-  return ProcessName(task, tid);
+  const TaskNote* note = Find(task);
+  if (note != nullptr && note->tgid != 0 && note->tgid != tid) {
+    return fmt::format("thread {} of {}", Id(tid, note->took_leaders_ids ? TaskUid{} : task),
+                       ProcessName(task, tid, note));
+  }
+  return ProcessName(task, tid, note);
 }
 
 std::string Narrator::Line(const Sentence& s) {

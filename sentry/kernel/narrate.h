@@ -113,6 +113,8 @@ class Narrator {
   // "300 (sh)", "thread 302 of 300 (a.out)", "the sentry 12", "pid 7".
   std::string Who(TaskUid task, std::int32_t tid) const;
   std::string ProcessName(TaskUid task, std::int32_t tid) const;
+  std::string ProcessName(TaskUid task, std::int32_t tid, const TaskNote* note) const;
+  const TaskNote* Find(TaskUid task) const;  // nullptr: no note yet
   // `task`, to ask its namespace id by, unless its ids changed since.
   TaskUid ByTask(TaskUid task) const;
   // A host id as the sentences number it: the namespace's id when numbering

@@ -488,6 +488,90 @@ TEST(InspectPidnsTest, EveryAnswerSpeaksThePidsTheWorkloadSaw) {
   RemoveDb(db);
 }
 
+// A process's name is bytes, not text: a program whose file name is not
+// UTF-8 has such a comm. JSON answers and the trace export stay valid JSON,
+// each bad byte written as U+FFFD (they aborted: nlohmann's dump throws on
+// it), and CSV keeps the bytes as they are.
+TEST(InspectBytesTest, NamesThatAreNotUtf8StayValidJson) {
+  const std::string db = TempPath("not-utf8.db");
+  RemoveDb(db);
+  // (comm is the file's name, cut to 15 bytes: a short one in a directory.)
+  const std::string dir = TempPath("not-utf8");
+  mkdir(dir.c_str(), 0755);
+  const std::string program = dir + "/bad\xff\xfename";
+  ASSERT_EQ(Capture({"cp", "/bin/true", program}).exit_code, 0);
+  const Captured run =
+      Capture({SENTRY_BINARY, "run", "--no-fuse", "--no-tty", "--db", db, "--", program});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  unlink(program.c_str());
+  rmdir(dir.c_str());
+  // The run holds the raw bytes (what the test is about).
+  ASSERT_EQ(Sql(db, "SELECT count(*) FROM process WHERE instr(comm, CAST(X'FFFE' AS TEXT)) > 0"),
+            "1");
+  const Captured trace = Capture({SENTRY_BINARY, "export", "--db", db, "--format", "chrome-json"});
+  ASSERT_EQ(trace.exit_code, 0) << trace.err;
+  const auto json = nlohmann::json::parse(trace.out);  // throws on invalid UTF-8
+  std::vector<std::string> names;
+  for (const auto& ev : json["traceEvents"]) {
+    if (ev["name"] == "process_name") names.push_back(ev["args"]["name"]);
+  }
+  EXPECT_NE(std::find_if(names.begin(), names.end(),
+                         [](const std::string& n) { return Contains(n, "bad\uFFFD\uFFFDname"); }),
+            names.end());
+  for (const std::string question : {"ps", "tree", "timeline"}) {
+    const Captured answer =
+        Capture({SENTRY_BINARY, "inspect", "--db", db, "--format", "json", question});
+    ASSERT_EQ(answer.exit_code, 0) << question << ": " << answer.err;
+    const auto rows = nlohmann::json::parse(answer.out);
+    EXPECT_TRUE(Contains(rows.dump(), "bad\uFFFD\uFFFDname")) << question << ": " << answer.out;
+  }
+  const Captured csv = Capture({SENTRY_BINARY, "inspect", "--db", db, "--format", "csv", "tree"});
+  EXPECT_TRUE(Contains(csv.out, "bad\xff\xfename")) << csv.out;
+  RemoveDb(db);
+}
+
+// export -o FILE replaces FILE once the whole export is written: the new
+// text, FILE's mode kept, no temporary left beside it; a path that is not
+// a regular file is written in place.
+TEST_F(InspectTest, ExportReplacesItsFileWhole) {
+  const std::string dir = TempPath("export-dir");
+  mkdir(dir.c_str(), 0755);
+  const std::string file = dir + "/trace.json";
+  {
+    std::ofstream old(file);
+    old << "old text";
+  }
+  chmod(file.c_str(), 0640);
+  const Captured exported =
+      Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "chrome-json", "-o", file});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string text = Slurp(file);
+  EXPECT_TRUE(nlohmann::json::accept(text)) << text.substr(0, 200);
+  struct stat st {};
+  ASSERT_EQ(stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(Capture({"ls", "-A", dir}).out, "trace.json\n");
+  // A failure leaves the file as it was: a run that is not there.
+  const Captured failed = Capture(
+      {SENTRY_BINARY, "export", "--db", db_, "--run", "99", "--format", "chrome-json", "-o", file});
+  EXPECT_EQ(failed.exit_code, 1);
+  EXPECT_EQ(Slurp(file), text);
+  EXPECT_EQ(Capture({"ls", "-A", dir}).out, "trace.json\n");
+  // A symbolic link (as /dev/stdout is) is written through, not replaced.
+  const std::string link = dir + "/link.json";
+  ASSERT_EQ(symlink(file.c_str(), link.c_str()), 0);
+  const Captured through =
+      Capture({SENTRY_BINARY, "export", "--db", db_, "--format", "dot", "-o", link});
+  EXPECT_EQ(through.exit_code, 0) << through.err;
+  struct stat link_stat {};
+  ASSERT_EQ(lstat(link.c_str(), &link_stat), 0);
+  EXPECT_TRUE(S_ISLNK(link_stat.st_mode));
+  EXPECT_TRUE(Contains(Slurp(file), "digraph")) << Slurp(file);
+  unlink(link.c_str());
+  unlink(file.c_str());
+  rmdir(dir.c_str());
+}
+
 // A wait row's status is what the waiter got. `waitpid(g, NULL, 0)` gets
 // none: the row said `exited 0` for a grandchild that exited 3 (the model's
 // event, the observation's empty status; issue 24). Now the status column
