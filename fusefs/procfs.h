@@ -157,6 +157,12 @@ class Procfs final : public kernel::RecordConsumer {
  private:
   // ---- The notifier thread.
   void NotifierLoop(const std::stop_token& stop);
+  // Tells the queued records in words (the histories, the `events` file);
+  // true if one was a reap. Any thread; in order.
+  bool TellQueued() const;
+  // The same before a history is read; a reap told here has the notifier
+  // drop the kernel's entries.
+  void TellQueuedForReader() const;
   // Drops cached directory entries whose subject was reaped.
   void InvalidateReaped();
   void Remember(fuse_ino_t parent, const std::string& name, Inode child);
@@ -165,9 +171,11 @@ class Procfs final : public kernel::RecordConsumer {
   const Options options_;
   const pid_t self_pid_ = ::getpid();      // the sentry's own process (its row's threads)
   std::atomic<std::uint64_t> view_ns_{0};  // 0: the root namespace (the model's default)
-  EventStream events_;
-  // Tells the records in words; used by the notifier thread only.
-  kernel::Narrator narrator_;
+  mutable EventStream events_;             // appended to by TellQueued (which any reader may run)
+  // Tells the records in words: by TellQueued, under narrator_mu_ (the
+  // notifier's, or a history reader's, thread).
+  mutable std::mutex narrator_mu_;
+  mutable kernel::Narrator narrator_;  // guarded by narrator_mu_
   // With --pidns, each workload task's id in its namespace, by task and by
   // host tid (its latest owner), for the narrator's numbers: learnt in
   // Consume, where the model still has the task (the notifier tells it
@@ -179,9 +187,10 @@ class Procfs final : public kernel::RecordConsumer {
 
   // Wait history by waiter task: the sentences of its wait results and reaps.
   mutable std::mutex history_mu_;
-  std::unordered_map<kernel::TaskUid, std::deque<std::string>> waits_;  // guarded by history_mu_
+  mutable std::unordered_map<kernel::TaskUid, std::deque<std::string>>
+      waits_;  // guarded by history_mu_
   // Every reap of the run (the latest kReapHistory): who reaped whom, how.
-  std::deque<std::string> reaps_;  // guarded by history_mu_
+  mutable std::deque<std::string> reaps_;  // guarded by history_mu_
 
   // The fd link each fd/ directory had read last (key: FdDirKey): stat(2)
   // of fd/N reads the link, then looks its text ("pipe:[N]") up in fd/
@@ -194,6 +203,8 @@ class Procfs final : public kernel::RecordConsumer {
   // Entries of process and thread directories the kernel may have cached.
   std::mutex cache_mu_;
   std::map<std::pair<fuse_ino_t, std::string>, Inode> cached_;  // guarded by cache_mu_
+  std::atomic<std::size_t> cached_entries_{0};   // cached_.size(), read without the lock
+  mutable std::atomic<bool> invalidate_{false};  // a reader told a reap: drop entries
 
   // An open rendered file: its content, rendered at open and again when it
   // is read from the start once more (procfs's seq_file does the same: top
@@ -217,12 +228,14 @@ class Procfs final : public kernel::RecordConsumer {
   std::mutex session_mu_;
   fuse_session* session_ = nullptr;  // guarded by session_mu_
 
-  std::mutex queue_mu_;
-  std::condition_variable_any queue_cv_;
-  std::vector<kernel::Record> queue_;  // guarded by queue_mu_
-  bool notifying_ = false;             // a batch is being told (guarded by queue_mu_)
-  std::condition_variable idle_cv_;    // queue_ empty and nothing being told
-  std::jthread notifier_;              // last: joined before the rest goes
+  // Records to tell, from the tracer's Consume; all guarded by queue_mu_.
+  mutable std::mutex queue_mu_;
+  mutable std::condition_variable_any queue_cv_;
+  mutable std::vector<kernel::Record> queue_;
+  mutable bool wake_ = false;                // the notifier is wanted before its interval
+  mutable int tellers_ = 0;                  // threads telling records taken from queue_
+  mutable std::condition_variable idle_cv_;  // queue_ empty and nobody telling
+  std::jthread notifier_;                    // last: joined before the rest goes
 };
 
 }  // namespace sentry::fusefs
