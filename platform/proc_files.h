@@ -15,7 +15,8 @@
 
 namespace sentry::platform {
 
-// The whole of a small file ("" if it cannot be read).
+// The whole of a small /proc file ("" if it cannot be read): a read short of
+// the buffer is taken for its end, as /proc files give all they have.
 std::string ReadSmallFile(const std::string& path);
 
 // /proc/PID/cmdline as argv (empty for a zombie or a gone task).
@@ -39,6 +40,10 @@ std::optional<ProcStat> ReadProcStat(pid_t pid);
 
 // The value of one "Name:\tvalue" line of /proc/PID/status ("" if absent).
 std::string StatusField(pid_t pid, const char* name);
+// The same from a status text already read (ReadStatus): one read for
+// several fields.
+std::string ReadStatus(pid_t pid);
+std::string StatusField(const std::string& status, const char* name);
 
 // Whether thread `tid` sleeps in a wait4/waitid (its wchan is do_wait). Its
 // state says S from the start of the wait's walk of the children, the reap

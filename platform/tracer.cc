@@ -819,6 +819,18 @@ kernel::WaitDone Tracer::ReadWaitResult(pid_t pid, const TaskState& st,
 }
 
 void Tracer::OnExec(pid_t pid) {
+  // A process of one thread, with no new task unaccounted for, exec'd from
+  // that thread: no message to read (two ptrace calls of the sentry's 16 per
+  // fork+exec). A thread that could exec has had its first stop reported,
+  // so it is in the model or held_ / running_unknown_.
+  if (held_.empty() && running_unknown_.empty()) {
+    if (const auto info = model_.FindTask(ThreadId(pid));
+        info && info->tgid == pid && info->num_threads == 1) {
+      TellExec(pid, pid);
+      if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second);
+      return;
+    }
+  }
   // Killed out of the stop, the message is lost: the exec'ing thread is found
   // from the host (the leader's own exec when no other thread is missing).
   const auto former = EventMessage(pid, PTRACE_EVENT_EXEC);
@@ -1007,6 +1019,20 @@ void Tracer::LeaveFirstStop(pid_t pid, TaskState& st, int sig) {
   Resume(pid, st);
 }
 
+std::optional<kernel::SignalDisposition> Tracer::ModelsSigChldDisposition(pid_t pid) const {
+  const auto info = model_.FindTask(ThreadId(pid));
+  if (!info) return std::nullopt;
+  switch (info->sigchld) {
+    case kernel::SigChldDisposition::kDefault:
+      return kernel::SignalDisposition::kDefault;
+    case kernel::SigChldDisposition::kIgnore:
+      return kernel::SignalDisposition::kIgnore;
+    case kernel::SigChldDisposition::kHandler:
+      return kernel::SignalDisposition::kHandler;
+  }
+  return std::nullopt;
+}
+
 void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
   siginfo_t si{};
   ::ptrace(PTRACE_GETSIGINFO, pid, nullptr, &si);
@@ -1028,7 +1054,12 @@ void Tracer::OnSignal(pid_t pid, TaskState& st, int sig) {
 void Tracer::OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si) {
   const bool from_process = si.si_code <= 0;
   // One read of the disposition serves the record's rule and the tracer.
-  const kernel::SignalDisposition disposition = DispositionOf(pid, sig);
+  // SIGCHLD's, the most frequent, the model keeps itself (every
+  // rt_sigaction of it is trapped: it decides who reaps a child): no read
+  // of /proc/PID/status per child that exits.
+  std::optional<kernel::SignalDisposition> modelled;
+  if (sig == SIGCHLD) modelled = ModelsSigChldDisposition(pid);
+  const kernel::SignalDisposition disposition = modelled ? *modelled : DispositionOf(pid, sig);
   Apply(kernel::SignalDelivered{.tid = ThreadId(pid),
                                 .signo = sig,
                                 .code = si.si_code,

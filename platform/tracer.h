@@ -256,6 +256,8 @@ class Tracer {
   void OnSignal(pid_t pid, TaskState& st, int sig);
   // Tells the model of the signal-delivery stop and lets the signal through.
   void OnSignalFrom(pid_t pid, TaskState& st, int sig, const siginfo_t& si);
+  // SIGCHLD's disposition in the model's process of `pid`; nullopt if unknown.
+  std::optional<kernel::SignalDisposition> ModelsSigChldDisposition(pid_t pid) const;
   // Lets a task go on from its ptrace stop (with `sig` delivered); while the
   // workload is frozen the task is parked instead, a dying one aside.
   void Resume(pid_t pid, const TaskState& st, int sig = 0);

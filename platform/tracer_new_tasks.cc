@@ -151,8 +151,9 @@ pid_t Tracer::HeldCreator(pid_t child) {
 
 pid_t Tracer::CreatorOf(pid_t pid) {
   // A thread's creator is its own group; a process's, its parent.
-  const pid_t tgid = std::atoi(StatusField(pid, "Tgid").c_str());
-  return tgid != 0 && tgid != pid ? tgid : std::atoi(StatusField(pid, "PPid").c_str());
+  const std::string status = ReadStatus(pid);
+  const pid_t tgid = std::atoi(StatusField(status, "Tgid").c_str());
+  return tgid != 0 && tgid != pid ? tgid : std::atoi(StatusField(status, "PPid").c_str());
 }
 
 void Tracer::AnnounceUnnamedChildren(pid_t tid, pid_t tgid) {
