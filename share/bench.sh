@@ -9,8 +9,9 @@
 #   share/bench.sh fuse    the procfs view: scans of the view vs host /proc vs a floor
 #                          FUSE server (1000 processes), ps through the view, and
 #                          fork+exec while readers scan the view
-#   share/bench.sh db      the SQLite log: its writer vs a bare INSERT loop, and on a
-#                          generated run of 1M records `inspect waits` and replay
+#   share/bench.sh db      the SQLite log: its writer vs a bare INSERT loop on a
+#                          generated run of 1M records, replay, and every inspect and
+#                          export question on runs of 100,000 and 10,000 processes
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
@@ -43,11 +44,11 @@ case ${1:-} in
     bin="$SENTRY_ROOT/build-release"
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
-    "$bin/bench/bench_db" "$bin/sentry/cmd/sentry" "$dir" "${2:-1000000}" "${3:-3}"
+    "$bin/bench/bench_db" "$bin/sentry/cmd/sentry" "$dir" "${2:-1000000}" "${3:-3}" "${4:-100000}"
     ;;
   *)
     echo "usage: share/bench.sh model [OBSERVATIONS] | trace [ROUNDS] | fuse [PROCESSES [ROUNDS]]" \
-      "| db [RECORDS [ROUNDS]]" >&2
+      "| db [RECORDS [ROUNDS [PROCESSES]]]" >&2
     exit 2
     ;;
 esac
