@@ -245,6 +245,7 @@ std::expected<void, std::string> StreamRows(Statement& stmt, std::ostream& out,
                                             OutputFormat format) {
   const int n = stmt.Columns();
   std::vector<std::string> columns;
+  columns.reserve(static_cast<std::size_t>(n));
   for (int c = 0; c < n; ++c) columns.emplace_back(stmt.ColumnName(c));
   RowStream rows(out, format, columns);
   for (;;) {
