@@ -534,6 +534,10 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     it = tasks_.find(pid);
   }
   if (it != tasks_.end()) tasks_.erase(it);
+  // A process gone reports no more clone events.
+  if (pid == tgid) {
+    std::erase_if(told_before_event_, [&](const auto& told) { return told.second == pid; });
+  }
   exiting_.erase(pid);
   setpgid_in_flight_.erase(pid);
   waits_in_flight_.erase(pid);

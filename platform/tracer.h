@@ -526,6 +526,10 @@ class Tracer {
   // creator that dies without its clone event names them, as it does the
   // held (AnnounceUnnamedChildren).
   std::unordered_set<pid_t> running_unknown_;
+  // Children told without their creator's clone event, which may still come
+  // (AnnounceHeldChild): child tid -> the creator's tgid. That event is then
+  // theirs, even once they are gone, not a new child's (OnNewTask).
+  std::unordered_map<pid_t, pid_t> told_before_event_;
   // Tasks between a setpgid's seccomp stop and its exit stop.
   std::unordered_set<pid_t> setpgid_in_flight_;
   // Tasks between a trapped wait's seccomp stop and the collection of its

@@ -92,8 +92,17 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
     return;
   }
   const auto child = static_cast<pid_t>(*msg);
-  if (const auto known = tasks_.find(child); known != tasks_.end() && known->second.known) {
-    // Told already: it was held so long it was taken for adopted.
+  // Told already: it was held so long it was taken for adopted, or for a
+  // child whose creator's event was overdue (on a loaded machine the
+  // creator can be kept off the CPU between the clone and its event stop).
+  // It may be gone since (exited, its tid no longer followed): the event is
+  // still that clone's, not a new child's (stress seed 4297 with a
+  // subreaper, under load, told the clone twice).
+  const auto told = told_before_event_.find(child);
+  const bool told_first = told != told_before_event_.end() && told->second == st.tgid;
+  if (told_first) told_before_event_.erase(told);
+  if (const auto known = tasks_.find(child);
+      told_first || (known != tasks_.end() && known->second.known)) {
     st.trap = Trap{};
     Resume(pid, st);
     return;
@@ -217,6 +226,10 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   std::int32_t host_pgid = 0;
   if (adopted && (flags & CLONE_THREAD) == 0) {
     if (const auto stat = ReadProcStat(child)) host_pgid = stat->pgrp;
+  }
+  // A creator still followed may report the clone yet.
+  if (!adopted && parent != self_ && tasks_.contains(parent_tgid)) {
+    told_before_event_[child] = parent_tgid;
   }
   TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal, host_pgid);
 }
