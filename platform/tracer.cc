@@ -406,12 +406,17 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
   // In hand until this frame returns (AwaitReport does not wait for it).
   struct InHand {
     std::unordered_set<pid_t>& set;
+    std::unordered_map<pid_t, int>& statuses;
     pid_t pid;
     bool inserted;
     ~InHand() {
-      if (inserted) set.erase(pid);
+      if (inserted) {
+        set.erase(pid);
+        statuses.erase(pid);
+      }
     }
-  } in_hand{in_hand_, pid, in_hand_.insert(pid).second};
+  } in_hand{in_hand_, in_hand_status_, pid, in_hand_.insert(pid).second};
+  if (in_hand.inserted) in_hand_status_[pid] = status;
   if (const auto it = tasks_.find(pid); it != tasks_.end()) {
     ++it->second.reports;
     it->second.stopping = false;  // whatever the report, the stop came or was called off
@@ -733,7 +738,10 @@ void Tracer::OnSyscallExit(pid_t pid, TaskState& st) {
       if (!TellWaitExit(pid, st, regs)) return;
       break;
     case Trap::kSetSid:
-      if (!IsRestart(result)) {
+      in_hand_status_.erase(pid);  // told from here on: not to be read early again
+      if (std::exchange(st.change_told, false)) {
+        ApplyUnapplied(st.tgid);  // read and held for a racing setpgid (TellTargetInHand)
+      } else if (!IsRestart(result)) {
         // A setpgid naming this process may have run first on the host (and
         // made it a group leader: EPERM here) or after (and failed).
         ApplyAfterRacingSetPgids(st.tgid, kernel::SetSid{.tid = ThreadId(pid), .result = result});
@@ -823,6 +831,14 @@ kernel::WaitDone Tracer::ReadWaitResult(pid_t pid, const TaskState& st,
 }
 
 void Tracer::OnExec(pid_t pid) {
+  // Read and held already for a racing setpgid (TellTargetInHand).
+  if (const auto it = tasks_.find(pid); it != tasks_.end() && it->second.change_told) {
+    it->second.change_told = false;
+    ApplyUnapplied(pid);
+    Resume(pid, it->second);
+    return;
+  }
+  in_hand_status_.erase(pid);  // told from here on: not to be read early again
   // A process of one thread, with no new task unaccounted for, exec'd from
   // that thread: no message to read (two ptrace calls of the sentry's 16 per
   // fork+exec). A thread that could exec has had its first stop reported,
@@ -870,7 +886,7 @@ std::optional<pid_t> Tracer::ThreadThatExeced(pid_t pid) const {
   return former;
 }
 
-void Tracer::TellExec(pid_t pid, pid_t former_tid) {
+Tracer::TaskState& Tracer::NoteExec(pid_t pid, pid_t former_tid) {
   if (former_tid != pid) {
     // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
     auto node = tasks_.extract(former_tid);
@@ -886,17 +902,26 @@ void Tracer::TellExec(pid_t pid, pid_t former_tid) {
   TaskState& st = tasks_[pid];
   st.tgid = pid;
   st.exit_pending = false;
+  return st;
+}
+
+kernel::Exec Tracer::ReadExec(pid_t pid, pid_t former_tid) const {
   const std::string proc = "/proc/" + std::to_string(pid);
   std::string comm = ReadSmallFile(proc + "/comm");
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
   std::vector<std::string> argv = ReadCmdline(pid);
   struct stat owner {};
   ::stat(proc.c_str(), &owner);
-  ApplyAfterRacingSetPgids(pid, kernel::Exec{.tid = ThreadId(former_tid),
-                                             .uid = owner.st_uid,
-                                             .gid = owner.st_gid,
-                                             .comm = std::move(comm),
-                                             .argv = std::move(argv)});
+  return kernel::Exec{.tid = ThreadId(former_tid),
+                      .uid = owner.st_uid,
+                      .gid = owner.st_gid,
+                      .comm = std::move(comm),
+                      .argv = std::move(argv)};
+}
+
+void Tracer::TellExec(pid_t pid, pid_t former_tid) {
+  NoteExec(pid, former_tid);
+  ApplyAfterRacingSetPgids(pid, ReadExec(pid, former_tid));
   if (pid == root_) root_execed_ = true;
 }
 

@@ -126,11 +126,14 @@ class Tracer {
     // report kept here until the model knows it (TellClone handles it then).
     bool ran_unknown = false;
     std::optional<int> held_report;
-    bool listening = false;      // in a group stop, resumed with PTRACE_LISTEN
-    bool exit_pending = false;   // resume with PTRACE_SYSCALL to see the result
-    bool wait_told = false;      // its wait's exit stop, in hand, was told early (TellWaitInHand)
-    bool setpgid_told = false;   // its setpgid's exit stop, in hand, was told early
-                                 // (TellSetPgidInHand)
+    bool listening = false;     // in a group stop, resumed with PTRACE_LISTEN
+    bool exit_pending = false;  // resume with PTRACE_SYSCALL to see the result
+    bool wait_told = false;     // its wait's exit stop, in hand, was told early (TellWaitInHand)
+    bool setpgid_told = false;  // its setpgid's exit stop, in hand, was told early
+    // Its exec event or setsid exit stop, in hand, was read early and its
+    // change held in unapplied_ for a racing setpgid (TellTargetInHand).
+    bool change_told = false;
+    // (TellSetPgidInHand)
     bool clone_refused = false;  // --max-tasks: the clone was skipped; make it EAGAIN
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
@@ -216,6 +219,17 @@ class Tracer {
   void OnExec(pid_t pid);
   // Tells the model `former_tid` exec'd and is now `pid`.
   void TellExec(pid_t pid, pid_t former_tid);
+  // TellExec's bookkeeping alone: `pid` (the exec'ing thread's tid now)
+  // takes `former_tid`'s state; its entry is returned.
+  TaskState& NoteExec(pid_t pid, pid_t former_tid);
+  // The exec as the host shows it now: names and owner from /proc.
+  kernel::Exec ReadExec(pid_t pid, pid_t former_tid) const;
+  // A setpgid's target whose exec event or setsid exit stop is in hand up
+  // the stack (collected, not yet told: DrainExits or a catch-up collected
+  // the setpgid meanwhile): that change is read now and held in unapplied_,
+  // for CatchUpBeforeSetPgid to order against the setpgid. False if the
+  // target has no such report in hand.
+  bool TellTargetInHand(pid_t target);
   // `pid`'s exit event came twice: finds the thread whose exec took its tid
   // unreported (killed before its exec event) and tells that exec first.
   void CatchUpSkippedExec(pid_t pid);
@@ -522,6 +536,9 @@ class Tracer {
   // Tasks whose report a HandleStatus frame is handling (catch-ups nest):
   // nothing more of theirs is to be awaited until it returns.
   std::unordered_set<pid_t> in_hand_;
+  // The status of each report in hand not acted on yet (an exec or setsid
+  // being told is no longer listed): TellTargetInHand reads these.
+  std::unordered_map<pid_t, int> in_hand_status_;
   // Resumed from their first stop, running, not told yet (OnEventStop): a
   // creator that dies without its clone event names them, as it does the
   // held (AnnounceUnnamedChildren).

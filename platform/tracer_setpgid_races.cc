@@ -164,6 +164,7 @@ void Tracer::CatchUpBeforeSetPgid(const HeldSetPgid& told) {
   if (told.body.pid == 0) return;
   const auto target = SetPgidTarget(told.caller).value_or(0);
   if (target <= 0 || target == told.caller) return;
+  if (!unapplied_.contains(target)) TellTargetInHand(target);
   if (const auto held = unapplied_.find(target); held != unapplied_.end()) {
     if (HeldChangeCameFirst(held->second, told, SetPgidAgrees(told))) ApplyUnapplied(target);
     return;
@@ -172,6 +173,42 @@ void Tracer::CatchUpBeforeSetPgid(const HeldSetPgid& told) {
   if (agrees()) return;
   CollectWhileOnItsWay(target, agrees,
                        [&] { return OnItsWayFromSessionCall(target) || OnItsWayFromExec(target); });
+}
+
+bool Tracer::TellTargetInHand(pid_t target) {
+  const auto status = in_hand_status_.find(target);
+  const auto it = tasks_.find(target);
+  if (status == in_hand_status_.end() || it == tasks_.end() || !it->second.known ||
+      it->second.change_told || !WIFSTOPPED(status->second)) {
+    return false;
+  }
+  // Its exec event: a SIGKILL may have taken it out of the stop, which the
+  // event message then no longer belongs to (EventMessage).
+  if (status->second >> 16 == PTRACE_EVENT_EXEC) {
+    const auto former = EventMessage(target, PTRACE_EVENT_EXEC);
+    if (!former) return false;
+    const auto former_tid = static_cast<pid_t>(*former);
+    TaskState& st = NoteExec(target, former_tid);
+    unapplied_.insert_or_assign(target, ReadExec(target, former_tid));
+    if (target == root_) root_execed_ = true;
+    st.change_told = true;
+    return true;
+  }
+  // Its setsid's exit stop, still held: the result is the host's.
+  TaskState& st = it->second;
+  if (WSTOPSIG(status->second) != (SIGTRAP | 0x80) || !st.exit_pending ||
+      st.trap != Trap::kSetSid) {
+    return false;
+  }
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, target, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_EXIT || IsRestart(info.exit.rval)) {
+    return false;
+  }
+  unapplied_.insert_or_assign(st.tgid,
+                              kernel::SetSid{.tid = ThreadId(target), .result = info.exit.rval});
+  st.change_told = true;
+  return true;
 }
 
 bool Tracer::HeldChangeCameFirst(const kernel::ObservationBody& change, const HeldSetPgid& setpgid,

@@ -13,6 +13,7 @@ int ThreadsExitWithTheProcess();
 int SetPgidRacingTheChild(bool exec);
 int SetPgidRacingTheChildsThenPoll();
 int SetPgidRacingAThreadsExec();
+int SetPgidRacingTheChildBesideAnExit(bool exec);
 int AdoptedByAnExitingSubreaper(bool orphan_dies);
 int KilledWhileAThreadExecs();
 int PollForAnAdopteeOfAKilledFork();

@@ -817,6 +817,11 @@ int main(int argc, char** argv) {
   if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
   if (mode == "setpgid-vs-setpgid-then-poll") return scenarios::SetPgidRacingTheChildsThenPoll();
   if (mode == "setpgid-vs-thread-exec") return scenarios::SetPgidRacingAThreadsExec();
+  if (mode == "setpgid-vs-setsid-beside-exit") {
+    return scenarios::SetPgidRacingTheChildBesideAnExit(false);
+  }
+  if (mode == "setpgid-vs-exec-beside-exit")
+    return scenarios::SetPgidRacingTheChildBesideAnExit(true);
   if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
   if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper(false);
   if (mode == "adopt-by-exiting-subreaper-then-die") {
