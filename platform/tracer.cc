@@ -503,6 +503,7 @@ void Tracer::TellRanUnknown(pid_t pid, TaskState& st) {
   const bool thread = (st.clone_flags & CLONE_THREAD) != 0;
   const pid_t parent = thread ? ThreadLeftIn(st.creator, st.creator) : st.creator;
   if (parent <= 0 || !model_.FindTask(ThreadId(parent))) return;
+  NoteToldBeforeEvent(pid);
   TellClone(parent, st.creator, pid, st.clone_flags & ~static_cast<std::uint64_t>(CLONE_VFORK),
             st.clone_exit_signal);
 }
@@ -539,10 +540,6 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     it = tasks_.find(pid);
   }
   if (it != tasks_.end()) tasks_.erase(it);
-  // A process gone reports no more clone events.
-  if (pid == tgid) {
-    std::erase_if(told_before_event_, [&](const auto& told) { return told.second == pid; });
-  }
   exiting_.erase(pid);
   setpgid_in_flight_.erase(pid);
   waits_in_flight_.erase(pid);

@@ -63,6 +63,11 @@ inline constexpr std::chrono::milliseconds kHeldChildGrace{1};
 // How long AwaitReport waits for a report the host owes: far beyond what
 // any report takes, even on a loaded machine; a bound, not a timing.
 inline constexpr std::chrono::milliseconds kAwaitLimit{5000};
+// How late a creator's clone event may come after its child was told
+// without it: under load, hundreds of milliseconds. A later clone event
+// naming that tid is a new child's. (Reusing a tid within it would take
+// pid_max forks in a second: 32,768 here, more than the tracer sees.)
+inline constexpr std::chrono::milliseconds kLateCloneEventLimit{1000};
 // How long a task AwaitReport waits for may show a ptrace stop with nothing
 // to collect before that is taken to mean its report was collected already.
 inline constexpr std::chrono::milliseconds kTakenReportGrace{100};
@@ -129,11 +134,11 @@ class Tracer {
     bool listening = false;     // in a group stop, resumed with PTRACE_LISTEN
     bool exit_pending = false;  // resume with PTRACE_SYSCALL to see the result
     bool wait_told = false;     // its wait's exit stop, in hand, was told early (TellWaitInHand)
-    bool setpgid_told = false;  // its setpgid's exit stop, in hand, was told early
+    // Its setpgid's exit stop, in hand, was told early (TellSetPgidInHand).
+    bool setpgid_told = false;
     // Its exec event or setsid exit stop, in hand, was read early and its
     // change held in unapplied_ for a racing setpgid (TellTargetInHand).
     bool change_told = false;
-    // (TellSetPgidInHand)
     bool clone_refused = false;  // --max-tasks: the clone was skipped; make it EAGAIN
     // Leader: another task's setpgid moved its group; its next fork may have
     // come first (its child's group is read from /proc).
@@ -264,6 +269,8 @@ class Tracer {
   // `pid` reached its exit event unknown to the model (killed before its
   // first stop, its creator killed inside clone): told as a clone now.
   void AnnounceUnseenTask(pid_t pid);
+  // `child` is told without its creator's clone event (told_before_event_).
+  void NoteToldBeforeEvent(pid_t child);
   // A thread of group `tgid` the model has not seen finish its exit,
   // `preferred` if it is one; 0 if none.
   pid_t ThreadLeftIn(pid_t tgid, pid_t preferred) const;
@@ -544,9 +551,10 @@ class Tracer {
   // held (AnnounceUnnamedChildren).
   std::unordered_set<pid_t> running_unknown_;
   // Children told without their creator's clone event, which may still come
-  // (AnnounceHeldChild): child tid -> the creator's tgid. That event is then
-  // theirs, even once they are gone, not a new child's (OnNewTask).
-  std::unordered_map<pid_t, pid_t> told_before_event_;
+  // (AnnounceHeldChild, TellRanUnknown): child tid -> when. That event is
+  // then theirs, even once they are gone, not a new child's (OnNewTask),
+  // if it comes within kLateCloneEventLimit.
+  std::unordered_map<pid_t, std::chrono::steady_clock::time_point> told_before_event_;
   // Tasks between a setpgid's seccomp stop and its exit stop.
   std::unordered_set<pid_t> setpgid_in_flight_;
   // Tasks between a trapped wait's seccomp stop and the collection of its

@@ -99,8 +99,9 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   // still that clone's, not a new child's (stress seed 4297 with a
   // subreaper, under load, told the clone twice).
   const auto told = told_before_event_.find(child);
-  const bool told_first = told != told_before_event_.end() && told->second == st.tgid;
-  if (told_first) told_before_event_.erase(told);
+  const bool told_first = told != told_before_event_.end() &&
+                          std::chrono::steady_clock::now() - told->second < kLateCloneEventLimit;
+  if (told != told_before_event_.end()) told_before_event_.erase(told);
   if (const auto known = tasks_.find(child);
       told_first || (known != tasks_.end() && known->second.known)) {
     st.trap = Trap{};
@@ -111,6 +112,15 @@ void Tracer::OnNewTask(pid_t pid, TaskState& st, int event) {
   TellClone(pid, st.tgid, child, st.clone_flags, st.clone_exit_signal);
   // Telling it may collect other reports, this task's exit among them.
   if (const auto it = tasks_.find(pid); it != tasks_.end()) Resume(pid, it->second);
+}
+
+void Tracer::NoteToldBeforeEvent(pid_t child) {
+  // Its creator (if any is left) may report the clone yet. Entries past the
+  // limit go first: the map stays as small as the children told so.
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(told_before_event_,
+                [&](const auto& told) { return now - told.second >= kLateCloneEventLimit; });
+  told_before_event_[child] = now;
 }
 
 void Tracer::TellClone(pid_t parent, pid_t parent_tgid, pid_t child, std::uint64_t flags,
@@ -227,10 +237,7 @@ void Tracer::AnnounceHeldChild(pid_t child, pid_t parent, pid_t parent_tgid, boo
   if (adopted && (flags & CLONE_THREAD) == 0) {
     if (const auto stat = ReadProcStat(child)) host_pgid = stat->pgrp;
   }
-  // A creator still followed may report the clone yet.
-  if (!adopted && parent != self_ && tasks_.contains(parent_tgid)) {
-    told_before_event_[child] = parent_tgid;
-  }
+  NoteToldBeforeEvent(child);
   TellClone(parent, parent_tgid, child, flags, adopted ? SIGCHLD : cs.clone_exit_signal, host_pgid);
 }
 
