@@ -335,7 +335,6 @@ void Procfs::Consume(const kernel::Observation& /*obs*/, std::uint64_t /*seq*/,
 }
 
 void Procfs::NotifierLoop(const std::stop_token& stop) {
-  platform::MakeThisThreadBackground();
   for (;;) {
     {
       std::unique_lock lock(queue_mu_);

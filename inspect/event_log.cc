@@ -99,7 +99,6 @@ std::uint64_t EventLog::QueueFullWaits() const {
 }
 
 void EventLog::WriterLoop(const std::stop_token& stop) {
-  platform::MakeThisThreadBackground();
   std::vector<LogEntry> batch;
   for (;;) {
     {

@@ -10,8 +10,6 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <thread>
 #include <utility>
@@ -27,14 +25,6 @@ std::jthread StartQuietThread(Fn&& fn) {
   std::jthread thread(std::forward<Fn>(fn));
   ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
   return thread;
-}
-
-// Lowers the calling helper thread's priority (nice 10): the log's writer
-// and the view's notifier do work that can wait, and on two cores they
-// would otherwise take a core from the workload or the tracer, whose stops
-// the workload waits for. Best effort: a refusal changes nothing else.
-inline void MakeThisThreadBackground() {
-  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
 }
 
 }  // namespace sentry::platform
