@@ -12,6 +12,7 @@
 //                               SQLite, with none of the writer's work
 // and on the file the last round wrote:
 //   db.processes                processes in the run
+//   db.bytes_per_process        the file's size over them
 //   db.replay_records_per_sec   ReplayRun rebuilding the model from the file
 // Then the questions users ask, on a second run of PROCESSES processes in a
 // busier mix (every job in a group of its own, with a thread, a caught
@@ -404,8 +405,14 @@ int main(int argc, char** argv) {
   std::printf("db.ingest_floor_ratio_to_ceiling: %.2f\n", Median(floor) / ceil);
   std::printf("db.ingest_ratio_to_floor: %.2f\n", in / Median(floor));
   if (auto db = sentry::inspect::OpenForReading(run_path)) {
-    if (auto n = db->QueryInt("SELECT count(*) FROM process"))
+    if (auto n = db->QueryInt("SELECT count(*) FROM process")) {
       std::printf("db.processes: %lld\n", static_cast<long long>(*n));
+      struct stat st {};
+      if (stat(run_path.c_str(), &st) == 0 && *n > 0) {
+        std::printf("db.bytes_per_process: %.0f\n",
+                    static_cast<double>(st.st_size) / static_cast<double>(*n));
+      }
+    }
   }
   std::printf("db.replay_records_per_sec: %.0f\n", Median(replay));
   // SENTRY_BENCH_KEEP=1 keeps the generated runs for a look with sqlite3.
