@@ -182,7 +182,6 @@ int ExportMain(int argc, char** argv) {
     return {};
   };
   if (output.empty()) {
-    std::ios::sync_with_stdio(false);
     auto done = write(std::cout);
     std::cout.flush();
     if (!done) {
