@@ -24,7 +24,9 @@ using ReplayedObservation = std::function<void(const kernel::Observation&, std::
 
 // Applies run `run_id`'s observations with seq <= at (0: all) to `model`;
 // `on_applied` (if set) sees each one. Returns how many observations were
-// applied; the error names the seq that failed to decode.
+// applied; the error names the seq that failed to decode. The rows are read
+// on a thread of their own meanwhile (read_ahead.h): `on_applied` must not
+// use `db`.
 std::expected<std::uint64_t, std::string> ReplayRun(Database& db, std::int64_t run_id,
                                                     std::uint64_t at, kernel::Kernel& model,
                                                     const ReplayedObservation& on_applied = {});
@@ -36,7 +38,8 @@ std::expected<std::vector<kernel::Record>, std::string> StoredRecords(Database& 
                                                                       std::uint64_t at);
 
 // The same, handed to `on_records` one observation's records at a time:
-// a long run's are never all in memory.
+// a long run's are never all in memory. As in ReplayRun, `on_records` must
+// not use `db`.
 using StoredObservation = std::function<void(std::span<const kernel::Record>)>;
 std::expected<void, std::string> ForEachStoredObservation(Database& db, std::int64_t run_id,
                                                           std::uint64_t at,
