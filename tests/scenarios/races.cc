@@ -234,15 +234,44 @@ int ThreadsExitWithTheProcess() {
   return 0;
 }
 
+namespace {
+struct Reaper {
+  pid_t child;
+};
+void* ReapOne(void* arg) {
+  WaitFor(static_cast<Reaper*>(arg)->child);
+  return nullptr;
+}
+}  // namespace
+
 // A parent's setpgid on its child races the child's own setsid (or exec):
 // the host runs one first, and its results say which (setsid first: the
 // setpgid fails, EPERM; setpgid first: it succeeds, and a setsid then fails
 // if it made the child a group leader). Exec: EACCES once it has run.
-int SetPgidRacingTheChild(bool exec) {
-  constexpr int kRounds = 200;
-  for (int round = 0; round < kRounds; ++round) {
+// `beside_exit`: another child exits at the same moment, reaped at once by
+// a thread of the parent. The tracer drains that exit before it acts on
+// the next stop; the reap collects the parent's reports, the setpgid's exit
+// among them, while the child's setsid exit stop (or exec event) waits in
+// hand: the setpgid was judged without it (stress: "setpgid(C, ...): model
+// predicted 0, host returned EPERM", 3 runs in 2,000 under load; EACCES for
+// an exec).
+int SetPgidRacingTheChild(bool exec, bool beside_exit) {
+  const int rounds = beside_exit ? 300 : 200;
+  for (int round = 0; round < rounds; ++round) {
     int go[2];
     Check(pipe(go) == 0, "pipe");
+    pthread_t reaping{};
+    Reaper reaper{0};
+    if (beside_exit) {
+      reaper.child = fork();
+      Check(reaper.child >= 0, "fork");
+      if (reaper.child == 0) {
+        close(go[1]);
+        ReadByte(go[0]);
+        _exit(0);
+      }
+      Check(pthread_create(&reaping, nullptr, ReapOne, &reaper) == 0, "pthread_create");
+    }
     const pid_t c = fork();
     Check(c >= 0, "fork");
     if (c == 0) {
@@ -255,7 +284,11 @@ int SetPgidRacingTheChild(bool exec) {
       _exit(setsid() < 0 ? 1 : 0);
     }
     close(go[0]);
-    WriteByte(go[1]);
+    if (beside_exit) {
+      close(go[1]);  // both children go at once
+    } else {
+      WriteByte(go[1]);
+    }
     // A delay that varies from round to round spreads the setpgid over the
     // child's change (an exec takes far longer than a setsid). The longest
     // lets a traced child's setsid, a seccomp stop away, go first (with a
@@ -268,11 +301,16 @@ int SetPgidRacingTheChild(bool exec) {
     // it fails).
     const int moved = setpgid(c, round % 2 == 0 ? 0 : getpgrp());
     Check(moved == 0 || errno == EPERM || errno == EACCES, "setpgid");
-    close(go[1]);
+    if (beside_exit) {
+      Check(pthread_join(reaping, nullptr) == 0, "pthread_join");
+    } else {
+      close(go[1]);
+    }
     const int status = WaitFor(c);
     Check(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "child's status");
   }
-  std::printf("%d setpgids raced their child's %s\n", kRounds, exec ? "exec" : "setsid");
+  std::printf("%d setpgids raced their child's %s%s\n", rounds, exec ? "exec" : "setsid",
+              beside_exit ? " beside an exit" : "");
   return 0;
 }
 
@@ -343,66 +381,6 @@ int SetPgidRacingAThreadsExec() {
     Check(WaitFor(c) == 0, "child's status");
   }
   std::printf("%d setpgids raced a thread's exec\n", kRounds);
-  return 0;
-}
-
-namespace {
-struct Reaper {
-  pid_t child;
-};
-void* ReapOne(void* arg) {
-  WaitFor(static_cast<Reaper*>(arg)->child);
-  return nullptr;
-}
-}  // namespace
-
-// A parent's setpgid on its child races the child's setsid (or exec) while
-// another child exits, reaped at once by a thread of the parent. The tracer
-// drains that exit before it acts on the next stop; the exit's reap
-// collects the parent's reports, the setpgid's exit among them, while the
-// child's setsid exit stop (or exec event) waits in hand: the setpgid was
-// judged without it (stress: "setpgid(C, ...): model predicted 0, host
-// returned EPERM", 3 runs in 2,000 under load; EACCES for an exec).
-int SetPgidRacingTheChildBesideAnExit(bool exec) {
-  constexpr int kRounds = 300;
-  for (int round = 0; round < kRounds; ++round) {
-    int go[2];
-    Check(pipe(go) == 0, "pipe");
-    const pid_t other = fork();
-    Check(other >= 0, "fork");
-    if (other == 0) {
-      close(go[1]);
-      ReadByte(go[0]);
-      _exit(0);
-    }
-    Reaper reaper{other};
-    pthread_t t;
-    Check(pthread_create(&t, nullptr, ReapOne, &reaper) == 0, "pthread_create");
-    const pid_t c = fork();
-    Check(c >= 0, "fork");
-    if (c == 0) {
-      close(go[1]);
-      ReadByte(go[0]);
-      if (exec) {
-        execl("/bin/true", "true", static_cast<char*>(nullptr));
-        _exit(98);
-      }
-      _exit(setsid() < 0 ? 1 : 0);
-    }
-    close(go[0]);
-    close(go[1]);  // both go at once
-    const int spin = (round % 20) * (exec ? 100000 : 5000);
-    for (int i = 0; i < spin; ++i) {
-      asm volatile("" ::: "memory");  // kept by the optimiser
-    }
-    const int moved = setpgid(c, round % 2 == 0 ? 0 : getpgrp());
-    Check(moved == 0 || errno == EPERM || errno == EACCES, "setpgid");
-    Check(pthread_join(t, nullptr) == 0, "pthread_join");
-    const int status = WaitFor(c);
-    Check(WIFEXITED(status) && WEXITSTATUS(status) <= 1, "child's status");
-  }
-  std::printf("%d setpgids raced their child's %s beside an exit\n", kRounds,
-              exec ? "exec" : "setsid");
   return 0;
 }
 

@@ -813,15 +813,12 @@ int main(int argc, char** argv) {
   if (mode == "poll-while-children-exit") return scenarios::PollWhileChildrenExit();
   if (mode == "fellow-waiters") return scenarios::FellowWaiters(argc >= 3 ? argv[2] : nullptr);
   if (mode == "threads-exit-with-process") return scenarios::ThreadsExitWithTheProcess();
-  if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false);
-  if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true);
+  if (mode == "setpgid-vs-setsid") return scenarios::SetPgidRacingTheChild(false, false);
+  if (mode == "setpgid-vs-exec") return scenarios::SetPgidRacingTheChild(true, false);
   if (mode == "setpgid-vs-setpgid-then-poll") return scenarios::SetPgidRacingTheChildsThenPoll();
   if (mode == "setpgid-vs-thread-exec") return scenarios::SetPgidRacingAThreadsExec();
-  if (mode == "setpgid-vs-setsid-beside-exit") {
-    return scenarios::SetPgidRacingTheChildBesideAnExit(false);
-  }
-  if (mode == "setpgid-vs-exec-beside-exit")
-    return scenarios::SetPgidRacingTheChildBesideAnExit(true);
+  if (mode == "setpgid-vs-setsid-beside-exit") return scenarios::SetPgidRacingTheChild(false, true);
+  if (mode == "setpgid-vs-exec-beside-exit") return scenarios::SetPgidRacingTheChild(true, true);
   if (mode == "killed-while-a-thread-execs") return scenarios::KilledWhileAThreadExecs();
   if (mode == "adopt-by-exiting-subreaper") return scenarios::AdoptedByAnExitingSubreaper(false);
   if (mode == "adopt-by-exiting-subreaper-then-die") {
