@@ -91,18 +91,10 @@ void JsonStream::Separate() {
   first_ = false;
 }
 
-JsonStream& JsonStream::OpenObject() {
+JsonStream& JsonStream::Open(char opener, char closer) {
   Separate();
-  buffer_ += '{';
-  closers_ += '}';
-  first_ = true;
-  return *this;
-}
-
-JsonStream& JsonStream::OpenArray() {
-  Separate();
-  buffer_ += '[';
-  closers_ += ']';
+  buffer_ += opener;
+  closers_ += closer;
   first_ = true;
   return *this;
 }

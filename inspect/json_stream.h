@@ -24,8 +24,8 @@ class JsonStream {
   JsonStream& operator=(const JsonStream&) = delete;
   ~JsonStream() { Flush(); }
 
-  JsonStream& OpenObject();
-  JsonStream& OpenArray();
+  JsonStream& OpenObject() { return Open('{', '}'); }
+  JsonStream& OpenArray() { return Open('[', ']'); }
   JsonStream& Close();  // the innermost object or array
   // A member's key; its value comes next.
   JsonStream& Key(std::string_view key);
@@ -44,6 +44,7 @@ class JsonStream {
   void Flush();
 
  private:
+  JsonStream& Open(char opener, char closer);
   void Separate();  // the comma before a value, unless it is the first or follows a key
   void MaybeFlush() {
     if (buffer_.size() >= kFlushAt) Flush();

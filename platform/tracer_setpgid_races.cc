@@ -25,6 +25,22 @@ namespace sentry::platform {
 
 using kernel::ThreadId;
 
+namespace {
+
+// The result of a setsid or setpgid whose exit stop is in hand and not
+// acted on yet: the host's, read at the stop; nullopt if the task is no
+// longer in it or the call is to be restarted.
+std::optional<std::int64_t> ResultAtExitStop(pid_t tid) {
+  __ptrace_syscall_info info{};
+  if (::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
+      info.op != PTRACE_SYSCALL_INFO_EXIT || IsRestart(info.exit.rval)) {
+    return std::nullopt;
+  }
+  return info.exit.rval;
+}
+
+}  // namespace
+
 std::optional<pid_t> Tracer::SetPgidTarget(pid_t caller) const {
   const auto it = tasks_.find(caller);
   if (it == tasks_.end()) return std::nullopt;
@@ -140,14 +156,11 @@ void Tracer::TellSetPgidInHand(pid_t setter) {
     return;
   }
   // Still in the stop its handler has not acted on: the result is the host's.
-  __ptrace_syscall_info info{};
-  if (::ptrace(PTRACE_GET_SYSCALL_INFO, setter, sizeof info, &info) <= 0 ||
-      info.op != PTRACE_SYSCALL_INFO_EXIT || IsRestart(info.exit.rval)) {
-    return;
-  }
+  const auto result = ResultAtExitStop(setter);
+  if (!result) return;
   setpgid_in_flight_.erase(setter);
   it->second.setpgid_told = true;
-  OnSetPgidExit(setter, it->second, info.exit.rval);
+  OnSetPgidExit(setter, it->second, *result);
 }
 
 void Tracer::ApplyUnapplied(pid_t tgid) {
@@ -200,13 +213,9 @@ bool Tracer::TellTargetInHand(pid_t target) {
       st.trap != Trap::kSetSid) {
     return false;
   }
-  __ptrace_syscall_info info{};
-  if (::ptrace(PTRACE_GET_SYSCALL_INFO, target, sizeof info, &info) <= 0 ||
-      info.op != PTRACE_SYSCALL_INFO_EXIT || IsRestart(info.exit.rval)) {
-    return false;
-  }
-  unapplied_.insert_or_assign(st.tgid,
-                              kernel::SetSid{.tid = ThreadId(target), .result = info.exit.rval});
+  const auto result = ResultAtExitStop(target);
+  if (!result) return false;
+  unapplied_.insert_or_assign(st.tgid, kernel::SetSid{.tid = ThreadId(target), .result = *result});
   st.change_told = true;
   return true;
 }
