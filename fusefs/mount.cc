@@ -27,29 +27,45 @@ namespace sentry::fusefs {
 
 namespace {
 
-// The mount a crash must detach (async-signal-safe: a fixed buffer).
+// The mount a crash must detach (async-signal-safe: a fixed buffer), and
+// what each crash signal did before, which the crash is handed on to (a
+// sanitizer's report, a fuzzer's saving of its input, else the default).
 std::array<char, 4096> g_crash_unmount_path{};
+constexpr std::array kCrashSignals = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+std::array<struct sigaction, kCrashSignals.size()> g_before_crash_cleanup{};
 
-void OnCrash(int sig) {
+void RestoreBefore(int sig) {
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    if (kCrashSignals[i] == sig) ::sigaction(sig, &g_before_crash_cleanup[i], nullptr);
+  }
+}
+
+void OnCrash(int sig, siginfo_t* info, void* /*context*/) {
   if (g_crash_unmount_path[0] != '\0') ::umount2(g_crash_unmount_path.data(), MNT_DETACH);
-  // SA_RESETHAND restored the default action; the signal, blocked while
-  // this handler runs, is delivered again when it returns.
-  ::raise(sig);
+  RestoreBefore(sig);
+  // A fault happens again when this returns, into the action before with
+  // its own siginfo. A signal sent (kill, abort's raise: si_code <= 0) is
+  // sent again; blocked while this runs, it is delivered on return.
+  if (info == nullptr || info->si_code <= 0) ::raise(sig);
 }
 
 void InstallCrashCleanup(const std::string& path) {
   if (path.size() >= g_crash_unmount_path.size()) return;
   std::memcpy(g_crash_unmount_path.data(), path.c_str(), path.size() + 1);
   struct sigaction sa {};
-  sa.sa_handler = OnCrash;
-  sa.sa_flags = static_cast<int>(SA_RESETHAND);
+  sa.sa_sigaction = OnCrash;
+  sa.sa_flags = SA_SIGINFO;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::sigaction(sig, &sa, nullptr);
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    ::sigaction(kCrashSignals[i], &sa, &g_before_crash_cleanup[i]);
+  }
 }
 
 void RemoveCrashCleanup() {
   g_crash_unmount_path[0] = '\0';
-  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) ::signal(sig, SIG_DFL);
+  for (std::size_t i = 0; i < kCrashSignals.size(); ++i) {
+    ::sigaction(kCrashSignals[i], &g_before_crash_cleanup[i], nullptr);
+  }
 }
 
 // mountinfo escapes blanks in paths as octal (\040).
@@ -274,8 +290,9 @@ Mount::Mount(Procfs& fs, std::string path, fuse_session* session)
 
 void Mount::Loop() {
   fuse_loop_config* config = fuse_loop_cfg_create();
+  // Idle workers are kept (libfuse's default, and its advice): one that
+  // ended when idle would be made again at the next burst of readers.
   fuse_loop_cfg_set_max_threads(config, 4);
-  fuse_loop_cfg_set_idle_threads(config, 2);
   fuse_session_loop_mt(session_, config);
   fuse_loop_cfg_destroy(config);
   std::lock_guard lock(mu_);

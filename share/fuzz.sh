@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/) with clang, ASan and UBSan in
 # build-fuzz/ and runs each for SECONDS (default 30), seeded with the
-# corpus in tests/fuzz/corpus/TARGET/ (real runs' logs) and share/scenarios/.
+# corpus in tests/fuzz/corpus/TARGET/ (real runs' logs and databases, and
+# lines of view requests) and, for the targets that read logs, share/scenarios/.
 # SECONDS 0 runs each seed once, unmutated (CI's check of the model's
 # invariants on real logs). What a run finds new goes to
 # build-fuzz/corpus/TARGET/; an input that crashes, hangs or breaks an
 # invariant is left in build-fuzz/findings/ and fails this script.
-#   share/fuzz.sh [SECONDS] [TARGET...]     (targets: fuzz_codec fuzz_model)
+#   share/fuzz.sh [SECONDS] [TARGET...]     (targets: fuzz_codec fuzz_model fuzz_database fuzz_view)
 #   FUZZ_SEED=N share/fuzz.sh ...           the same mutations every time
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
@@ -14,7 +15,7 @@ source "$(dirname "$0")/deps.sh"
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_codec fuzz_model)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_codec fuzz_model fuzz_database fuzz_view)
 
 sentry_install_deps
 dir="$SENTRY_ROOT/build-fuzz"
@@ -37,10 +38,15 @@ for target in "${targets[@]}"; do
     [ -z "${FUZZ_SEED:-}" ] || how+=(-seed="$FUZZ_SEED")
   fi
   echo "fuzz: $target (${seconds} s; 0: the seeds once)" >&2
-  # -max_len: a real run's log is tens of KiB; -timeout: a hang is a bug.
-  if ! "$dir/tests/fuzz/$target" "${how[@]}" -max_len=65536 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$findings/$target-" "${corpus[@]}" "$SENTRY_ROOT/tests/fuzz/corpus/$target" \
-    "$SENTRY_ROOT/share/scenarios" >"$findings/$target.log" 2>&1; then
+  # -max_len: a real run's log is tens of KiB, its database (512-byte
+  # pages) under 128; -timeout: a hang is a bug.
+  max_len=65536
+  [ "$target" != fuzz_database ] || max_len=131072
+  # The example logs seed the targets that read logs.
+  seeds=("$SENTRY_ROOT/tests/fuzz/corpus/$target")
+  case $target in fuzz_codec | fuzz_model) seeds+=("$SENTRY_ROOT/share/scenarios") ;; esac
+  if ! "$dir/tests/fuzz/$target" "${how[@]}" -max_len=$max_len -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$findings/$target-" "${corpus[@]}" "${seeds[@]}" >"$findings/$target.log" 2>&1; then
     echo "fuzz: $target failed; its input and log are in $findings/:" >&2
     grep -E 'invariant|after|round-trip|what\(\)|SUMMARY|Test unit written' "$findings/$target.log" >&2 || true
     status=1

@@ -361,6 +361,14 @@ bool Stepper::Command(std::string_view command) {
     // only to a question); "continue" and "quit" are kept for the next hold.
     if ((a == Action::kNext || a == Action::kAnswer) && held_at_.empty()) return false;
     if (a == Action::kAnswer && question_.empty()) return false;
+    // Kept ones are one of each at most, and nothing is kept past a quit:
+    // a script that writes "continue" in a loop grows nothing.
+    const auto kept = [&](Action k) {
+      return std::ranges::any_of(commands_, [k](const Said& s) { return s.action == k; });
+    };
+    if (held_at_.empty() && (kept(Action::kQuit) || (a == Action::kContinue && kept(a)))) {
+      return true;
+    }
     commands_.push_back(std::move(said));
     // Taken: the file no longer shows this hold (a reader that waits for
     // the next one must not see this one again).
