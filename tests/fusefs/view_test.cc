@@ -56,6 +56,32 @@ std::string Replaced(std::string text, std::string_view from, std::string_view t
   return text;
 }
 
+// A fixture says "ready" before every one of its tasks is blocked: one may
+// still be on its way to its read (R, on a loaded machine), and a test that
+// compares the view's ps with the host's, read a moment apart, would see
+// two states. Returns once no thread of `pids` runs: each sleeps, stops or
+// is a zombie from then on, until the test ends it.
+void AwaitAllAsleep(const std::vector<int>& pids) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto running = [](int pid) {
+    std::error_code error;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+      const std::string stat = Slurp(task.path().string() + "/stat");
+      const std::size_t paren = stat.rfind(')');
+      if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'R') {
+        return true;
+      }
+    }
+    return false;
+  };
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::ranges::none_of(pids, running)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "the fixture's tasks did not all block within 30 s";
+}
+
 // A fixture run (see view_fixture.cc) with the view mounted at a place of
 // its own, ready to be looked at.
 class ViewTest : public ::testing::Test {
@@ -65,6 +91,7 @@ class ViewTest : public ::testing::Test {
     options.insert(options.end(), extra.begin(), extra.end());
     run_ = std::make_unique<LiveRun>(options, std::vector<std::string>{SCENARIOS_BINARY, mode});
     ASSERT_EQ(run_->ReadLine(), "ready") << run_->Stderr();
+    if (mode == "view-fixture") AwaitAllAsleep(WorkloadPids());
   }
   void TearDown() override {
     if (run_) {
@@ -467,6 +494,7 @@ class StuckPipelineTest : public ::testing::Test {
     ASSERT_NE(at, std::string::npos);
     first_ = std::atoi(status.c_str() + at + 7);
     pids_ = {first_, writer_, reader_};
+    AwaitAllAsleep(pids_);
   }
   void TearDown() override {
     run_->WriteLine("done");
@@ -688,20 +716,31 @@ TEST_F(ViewTest, FreezeHoldsTheWorkloadUnseenByItsWaits) {
     close(fd);
     return ok;
   };
-  const auto spins = [&] {
+  // Runs: gets 50 ms of CPU within 20 s (on a loaded machine a spinner may
+  // get a sliver of a core; only a held one gets none).
+  const auto runs = [&] {
+    const long before = CpuTicks(child);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (CpuTicks(child) - before >= 5) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  const auto ticks_in_300ms = [&] {
     const long before = CpuTicks(child);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     return CpuTicks(child) - before;
   };
-  ASSERT_GT(spins(), 5);  // it runs: more than 50 ms of CPU in 300 ms
+  ASSERT_TRUE(runs());
   ASSERT_TRUE(write("1\n"));
   EXPECT_EQ(Slurp(freeze), "1\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the last tick's rounding
-  EXPECT_EQ(spins(), 0) << "a frozen task ran";
+  EXPECT_EQ(ticks_in_300ms(), 0) << "a frozen task ran";
   EXPECT_NE(Slurp(mount_ + "/" + child + "/sentry/stop").find("external: 1"), std::string::npos);
   EXPECT_FALSE(write("2"));  // only 0 and 1
   ASSERT_TRUE(write("0"));
-  EXPECT_GT(spins(), 5) << "the thawed task stays still";
+  EXPECT_TRUE(runs()) << "the thawed task stays still";
   // Its parent's WUNTRACED wait finds nothing: a freeze is no stop.
   run_->WriteLine("check");
   EXPECT_EQ(run_->ReadLine(), "0");
