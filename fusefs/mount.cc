@@ -161,11 +161,13 @@ bool IsDeadMount(const std::string& path) {
   return ::statfs(path.c_str(), &fs) != 0 && (errno == ENOTCONN || errno == ECONNABORTED);
 }
 
-int CleanDeadMounts() {
+int CleanDeadMounts(const std::string& beside_given) {
   // At the default place or beside it (/sandbox/PID/proc) only: a dead view
   // at a place a user chose is cleaned by the run that asks for that place,
   // which says so.
-  const std::filesystem::path beside = std::filesystem::path(DefaultMountPath()).parent_path();
+  const std::filesystem::path beside = beside_given.empty()
+                                           ? std::filesystem::path(DefaultMountPath()).parent_path()
+                                           : std::filesystem::path(beside_given);
   const std::string prefix = beside.string() + "/";
   int cleaned = 0;
   for (const std::string& path : SentryMounts()) {

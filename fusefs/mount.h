@@ -71,10 +71,11 @@ std::string DefaultMountPath();
 // Where sentry views are mounted (this mount namespace), in mount order.
 std::vector<std::string> SentryMounts();
 
-// Detaches every sentry mount at the default place or beside it whose
-// sentry is gone (root only), and removes the empty mount points runs made
-// there; how many mounts.
-int CleanDeadMounts();
+// Detaches every sentry mount under `beside` (by default the directory of
+// the default place: /sandbox/proc and /sandbox/PID/proc) whose sentry is
+// gone (root only), and removes the empty PID/proc mount points there whose
+// process is gone; how many mounts.
+int CleanDeadMounts(const std::string& beside = std::string());
 
 // Whether `path` is a mount whose server is gone (ENOTCONN).
 bool IsDeadMount(const std::string& path);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "sentry/kernel/json_codec.h"
+#include "tests/fuzz/input_lines.h"
 
 namespace {
 
@@ -37,11 +38,6 @@ void RoundTrips(std::string_view line) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
-  while (!rest.empty()) {
-    const std::size_t nl = rest.find('\n');
-    RoundTrips(rest.substr(0, nl));
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-  }
+  sentry::fuzz::ForEachLine(data, size, RoundTrips);
   return 0;
 }

@@ -63,11 +63,14 @@ void RemoveFiles() {
   }
 }
 
+// How many answers this input has printed: the formats take turns, the
+// same for an input however many came before it (a finding replays alone).
+int g_printed = 0;
+
 void Print(std::expected<inspect::Answer, std::string> answer) {
   if (!answer) return;
   // One format per answer: each reads the rows once.
-  static int next = 0;
-  const auto format = static_cast<inspect::OutputFormat>(next++ % 3);
+  const auto format = static_cast<inspect::OutputFormat>(g_printed++ % 3);
   (void)answer->Print(Nowhere(), format);
 }
 
@@ -126,6 +129,7 @@ void AskAbout(inspect::Database& db, std::int64_t run, bool host_pids) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  g_printed = 0;
   RemoveFiles();
   {
     std::ofstream file(DatabasePath(), std::ios::binary);

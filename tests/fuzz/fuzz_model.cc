@@ -11,24 +11,21 @@
 
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
+#include "tests/fuzz/input_lines.h"
 #include "tests/fuzz/model_invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   sentry::kernel::Kernel model;
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
-  while (!rest.empty()) {
-    const std::size_t nl = rest.find('\n');
-    const std::string_view line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    if (sentry::kernel::IsRecordLine(line)) continue;
+  sentry::fuzz::ForEachLine(data, size, [&](std::string_view line) {
+    if (sentry::kernel::IsRecordLine(line)) return;
     const auto decoded = sentry::kernel::DecodeObservation(line);
-    if (!decoded) continue;
+    if (!decoded) return;
     model.Apply(decoded->observation);
     if (const std::string broken = sentry::fuzz::BrokenInvariant(model); !broken.empty()) {
       std::fprintf(stderr, "after %.*s\ninvariant broken: %s\n", static_cast<int>(line.size()),
                    line.data(), broken.c_str());
       std::abort();
     }
-  }
+  });
   return 0;
 }

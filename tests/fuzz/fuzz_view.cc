@@ -5,9 +5,10 @@
 // procfs.cc runs in the view's own threads with the sanitizers on. The
 // model is a real run's, replayed to a moment with live, stopped and zombie
 // processes, groups and sessions (random-2-subreaper.jsonl, observation
-// 100); `sentry/freeze` is wired to a recorder and `sentry/step` to a real
-// Stepper. Whatever is asked, the view answers or says an errno: it never
-// crashes, hangs or leaves the mount behind.
+// 100); `sentry/freeze` is wired to a control that holds nothing (there is
+// no workload) and `sentry/step` to a real Stepper. Whatever is asked, the
+// view answers or says an errno: it never crashes, hangs or leaves the
+// mount behind.
 //
 // Paths are resolved beneath the mount (openat2 RESOLVE_BENEATH): a link to
 // a host path (the reader's own fd/N) is not followed out of the view.
@@ -16,19 +17,16 @@
 // TEXT's "\n" is a newline.
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -40,6 +38,7 @@
 #include "sentry/cmd/step.h"
 #include "sentry/kernel/json_codec.h"
 #include "sentry/kernel/kernel.h"
+#include "tests/fuzz/input_lines.h"
 
 namespace {
 
@@ -48,7 +47,8 @@ namespace fusefs = sentry::fusefs;
 using sentry::platform::UniqueFd;
 
 constexpr std::uint64_t kReplayedTo = 100;
-constexpr std::string_view kMountPrefix = "sentry-fuzz-view-";
+// Each fuzzing process mounts at kMountsDir/PID/proc.
+constexpr std::string_view kMountsDir = "/tmp/sentry-fuzz-view";
 constexpr std::size_t kMostRead = std::size_t{1} << 20;  // per file: a view file is small
 
 struct MountedView {
@@ -57,7 +57,6 @@ struct MountedView {
   std::unique_ptr<sentry::cmd::Stepper> stepper;
   std::unique_ptr<fusefs::Mount> mount;
   UniqueFd root;
-  std::atomic<int> freezes{0};
 };
 
 MountedView* g_view = nullptr;
@@ -163,23 +162,12 @@ void Do(std::string_view line) {
   }
 }
 
-// A fuzzer that found something ends at once (_Exit), its mount left dead:
-// those of earlier runs are detached and removed first.
-void CleanDeadMounts() {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
-    if (!entry.path().filename().string().starts_with(kMountPrefix)) continue;
-    const std::string path = entry.path().string() + "/proc";
-    if (fusefs::IsDeadMount(path)) ::umount2(path.c_str(), MNT_DETACH);
-    ::rmdir(path.c_str());
-    ::rmdir(entry.path().c_str());
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  CleanDeadMounts();
+  // A fuzzer that found something ends at once (_Exit), its mount left
+  // dead: those of earlier runs are detached and removed first.
+  fusefs::CleanDeadMounts(std::string(kMountsDir));
   g_view = new MountedView;
   g_view->procfs = std::make_unique<fusefs::Procfs>(
       g_view->model, fusefs::Procfs::Options{.owner = ::getuid(), .pidns = false, .live = false});
@@ -188,14 +176,14 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   ReplayLog(*g_view);
   g_view->procfs->AwaitNotifier();
   g_view->procfs->CloseEvents();  // `events` readers get the records told, then end of file
-  g_view->procfs->SetFreezeControl([](bool /*hold*/) { g_view->freezes.fetch_add(1); });
+  g_view->procfs->SetFreezeControl([](bool /*hold*/) {});
   g_view->procfs->SetStepControl(
       {.state = [] { return g_view->stepper->State(); },
        .command = [](std::string_view command) { return g_view->stepper->Command(command); }});
   std::string notice;
   auto mounted = fusefs::Mount::Create(
       *g_view->procfs,
-      {.path = "/tmp/" + std::string(kMountPrefix) + std::to_string(::getpid()) + "/proc",
+      {.path = std::string(kMountsDir) + "/" + std::to_string(::getpid()) + "/proc",
        .allow_other = false},
       &notice);
   if (!mounted) {
@@ -210,11 +198,6 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
-  while (!rest.empty()) {
-    const std::size_t nl = rest.find('\n');
-    Do(rest.substr(0, nl));
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-  }
+  sentry::fuzz::ForEachLine(data, size, Do);
   return 0;
 }
