@@ -154,6 +154,13 @@ int Tracer::Run() {
     return 125;
   }
 
+  if (options_.stop_facts) {
+    if (auto facts = StopFacts::Open(self_); facts) {
+      facts_ = std::move(*facts);
+    } else if (options_.verbose) {
+      Warn("no stop facts (" + facts.error() + "): each stop is read with ptrace and /proc");
+    }
+  }
   Apply(kernel::TaskExisting{.tid = ThreadId(self_),
                              .tgid = ThreadId(self_),
                              .parent = ThreadId(0),
@@ -292,6 +299,12 @@ done:
                  static_cast<unsigned long long>(stats.divergences),
                  static_cast<unsigned long long>(unlogged_polls_),
                  static_cast<unsigned long long>(awaits_given_up_));
+    if (facts_) {
+      std::fprintf(stderr, "sentry: stop facts used %llu, missed %llu, dropped by a full ring %llu\n",
+                   static_cast<unsigned long long>(facts_->used()),
+                   static_cast<unsigned long long>(facts_->missed()),
+                   static_cast<unsigned long long>(facts_->Dropped()));
+    }
   }
   return exit_code_;
 }
@@ -416,6 +429,8 @@ void Tracer::HandleStatus(pid_t pid, int status, const ::rusage& usage) {
       }
     }
   } in_hand{in_hand_, in_hand_status_, pid, in_hand_.insert(pid).second};
+  // What the tracepoints wrote before this report is read before it is.
+  if (facts_) facts_->Drain();
   if (in_hand.inserted) in_hand_status_[pid] = status;
   if (const auto it = tasks_.find(pid); it != tasks_.end()) {
     ++it->second.reports;
@@ -510,6 +525,7 @@ void Tracer::TellRanUnknown(pid_t pid, TaskState& st) {
 
 void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
   ++exits_collected_;
+  if (facts_) facts_->Forget(pid);
   // Killed while it ran unknown, or out of the stop it was held at.
   if (const auto it = tasks_.find(pid);
       it != tasks_.end() && it->second.ran_unknown && !it->second.known) {
@@ -885,6 +901,7 @@ std::optional<pid_t> Tracer::ThreadThatExeced(pid_t pid) const {
 
 Tracer::TaskState& Tracer::NoteExec(pid_t pid, pid_t former_tid) {
   if (former_tid != pid) {
+    if (facts_) facts_->Forget(former_tid);  // that tid is gone, without an exit report
     // A non-leader exec'd: it now has the leader's tid (DESIGN fact 9).
     auto node = tasks_.extract(former_tid);
     if (!node.empty()) {
@@ -903,6 +920,16 @@ Tracer::TaskState& Tracer::NoteExec(pid_t pid, pid_t former_tid) {
 }
 
 kernel::Exec Tracer::ReadExec(pid_t pid, pid_t former_tid) const {
+  if (facts_) {
+    if (auto fact = facts_->TakeExec(pid)) {
+      return kernel::Exec{.tid = ThreadId(former_tid),
+                          .uid = fact->euid,
+                          .gid = fact->egid,
+                          .comm = std::move(fact->comm),
+                          .argv = std::move(fact->argv)};
+    }
+    facts_->Missed(pid, StopFacts::Kind::kExec);
+  }
   const std::string proc = "/proc/" + std::to_string(pid);
   std::string comm = ReadSmallFile(proc + "/comm");
   if (!comm.empty() && comm.back() == '\n') comm.pop_back();
@@ -986,13 +1013,16 @@ void Tracer::OnEventStop(pid_t pid, TaskState& st, int sig) {
     // The model misses nothing: what it does next stops it, and that stop
     // is held until it is told (HandleStatus). The clone's flags are read
     // now, in case its creator never reports it (AnnounceHeldChild).
-    user_regs_struct regs{};
-    if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0 || !DecodeClone(pid, regs, st)) {
-      CloneFromHost(pid, st);  // a SIGKILL woke it out of this stop first
+    st.creator = CloneFromFact(pid, st);
+    if (st.creator == 0) {
+      user_regs_struct regs{};
+      if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0 || !DecodeClone(pid, regs, st)) {
+        CloneFromHost(pid, st);  // a SIGKILL woke it out of this stop first
+      }
+      // Its creator's group (a thread) or process, for an exit report that
+      // comes before anything names it: the task is gone by then.
+      st.creator = CreatorOf(pid);
     }
-    // Its creator's group (a thread) or process, for an exit report that
-    // comes before anything names it: the task is gone by then.
-    st.creator = CreatorOf(pid);
     st.ran_unknown = true;
     st.saw_first_stop = true;
     running_unknown_.insert(pid);

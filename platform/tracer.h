@@ -32,6 +32,7 @@
 #include "platform/launcher.h"
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
+#include "platform/stop_facts.h"
 #include "platform/terminal.h"
 #include "sentry/kernel/consumer.h"
 #include "sentry/kernel/kernel.h"
@@ -83,6 +84,9 @@ struct RunOptions {
   std::size_t max_tasks = 0;  // refuse clones beyond this many live tasks (0: no limit)
   bool pidns = false;         // the workload in a new PID namespace, its first process pid 1
   bool terminal = false;      // give the workload a pty of its own (stdin must be a tty)
+  // Take what tracepoints tell before a stop (stop_facts.h) over reading
+  // ptrace and /proc at it, when BPF can be loaded.
+  bool stop_facts = true;
   // Handed each observation and its records, in order, on the tracer thread.
   std::vector<kernel::RecordConsumer*> consumers;
   // Asked between reports whether to hold the workload (--step); may be null.
@@ -215,6 +219,10 @@ class Tracer {
   // The flags and exit signal of the clone/clone3/fork/vfork `pid` is in;
   // false (and `st` unchanged) if clone3's arguments could not be read.
   bool DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st) const;
+  // From the stop fact of the clone that made `child`: its flags and exit
+  // signal into `st`, and its creator's process returned; 0 (and `st`
+  // unchanged) if there is no fact to go by.
+  pid_t CloneFromFact(pid_t child, TaskState& st) const;
   // When the clone's registers or arguments are out of reach: what the host
   // shows of `child` (a thread, or a process taken for a fork's).
   static void CloneFromHost(pid_t child, TaskState& st);
@@ -517,6 +525,8 @@ class Tracer {
   kernel::Kernel& model_;
   RunOptions options_;
   pid_t self_ = 0;
+  // What tracepoints told of the stops to come; null without BPF.
+  std::unique_ptr<StopFacts> facts_;
   pid_t session_leader_ = 0;  // the sentry's child; the first process's parent
   UniqueFd release_;          // closed: the session leader exits
   pid_t root_ = 0;            // the first process (0 until the session leader forks it)

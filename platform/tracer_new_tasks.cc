@@ -38,7 +38,22 @@ bool Tracer::DecodeClone(pid_t pid, const user_regs_struct& regs, TaskState& st)
     st.clone_flags = 0;
     st.clone_exit_signal = SIGCHLD;
   }
+  // A thread has no exit signal (copy_process: -1, whatever was asked);
+  // told as none, as its stop fact tells it.
+  if ((st.clone_flags & CLONE_THREAD) != 0) st.clone_exit_signal = 0;
   return true;
+}
+
+pid_t Tracer::CloneFromFact(pid_t child, TaskState& st) const {
+  if (!facts_) return 0;
+  const auto fact = facts_->Clone(child);
+  // CLONE_PARENT: the child takes its creator's leader's exit signal
+  // (copy_process), not the one asked for, which the model is told; and its
+  // parent is not its creator. Read from the registers.
+  if (!fact || (fact->flags & CLONE_PARENT) != 0) return 0;
+  st.clone_flags = fact->flags;
+  st.clone_exit_signal = fact->exit_signal;
+  return fact->creator_tgid;
 }
 
 void Tracer::CloneFromHost(pid_t child, TaskState& st) {
@@ -64,6 +79,13 @@ std::optional<unsigned long> Tracer::CloneEventMessage(pid_t pid, int event, Tas
   // (rax: the child's pid) before any later stop. Saves EventMessage's check.
   if (st.trap != Trap::kClone) {
     unsigned long msg = 0;
+    // The child's stop fact, once per clone event, names this task its
+    // creator: the message is this event's (out of this stop, a message is
+    // an exit status, which could name a child only if it were this one).
+    if (facts_ && ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 && msg != 0) {
+      const auto child = static_cast<pid_t>(msg);
+      if (CloneFromFact(child, st) != 0 && facts_->TakeCloneEvent(pid, child)) return msg;
+    }
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 &&
         ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&

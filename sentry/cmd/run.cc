@@ -130,7 +130,11 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
-      "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
+"no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
+      "no-bpf",
+      "read every ptrace stop with ptrace and /proc alone. By default, when the kernel lets "
+      "it load BPF (root), the sentry takes a new task's clone flags and an exec's names "
+      "from tracepoints that fire before the stop, which saves those reads; -v counts them")(
       "mount", po::value<std::string>(&mount_path)->value_name("DIR"),
       "mount the live procfs view at DIR (default: /sandbox/proc as root, or "
       "/sandbox/PID/proc, said with -v, while another run has it; else "
@@ -197,6 +201,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   const bool verbose = options.verbose;
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
+  options.stop_facts = vm.count("no-bpf") == 0;
   options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
   // --step takes its commands from the terminal the workload shares, or the view.
   if (step && !options.terminal && vm.count("no-fuse") != 0) {
