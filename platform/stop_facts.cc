@@ -115,17 +115,18 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
   if (size < sizeof header) return;
   std::memcpy(&header, record, sizeof header);
   if (header.kind == STOP_FACT_CLONE && size >= sizeof(stop_fact_clone)) {
-    if (!Fresh(header.tid, Kind::kClone, position)) return;
     stop_fact_clone clone{};
     std::memcpy(&clone, record, sizeof clone);
     const bool thread = clone.tgid != header.tid;
-    clones_[header.tid] = HeldClone{
-        .fact = CloneFact{.creator = clone.creator,
-                          .creator_tgid = clone.creator_tgid,
-                          .tgid = clone.tgid,
-                          .flags = clone.flags,
-                          .exit_signal = thread ? 0 : clone.exit_signal},
-        .event_seen = false};
+    // The new task lives (its death is reported after this record): its
+    // fact holds for it however late it is read.
+    clones_[header.tid] = CloneFact{.creator = clone.creator,
+                                    .creator_tgid = clone.creator_tgid,
+                                    .tgid = clone.tgid,
+                                    .flags = clone.flags,
+                                    .exit_signal = thread ? 0 : clone.exit_signal};
+    // Its creator's event stop may have been read without it.
+    if (Fresh(clone.creator, Kind::kCloneEvent, position)) clone_events_[clone.creator] = header.tid;
   } else if (header.kind == STOP_FACT_EXEC &&
              size >= sizeof(stop_fact_exec) - STOP_FACT_ARGV_MAX) {
     if (!Fresh(header.tid, Kind::kExec, position)) return;
@@ -189,17 +190,16 @@ bool StopFacts::Fresh(pid_t tid, Kind kind, std::uint64_t position) {
 std::optional<CloneFact> StopFacts::Clone(pid_t child) const {
   const auto it = clones_.find(child);
   if (it == clones_.end()) return std::nullopt;
-  return it->second.fact;
+  return it->second;
 }
 
-bool StopFacts::TakeCloneEvent(pid_t creator, pid_t child) {
-  const auto it = clones_.find(child);
-  if (it == clones_.end() || it->second.event_seen || it->second.fact.creator != creator) {
-    return false;
-  }
-  it->second.event_seen = true;
+std::optional<pid_t> StopFacts::TakeCloneEvent(pid_t creator) {
+  const auto it = clone_events_.find(creator);
+  if (it == clone_events_.end()) return std::nullopt;
+  const pid_t child = it->second;
+  clone_events_.erase(it);
   ++used_;
-  return true;
+  return child;
 }
 
 std::optional<ExecFact> StopFacts::TakeExec(pid_t tid) {
@@ -213,17 +213,23 @@ std::optional<ExecFact> StopFacts::TakeExec(pid_t tid) {
 
 void StopFacts::Missed(pid_t tid, Kind kind) {
   ++missed_;
-  if (kind == Kind::kExec) execs_.erase(tid);
+  if (kind == Kind::kExec) {
+    execs_.erase(tid);
+  } else {
+    clone_events_.erase(tid);
+  }
   // Read to the end, the ring holds no older fact of it: it was never made.
   if (behind_) stale_before_[StaleKey(tid, kind)] = producer_seen_;
 }
 
 void StopFacts::Forget(pid_t tid) {
   clones_.erase(tid);
+  clone_events_.erase(tid);
   execs_.erase(tid);
   if (behind_) {
-    stale_before_[StaleKey(tid, Kind::kClone)] = producer_seen_;
-    stale_before_[StaleKey(tid, Kind::kExec)] = producer_seen_;
+    for (const Kind kind : {Kind::kCloneEvent, Kind::kExec}) {
+      stale_before_[StaleKey(tid, kind)] = producer_seen_;
+    }
   }
 }
 

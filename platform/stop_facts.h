@@ -8,7 +8,13 @@
 // stop that reports the event (verified 200 of 200 here, and by the kernel's
 // order: copy_process returns before kernel_clone's ptrace_event_pid;
 // exec_binprm traces before ptrace_event(PTRACE_EVENT_EXEC)), so the record
-// is in the ring when wait4 returns the stop. The tracer reads the ring
+// is in the ring when wait4 returns the stop.
+//
+// Not syscall tracepoints (exit's status and call would save two reads at a
+// thread's exit event): attached, every task on the machine pays. The raw
+// sys_enter tracepoint made an unrelated process's getppid loop 1.40 times
+// slower here; the per-syscall ones (sys_enter_exit) each took 80 ms to
+// detach, added to every run's end. The tracer reads the ring
 // after each wait4 (Drain) and looks the fact up at the stop.
 //
 // A fact is an accelerator, never the only source: when one is missing (the
@@ -66,12 +72,14 @@ class StopFacts {
   // The clone that made `child`, if its fact came. Kept until `child`'s
   // death (Forget): both its first stop and its creator's event read it.
   std::optional<CloneFact> Clone(pid_t child) const;
-  // `child`'s creator's clone event read its fact: a second event naming
-  // `child` is not that clone's (a message read out of a later stop).
-  bool TakeCloneEvent(pid_t creator, pid_t child);
+  // The new task of the clone `creator` is at the event stop of, taken: a
+  // thread has one clone at a time, its event stop before its next clone.
+  std::optional<pid_t> TakeCloneEvent(pid_t creator);
   // The exec `tid` (its tid after exec) is stopped for, taken.
   std::optional<ExecFact> TakeExec(pid_t tid);
-  enum class Kind : std::uint8_t { kClone, kExec };
+  // What a stop reads: a clone event (by its creator's tid), an exec (by
+  // the tid after it).
+  enum class Kind : std::uint8_t { kCloneEvent, kExec };
   // `tid`'s stop of `kind` was read without its fact: if the fact comes
   // later, it is dropped.
   void Missed(pid_t tid, Kind kind);
@@ -95,11 +103,8 @@ class StopFacts {
   std::unique_ptr<Bpf> bpf_;
   std::uint64_t producer_seen_ = 0;  // the producer's position at the last drain
   bool behind_ = false;              // that drain stopped at a record not finished
-  struct HeldClone {
-    CloneFact fact;
-    bool event_seen = false;
-  };
-  std::unordered_map<pid_t, HeldClone> clones_;  // by the new task's tid
+  std::unordered_map<pid_t, CloneFact> clones_;        // by the new task's tid
+  std::unordered_map<pid_t, pid_t> clone_events_;      // creator's tid → its new task's
   std::unordered_map<pid_t, ExecFact> execs_;    // by the tid after exec
   // (tid, kind) → the producer position below which its facts are stale;
   // only while a drain is behind.

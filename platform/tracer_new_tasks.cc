@@ -78,14 +78,14 @@ std::optional<unsigned long> Tracer::CloneEventMessage(pid_t pid, int event, Tas
   // SIGKILL that woke the task out of this stop would have let clone return
   // (rax: the child's pid) before any later stop. Saves EventMessage's check.
   if (st.trap != Trap::kClone) {
-    unsigned long msg = 0;
-    // The child's stop fact, once per clone event, names this task its
-    // creator: the message is this event's (out of this stop, a message is
-    // an exit status, which could name a child only if it were this one).
-    if (facts_ && ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 && msg != 0) {
-      const auto child = static_cast<pid_t>(msg);
-      if (CloneFromFact(child, st) != 0 && facts_->TakeCloneEvent(pid, child)) return msg;
+    // The new task's fact names it, whether or not a SIGKILL woke this task
+    // out of the stop since: the clone was made.
+    if (facts_) {
+      const auto child = facts_->TakeCloneEvent(pid);
+      if (child && CloneFromFact(*child, st) != 0) return static_cast<unsigned long>(*child);
+      if (!child) facts_->Missed(pid, StopFacts::Kind::kCloneEvent);
     }
+    unsigned long msg = 0;
     user_regs_struct regs{};
     if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) == 0 &&
         ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0 &&

@@ -11,6 +11,8 @@ SENTRY_BUILD_PACKAGES=(
   libseccomp-dev          # the platform's seccomp filter
   libfuse3-dev fuse3      # the procfs view (fusefs/)
   libsqlite3-dev          # the event log (inspect/)
+  libbpf-dev bpftool clang-19  # the stop facts' BPF program (platform/bpf): built with
+                               # clang's BPF target, its skeleton and vmlinux.h by bpftool
   dpkg-dev file           # cpack's dpkg-shlibdeps reads the ELF files `file` finds
 )
 
@@ -24,7 +26,7 @@ SENTRY_PACKAGES=(
                                             # pmap, vmstat, psutil, lsof and pidstat
   man-db                  # the package's test: man -w finds the installed pages
   clang-format clang-tidy-19  # share/lint.sh
-  clang-19 libclang-rt-19-dev  # share/fuzz.sh: libFuzzer with ASan and UBSan
+  libclang-rt-19-dev      # share/fuzz.sh: libFuzzer with ASan and UBSan (clang-19)
 )
 
 # sentry_install_deps [PACKAGE...]: those (default: every one above) that

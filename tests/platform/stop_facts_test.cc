@@ -45,6 +45,7 @@ struct Event {
   int event = 0;
   unsigned long message = 0;
   std::optional<CloneFact> clone;  // for a clone event: its new task's fact
+  std::optional<pid_t> event_child;  // and the new task its creator's fact names
   std::optional<ExecFact> exec;    // for an exec event
   std::string proc_comm;           // for an exec: /proc/PID/comm at the stop
   std::vector<std::string> proc_argv;
@@ -86,6 +87,7 @@ std::vector<Event> Trace(StopFacts& facts, ChildBody body) {
       e.event = event;
       ::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &e.message);
       e.clone = facts.Clone(static_cast<pid_t>(e.message));
+      e.event_child = facts.TakeCloneEvent(pid);
       events.push_back(e);
       ++live;
     } else if (event == PTRACE_EVENT_EXEC) {
@@ -136,6 +138,7 @@ TEST(StopFactsTest, EveryCloneEventFindsItsNewTasksFact) {
   for (const Event& e : events) {
     ASSERT_TRUE(e.clone.has_value()) << "event " << e.event << " of " << e.task;
     EXPECT_EQ(e.clone->creator, e.task);
+    EXPECT_EQ(e.event_child, static_cast<pid_t>(e.message)) << "the event's message names it";
   }
   // fork: a process of its own, SIGCHLD.
   EXPECT_EQ(events[0].event, PTRACE_EVENT_FORK);
