@@ -1,6 +1,7 @@
 #include "platform/stop_facts.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,6 +29,16 @@ constexpr std::uint32_t kRingBytes = 4U << 20;
 // How long a drain waits for a producer on another CPU to finish a record
 // it reserved: a BPF program runs in microseconds, unless preempted.
 constexpr int kBusySpins = 2000;
+
+// The initial namespaces' inode numbers (PROC_PID_INIT_INO and
+// PROC_USER_INIT_INO in include/linux/proc_ns.h: fixed).
+constexpr ino_t kInitPidNamespace = 0xEFFFFFFC;
+constexpr ino_t kInitUserNamespace = 0xEFFFFFFD;
+
+bool InInitialNamespace(const char* link, ino_t init) {
+  struct stat ns {};
+  return ::stat(link, &ns) == 0 && ns.st_ino == init;
+}
 
 }  // namespace
 
@@ -57,6 +68,13 @@ struct StopFacts::Bpf {
 };
 
 std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t tracer_tgid) {
+  // The programs see the kernel's ids: the initial namespaces' pids and uids.
+  // Elsewhere the tracer's ids are others (and its own pid names another
+  // process to them).
+  if (!InInitialNamespace("/proc/self/ns/pid", kInitPidNamespace) ||
+      !InInitialNamespace("/proc/self/ns/user", kInitUserNamespace)) {
+    return std::unexpected("the sentry is not in the initial PID and user namespaces");
+  }
   // libbpf explains failures on stderr; the one line the caller prints is enough.
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
   auto bpf = std::make_unique<Bpf>();
