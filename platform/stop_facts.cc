@@ -92,8 +92,8 @@ std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t tra
   bpf->page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   bpf->consumer = ::mmap(nullptr, bpf->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   bpf->producer_len = bpf->page + 2 * std::size_t{kRingBytes};
-  bpf->producer = ::mmap(nullptr, bpf->producer_len, PROT_READ, MAP_SHARED, fd,
-                         static_cast<off_t>(bpf->page));
+  bpf->producer =
+      ::mmap(nullptr, bpf->producer_len, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(bpf->page));
   if (bpf->consumer == MAP_FAILED || bpf->producer == MAP_FAILED) {
     return std::unexpected(std::string("cannot map the ring buffer: ") + std::strerror(errno));
   }
@@ -144,9 +144,9 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
                                     .flags = clone.flags,
                                     .exit_signal = thread ? 0 : clone.exit_signal};
     // Its creator's event stop may have been read without it.
-    if (Fresh(clone.creator, Kind::kCloneEvent, position)) clone_events_[clone.creator] = header.tid;
-  } else if (header.kind == STOP_FACT_EXEC &&
-             size >= sizeof(stop_fact_exec) - STOP_FACT_ARGV_MAX) {
+    if (Fresh(clone.creator, Kind::kCloneEvent, position))
+      clone_events_[clone.creator] = header.tid;
+  } else if (header.kind == STOP_FACT_EXEC && size >= sizeof(stop_fact_exec) - STOP_FACT_ARGV_MAX) {
     if (!Fresh(header.tid, Kind::kExec, position)) return;
     const auto* exec = static_cast<const stop_fact_exec*>(record);
     const std::size_t argv_len = exec->argv_len;
@@ -180,7 +180,9 @@ std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t) {
   return std::unexpected("this sentry was built without BPF (libbpf, bpftool or BTF missing)");
 }
 
-std::uint64_t StopFacts::Dropped() const { return 0; }
+std::uint64_t StopFacts::Dropped() const {
+  return 0;
+}
 void StopFacts::Drain() {}
 void StopFacts::Take(const void*, std::size_t, std::uint64_t) {}
 

@@ -40,11 +40,11 @@
 namespace sentry::platform {
 
 struct CloneFact {
-  pid_t creator = 0;       // the thread that called clone
-  pid_t creator_tgid = 0;  // its process
-  pid_t tgid = 0;          // the new task's
-  std::uint64_t flags = 0; // the exit signal apart
-  int exit_signal = 0;     // the new task's (0 for a thread)
+  pid_t creator = 0;        // the thread that called clone
+  pid_t creator_tgid = 0;   // its process
+  pid_t tgid = 0;           // the new task's
+  std::uint64_t flags = 0;  // the exit signal apart
+  int exit_signal = 0;      // the new task's (0 for a thread)
 };
 
 struct ExecFact {
@@ -89,8 +89,8 @@ class StopFacts {
   // Records the ring had no room for, and facts used and missed, for
   // --verbose and the benchmark.
   std::uint64_t Dropped() const;
-  std::uint64_t used() const { return used_; }
-  std::uint64_t missed() const { return missed_; }
+  std::uint64_t FactsUsed() const { return used_; }
+  std::uint64_t FactsMissed() const { return missed_; }
 
  private:
   struct Bpf;
@@ -101,11 +101,11 @@ class StopFacts {
   bool Fresh(pid_t tid, Kind kind, std::uint64_t position);
 
   std::unique_ptr<Bpf> bpf_;
-  std::uint64_t producer_seen_ = 0;  // the producer's position at the last drain
-  bool behind_ = false;              // that drain stopped at a record not finished
-  std::unordered_map<pid_t, CloneFact> clones_;        // by the new task's tid
-  std::unordered_map<pid_t, pid_t> clone_events_;      // creator's tid → its new task's
-  std::unordered_map<pid_t, ExecFact> execs_;    // by the tid after exec
+  std::uint64_t producer_seen_ = 0;                // the producer's position at the last drain
+  bool behind_ = false;                            // that drain stopped at a record not finished
+  std::unordered_map<pid_t, CloneFact> clones_;    // by the new task's tid
+  std::unordered_map<pid_t, pid_t> clone_events_;  // creator's tid → its new task's
+  std::unordered_map<pid_t, ExecFact> execs_;      // by the tid after exec
   // (tid, kind) → the producer position below which its facts are stale;
   // only while a drain is behind.
   std::unordered_map<std::uint64_t, std::uint64_t> stale_before_;

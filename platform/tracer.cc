@@ -300,9 +300,10 @@ done:
                  static_cast<unsigned long long>(unlogged_polls_),
                  static_cast<unsigned long long>(awaits_given_up_));
     if (facts_) {
-      std::fprintf(stderr, "sentry: stop facts used %llu, missed %llu, dropped by a full ring %llu\n",
-                   static_cast<unsigned long long>(facts_->used()),
-                   static_cast<unsigned long long>(facts_->missed()),
+      std::fprintf(stderr,
+                   "sentry: stop facts used %llu, missed %llu, dropped by a full ring %llu\n",
+                   static_cast<unsigned long long>(facts_->FactsUsed()),
+                   static_cast<unsigned long long>(facts_->FactsMissed()),
                    static_cast<unsigned long long>(facts_->Dropped()));
     }
   }

@@ -130,7 +130,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "pidns",
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
-"no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
+      "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
       "no-bpf",
       "read every ptrace stop with ptrace and /proc alone. By default, when the kernel lets "
       "it load BPF (root), the sentry takes a new task's clone flags and an exec's names "

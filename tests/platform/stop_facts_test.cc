@@ -44,10 +44,10 @@ struct Event {
   pid_t task = 0;
   int event = 0;
   unsigned long message = 0;
-  std::optional<CloneFact> clone;  // for a clone event: its new task's fact
+  std::optional<CloneFact> clone;    // for a clone event: its new task's fact
   std::optional<pid_t> event_child;  // and the new task its creator's fact names
-  std::optional<ExecFact> exec;    // for an exec event
-  std::string proc_comm;           // for an exec: /proc/PID/comm at the stop
+  std::optional<ExecFact> exec;      // for an exec event
+  std::string proc_comm;             // for an exec: /proc/PID/comm at the stop
   std::vector<std::string> proc_argv;
   uid_t proc_uid = 0;
   gid_t proc_gid = 0;
@@ -113,7 +113,9 @@ std::vector<Event> Trace(StopFacts& facts, ChildBody body) {
   return events;
 }
 
-void* Nothing(void*) { return nullptr; }
+void* Nothing(void*) {
+  return nullptr;
+}
 
 void ForkVforkThreadAndCloneParent() {
   if (const pid_t p = ::fork(); p == 0) ::_exit(0);
@@ -124,9 +126,8 @@ void ForkVforkThreadAndCloneParent() {
   ::pthread_create(&thread, nullptr, Nothing, nullptr);
   ::pthread_join(thread, nullptr);
   // CLONE_PARENT: a sibling, the test process's child too (reaped there).
-  ::syscall(SYS_clone, CLONE_PARENT | SIGUSR1, nullptr, nullptr, nullptr, nullptr) == 0
-      ? ::_exit(0)
-      : void();
+  ::syscall(SYS_clone, CLONE_PARENT | SIGUSR1, nullptr, nullptr, nullptr, nullptr) == 0 ? ::_exit(0)
+                                                                                        : void();
 }
 
 TEST(StopFactsTest, EveryCloneEventFindsItsNewTasksFact) {
@@ -232,7 +233,7 @@ TEST(StopFactsTest, TasksOfOtherTracersAreNotWritten) {
   ::waitpid(child, &status, 0);
   facts->Drain();
   EXPECT_FALSE(facts->TakeExec(child).has_value());
-  EXPECT_EQ(facts->used(), 0U);
+  EXPECT_EQ(facts->FactsUsed(), 0U);
 }
 
 }  // namespace
