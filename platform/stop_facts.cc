@@ -1,5 +1,6 @@
 #include "platform/stop_facts.h"
 
+#include <linux/bpf.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,16 +9,25 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
+
+#include "platform/bpf/stop_facts_record.h"
 
 #ifdef SENTRY_HAVE_BPF
 #include <bpf/libbpf.h>
-#include <linux/bpf.h>
 
-#include "platform/bpf/stop_facts_record.h"
 #include "stop_facts.skel.h"
 #endif
 
 namespace sentry::platform {
+
+namespace {
+
+// How long a drain waits for a producer on another CPU to finish a record
+// it reserved: a BPF program runs in microseconds, unless preempted.
+constexpr int kBusySpins = 2000;
+
+}  // namespace
 
 #ifdef SENTRY_HAVE_BPF
 
@@ -26,10 +36,6 @@ namespace {
 // Room for ~1,000 exec records between two drains (each drain follows a
 // wait4 that returned a stop: the tracer is rarely that far behind).
 constexpr std::uint32_t kRingBytes = 4U << 20;
-// How long a drain waits for a producer on another CPU to finish a record
-// it reserved: a BPF program runs in microseconds, unless preempted.
-constexpr int kBusySpins = 2000;
-
 // The initial namespaces' inode numbers (PROC_PID_INIT_INO and
 // PROC_USER_INIT_INO in include/linux/proc_ns.h: fixed).
 constexpr ino_t kInitPidNamespace = 0xEFFFFFFC;
@@ -44,27 +50,28 @@ bool InInitialNamespace(const char* link, ino_t init) {
 
 // The loaded programs and the ring's mappings (the kernel's ring layout: a
 // consumer page the reader writes, then the producer page and the data,
-// mapped twice in a row so that a record never wraps).
+// mapped twice in a row so that a record never wraps). Opened with libbpf
+// from the object bpftool's skeleton embeds, not with the skeleton's own
+// functions, whose error paths free through libbpf where clang's analyzer
+// cannot follow (it reported a leak).
 struct StopFacts::Bpf {
-  stop_facts_bpf* skel = nullptr;
+  bpf_object* object = nullptr;
+  std::vector<bpf_link*> links;
+  const stop_facts_bpf::stop_facts_bpf__bss* bss = nullptr;  // mapped by libbpf
   std::size_t page = 0;
   void* consumer = MAP_FAILED;
   void* producer = MAP_FAILED;
   std::size_t producer_len = 0;
-  std::uint64_t mask = kRingBytes - 1;
 
+  Bpf() = default;
+  Bpf(const Bpf&) = delete;
+  Bpf& operator=(const Bpf&) = delete;
   ~Bpf() {
     if (consumer != MAP_FAILED) ::munmap(consumer, page);
     if (producer != MAP_FAILED) ::munmap(producer, producer_len);
-    if (skel != nullptr) stop_facts_bpf::destroy(skel);
+    for (bpf_link* link : links) bpf_link__destroy(link);
+    bpf_object__close(object);
   }
-  std::atomic_ref<std::uint64_t> ConsumerPos() const {
-    return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(consumer));
-  }
-  std::atomic_ref<std::uint64_t> ProducerPos() const {
-    return std::atomic_ref<std::uint64_t>(*static_cast<std::uint64_t*>(producer));
-  }
-  char* Data() const { return static_cast<char*>(producer) + page; }
 };
 
 std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t tracer_tgid) {
@@ -77,39 +84,87 @@ std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t tra
   }
   // libbpf explains failures on stderr; the one line the caller prints is enough.
   libbpf_set_print([](libbpf_print_level, const char*, va_list) { return 0; });
+  const auto failed = [](const char* what) {
+    return std::unexpected(std::string(what) + ": " + std::strerror(errno));
+  };
   auto bpf = std::make_unique<Bpf>();
-  bpf->skel = stop_facts_bpf::open();
-  if (bpf->skel == nullptr) return std::unexpected("cannot open the BPF object");
-  bpf->skel->rodata->tracer_tgid = tracer_tgid;
-  bpf_map__set_max_entries(bpf->skel->maps.facts, kRingBytes);
-  if (const int err = stop_facts_bpf::load(bpf->skel); err != 0) {
-    return std::unexpected(std::string("cannot load BPF programs: ") + std::strerror(-err));
+  std::size_t elf_size = 0;
+  const void* elf = stop_facts_bpf::elf_bytes(&elf_size);
+  bpf_object_open_opts options{};
+  options.sz = sizeof options;
+  options.object_name = "stop_facts_bpf";
+  bpf->object = bpf_object__open_mem(elf, elf_size, &options);
+  if (bpf->object == nullptr) return failed("cannot open the BPF object");
+  bpf_map* rodata = bpf_object__find_map_by_name(bpf->object, ".rodata");
+  bpf_map* bss = bpf_object__find_map_by_name(bpf->object, ".bss");
+  bpf_map* facts = bpf_object__find_map_by_name(bpf->object, "facts");
+  std::size_t size = 0;
+  const void* initial = rodata != nullptr ? bpf_map__initial_value(rodata, &size) : nullptr;
+  stop_facts_bpf::stop_facts_bpf__rodata constants{};
+  if (initial == nullptr || size != sizeof constants || bss == nullptr || facts == nullptr) {
+    return std::unexpected("the BPF object lacks its maps");
   }
-  if (const int err = stop_facts_bpf::attach(bpf->skel); err != 0) {
-    return std::unexpected(std::string("cannot attach to tracepoints: ") + std::strerror(-err));
+  std::memcpy(&constants, initial, sizeof constants);
+  constants.tracer_tgid = tracer_tgid;
+  bpf_map__set_initial_value(rodata, &constants, sizeof constants);
+  bpf_map__set_max_entries(facts, kRingBytes);
+  if (bpf_object__load(bpf->object) != 0) return failed("cannot load BPF programs");
+  bpf_program* program = nullptr;
+  bpf_object__for_each_program(program, bpf->object) {
+    bpf_link* link = bpf_program__attach(program);
+    if (link == nullptr) return failed("cannot attach to tracepoints");
+    bpf->links.push_back(link);
   }
-  const int fd = bpf_map__fd(bpf->skel->maps.facts);
+  bpf->bss =
+      static_cast<const stop_facts_bpf::stop_facts_bpf__bss*>(bpf_map__initial_value(bss, &size));
+  if (bpf->bss == nullptr || size < sizeof *bpf->bss) {
+    return std::unexpected("the BPF object's counters are not mapped");
+  }
+  const int fd = bpf_map__fd(facts);
   bpf->page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   bpf->consumer = ::mmap(nullptr, bpf->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   bpf->producer_len = bpf->page + 2 * std::size_t{kRingBytes};
   bpf->producer =
       ::mmap(nullptr, bpf->producer_len, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(bpf->page));
   if (bpf->consumer == MAP_FAILED || bpf->producer == MAP_FAILED) {
-    return std::unexpected(std::string("cannot map the ring buffer: ") + std::strerror(errno));
+    return failed("cannot map the ring buffer");
   }
-  return std::unique_ptr<StopFacts>(new StopFacts(std::move(bpf)));
+  const Ring ring{.consumer = static_cast<std::uint64_t*>(bpf->consumer),
+                  .producer = static_cast<std::uint64_t*>(bpf->producer),
+                  .data = static_cast<char*>(bpf->producer) + bpf->page,
+                  .mask = kRingBytes - 1};
+  return std::unique_ptr<StopFacts>(new StopFacts(std::move(bpf), ring));
 }
 
 std::uint64_t StopFacts::Dropped() const {
-  return std::atomic_ref<unsigned long long>(bpf_->skel->bss->dropped).load();
+  if (!bpf_) return 0;
+  // Written by the programs on any CPU: read once, whole.
+  return __atomic_load_n(&bpf_->bss->dropped, __ATOMIC_RELAXED);
 }
 
+#else  // !SENTRY_HAVE_BPF
+
+struct StopFacts::Bpf {};
+
+std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t) {
+  return std::unexpected("this sentry was built without BPF (libbpf, bpftool or BTF missing)");
+}
+
+std::uint64_t StopFacts::Dropped() const {
+  return 0;
+}
+
+#endif
+
 void StopFacts::Drain() {
-  const std::uint64_t producer = bpf_->ProducerPos().load(std::memory_order_acquire);
+  if (ring_.consumer == nullptr) return;
+  const std::uint64_t producer =
+      std::atomic_ref<std::uint64_t>(*ring_.producer).load(std::memory_order_acquire);
   producer_seen_ = producer;
-  std::uint64_t consumer = bpf_->ConsumerPos().load(std::memory_order_relaxed);
+  std::atomic_ref<std::uint64_t> consumer_pos(*ring_.consumer);
+  std::uint64_t consumer = consumer_pos.load(std::memory_order_relaxed);
   while (consumer < producer) {
-    auto* header = reinterpret_cast<std::uint32_t*>(bpf_->Data() + (consumer & bpf_->mask));
+    auto* header = reinterpret_cast<std::uint32_t*>(ring_.data + (consumer & ring_.mask));
     std::uint32_t len = std::atomic_ref<std::uint32_t>(*header).load(std::memory_order_acquire);
     for (int spin = 0; (len & BPF_RINGBUF_BUSY_BIT) != 0 && spin < kBusySpins; ++spin) {
       len = std::atomic_ref<std::uint32_t>(*header).load(std::memory_order_acquire);
@@ -120,7 +175,7 @@ void StopFacts::Drain() {
       Take(reinterpret_cast<const char*>(header) + BPF_RINGBUF_HDR_SZ, size, consumer);
     }
     consumer += (size + BPF_RINGBUF_HDR_SZ + 7) & ~std::uint64_t{7};
-    bpf_->ConsumerPos().store(consumer, std::memory_order_release);
+    consumer_pos.store(consumer, std::memory_order_release);
   }
   // Read to the end: every record older than any drain that missed one is
   // read now, the stale ones dropped; nothing is left to drop.
@@ -136,8 +191,9 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
     stop_fact_clone clone{};
     std::memcpy(&clone, record, sizeof clone);
     const bool thread = clone.tgid != header.tid;
-    // The new task lives (its death is reported after this record): its
-    // fact holds for it however late it is read.
+    // Read after the new task's death (Forget), its tid may be another's.
+    // Alive, its fact holds however late it is read.
+    if (!Fresh(header.tid, Kind::kNewTask, position)) return;
     clones_[header.tid] = CloneFact{.creator = clone.creator,
                                     .creator_tgid = clone.creator_tgid,
                                     .tgid = clone.tgid,
@@ -172,24 +228,12 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
   }
 }
 
-#else  // !SENTRY_HAVE_BPF
-
-struct StopFacts::Bpf {};
-
-std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t) {
-  return std::unexpected("this sentry was built without BPF (libbpf, bpftool or BTF missing)");
-}
-
-std::uint64_t StopFacts::Dropped() const {
-  return 0;
-}
-void StopFacts::Drain() {}
-void StopFacts::Take(const void*, std::size_t, std::uint64_t) {}
-
-#endif
-
-StopFacts::StopFacts(std::unique_ptr<Bpf> bpf) : bpf_(std::move(bpf)) {}
+StopFacts::StopFacts(std::unique_ptr<Bpf> bpf, Ring ring) : bpf_(std::move(bpf)), ring_(ring) {}
 StopFacts::~StopFacts() = default;
+
+std::unique_ptr<StopFacts> StopFacts::OverRing(Ring ring) {
+  return std::unique_ptr<StopFacts>(new StopFacts(nullptr, ring));
+}
 
 namespace {
 std::uint64_t StaleKey(pid_t tid, StopFacts::Kind kind) {
@@ -235,7 +279,7 @@ void StopFacts::Missed(pid_t tid, Kind kind) {
   ++missed_;
   if (kind == Kind::kExec) {
     execs_.erase(tid);
-  } else {
+  } else if (kind == Kind::kCloneEvent) {
     clone_events_.erase(tid);
   }
   // Read to the end, the ring holds no older fact of it: it was never made.
@@ -247,7 +291,7 @@ void StopFacts::Forget(pid_t tid) {
   clone_events_.erase(tid);
   execs_.erase(tid);
   if (behind_) {
-    for (const Kind kind : {Kind::kCloneEvent, Kind::kExec}) {
+    for (const Kind kind : {Kind::kNewTask, Kind::kCloneEvent, Kind::kExec}) {
       stale_before_[StaleKey(tid, kind)] = producer_seen_;
     }
   }

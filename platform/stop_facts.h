@@ -61,6 +61,17 @@ class StopFacts {
   // `tracer_tgid` and attaches them; the error says in a few words why not
   // (no BPF in this build, not permitted, no BTF).
   static std::expected<std::unique_ptr<StopFacts>, std::string> Open(pid_t tracer_tgid);
+  // Where a ring's positions and records are: the kernel's mapping, or plain
+  // memory laid out as the kernel lays it (tests).
+  struct Ring {
+    std::uint64_t* consumer = nullptr;  // the reader's position, which it writes
+    std::uint64_t* producer = nullptr;  // the writers' position
+    char* data = nullptr;               // records, each an 8-byte header (length, busy bit) first
+    std::uint64_t mask = 0;             // the data's size (a power of two) - 1
+  };
+  // Reads a ring in plain memory: for tests of what a drain does with a
+  // record still being written.
+  static std::unique_ptr<StopFacts> OverRing(Ring ring);
   ~StopFacts();
   StopFacts(const StopFacts&) = delete;
   StopFacts& operator=(const StopFacts&) = delete;
@@ -77,9 +88,9 @@ class StopFacts {
   std::optional<pid_t> TakeCloneEvent(pid_t creator);
   // The exec `tid` (its tid after exec) is stopped for, taken.
   std::optional<ExecFact> TakeExec(pid_t tid);
-  // What a stop reads: a clone event (by its creator's tid), an exec (by
-  // the tid after it).
-  enum class Kind : std::uint8_t { kCloneEvent, kExec };
+  // What a fact is of: a new task (by its tid), a clone event (by its
+  // creator's tid), an exec (by the tid after it).
+  enum class Kind : std::uint8_t { kNewTask, kCloneEvent, kExec };
   // `tid`'s stop of `kind` was read without its fact: if the fact comes
   // later, it is dropped.
   void Missed(pid_t tid, Kind kind);
@@ -94,13 +105,14 @@ class StopFacts {
 
  private:
   struct Bpf;
-  explicit StopFacts(std::unique_ptr<Bpf> bpf);
+  StopFacts(std::unique_ptr<Bpf> bpf, Ring ring);
   void Take(const void* record, std::size_t size, std::uint64_t position);
   // Whether a record of `tid` and `kind` at `position` came after the drain
   // that missed it, if any.
   bool Fresh(pid_t tid, Kind kind, std::uint64_t position);
 
-  std::unique_ptr<Bpf> bpf_;
+  std::unique_ptr<Bpf> bpf_;  // null over a ring in plain memory
+  Ring ring_;
   std::uint64_t producer_seen_ = 0;                // the producer's position at the last drain
   bool behind_ = false;                            // that drain stopped at a record not finished
   std::unordered_map<pid_t, CloneFact> clones_;    // by the new task's tid

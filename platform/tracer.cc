@@ -959,23 +959,30 @@ void Tracer::OnExitEvent(pid_t pid, TaskState& st) {
   // task's exit report if a SIGKILL woke it out of this stop (erasing `st`):
   // that report tells the whole exit.
   if (const auto it = tasks_.find(pid); it == tasks_.end() || &it->second != &st) return;
+  // The syscall that ended it, if it called one (still in orig_rax at this
+  // stop). Killed out of this stop: its exit report tells the whole exit.
+  user_regs_struct regs{};
+  if (::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) return;
+  const auto exit_call = static_cast<long>(regs.orig_rax);
   unsigned long msg = 0;
-  // Killed out of this stop: its exit report tells the whole exit.
-  if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0) return;
+  if (exit_call == SYS_exit) {
+    // A thread's own exit: do_exit((code & 0xff) << 8), its argument still
+    // in rdi. (exit_group's status may be another thread's, which called it
+    // first: read.) One syscall saved per thread.
+    msg = (regs.rdi & 0xff) << 8;
+  } else if (::ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &msg) != 0) {
+    return;
+  }
   const auto status = static_cast<std::uint32_t>(msg);
   const kernel::ExitStatus es = kernel::ExitStatus::FromWaitStatus(status);
-  // A fatal signal takes the whole group, as does exit_group (still in
-  // orig_rax at this stop).
-  user_regs_struct regs{};
-  const bool have_regs = ::ptrace(PTRACE_GETREGS, pid, nullptr, &regs) == 0;
-  const bool called_exit_group = have_regs && static_cast<long>(regs.orig_rax) == SYS_exit_group;
+  // A fatal signal takes the whole group, as does exit_group.
+  const bool called_exit_group = exit_call == SYS_exit_group;
   if (es.Signaled() || called_exit_group) group_exiting_.insert(st.tgid);
   // Neither its own exit nor a fatal signal of its own: another thread's
   // exit_group or exec killed it (zap_other_threads). An exec'ing thread
   // waits in execve meanwhile (de_thread): told first, so that the model
   // knows why this thread dies. Rare: a thread's own exit shows SYS_exit.
-  if (have_regs && !es.Signaled() && !called_exit_group &&
-      static_cast<long>(regs.orig_rax) != SYS_exit) {
+  if (!es.Signaled() && !called_exit_group && exit_call != SYS_exit) {
     for (const pid_t tid : ThreadsOf(st.tgid)) {
       if (tid == pid || !tasks_[tid].known || !InExecve(tid)) continue;
       Apply(kernel::ExecStart{.tid = ThreadId(tid)});

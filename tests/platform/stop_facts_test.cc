@@ -4,6 +4,7 @@
 #include "platform/stop_facts.h"
 
 #include <gtest/gtest.h>
+#include <linux/bpf.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,13 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "platform/bpf/stop_facts_record.h"
 #include "platform/proc_files.h"
 #include "tests/platform/platform_test_util.h"
 
@@ -234,6 +238,108 @@ TEST(StopFactsTest, TasksOfOtherTracersAreNotWritten) {
   facts->Drain();
   EXPECT_FALSE(facts->TakeExec(child).has_value());
   EXPECT_EQ(facts->FactsUsed(), 0U);
+}
+
+// A ring in plain memory, in the kernel's layout: what a drain does with a
+// record another CPU has reserved and not yet committed (a BPF program
+// preempted in the middle) cannot be made to happen on the real one.
+struct FakeRing {
+  std::uint64_t consumer = 0;
+  std::uint64_t producer = 0;
+  alignas(8) std::array<char, 1 << 16> data{};
+
+  StopFacts::Ring View() {
+    return StopFacts::Ring{
+        .consumer = &consumer, .producer = &producer, .data = data.data(), .mask = data.size() - 1};
+  }
+  // Reserves room for `record` (busy until Commit) and writes it there.
+  std::uint64_t Reserve(const void* record, std::uint32_t size) {
+    const std::uint64_t at = producer;
+    const std::uint32_t len = size | BPF_RINGBUF_BUSY_BIT;
+    std::memcpy(&data[at & (data.size() - 1)], &len, sizeof len);
+    std::memcpy(&data[(at & (data.size() - 1)) + BPF_RINGBUF_HDR_SZ], record, size);
+    producer += (size + BPF_RINGBUF_HDR_SZ + 7) & ~std::uint64_t{7};
+    return at;
+  }
+  void Commit(std::uint64_t at) {
+    std::uint32_t len = 0;
+    std::memcpy(&len, &data[at & (data.size() - 1)], sizeof len);
+    len &= ~static_cast<std::uint32_t>(BPF_RINGBUF_BUSY_BIT);
+    std::memcpy(&data[at & (data.size() - 1)], &len, sizeof len);
+  }
+  std::uint64_t Exec(pid_t tid, const char* comm) {
+    stop_fact_exec exec{};
+    exec.header = stop_fact_header{.kind = STOP_FACT_EXEC, .tid = tid};
+    exec.former_tid = tid;
+    std::strncpy(exec.comm, comm, sizeof exec.comm - 1);
+    const std::string arg = comm;
+    std::memcpy(exec.argv, arg.c_str(), arg.size() + 1);
+    exec.argv_len = static_cast<unsigned>(arg.size() + 1);
+    return Reserve(&exec,
+                   static_cast<std::uint32_t>(sizeof exec - STOP_FACT_ARGV_MAX + exec.argv_len));
+  }
+  std::uint64_t Clone(pid_t child, pid_t creator) {
+    stop_fact_clone clone{};
+    clone.header = stop_fact_header{.kind = STOP_FACT_CLONE, .tid = child};
+    clone.creator = clone.creator_tgid = creator;
+    clone.tgid = child;
+    clone.exit_signal = SIGCHLD;
+    return Reserve(&clone, sizeof clone);
+  }
+};
+
+TEST(StopFactsTest, AFactLeftBehindAnUnfinishedRecordIsNotTakenForALaterStop) {
+  FakeRing ring;
+  auto facts = StopFacts::OverRing(ring.View());
+  // Task 100's exec is reserved first and not finished; task 200's, after
+  // it, is: the drain at 200's stop cannot reach it.
+  const std::uint64_t first = ring.Exec(100, "first");
+  ring.Commit(ring.Exec(200, "second"));
+  facts->Drain();
+  EXPECT_FALSE(facts->TakeExec(200).has_value());
+  facts->Missed(200, StopFacts::Kind::kExec);  // its stop read /proc instead
+  ring.Commit(first);
+  facts->Drain();
+  const auto first_exec = facts->TakeExec(100);
+  ASSERT_TRUE(first_exec.has_value());
+  EXPECT_EQ(first_exec->comm, "first");
+  EXPECT_FALSE(facts->TakeExec(200).has_value())
+      << "200's exec was told from /proc: its late fact must not wait for its next exec";
+  // Its next exec, written after that drain, is its own.
+  ring.Commit(ring.Exec(200, "third"));
+  facts->Drain();
+  const auto next = facts->TakeExec(200);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->comm, "third");
+  EXPECT_EQ(next->argv, std::vector<std::string>{"third"});
+}
+
+TEST(StopFactsTest, ADeadTasksLateFactIsDropped) {
+  FakeRing ring;
+  auto facts = StopFacts::OverRing(ring.View());
+  const std::uint64_t first = ring.Exec(100, "first");
+  ring.Commit(ring.Clone(300, 100));
+  facts->Drain();
+  EXPECT_FALSE(facts->Clone(300).has_value());
+  facts->Forget(300);  // dead before the drain reached its clone: its tid may come back
+  ring.Commit(first);
+  facts->Drain();
+  EXPECT_FALSE(facts->Clone(300).has_value());
+  EXPECT_FALSE(facts->TakeCloneEvent(100).has_value());
+}
+
+TEST(StopFactsTest, ADrainThatReachesTheEndKeepsNoStaleMark) {
+  FakeRing ring;
+  auto facts = StopFacts::OverRing(ring.View());
+  ring.Commit(ring.Clone(300, 100));
+  facts->Drain();
+  ASSERT_EQ(facts->TakeCloneEvent(100), 300);
+  // Read to the end: a miss means no fact was made, and the next one counts.
+  facts->Missed(100, StopFacts::Kind::kCloneEvent);
+  ring.Commit(ring.Clone(301, 100));
+  facts->Drain();
+  EXPECT_EQ(facts->TakeCloneEvent(100), 301);
+  EXPECT_EQ(ring.consumer, ring.producer) << "every record read";
 }
 
 }  // namespace
