@@ -109,6 +109,21 @@ TEST(ScenarioTest, VforkPosixSpawnAndSystem) {
   Compare("spawn");
 }
 
+// Every test here runs with the stop facts (BPF) where it can; these run
+// the same scenarios reading each stop with ptrace and /proc, the path a
+// sentry that cannot load BPF takes (and a missing fact falls back to).
+TEST(ScenarioTest, WithoutStopFactsTheSameScenariosAgreeWithTheHost) {
+  const Traced forks = Compare("fork-exec-wait", {"--no-bpf"});
+  EXPECT_EQ(forks.Count(RecordKind::kExec), 21u);
+  const auto created = Compare("threads", {"--no-bpf"}).All(RecordKind::kTaskCreated);
+  EXPECT_EQ(
+      std::count_if(created.begin(), created.end(), [](const Record& r) { return r.value2 == 0; }),
+      200);  // threads: no termination signal
+  Compare("nonleader-exec", {"--no-bpf"});
+  Compare("killed-in-clone", {"--no-bpf"});
+  Compare("spawn", {"--no-bpf"});
+}
+
 TEST(ScenarioTest, JobControl) {
   const Traced t = Compare("job-control");
   EXPECT_EQ(t.Count(RecordKind::kGroupStopCompleted), 1u);
