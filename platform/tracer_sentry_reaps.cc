@@ -53,7 +53,21 @@ void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
   // finish), the reap is recorded once the model has seen that exit: never
   // block for it here, where an outer frame may hold a task in a stop.
   unsettled_reaps_[pid] = status;
-  if (model_parent != self_) DrainPending(model_parent);
+  // Its parent's reports up to the one that settles it: its exit (the
+  // zombie handed to the sentry), or its wait that took the zombie (the
+  // usual case: the parent was blocked in it). Not all it has pending: the
+  // rest comes through the loop, and a last wait4 that finds nothing is
+  // saved on each reaped child.
+  const auto settled = [&] {
+    const auto info = model_.FindTask(ThreadId(pid));
+    return !info || info->exit_state != kernel::ExitState::kZombie || info->ppid == self_;
+  };
+  if (model_parent != self_) {
+    int collected = 0;
+    while (!settled() && CollectReport(model_parent, WNOHANG, &collected) > 0) {
+      if (WIFEXITED(collected) || WIFSIGNALED(collected)) break;  // its last report
+    }
+  }
   SettleSentryReaps();
 }
 
