@@ -200,8 +200,9 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
                                     .flags = clone.flags,
                                     .exit_signal = thread ? 0 : clone.exit_signal};
     // Its creator's event stop may have been read without it.
-    if (Fresh(clone.creator, Kind::kCloneEvent, position))
+    if (Fresh(clone.creator, Kind::kCloneEvent, position)) {
       clone_events_[clone.creator] = header.tid;
+    }
   } else if (header.kind == STOP_FACT_EXEC && size >= sizeof(stop_fact_exec) - STOP_FACT_ARGV_MAX) {
     if (!Fresh(header.tid, Kind::kExec, position)) return;
     const auto* exec = static_cast<const stop_fact_exec*>(record);

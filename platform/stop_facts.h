@@ -8,21 +8,22 @@
 // stop that reports the event (verified 200 of 200 here, and by the kernel's
 // order: copy_process returns before kernel_clone's ptrace_event_pid;
 // exec_binprm traces before ptrace_event(PTRACE_EVENT_EXEC)), so the record
-// is in the ring when wait4 returns the stop.
-//
-// Not syscall tracepoints (exit's status and call would save two reads at a
-// thread's exit event): attached, every task on the machine pays. The raw
-// sys_enter tracepoint made an unrelated process's getppid loop 1.40 times
-// slower here; the per-syscall ones (sys_enter_exit) each took 80 ms to
-// detach, added to every run's end. The tracer reads the ring
+// is in the ring when wait4 returns the stop. The tracer reads the ring
 // after each wait4 (Drain) and looks the fact up at the stop.
+//
+// Not syscall tracepoints (the call and status at an exit event, a wait's
+// result): attached, every task on the machine pays. The raw sys_enter
+// tracepoint made an unrelated process's getppid loop 1.40 times slower
+// here; the per-syscall ones (sys_enter_exit) each took 80 ms to detach,
+// added to every run's end.
 //
 // A fact is an accelerator, never the only source: when one is missing (the
 // ring was full, a producer on another CPU had not finished its record, a
 // user read failed, BPF could not load) the tracer reads ptrace and /proc
 // as before, and says so (Missed), so that the fact, should it come later,
 // is not taken for a later stop's: each record carries its place in the
-// ring, and a tid's facts older than the drain that missed them are dropped.
+// ring, and a tid's facts older than the drain that missed them, or than
+// its death (Forget), are dropped.
 //
 // Not thread-safe: the tracer thread alone uses it.
 #pragma once

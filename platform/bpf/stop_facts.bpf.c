@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* What the tracer would otherwise read at a ptrace stop, written by the
  * kernel's tracepoints before that stop is reported: the new task's clone
  * flags (task_newtask, at the end of copy_process, before the parent's clone
@@ -16,10 +16,9 @@
 
 #include "stop_facts_record.h"
 
-char LICENSE[] SEC("license") = "GPL";
-
-#define CLONE_THREAD 0x00010000ULL
-#define CLONE_PARENT 0x00008000ULL
+/* The kernel lets only a GPL-compatible program call the helpers used here
+ * (bpf_probe_read_user, the ring buffer's). */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by the tracer before loading: its process id. */
 const volatile int tracer_tgid = 0;
