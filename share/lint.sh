@@ -28,9 +28,9 @@ fi
 # analyzer (clang-analyzer-*) up to a minute more. CI (2 cores, 15 minutes
 # for everything) runs the analyzer where raw syscalls and descriptors are
 # handled (the launcher, the terminals, the filter, /proc readers, the
-# tracer's loop, the doorbell, the signal handlers and the stop facts'
-# ring reader) and every other check
-# on the product code (sentry/, platform/, fusefs/, inspect/, bench/); the
+# tracer's loop, the doorbell, the signal handlers and the stop facts' ring
+# reader) and every other check on the product code (sentry/, platform/,
+# fusefs/, inspect/, bench/); the
 # tests, compiled with the same -Werror warnings and run under ASan+UBSan,
 # and the analyzer elsewhere (the tracer's other files, fusefs/, inspect/)
 # are --deep.
