@@ -3,6 +3,7 @@
 // is recorded once the model agrees the zombie is the sentry's.
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "platform/tracer.h"
@@ -62,7 +63,15 @@ void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
     const auto info = model_.FindTask(ThreadId(pid));
     return !info || info->exit_state != kernel::ExitState::kZombie || info->ppid == self_;
   };
-  if (model_parent != self_) {
+  // Nested in another task's report (its handler drained this exit), the
+  // parent's reports are left to the loop: a wait of the parent's told here
+  // could report that task's event before the model has it (a child's group
+  // stop, in hand up the stack: RaceTest seed 7 --pidns, under ASan). The
+  // reap settles at a later exit (SettleSentryReaps), the parent's own
+  // among them.
+  const bool nested =
+      std::any_of(in_hand_.begin(), in_hand_.end(), [&](pid_t task) { return task != pid; });
+  if (model_parent != self_ && !nested) {
     int collected = 0;
     while (!settled() && CollectReport(model_parent, WNOHANG, &collected) > 0) {
       if (WIFEXITED(collected) || WIFSIGNALED(collected)) break;  // its last report
