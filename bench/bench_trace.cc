@@ -3,7 +3,9 @@
 // mounted and the SQLite log written, as by default), under `strace -f
 // --seccomp-bpf -e trace=process` and under floor_tracer (the sentry's stops
 // with nothing done at them; for threads also with --read: reading at them
-// what a model needs, keeping nothing), interleaved round by round, and
+// what a model needs, keeping nothing), and for fork+exec and threads under
+// `sentry run --no-bpf` too (no stop facts: every stop read with ptrace and
+// /proc), interleaved round by round, and
 // prints the medians of the per-round ratios. Workloads: fork+exec+wait, plain
 // syscalls, thread create+join, and polls of a live child with
 // waitpid(WNOHANG) (also with --log-records: the log's size is printed).
@@ -121,6 +123,11 @@ int main(int argc, char** argv) {
     cmd.insert(cmd.begin(), {sentry, "run", "--no-fuse", "--no-db", "--"});
     return cmd;
   };
+  // Every stop read with ptrace and /proc: what the stop facts save.
+  auto under_sentry_no_bpf = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {sentry, "run", "--no-fuse", "--no-db", "--no-bpf", "--"});
+    return cmd;
+  };
   auto under_full_sentry = [&](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(),
                {sentry, "run", "--mount", scratch + "/proc", "--db", scratch + "/bench.db", "--"});
@@ -148,6 +155,10 @@ int main(int argc, char** argv) {
   std::vector<double> fe_cpu_floor;
   std::vector<double> th_cpu_sentry;  // µs per thread
   std::vector<double> th_cpu_floor;
+  std::vector<double> fe_no_bpf;  // without the stop facts
+  std::vector<double> fe_cpu_no_bpf;
+  std::vector<double> th_no_bpf;
+  std::vector<double> th_cpu_no_bpf;
   std::vector<double> fe_strace;
   std::vector<double> fe_floor;
   std::vector<double> sc_sentry;
@@ -172,6 +183,9 @@ int main(int argc, char** argv) {
     fe_strace.push_back(RunSeconds(under_strace(forkexec)) / fe);
     const Timed floor_fe = Run(under_floor(forkexec));
     fe_floor.push_back(floor_fe.seconds / fe);
+    const Timed no_bpf_fe = Run(under_sentry_no_bpf(forkexec));
+    fe_no_bpf.push_back(no_bpf_fe.seconds / fe);
+    fe_cpu_no_bpf.push_back(no_bpf_fe.self_cpu_seconds * 1e6 / double{kForkexecProcesses});
     fe_full_to_model_only.push_back(full_fe.seconds / sentry_fe.seconds);
     fe_sentry_to_floor.push_back(sentry_fe.seconds / floor_fe.seconds);
     fe_cpu_sentry.push_back(sentry_fe.self_cpu_seconds * 1e6 / double{kForkexecProcesses});
@@ -184,9 +198,12 @@ int main(int argc, char** argv) {
     // Which of these runs first changes its time on this VM by more than
     // the 5% the sentry is judged by (measured: the sentry at 0.90 of the
     // floor run right after it, 1.13 in rotation): the order turns each round.
-    const std::vector<std::vector<std::string>> thread_runs = {
-        threads, under_sentry(threads), under_floor(threads), under_reading_floor(threads),
-        under_strace(threads)};
+    const std::vector<std::vector<std::string>> thread_runs = {threads,
+                                                               under_sentry(threads),
+                                                               under_floor(threads),
+                                                               under_reading_floor(threads),
+                                                               under_strace(threads),
+                                                               under_sentry_no_bpf(threads)};
     std::vector<double> th(thread_runs.size());
     std::vector<double> th_cpu(thread_runs.size());
     for (std::size_t i = 0; i < thread_runs.size(); ++i) {
@@ -202,6 +219,8 @@ int main(int argc, char** argv) {
     th_reading_floor.push_back(th[3] / th[0]);
     th_strace.push_back(th[4] / th[0]);
     th_sentry_to_floor.push_back(th[1] / th[2]);
+    th_no_bpf.push_back(th[5] / th[0]);
+    th_cpu_no_bpf.push_back(th_cpu[5]);
     const double pw = RunSeconds(pollwait);
     pw_sentry.push_back(RunSeconds(under_sentry(pollwait)) / pw);
     pw_floor.push_back(RunSeconds(under_floor(pollwait)) / pw);
@@ -225,6 +244,8 @@ int main(int argc, char** argv) {
   PrintSpread("forkexec_cpu_us_per_process_sentry", fe_cpu_sentry, "%.1f");
   PrintSpread("forkexec_cpu_us_per_process_full", fe_cpu_full, "%.1f");
   PrintSpread("forkexec_cpu_us_per_process_floor", fe_cpu_floor, "%.1f");
+  std::printf("trace.forkexec_ratio_sentry_no_bpf: %.3f\n", Median(fe_no_bpf));
+  PrintSpread("forkexec_cpu_us_per_process_sentry_no_bpf", fe_cpu_no_bpf, "%.1f");
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
   std::printf("trace.thread_ratio_sentry: %.3f\n", Median(th_sentry));
   std::printf("trace.thread_ratio_floor: %.3f\n", Median(th_floor));
@@ -233,6 +254,8 @@ int main(int argc, char** argv) {
   std::printf("trace.thread_sentry_to_floor: %.3f\n", Median(th_sentry_to_floor));
   PrintSpread("thread_cpu_us_per_thread_sentry", th_cpu_sentry, "%.1f");
   PrintSpread("thread_cpu_us_per_thread_floor", th_cpu_floor, "%.1f");
+  std::printf("trace.thread_ratio_sentry_no_bpf: %.3f\n", Median(th_no_bpf));
+  PrintSpread("thread_cpu_us_per_thread_sentry_no_bpf", th_cpu_no_bpf, "%.1f");
   std::printf("trace.pollwait_ratio_sentry: %.3f\n", Median(pw_sentry));
   std::printf("trace.pollwait_ratio_floor: %.3f\n", Median(pw_floor));
   std::printf("trace.pollwait_ratio_logged: %.3f\n", Median(pw_logged));
