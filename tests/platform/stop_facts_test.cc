@@ -17,22 +17,17 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "platform/bpf/stop_facts_record.h"
 #include "platform/proc_files.h"
-#include "tests/platform/platform_test_util.h"
 
 namespace sentry::platform {
 namespace {
 
-using testing::ExecArgv;
-
-std::unique_ptr<StopFacts> OpenOrSkipReason(std::string& why) {
+// Loads the programs (as root, as the tests run); null, with the reason.
+std::unique_ptr<StopFacts> OpenFacts(std::string& why) {
   auto facts = StopFacts::Open(::getpid());
   if (!facts) {
     why = facts.error();
@@ -130,13 +125,14 @@ void ForkVforkThreadAndCloneParent() {
   ::pthread_create(&thread, nullptr, Nothing, nullptr);
   ::pthread_join(thread, nullptr);
   // CLONE_PARENT: a sibling, the test process's child too (reaped there).
-  ::syscall(SYS_clone, CLONE_PARENT | SIGUSR1, nullptr, nullptr, nullptr, nullptr) == 0 ? ::_exit(0)
-                                                                                        : void();
+  if (::syscall(SYS_clone, CLONE_PARENT | SIGUSR1, nullptr, nullptr, nullptr, nullptr) == 0) {
+    ::_exit(0);
+  }
 }
 
 TEST(StopFactsTest, EveryCloneEventFindsItsNewTasksFact) {
   std::string why;
-  auto facts = OpenOrSkipReason(why);
+  auto facts = OpenFacts(why);
   ASSERT_NE(facts, nullptr) << "as root, BPF must load here: " << why;
   const auto events = Trace(*facts, ForkVforkThreadAndCloneParent);
   ASSERT_EQ(events.size(), 4U);
@@ -191,7 +187,7 @@ void ExecFromANonLeader() {
 
 TEST(StopFactsTest, AnExecsFactIsWhatProcShowsAtItsStop) {
   std::string why;
-  auto facts = OpenOrSkipReason(why);
+  auto facts = OpenFacts(why);
   ASSERT_NE(facts, nullptr) << why;
   for (const ChildBody body : {ExecEcho, ExecAsNobody, ExecFromANonLeader}) {
     const auto events = Trace(*facts, body);
@@ -212,7 +208,7 @@ TEST(StopFactsTest, AnExecsFactIsWhatProcShowsAtItsStop) {
 
 TEST(StopFactsTest, ACommandLineTooLongForARecordIsLeftToProc) {
   std::string why;
-  auto facts = OpenOrSkipReason(why);
+  auto facts = OpenFacts(why);
   ASSERT_NE(facts, nullptr) << why;
   const auto events = Trace(*facts, ExecALongCommandLine);
   ASSERT_EQ(events.size(), 1U);
@@ -223,7 +219,7 @@ TEST(StopFactsTest, ACommandLineTooLongForARecordIsLeftToProc) {
 
 TEST(StopFactsTest, TasksOfOtherTracersAreNotWritten) {
   std::string why;
-  auto facts = OpenOrSkipReason(why);
+  auto facts = OpenFacts(why);
   ASSERT_NE(facts, nullptr) << why;
   // An untraced child's fork and exec: the tracepoints fire, nothing is kept.
   const pid_t child = ::fork();
