@@ -25,7 +25,7 @@ fi
 # clang-tidy-19: Debian's default clang-tidy (14) cannot parse libstdc++ 12's
 # C++23 <variant>/<expected>.
 # Time: every check costs about 15 s a file here, and the path-sensitive
-# analyzer (clang-analyzer-*) up to a minute more. CI (2 cores, 15 minutes
+# analyzer (clang-analyzer-*) up to a minute more. CI (2 cores, 20 minutes
 # for everything) runs the analyzer where raw syscalls and descriptors are
 # handled (the launcher, the terminals, the filter, /proc readers, the
 # tracer's loop, the doorbell, the signal handlers and the stop facts' ring
