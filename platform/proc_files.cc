@@ -249,12 +249,15 @@ bool EndsByADeliveredSignal(pid_t pid, int signo) {
 }
 
 std::vector<std::string> ReadCmdline(pid_t pid) {
-  const std::string cmdline = ReadSmallFile("/proc/" + std::to_string(pid) + "/cmdline");
+  return SplitCmdline(ReadSmallFile("/proc/" + std::to_string(pid) + "/cmdline"));
+}
+
+std::vector<std::string> SplitCmdline(std::string_view area) {
   std::vector<std::string> argv;
-  for (std::size_t start = 0; start < cmdline.size();) {
-    const std::size_t end = cmdline.find('\0', start);
-    argv.emplace_back(cmdline.substr(start, end == std::string::npos ? end : end - start));
-    if (end == std::string::npos) break;
+  for (std::size_t start = 0; start < area.size();) {
+    const std::size_t end = area.find('\0', start);
+    argv.emplace_back(area.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) break;
     start = end + 1;
   }
   return argv;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sentry/kernel/observation.h"
@@ -21,6 +22,10 @@ std::string ReadSmallFile(const std::string& path);
 
 // /proc/PID/cmdline as argv (empty for a zombie or a gone task).
 std::vector<std::string> ReadCmdline(pid_t pid);
+
+// A process's argument area (NUL-separated, as /proc/PID/cmdline gives it)
+// as argv.
+std::vector<std::string> SplitCmdline(std::string_view area);
 
 // The fields of /proc/PID/stat the tracer reads.
 struct ProcStat {

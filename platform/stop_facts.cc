@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "platform/bpf/stop_facts_record.h"
+#include "platform/proc_files.h"
 
 #ifdef SENTRY_HAVE_BPF
 #include <bpf/libbpf.h>
@@ -212,20 +213,12 @@ void StopFacts::Take(const void* record, std::size_t size, std::uint64_t positio
       execs_.erase(header.tid);  // too long for a record: read from /proc at the stop
       return;
     }
-    ExecFact fact{.former_tid = exec->former_tid,
-                  .euid = exec->euid,
-                  .egid = exec->egid,
-                  .comm = std::string(exec->comm, strnlen(exec->comm, sizeof exec->comm)),
-                  .argv = {}};
-    // Split as /proc/PID/cmdline is (ReadCmdline).
-    const std::string_view area(exec->argv, argv_len);
-    for (std::size_t start = 0; start < area.size();) {
-      const std::size_t end = area.find('\0', start);
-      fact.argv.emplace_back(area.substr(start, end == std::string_view::npos ? end : end - start));
-      if (end == std::string_view::npos) break;
-      start = end + 1;
-    }
-    execs_[header.tid] = std::move(fact);
+    execs_[header.tid] =
+        ExecFact{.former_tid = exec->former_tid,
+                 .euid = exec->euid,
+                 .egid = exec->egid,
+                 .comm = std::string(exec->comm, strnlen(exec->comm, sizeof exec->comm)),
+                 .argv = SplitCmdline(std::string_view(exec->argv, argv_len))};
   }
 }
 

@@ -389,9 +389,9 @@ pid_t Tracer::CollectReport(pid_t who, int options, int* status_out) {
   return got;
 }
 
-void Tracer::DrainPending(pid_t pid) {
+void Tracer::DrainPending(pid_t pid, const std::function<bool()>& settled) {
   int status = 0;
-  while (CollectReport(pid, WNOHANG, &status) > 0) {
+  while (!(settled && settled()) && CollectReport(pid, WNOHANG, &status) > 0) {
     // Its exit is its last report: asking again would only say ECHILD (a
     // wait4 per exiting thread saved).
     if (WIFEXITED(status) || WIFSIGNALED(status)) return;

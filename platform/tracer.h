@@ -195,6 +195,9 @@ class Tracer {
   // Records the noted reaps the model now agrees with (the zombie is the
   // sentry's child) and forgets those it never will (someone else reaped it).
   void SettleSentryReaps();
+  // Whether the model still has zombie `pid` waiting for a workload parent
+  // (its wait or its exit): a noted reap of it is not settled yet.
+  bool AwaitsWorkloadParent(pid_t pid) const;
   // PTRACE_GETEVENTMSG for the `event` stop `pid` is in; nullopt if it is no
   // longer in that stop (killed out of it).
   static std::optional<unsigned long> EventMessage(pid_t pid, int event);
@@ -296,8 +299,9 @@ class Tracer {
   // true when a request (a signal to the sentry) waits to be seen to first.
   bool HoldIfAsked();
   // Collects stops already pending for `pid` (waitpid(-1) reports tracees out
-  // of order; a wait result must be checked against up-to-date state).
-  void DrainPending(pid_t pid);
+  // of order; a wait result must be checked against up-to-date state), or
+  // only until `settled` (if given) holds.
+  void DrainPending(pid_t pid, const std::function<bool()>& settled = {});
   // DrainPending for every task the tracer follows.
   void DrainAllPending();
   // Collects the exit reports of tasks past PTRACE_EVENT_EXIT first: their

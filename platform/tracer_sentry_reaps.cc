@@ -59,10 +59,6 @@ void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
   // usual case: the parent was blocked in it). Not all it has pending: the
   // rest comes through the loop, and a last wait4 that finds nothing is
   // saved on each reaped child.
-  const auto settled = [&] {
-    const auto info = model_.FindTask(ThreadId(pid));
-    return !info || info->exit_state != kernel::ExitState::kZombie || info->ppid == self_;
-  };
   // Nested in another task's report (its handler drained this exit), the
   // parent's reports are left to the loop: a wait of the parent's told here
   // could report that task's event before the model has it (a child's group
@@ -72,27 +68,30 @@ void Tracer::SettleSentryReap(pid_t pid, pid_t model_parent, int status) {
   const bool nested =
       std::any_of(in_hand_.begin(), in_hand_.end(), [&](pid_t task) { return task != pid; });
   if (model_parent != self_ && !nested) {
-    int collected = 0;
-    while (!settled() && CollectReport(model_parent, WNOHANG, &collected) > 0) {
-      if (WIFEXITED(collected) || WIFSIGNALED(collected)) break;  // its last report
-    }
+    DrainPending(model_parent, [&] { return !AwaitsWorkloadParent(pid); });
   }
   SettleSentryReaps();
+}
+
+bool Tracer::AwaitsWorkloadParent(pid_t pid) const {
+  const auto info = model_.FindTask(ThreadId(pid));
+  return info && info->exit_state == kernel::ExitState::kZombie && info->ppid != self_;
 }
 
 void Tracer::SettleSentryReaps() {
   for (auto it = unsettled_reaps_.begin(); it != unsettled_reaps_.end();) {
     const auto [pid, status] = *it;
-    const auto info = model_.FindTask(ThreadId(pid));
-    const bool zombie = info && info->exit_state == kernel::ExitState::kZombie;
-    if (zombie && info->ppid != self_) {
+    if (AwaitsWorkloadParent(pid)) {
       ++it;  // its parent's exit (or wait) is still to come
       continue;
     }
     it = unsettled_reaps_.erase(it);
     // Under --pidns the namespace's init adopts it instead; its own wait
     // (or its dying) tells the model.
-    if (zombie) RecordSentryReap(pid, status);
+    if (const auto info = model_.FindTask(ThreadId(pid));
+        info && info->exit_state == kernel::ExitState::kZombie) {
+      RecordSentryReap(pid, status);
+    }
   }
 }
 

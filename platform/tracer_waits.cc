@@ -229,8 +229,7 @@ void Tracer::CollectWhileOnItsWay(pid_t task, const std::function<bool()>& settl
   // syscall) and be collected here too, before the change the caller holds
   // back for it is told. A P_PGID poll right after a setpgid was judged
   // without the target's own setpgid, held here, and diverged.
-  while (!settled() && CollectReport(task, WNOHANG) > 0) {
-  }
+  DrainPending(task, settled);
   constexpr int kMaxReports = 4;
   for (int i = 0; i < kMaxReports && !settled(); ++i) {
     // Looked at before its queue is drained (a stop entered in between is
