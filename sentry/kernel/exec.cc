@@ -21,6 +21,11 @@ void Kernel::On(const Exec& o) {
   if (t == nullptr) return;
   ThreadGroup* tg = t->tg;
   Task* old_leader = tg->leader;
+  // The exec is itself the proof that de_thread ran, even when its start was
+  // not seen (a SIGKILL pending at the old leader's exit skips that stop in
+  // ptrace_stop, and the exec is the first the tracer hears): the threads it
+  // ends now were killed by it.
+  if (tg->execing == nullptr) tg->execing = t;
   // Every other thread is killed. Their exit reports may still arrive (the
   // host keeps them as zombies until the tracer collects them), so they stay
   // in the model as exiting threads until then.

@@ -52,6 +52,24 @@ TEST_F(ExecTest, ExecFromANonLeaderThreadSwapsTids) {
   EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
 }
 
+TEST_F(ExecTest, AnExecNotAnnouncedStillKillsTheOtherThreads) {
+  // Under load the old leader's exit event is skipped (a SIGKILL pending in
+  // ptrace_stop), so the exec is the first the tracer hears of de_thread: the
+  // threads it ends were still killed by the exec, and their records say so.
+  StartWorkload();
+  Fork(200, 300);
+  Thread(300, 301);
+  Thread(300, 302);
+  Apply(Exec{.tid = ThreadId(301), .uid = 0, .gid = 0, .comm = "new", .argv = {"new"}});
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+  const auto killed = All(RecordKind::kExitInitiated);
+  ASSERT_EQ(killed.size(), 2u);  // the old leader and 302
+  for (const Record& r : killed) EXPECT_EQ(r.rule, Rule::kKilledByExec);
+  Apply(ExitEnd{.tid = ThreadId(302), .status = {}, .usage = {}});
+  EXPECT_EQ(Info(300).num_threads, 1);
+  EXPECT_EQ(Divergences(), 0u) << DumpDivergences();
+}
+
 TEST_F(ExecTest, ExecResetsTheTerminationSignal) {
   // Checked on the host: a clone(exit signal 0) child that execs becomes
   // visible to a plain waitpid.
