@@ -95,7 +95,7 @@ std::expected<Answer, std::string> RunsTable(Database& db) {
                "strftime('%Y-%m-%d %H:%M:%S', start_ts / 1000000000, 'unixepoch', 'localtime') "
                "AS started, printf('%.3f', (end_ts - start_ts) / 1e9) AS seconds, "
                "(SELECT count(*) FROM process p WHERE p.run_id = run.run_id) AS processes, "
-               "records, divergences, command FROM run ORDER BY run_id");
+               "records, divergences, platform, command FROM run ORDER BY run_id");
 }
 
 std::expected<Answer, std::string> WaitsTable(Database& db, std::int64_t run, bool all,

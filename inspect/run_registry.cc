@@ -107,8 +107,8 @@ std::expected<std::int64_t, std::string> BeginRun(Database& db, const RunStart& 
   }
   auto insert = db.Prepare(
       "INSERT INTO run (command, argv, cwd, start_ts, start_time_ns, state, sentry_version, "
-      "sentry_pid, sentry_start, boot_id, hostname, pidns) "
-      "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)");
+      "sentry_pid, sentry_start, boot_id, hostname, pidns, platform) "
+      "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)");
   if (!insert) return std::unexpected(insert.error());
   const std::int64_t pid = ::getpid();
   insert->Bind(1, command)
@@ -121,7 +121,8 @@ std::expected<std::int64_t, std::string> BeginRun(Database& db, const RunStart& 
       .Bind(8, StartTicks(pid))
       .Bind(9, BootId())
       .Bind(10, Hostname())
-      .Bind(11, std::int64_t{start.pidns ? 1 : 0});
+      .Bind(11, std::int64_t{start.pidns ? 1 : 0})
+      .Bind(12, start.platform);
   if (auto done = insert->Run(); !done) return std::unexpected(done.error());
   return db.LastInsertRowid();
 }

@@ -20,6 +20,7 @@ struct RunStart {
   std::vector<std::string> argv;
   std::string cwd;
   bool pidns = false;
+  std::string platform = "ptrace";  // or "observe": which one recorded it
   std::int64_t start_time_ns = 0;  // CLOCK_MONOTONIC, the origin of every ts
 };
 

@@ -129,8 +129,10 @@ bool ReadByte(int fd) {
   if (const int err = AttachTerminal(spec); err != 0)
     Fail(fds.report, ExecFailure::kTerminal, err, 125);
   if (spec.terminal >= 0) ::close(spec.terminal);  // stdin (and more) now
-  if (const int err = InstallFilter(*spec.filter); err != 0)
-    Fail(fds.report, ExecFailure::kFilter, err, 125);
+  if (spec.filter != nullptr) {
+    if (const int err = InstallFilter(*spec.filter); err != 0)
+      Fail(fds.report, ExecFailure::kFilter, err, 125);
+  }
   // clone(flags | SIGCHLD) with no stack is fork(), into a new PID namespace
   // with CLONE_NEWPID; raw, since the sentry's threads make glibc's fork
   // wrappers unsafe here.
@@ -219,7 +221,13 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec
   release->first.Reset();
   first_go->first.Reset();
   first_go->second.Reset();
-  if (::ptrace(PTRACE_SEIZE, leader, nullptr, spec.ptrace_options) != 0) {
+  if (spec.follow) {
+    if (auto followed = spec.follow(leader); !followed) {
+      ::kill(leader, SIGKILL);
+      ::waitpid(leader, nullptr, 0);
+      return std::unexpected(LaunchError{125, followed.error()});
+    }
+  } else if (::ptrace(PTRACE_SEIZE, leader, nullptr, spec.ptrace_options) != 0) {
     const int err = errno;
     ::kill(leader, SIGKILL);
     ::waitpid(leader, nullptr, 0);
@@ -234,6 +242,20 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec
   return LaunchedWorkload{.session_leader = leader,
                           .exec_report = std::move(report->first),
                           .release = std::move(release->second)};
+}
+
+LaunchError ExplainExecFailure(const ExecFailure& failure, const std::string& command) {
+  const std::string why = std::strerror(failure.error);
+  switch (failure.stage) {
+    case ExecFailure::kTerminal:
+      return {125, "making the pty the controlling terminal failed: " + why};
+    case ExecFailure::kFilter:
+      return {125, "installing the seccomp filter failed: " + why};
+    case ExecFailure::kFork:
+      return {125, "the session leader could not fork the first process: " + why};
+    default:
+      return {failure.error == ENOENT ? 127 : 126, command + ": " + why};
+  }
 }
 
 std::expected<ExecFailure, std::string> ReadExecFailure(const UniqueFd& report) {

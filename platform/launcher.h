@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,7 @@ struct ExecFailure {
 struct LaunchSpec {
   std::string path;  // resolved by ResolveCommand
   std::vector<std::string> argv;
-  const CompiledFilter* filter = nullptr;
+  const CompiledFilter* filter = nullptr;  // none: no filter (the observe platform)
   sigset_t child_mask{};  // the signal mask the workload starts with
   unsigned long ptrace_options = 0;
   bool new_pid_namespace = false;  // be pid 1 of a new PID namespace
@@ -53,6 +54,9 @@ struct LaunchSpec {
   int terminal = -1;
   bool terminal_stdout = false;
   bool terminal_stderr = false;
+  // Set: called with the session leader's pid in place of PTRACE_SEIZE, before
+  // it runs anything of its own (the observe platform starts following it).
+  std::function<std::expected<void, std::string>(pid_t)> follow;
 };
 
 // Resolves argv[0] like execvp: the path to run, or why it cannot run.
@@ -75,6 +79,11 @@ std::expected<LaunchedWorkload, LaunchError> LaunchTraced(const LaunchSpec& spec
 
 // The session leader's name (its comm).
 inline constexpr const char* kSessionLeaderName = "sentry-session";
+
+// What a failure report means, in the shell's terms: the message for the
+// user and the sentry's exit code (127 command not found, 126 not
+// executable, 125 the sentry's own failure).
+LaunchError ExplainExecFailure(const ExecFailure& failure, const std::string& command);
 
 // Reads the child's failure report after it exited; nullopt if it exec'd.
 std::expected<ExecFailure, std::string> ReadExecFailure(const UniqueFd& report);

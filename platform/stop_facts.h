@@ -38,6 +38,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "platform/bpf_ring.h"
+
 namespace sentry::platform {
 
 struct CloneFact {
@@ -62,14 +64,7 @@ class StopFacts {
   // `tracer_tgid` and attaches them; the error says in a few words why not
   // (no BPF in this build, not permitted, no BTF).
   static std::expected<std::unique_ptr<StopFacts>, std::string> Open(pid_t tracer_tgid);
-  // Where a ring's positions and records are: the kernel's mapping, or plain
-  // memory laid out as the kernel lays it (tests).
-  struct Ring {
-    std::uint64_t* consumer = nullptr;  // the reader's position, which it writes
-    std::uint64_t* producer = nullptr;  // the writers' position
-    char* data = nullptr;               // records, each an 8-byte header (length, busy bit) first
-    std::uint64_t mask = 0;             // the data's size (a power of two) - 1
-  };
+  using Ring = RingMemory;
   // Reads a ring in plain memory: for tests of what a drain does with a
   // record still being written.
   static std::unique_ptr<StopFacts> OverRing(Ring ring);
@@ -105,14 +100,13 @@ class StopFacts {
   std::uint64_t FactsMissed() const { return missed_; }
 
  private:
-  struct Bpf;
-  StopFacts(std::unique_ptr<Bpf> bpf, Ring ring);
+  StopFacts(std::unique_ptr<BpfObject> bpf, Ring ring);
   void Take(const void* record, std::size_t size, std::uint64_t position);
   // Whether a record of `tid` and `kind` at `position` came after the drain
   // that missed it, if any.
   bool Fresh(pid_t tid, Kind kind, std::uint64_t position);
 
-  std::unique_ptr<Bpf> bpf_;  // null over a ring in plain memory
+  std::unique_ptr<BpfObject> bpf_;  // null over a ring in plain memory
   Ring ring_;
   std::uint64_t producer_seen_ = 0;                // the producer's position at the last drain
   bool behind_ = false;                            // that drain stopped at a record not finished

@@ -188,6 +188,7 @@ int Tracer::Run() {
       .terminal = pty_ ? pty_->slave.Get() : -1,
       .terminal_stdout = pty_ && ::isatty(STDOUT_FILENO) == 1,
       .terminal_stderr = pty_ && ::isatty(STDERR_FILENO) == 1,
+      .follow = {},
   });
   if (!launched) {
     raw_mode_.Restore();
@@ -566,27 +567,9 @@ void Tracer::OnExited(pid_t pid, int status, const ::rusage& usage) {
     // The first process died before its exec, or the session leader before
     // making it: say why, in the shell's terms.
     if (auto failure = ReadExecFailure(exec_report_)) {
-      switch (failure->stage) {
-        case ExecFailure::kTerminal:
-          Warn(std::string("making the pty the controlling terminal failed: ") +
-               std::strerror(failure->error));
-          exit_code_ = 125;
-          break;
-        case ExecFailure::kFilter:
-          Warn(std::string("installing the seccomp filter failed: ") +
-               std::strerror(failure->error));
-          exit_code_ = 125;
-          break;
-        case ExecFailure::kFork:
-          Warn(std::string("the session leader could not fork the first process: ") +
-               std::strerror(failure->error));
-          exit_code_ = 125;
-          break;
-        default:
-          Warn(options_.argv.front() + ": " + std::strerror(failure->error));
-          exit_code_ = failure->error == ENOENT ? 127 : 126;
-          break;
-      }
+      const LaunchError said = ExplainExecFailure(*failure, options_.argv.front());
+      Warn(said.message);
+      exit_code_ = said.exit_code;
       root_done_ = true;
     }
   }

@@ -30,6 +30,7 @@
 #include "platform/hold_point.h"
 #include "platform/job_front.h"
 #include "platform/launcher.h"
+#include "platform/platform.h"
 #include "platform/pty_relay.h"
 #include "platform/seccomp_filter.h"
 #include "platform/stop_facts.h"
@@ -87,6 +88,8 @@ struct RunOptions {
   // Take what tracepoints tell before a stop (stop_facts.h) over reading
   // ptrace and /proc at it, when BPF can be loaded.
   bool stop_facts = true;
+  // Follow the workload through BPF tracepoints, without ptrace (observer.h).
+  bool observe = false;
   // Handed each observation and its records, in order, on the tracer thread.
   std::vector<kernel::RecordConsumer*> consumers;
   // Asked between reports whether to hold the workload (--step); may be null.
@@ -96,30 +99,20 @@ struct RunOptions {
   const JobFront* front = nullptr;
 };
 
-class Tracer {
+class Tracer final : public Platform {
  public:
   Tracer(kernel::Kernel& model, RunOptions options);
-  ~Tracer();
+  ~Tracer() override;
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
-  // Runs the workload to the end; returns the sentry's exit code (the
-  // workload's shell exit code, or 125-127 when it could not start).
-  int Run();
-
-  // The signal that killed the first process (0: it exited, or never ran):
-  // the sentry ends by it too, once it has cleaned up, as a shell's child would.
-  int TerminationSignal() const { return root_signal_; }
-
-  // Whether SIGINT or SIGTERM came once the first process was gone: meant
-  // for the sentry itself (--keep-mounted then does not wait for another).
-  bool AskedToEnd() const { return asked_to_end_; }
-
-  // Asks the event loop to hold every task of the workload in an external
-  // stop (true), new ones included, or to let them all go (false), as
-  // cgroup.freeze does. Any thread may call it; the loop acts at once
-  // (tracer_freeze.cc).
-  void RequestFreeze(bool frozen);
+  int Run() override;
+  int TerminationSignal() const override { return root_signal_; }
+  bool AskedToEnd() const override { return asked_to_end_; }
+  bool CanHold() const override { return true; }
+  // The loop acts at once (tracer_freeze.cc).
+  void RequestFreeze(bool frozen) override;
+  std::string_view Name() const override { return "ptrace"; }
 
  private:
   // Per-tid ptrace bookkeeping (the model holds the semantics).

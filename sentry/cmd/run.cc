@@ -21,6 +21,7 @@
 #include "fusefs/procfs.h"
 #include "inspect/event_log.h"
 #include "platform/job_front.h"
+#include "platform/observer.h"
 #include "platform/tracer.h"
 #include "sentry/cmd/command_start.h"
 #include "sentry/cmd/help.h"
@@ -131,6 +132,13 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "run the workload in a new PID namespace: its first process is pid 1 there, and "
       "the kernel kills the namespace when it exits (so not with --wait-all)")(
       "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
+      "observe",
+      "run the workload without ptrace, followed through the kernel's tracepoints (BPF; "
+      "root): native speed, and strace and gdb work inside it. The model, the view and the "
+      "log are the same; what this platform cannot see (a thread joining a group stop, a "
+      "failed clone) is listed in README's \"Watching without ptrace\". Not with --step, "
+      "--max-tasks or --pidns, which need a held task; the workload gets no terminal of "
+      "its own")(
       "no-bpf",
       "read every ptrace stop with ptrace and /proc alone. By default, when the kernel lets "
       "it load BPF (root), the sentry takes a new task's clone flags and an exec's names "
@@ -188,6 +196,17 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   if (max_tasks < 0) return UsageError("run", "--max-tasks takes a count, 0 or more");
   options.max_tasks = static_cast<std::size_t>(max_tasks);
   const bool step = vm.count("step") != 0;
+  options.observe = vm.count("observe") != 0;
+  if (options.observe) {
+    // The observe platform holds no task: what needs one cannot work.
+    for (const char* needs_ptrace : {"step", "max-tasks", "pidns", "no-bpf"}) {
+      if (vm.count(needs_ptrace) != 0) {
+        return UsageError("run", std::string("--") + needs_ptrace +
+                                     " cannot work with --observe, which holds no task "
+                                     "(it needs the ptrace platform)");
+      }
+    }
+  }
   if (vm.count("quiz") != 0 && !step) return UsageError("run", "--quiz needs --step");
   std::set<std::string> step_kinds;
   if (vm.count("step-on") != 0) {
@@ -202,7 +221,8 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
   options.stop_facts = vm.count("no-bpf") == 0;
-  options.terminal = vm.count("no-tty") == 0 && ::isatty(STDIN_FILENO) == 1;
+  options.terminal =
+      vm.count("no-tty") == 0 && !options.observe && ::isatty(STDIN_FILENO) == 1;
   // --step takes its commands from the terminal the workload shares, or the view.
   if (step && !options.terminal && vm.count("no-fuse") != 0) {
     return UsageError("run",
@@ -241,6 +261,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
                                           {.argv = options.argv,
                                            .cwd = cwd.string(),
                                            .pidns = options.pidns,
+                                           .platform = options.observe ? "observe" : "ptrace",
                                            .start_time_ns = inspect::MonotonicNow()},
                                           {.verbose = options.verbose});
     if (!opened) {
@@ -286,10 +307,17 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
            .command = [s = stepper.get()](std::string_view c) { return s->Command(c); }});
     }
   }
-  platform::Tracer tracer(model, std::move(options));
-  if (view) view->SetFreezeControl([&tracer](bool frozen) { tracer.RequestFreeze(frozen); });
-  const int status = tracer.Run();
-  signo = tracer.TerminationSignal();
+  std::unique_ptr<platform::Platform> tracer;
+  if (options.observe) {
+    tracer = std::make_unique<platform::Observer>(model, std::move(options));
+  } else {
+    tracer = std::make_unique<platform::Tracer>(model, std::move(options));
+  }
+  if (view && tracer->CanHold()) {
+    view->SetFreezeControl([&tracer](bool frozen) { tracer->RequestFreeze(frozen); });
+  }
+  const int status = tracer->Run();
+  signo = tracer->TerminationSignal();
   if (view) view->SetFreezeControl(nullptr);
   if (view) view->SetStepControl({});
   if (log) log.reset();  // written out before the user is told anything
@@ -306,7 +334,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   }
   // A SIGINT or SIGTERM that came as the workload ended was the user's
   // request to end: the view is not kept waiting for another.
-  if (keep_mounted && !tracer.AskedToEnd()) {
+  if (keep_mounted && !tracer->AskedToEnd()) {
     ServeUntilInterrupted("the workload ended; its final state", mount->Path());
   }
   return status;

@@ -1,0 +1,466 @@
+#include "platform/observer.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+#include <algorithm>
+
+#include "platform/caught_signals.h"
+#include "platform/launcher.h"
+#include "platform/proc_files.h"
+#include "sentry/kernel/abi.h"
+
+#ifdef SENTRY_HAVE_BPF
+#include "observe.skel.h"
+#endif
+
+namespace sentry::platform {
+
+namespace abi = kernel::abi;
+using kernel::ThreadId;
+
+namespace {
+
+// Room for ~4,000 exec records, or ~200,000 others, between two drains.
+constexpr std::uint32_t kRingBytes = 16U << 20;
+// How long the loop sleeps at most: the ring wakes it when a record comes,
+// but a record another CPU was still writing at the last drain wakes
+// nobody when it is finished.
+constexpr int kBehindPollMs = 1;
+// The signals a user sends the sentry, forwarded to the workload.
+constexpr std::initializer_list<int> kCaughtSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+std::int64_t Now() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::expected<std::unique_ptr<BpfObject>, std::string> LoadObservePrograms() {
+#ifdef SENTRY_HAVE_BPF
+  std::size_t elf_size = 0;
+  const void* elf = observe_bpf::elf_bytes(&elf_size);
+  observe_bpf::observe_bpf__rodata constants{};
+  constants.format_version = 1;
+  return BpfObject::Load(BpfObjectSpec{
+      .name = "observe_bpf",
+      .elf = std::span(static_cast<const std::uint8_t*>(elf), elf_size),
+      .rodata = std::span(reinterpret_cast<const std::uint8_t*>(&constants), sizeof constants),
+      .ring_map = "events",
+      .ring_bytes = kRingBytes});
+#else
+  return std::unexpected(CanUseBpf().error());
+#endif
+}
+
+std::uint64_t DroppedBy(const BpfObject& bpf) {
+#ifdef SENTRY_HAVE_BPF
+  const auto* bss = static_cast<const observe_bpf::observe_bpf__bss*>(bpf.Bss());
+  // Written by the programs on any CPU: read once, whole.
+  return bss != nullptr ? __atomic_load_n(&bss->dropped, __ATOMIC_RELAXED) : 0;
+#else
+  (void)bpf;
+  return 0;
+#endif
+}
+
+}  // namespace
+
+Observer::Observer(kernel::Kernel& model, RunOptions options)
+    : model_(model), options_(std::move(options)) {}
+
+Observer::~Observer() = default;
+
+void Observer::Warn(const std::string& message) const {
+  std::fprintf(stderr, "sentry: %s\n", message.c_str());
+}
+
+std::span<const kernel::Record> Observer::Apply(kernel::ObservationBody body) {
+  const kernel::Observation obs{.time_ns = Now(), .body = std::move(body)};
+  const auto records = model_.Apply(obs);
+  ++observations_;
+  for (kernel::RecordConsumer* consumer : options_.consumers) {
+    consumer->Consume(obs, observations_, records);
+  }
+  for (const kernel::Record& r : records) {
+    if (r.kind == kernel::RecordKind::kDivergence) Warn("divergence: " + r.detail);
+  }
+  return records;
+}
+
+int Observer::Run() {
+  self_ = ::getpid();
+  auto path = ResolveCommand(options_.argv.front());
+  if (!path) {
+    Warn(path.error().message);
+    return path.error().exit_code;
+  }
+  auto loaded = LoadObservePrograms();
+  if (!loaded) {
+    Warn("--observe needs BPF tracepoints, and they cannot be loaded here (" + loaded.error() +
+         "); without --observe the workload runs under ptrace");
+    return 125;
+  }
+  bpf_ = std::move(*loaded);
+  // Orphans come to the sentry, which reaps and records them.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    Warn(std::string("prctl(PR_SET_CHILD_SUBREAPER): ") + std::strerror(errno));
+    return 125;
+  }
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int s : kCaughtSignals) sigaddset(&handled, s);
+  sigaddset(&handled, SIGCHLD);
+  sigset_t original;
+  ::sigprocmask(SIG_BLOCK, &handled, &original);
+  sigset_t sigchld;
+  sigemptyset(&sigchld);
+  sigaddset(&sigchld, SIGCHLD);
+  UniqueFd sigchld_fd(::signalfd(-1, &sigchld, SFD_CLOEXEC | SFD_NONBLOCK));
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!sigchld_fd || !wake) {
+    Warn(std::string("signalfd: ") + std::strerror(errno));
+    ::sigprocmask(SIG_SETMASK, &original, nullptr);
+    return 125;
+  }
+  Apply(kernel::TaskExisting{.tid = ThreadId(self_),
+                             .tgid = ThreadId(self_),
+                             .parent = ThreadId(0),
+                             .pgid = kernel::ProcessGroupId(::getpgrp()),
+                             .sid = kernel::SessionId(::getsid(0)),
+                             .uid = ::getuid(),
+                             .gid = ::getgid(),
+                             .subreaper = true,
+                             .comm = "sentry",
+                             .argv = ReadCmdline(self_)});
+  BpfObject* bpf = bpf_.get();
+  auto launched = LaunchTraced(LaunchSpec{
+      .path = *path,
+      .argv = options_.argv,
+      .filter = nullptr,
+      .child_mask = original,
+      .ptrace_options = 0,
+      .new_pid_namespace = false,
+      .terminal = -1,
+      .terminal_stdout = false,
+      .terminal_stderr = false,
+      .follow = [bpf](pid_t leader) -> std::expected<void, std::string> {
+        const unsigned char one = 1;
+        if (!bpf->Put("followed", &leader, &one)) {
+          return std::unexpected(std::string("cannot follow the session leader: ") +
+                                 std::strerror(errno));
+        }
+        return {};
+      },
+  });
+  if (!launched) {
+    Warn(launched.error().message);
+    ::sigprocmask(SIG_SETMASK, &original, nullptr);
+    return launched.error().exit_code;
+  }
+  session_leader_ = launched->session_leader;
+  exec_report_ = std::move(launched->exec_report);
+  release_ = std::move(launched->release);
+  // Its setsid came before it was followed: told here, as the tracer does.
+  Apply(kernel::Clone{.parent = ThreadId(self_),
+                      .child = ThreadId(session_leader_),
+                      .flags = 0,
+                      .exit_signal = SIGCHLD,
+                      .nested_tids = {},
+                      .error = 0,
+                      .pgid = 0,
+                      .comm = kSessionLeaderName});
+  Apply(kernel::SetSid{.tid = ThreadId(session_leader_), .result = session_leader_});
+
+  {
+    CaughtSignals caught(kCaughtSignals, wake.Get(), 0);
+    for (;;) {
+      const bool behind = Drain();
+      const bool children_left = ReapChildren();
+      for (const int signo : caught.Take()) OnSentrySignal(signo);
+      if (!children_left) break;
+      // Every task of the workload but the session leader gone: it may go.
+      if (release_ && root_done_) {
+        const auto processes = model_.Processes();
+        const bool alone = std::ranges::none_of(processes, [&](const kernel::TaskInfo& p) {
+          return p.tgid != self_ && p.tgid != session_leader_ &&
+                 p.exit_state == kernel::ExitState::kNone;
+        });
+        if (alone) release_.Reset();
+      }
+      std::array<pollfd, 3> fds{
+          pollfd{.fd = bpf_->RingFd(), .events = POLLIN, .revents = 0},
+          pollfd{.fd = sigchld_fd.Get(), .events = POLLIN, .revents = 0},
+          pollfd{.fd = wake.Get(), .events = POLLIN, .revents = 0}};
+      ::poll(fds.data(), fds.size(), behind ? kBehindPollMs : -1);
+      signalfd_siginfo si{};
+      while (::read(sigchld_fd.Get(), &si, sizeof si) > 0) {
+      }
+      std::uint64_t count = 0;
+      [[maybe_unused]] const ssize_t n = ::read(wake.Get(), &count, sizeof count);
+    }
+    for (const int signo : caught.Take()) OnSentrySignal(signo);
+  }
+  {
+    // The signals a user ends things with stay blocked: one that came too
+    // late for the workload must not kill the sentry on its way out.
+    sigset_t after = original;
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&after, s);
+    ::sigprocmask(SIG_SETMASK, &after, nullptr);
+  }
+  const std::uint64_t dropped = DroppedBy(*bpf_);
+  if (dropped > 0) {
+    Warn("the ring buffer was full " + std::to_string(dropped) +
+         " times: events were lost, and the model may be wrong from there on");
+  }
+  if (options_.verbose) {
+    const kernel::KernelStats stats = model_.Stats();
+    std::fprintf(stderr,
+                 "sentry: exit status %d, tasks seen %llu, divergences %llu, empty WNOHANG polls "
+                 "left out %llu, events lost %llu (observe platform)\n",
+                 exit_code_, static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
+                 static_cast<unsigned long long>(stats.divergences),
+                 static_cast<unsigned long long>(unlogged_polls_),
+                 static_cast<unsigned long long>(dropped));
+  }
+  return exit_code_;
+}
+
+bool Observer::Drain() {
+  // Records are copied out before they are told: telling one may make the
+  // sentry act (kill leftovers), and nothing here reads the ring again
+  // meanwhile.
+  std::vector<std::vector<char>> records;
+  const bool behind = DrainRing(bpf_->Ring(), [&](std::span<const char> record, std::uint64_t) {
+    records.emplace_back(record.begin(), record.end());
+  });
+  for (const auto& record : records) {
+    if (auto event = DecodeObserveRecord(record)) Handle(std::move(*event));
+  }
+  return behind;
+}
+
+void Observer::Handle(ObservedEvent event) {
+  std::visit(
+      [&]<typename E>(E& e) {
+        if constexpr (std::is_same_v<E, kernel::Clone>) {
+          OnClone(e);
+        } else if constexpr (std::is_same_v<E, ObservedExit>) {
+          OnExit(e);
+        } else if constexpr (std::is_same_v<E, ObservedWaitStart>) {
+          OnWaitStart(e.start);
+        } else if constexpr (std::is_same_v<E, kernel::WaitDone>) {
+          OnWaitDone(e);
+        } else if constexpr (std::is_same_v<E, ObservedSignal>) {
+          OnSignal(e.delivered);
+        } else if constexpr (std::is_same_v<E, kernel::SetSid>) {
+          // The session leader's own setsid, told at its launch, is seen
+          // again if it ran after the sentry began to follow it.
+          if (e.tid.value != session_leader_ || root_ != 0) Apply(e);
+        } else {
+          Apply(std::move(e));
+        }
+      },
+      event);
+}
+
+void Observer::OnClone(const kernel::Clone& clone) {
+  // The session leader's first fork is the first process.
+  const bool thread = (clone.flags & CLONE_THREAD) != 0;
+  if (root_ == 0 && clone.parent.value == session_leader_ && !thread) root_ = clone.child.value;
+  Apply(clone);
+  // Made after the first process's end, which killed the rest: it goes too,
+  // as the tracer's held children do.
+  if (root_done_ && !options_.wait_all && !thread) {
+    Apply(kernel::SentrySignal{.sender = ThreadId(self_),
+                               .tid = clone.child,
+                               .signo = SIGKILL,
+                               .cause = kernel::SignalCause::kSentryFirstProcessExited});
+    ::kill(clone.child.value, SIGKILL);
+  }
+}
+
+void Observer::OnExit(const ObservedExit& exit) {
+  // The exec killing this thread is told first, so that the model knows why
+  // it dies (the ptrace tracer sees the exec'ing thread wait in execve).
+  if (exit.exec_killer != 0) Apply(kernel::ExecStart{.tid = ThreadId(exit.exec_killer)});
+  Apply(kernel::ExitBegin{.tid = ThreadId(exit.tid), .status = exit.status, .group = exit.group});
+  // The old leader killed by an exec gets no end of its own: the exec
+  // releases it (de_thread), and the Exec tells that.
+  if (exit.exec_killer == 0 || exit.tid != exit.tgid) {
+    Apply(kernel::ExitEnd{.tid = ThreadId(exit.tid), .status = exit.status, .usage = exit.usage});
+  }
+  if (exit.tgid == root_ && exit.last_thread && !root_done_) {
+    root_done_ = true;
+    // The first process plays init: when it goes, so does everything else.
+    if (!options_.wait_all) KillLeftovers();
+  }
+}
+
+void Observer::OnWaitStart(const kernel::WaitStart& start) {
+  const std::uint32_t options = start.request.options;
+  if ((options & abi::kWNOHANG) != 0 &&
+      (options & (abi::kWSTOPPED | abi::kWCONTINUED | abi::kWNOWAIT)) == 0) {
+    const auto poller = model_.FindTask(start.tid);
+    if (poller && !poller->subreaper && (poller->nspid.empty() || poller->nspid.back() != 1)) {
+      polls_[start.tid.value] = start;  // told with its result, if it has one
+      return;
+    }
+  }
+  Apply(start);
+}
+
+void Observer::OnWaitDone(const kernel::WaitDone& done) {
+  if (const auto poll = polls_.find(done.tid.value); poll != polls_.end()) {
+    const kernel::WaitStart start = poll->second;
+    polls_.erase(poll);
+    if (done.result == 0) {
+      ++unlogged_polls_;  // an empty poll: left out, as the tracer leaves it
+      return;
+    }
+    Apply(start);
+  }
+  Apply(done);
+  // The session leader's wait for the first process says how it ended: the
+  // sentry's own exit status.
+  if (done.tid.value == session_leader_ && done.result == root_ && root_ != 0 &&
+      !exit_code_known_) {
+    exit_code_known_ = true;
+    const bool killed = done.code == abi::kCLD_KILLED || done.code == abi::kCLD_DUMPED;
+    exit_code_ = killed ? 128 + done.status : done.status;
+    root_signal_ = killed ? done.status : 0;
+  }
+}
+
+void Observer::OnSignal(const kernel::SignalDelivered& delivered) {
+  const auto records = Apply(delivered);
+  const bool stops = std::ranges::any_of(records, [](const kernel::Record& r) {
+    return r.kind == kernel::RecordKind::kSignalDelivered && r.rule == kernel::Rule::kSignalStops;
+  });
+  if (!stops) return;
+  // The signal stops the group (the model's verdict, the host's default
+  // action): each live thread joins the stop, which no tracepoint shows.
+  const auto taker = model_.FindTask(delivered.tid);
+  if (!taker) return;
+  for (const kernel::TaskInfo& t : model_.Threads(ThreadId(taker->tgid))) {
+    if (t.exit_state != kernel::ExitState::kNone) continue;
+    Apply(kernel::GroupStop{.tid = ThreadId(t.root_tid), .signo = delivered.signo});
+  }
+}
+
+bool Observer::ReapChildren() {
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::wait4(-1, &status, WNOHANG | __WALL, nullptr);
+    if (pid == 0) return true;
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      return false;  // ECHILD: the workload is gone
+    }
+    // Its exit is in the ring (sched_process_exit fires before exit_notify
+    // hands it to the sentry), unless another CPU is still writing a record
+    // before it: read up to it.
+    for (int tries = 0; tries < 1000; ++tries) {
+      const auto known = model_.FindTask(ThreadId(pid));
+      if (known && known->exit_state == kernel::ExitState::kZombie) break;
+      Drain();
+    }
+    if (pid == session_leader_) {
+      // The first process never ran (its exec or the session leader failed):
+      // say why, in the shell's terms.
+      if (auto failure = ReadExecFailure(exec_report_)) {
+        const LaunchError said = ExplainExecFailure(*failure, options_.argv.front());
+        Warn(said.message);
+        exit_code_ = said.exit_code;
+        exit_code_known_ = true;
+      } else if (!exit_code_known_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 125;
+        exit_code_known_ = true;
+      }
+      root_done_ = true;
+    }
+    RecordSentryReap(pid, status);
+  }
+}
+
+void Observer::RecordSentryReap(pid_t pid, int status) {
+  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
+  Apply(kernel::WaitDone{.tid = ThreadId(self_),
+                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
+                         .result = pid,
+                         .code = decoded.code,
+                         .status = decoded.status});
+}
+
+void Observer::KillLeftovers() {
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    if (p.tgid == self_ || p.tgid == session_leader_ || p.exit_state != kernel::ExitState::kNone) {
+      continue;
+    }
+    Apply(kernel::SentrySignal{.sender = ThreadId(self_),
+                               .tid = ThreadId(p.tgid),
+                               .signo = SIGKILL,
+                               .cause = kernel::SignalCause::kSentryFirstProcessExited});
+    ::kill(static_cast<pid_t>(p.tgid), SIGKILL);
+  }
+}
+
+void Observer::SignalGroup(std::int32_t pgid, int signo, kernel::SignalCause why) {
+  for (const kernel::TaskInfo& p : model_.Processes()) {
+    // The session leader blocks what a user ends things with, as a login
+    // shell outlives its job.
+    if (p.pgid != pgid || p.tgid == session_leader_ || p.tgid == self_ ||
+        p.exit_state != kernel::ExitState::kNone) {
+      continue;
+    }
+    Apply(kernel::SentrySignal{
+        .sender = ThreadId(self_), .tid = ThreadId(p.tgid), .signo = signo, .cause = why});
+  }
+  if (pgid > 0) ::kill(-pgid, signo);
+}
+
+void Observer::OnSentrySignal(int signo) {
+  const auto first = root_ != 0 && !root_done_ ? model_.FindTask(ThreadId(root_)) : std::nullopt;
+  if (signo == SIGINT && ++interrupts_ >= 2) {
+    Warn("second interrupt: killing the workload");
+    for (const kernel::TaskInfo& p : model_.Processes()) {
+      if (p.tgid == self_ || p.exit_state != kernel::ExitState::kNone) continue;
+      Apply(kernel::SentrySignal{.sender = ThreadId(self_),
+                                 .tid = ThreadId(p.tgid),
+                                 .signo = SIGKILL,
+                                 .cause = kernel::SignalCause::kSentryInterrupted});
+      ::kill(static_cast<pid_t>(p.tgid), SIGKILL);
+    }
+    return;
+  }
+  if (root_done_ && (signo == SIGINT || signo == SIGTERM)) asked_to_end_ = true;
+  // Without a terminal the first process's group is the job a shell's
+  // Ctrl-C would reach.
+  if (!first) return;
+  SignalGroup(first->pgid, signo, kernel::SignalCause::kSentryForwarded);
+  // Asked to end, a stopped process would keep it pending for good: SIGCONT
+  // after it, as bash's kill does for a stopped job.
+  if (signo != SIGTERM && signo != SIGHUP) return;
+  const auto processes = model_.Processes();
+  if (std::ranges::any_of(processes, [&](const kernel::TaskInfo& p) {
+        return p.pgid == first->pgid && p.tgid != session_leader_ && p.state == 'T';
+      })) {
+    SignalGroup(first->pgid, SIGCONT, kernel::SignalCause::kSentryForwarded);
+  }
+}
+
+}  // namespace sentry::platform
