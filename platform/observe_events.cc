@@ -125,6 +125,20 @@ std::optional<ObservedEvent> DecodeSyscall(const observe_syscall& r) {
   }
 }
 
+kernel::SignalDelivered Delivered(const observe_signal& r) {
+  const bool from_process = r.code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
+  const auto disposition = r.handler == reinterpret_cast<std::uint64_t>(SIG_IGN)
+                               ? kernel::SignalDisposition::kIgnore
+                           : r.handler == reinterpret_cast<std::uint64_t>(SIG_DFL)
+                               ? kernel::SignalDisposition::kDefault
+                               : kernel::SignalDisposition::kHandler;
+  return kernel::SignalDelivered{.tid = ThreadId(r.header.tid),
+                                 .signo = r.signo,
+                                 .code = r.code,
+                                 .sender = ThreadId(from_process ? r.sender : 0),
+                                 .disposition = disposition};
+}
+
 }  // namespace
 
 pid_t ObserveRecordTid(std::span<const char> record) {
@@ -166,6 +180,8 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
                                     .stime_ns = static_cast<std::int64_t>(r->stime_ns),
                                     .maxrss_kb = 0}};
     }
+    case OBSERVE_EXIT_END:
+      return ObservedExitEnd{.tid = header->tid};
     case OBSERVE_WAIT_START: {
       const auto r = As<observe_wait_start>(record);
       if (!r) return std::nullopt;
@@ -181,23 +197,27 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
     case OBSERVE_SIGNAL_DELIVER: {
       const auto r = As<observe_signal>(record);
       if (!r) return std::nullopt;
-      const bool from_process = r->code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
-      const auto disposition = r->handler == reinterpret_cast<std::uint64_t>(SIG_IGN)
-                                   ? kernel::SignalDisposition::kIgnore
-                               : r->handler == reinterpret_cast<std::uint64_t>(SIG_DFL)
-                                   ? kernel::SignalDisposition::kDefault
-                                   : kernel::SignalDisposition::kHandler;
-      return ObservedSignal{
-          kernel::SignalDelivered{.tid = ThreadId(r->header.tid),
-                                  .signo = r->signo,
-                                  .code = r->code,
-                                  .sender = ThreadId(from_process ? r->sender : 0),
-                                  .disposition = disposition}};
+      return ObservedSignal{Delivered(*r)};
+    }
+    case OBSERVE_GROUP_EXIT: {
+      const auto r = As<observe_signal>(record);
+      if (!r) return std::nullopt;
+      ObservedGroupExit exit{.tid = r->header.tid, .signo = r->signo, .delivered = {}};
+      if (r->signo != SIGKILL) exit.delivered = Delivered(*r);
+      return exit;
     }
     case OBSERVE_SIGCONT: {
       const auto r = As<observe_signal>(record);
       if (!r) return std::nullopt;
-      return kernel::GroupContinue{.tid = ThreadId(r->header.tid)};
+      // include/linux/sched/signal.h: SIGNAL_CLD_CONTINUED.
+      constexpr unsigned kCldContinued = 0x20;
+      return ObservedContinue{.continued = kernel::GroupContinue{.tid = ThreadId(r->header.tid)},
+                              .stop_was_complete = (r->group_flags & kCldContinued) != 0};
+    }
+    case OBSERVE_CHILD_STOPPED: {
+      const auto r = As<observe_signal>(record);
+      if (!r) return std::nullopt;
+      return ObservedChildStopped{.child = r->header.tid};
     }
     default:
       return std::nullopt;

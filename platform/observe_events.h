@@ -20,8 +20,9 @@
 
 namespace sentry::platform {
 
-// A thread began to exit (sched_process_exit): told as ExitBegin and, since
-// exit_notify follows without a wait, ExitEnd. `exec_killer`: the thread
+// A thread began to exit (sched_process_exit): told as ExitBegin, its
+// ExitEnd (status and usage here) once it is past exit_notify
+// (ObservedExitEnd) or a wait has reported it. `exec_killer`: the thread
 // whose exec kills this one (0: none).
 struct ObservedExit {
   pid_t tid = 0;
@@ -31,6 +32,11 @@ struct ObservedExit {
   bool group = false;  // exit_group or a fatal signal: the whole group is exiting
   bool last_thread = false;  // its process has no other thread left
   kernel::Usage usage;
+};
+
+// A thread finished exiting (its last switch, after exit_notify).
+struct ObservedExitEnd {
+  pid_t tid = 0;
 };
 
 // A thread entered wait4 or waitid.
@@ -43,10 +49,34 @@ struct ObservedSignal {
   kernel::SignalDelivered delivered;
 };
 
+// A fatal signal sent to a process made its whole group exit (thread `tid`
+// is the one it was sent to). `delivered`: as the ptrace platform sees a
+// fatal signal taken (not for SIGKILL, which it never sees taken).
+struct ObservedGroupExit {
+  pid_t tid = 0;
+  int signo = 0;
+  std::optional<kernel::SignalDelivered> delivered;
+};
+
+// SIGCONT was sent to a process; `stop_was_complete`: its group stop had
+// completed (the parent may wait for the continue), as the group's flags
+// said just after (SIGNAL_CLD_CONTINUED).
+struct ObservedContinue {
+  kernel::GroupContinue continued;
+  bool stop_was_complete = false;
+};
+
+// A child's group stop completed: its parent was sent SIGCHLD (CLD_STOPPED).
+struct ObservedChildStopped {
+  pid_t child = 0;
+};
+
 using ObservedEvent =
-    std::variant<kernel::Clone, kernel::Exec, ObservedExit, ObservedWaitStart, kernel::WaitDone,
+    std::variant<kernel::Clone, kernel::Exec, ObservedExit, ObservedExitEnd, ObservedWaitStart,
+                 kernel::WaitDone,
                  kernel::SetPgid, kernel::SetSid, kernel::SigChldAction, kernel::SetSubreaper,
-                 kernel::SetPdeathsig, ObservedSignal, kernel::GroupContinue>;
+                 kernel::SetPdeathsig, ObservedSignal, ObservedContinue, ObservedChildStopped,
+                 ObservedGroupExit>;
 
 // The event `record` tells; nullopt for a record too short or of a kind
 // not known (a newer program's), or a call that told nothing (a restarted

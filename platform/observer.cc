@@ -37,9 +37,10 @@ namespace {
 
 // Room for ~4,000 exec records, or ~200,000 others, between two drains.
 constexpr std::uint32_t kRingBytes = 16U << 20;
-// How long the loop sleeps at most: the ring wakes it when a record comes,
-// but a record another CPU was still writing at the last drain wakes
-// nobody when it is finished.
+// How long the loop sleeps at most while it waits for the host: the ring
+// wakes it when a record comes, but a record another CPU was still writing
+// at the last drain wakes nobody when it is finished, and a stop pending
+// on the host (pending_stops_) is looked for in /proc.
 constexpr int kBehindPollMs = 1;
 // The signals a user sends the sentry, forwarded to the workload.
 constexpr std::initializer_list<int> kCaughtSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
@@ -67,14 +68,23 @@ std::expected<std::unique_ptr<BpfObject>, std::string> LoadObservePrograms() {
 #endif
 }
 
-std::uint64_t DroppedBy(const BpfObject& bpf) {
+// The programs' counters: records the ring had no room for, and empty
+// WNOHANG polls left out.
+struct Counters {
+  std::uint64_t dropped = 0;
+  std::uint64_t empty_polls = 0;
+};
+
+Counters CountersOf(const BpfObject& bpf) {
 #ifdef SENTRY_HAVE_BPF
   const auto* bss = static_cast<const observe_bpf::observe_bpf__bss*>(bpf.Bss());
-  // Written by the programs on any CPU: read once, whole.
-  return bss != nullptr ? __atomic_load_n(&bss->dropped, __ATOMIC_RELAXED) : 0;
+  if (bss == nullptr) return {};
+  // Written by the programs on any CPU: each read once, whole.
+  return Counters{.dropped = __atomic_load_n(&bss->dropped, __ATOMIC_RELAXED),
+                  .empty_polls = __atomic_load_n(&bss->empty_polls, __ATOMIC_RELAXED)};
 #else
   (void)bpf;
-  return 0;
+  return {};
 #endif
 }
 
@@ -206,7 +216,10 @@ int Observer::Run() {
           pollfd{.fd = bpf_->RingFd(), .events = POLLIN, .revents = 0},
           pollfd{.fd = sigchld_fd.Get(), .events = POLLIN, .revents = 0},
           pollfd{.fd = wake.Get(), .events = POLLIN, .revents = 0}};
-      ::poll(fds.data(), fds.size(), behind ? kBehindPollMs : -1);
+      // A pending stop is looked for in /proc, once everything before it
+      // in the ring is told.
+      if (!behind && !pending_stops_.empty()) TellStopsTheHostShows();
+      ::poll(fds.data(), fds.size(), behind || !pending_stops_.empty() ? kBehindPollMs : -1);
       signalfd_siginfo si{};
       while (::read(sigchld_fd.Get(), &si, sizeof si) > 0) {
       }
@@ -222,9 +235,9 @@ int Observer::Run() {
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&after, s);
     ::sigprocmask(SIG_SETMASK, &after, nullptr);
   }
-  const std::uint64_t dropped = DroppedBy(*bpf_);
-  if (dropped > 0) {
-    Warn("the ring buffer was full " + std::to_string(dropped) +
+  const Counters counters = CountersOf(*bpf_);
+  if (counters.dropped > 0) {
+    Warn("the ring buffer was full " + std::to_string(counters.dropped) +
          " times: events were lost, and the model may be wrong from there on");
   }
   if (options_.verbose) {
@@ -234,8 +247,8 @@ int Observer::Run() {
                  "left out %llu, events lost %llu (observe platform)\n",
                  exit_code_, static_cast<unsigned long long>(stats.tasks_seen - kSentryTasks),
                  static_cast<unsigned long long>(stats.divergences),
-                 static_cast<unsigned long long>(unlogged_polls_),
-                 static_cast<unsigned long long>(dropped));
+                 static_cast<unsigned long long>(counters.empty_polls),
+                 static_cast<unsigned long long>(counters.dropped));
   }
   return exit_code_;
 }
@@ -261,12 +274,20 @@ void Observer::Handle(ObservedEvent event) {
           OnClone(e);
         } else if constexpr (std::is_same_v<E, ObservedExit>) {
           OnExit(e);
+        } else if constexpr (std::is_same_v<E, ObservedExitEnd>) {
+          TellPendingEnd(e.tid);
         } else if constexpr (std::is_same_v<E, ObservedWaitStart>) {
-          OnWaitStart(e.start);
+          Apply(e.start);
         } else if constexpr (std::is_same_v<E, kernel::WaitDone>) {
           OnWaitDone(e);
         } else if constexpr (std::is_same_v<E, ObservedSignal>) {
           OnSignal(e.delivered);
+        } else if constexpr (std::is_same_v<E, ObservedContinue>) {
+          OnContinue(e);
+        } else if constexpr (std::is_same_v<E, ObservedGroupExit>) {
+          OnGroupExit(e);
+        } else if constexpr (std::is_same_v<E, ObservedChildStopped>) {
+          TellPendingStops(e.child);
         } else if constexpr (std::is_same_v<E, kernel::SetSid>) {
           // The session leader's own setsid, told at its launch, is seen
           // again if it ran after the sentry began to follow it.
@@ -295,14 +316,18 @@ void Observer::OnClone(const kernel::Clone& clone) {
 }
 
 void Observer::OnExit(const ObservedExit& exit) {
+  pending_stops_.erase(exit.tid);
   // The exec killing this thread is told first, so that the model knows why
   // it dies (the ptrace tracer sees the exec'ing thread wait in execve).
   if (exit.exec_killer != 0) Apply(kernel::ExecStart{.tid = ThreadId(exit.exec_killer)});
-  Apply(kernel::ExitBegin{.tid = ThreadId(exit.tid), .status = exit.status, .group = exit.group});
+  if (!exit_told_.erase(exit.tid)) {
+    Apply(kernel::ExitBegin{.tid = ThreadId(exit.tid), .status = exit.status, .group = exit.group});
+  }
   // The old leader killed by an exec gets no end of its own: the exec
   // releases it (de_thread), and the Exec tells that.
   if (exit.exec_killer == 0 || exit.tid != exit.tgid) {
-    Apply(kernel::ExitEnd{.tid = ThreadId(exit.tid), .status = exit.status, .usage = exit.usage});
+    pending_ends_[exit.tid] =
+        kernel::ExitEnd{.tid = ThreadId(exit.tid), .status = exit.status, .usage = exit.usage};
   }
   if (exit.tgid == root_ && exit.last_thread && !root_done_) {
     root_done_ = true;
@@ -311,28 +336,44 @@ void Observer::OnExit(const ObservedExit& exit) {
   }
 }
 
-void Observer::OnWaitStart(const kernel::WaitStart& start) {
-  const std::uint32_t options = start.request.options;
-  if ((options & abi::kWNOHANG) != 0 &&
-      (options & (abi::kWSTOPPED | abi::kWCONTINUED | abi::kWNOWAIT)) == 0) {
-    const auto poller = model_.FindTask(start.tid);
-    if (poller && !poller->subreaper && (poller->nspid.empty() || poller->nspid.back() != 1)) {
-      polls_[start.tid.value] = start;  // told with its result, if it has one
-      return;
-    }
+void Observer::TellPendingEnd(pid_t tid) {
+  const auto it = pending_ends_.find(tid);
+  if (it == pending_ends_.end()) return;
+  const kernel::ExitEnd end = it->second;
+  pending_ends_.erase(it);
+  Apply(end);
+}
+
+void Observer::TellEndsBeforeReap(pid_t pid) {
+  if (pending_ends_.empty()) return;
+  TellPendingEnd(pid);
+  // A parent whose end handed it on (to a subreaper, or the sentry): a
+  // chain of them at most as long as the tree is deep.
+  for (int depth = 0; depth < 64; ++depth) {
+    const auto zombie = model_.FindTask(ThreadId(pid));
+    if (!zombie || zombie->ppid <= 0) return;
+    const auto parent = static_cast<pid_t>(zombie->ppid);
+    if (!pending_ends_.contains(parent)) return;
+    TellPendingEnd(parent);
   }
-  Apply(start);
 }
 
 void Observer::OnWaitDone(const kernel::WaitDone& done) {
-  if (const auto poll = polls_.find(done.tid.value); poll != polls_.end()) {
-    const kernel::WaitStart start = poll->second;
-    polls_.erase(poll);
-    if (done.result == 0) {
-      ++unlogged_polls_;  // an empty poll: left out, as the tracer leaves it
-      return;
-    }
-    Apply(start);
+  // A WNOHANG wait has no start record (it does not block), and one that
+  // found nothing no record at all (the program counts it): told whole here.
+  if ((done.request.options & abi::kWNOHANG) != 0) {
+    Apply(kernel::WaitStart{.tid = done.tid, .request = done.request});
+  }
+  // A stop it reports is complete on the host; an exit it reports is past
+  // exit_notify: told first.
+  if (done.code == abi::kCLD_STOPPED && done.result > 0) {
+    TellPendingStops(static_cast<pid_t>(done.result));
+  }
+  // (Code 0: the caller passed no status to say which.)
+  if ((done.code == 0 || done.code == abi::kCLD_EXITED || done.code == abi::kCLD_KILLED ||
+       done.code == abi::kCLD_DUMPED) &&
+      done.result > 0) {
+    TellEndsBeforeReap(static_cast<pid_t>(done.result));
   }
   Apply(done);
   // The session leader's wait for the first process says how it ended: the
@@ -353,13 +394,66 @@ void Observer::OnSignal(const kernel::SignalDelivered& delivered) {
   });
   if (!stops) return;
   // The signal stops the group (the model's verdict, the host's default
-  // action): each live thread joins the stop, which no tracepoint shows.
+  // action): each live thread is to join the stop, told once the host
+  // shows it.
   const auto taker = model_.FindTask(delivered.tid);
   if (!taker) return;
   for (const kernel::TaskInfo& t : model_.Threads(ThreadId(taker->tgid))) {
-    if (t.exit_state != kernel::ExitState::kNone) continue;
-    Apply(kernel::GroupStop{.tid = ThreadId(t.root_tid), .signo = delivered.signo});
+    if (t.exit_state == kernel::ExitState::kNone) pending_stops_[t.root_tid] = delivered.signo;
   }
+}
+
+void Observer::OnGroupExit(const ObservedGroupExit& exit) {
+  if (exit.delivered) Apply(*exit.delivered);
+  const auto target = model_.FindTask(ThreadId(exit.tid));
+  if (!target || target->exit_state != kernel::ExitState::kNone) return;
+  // The group exit begins at the send (Linux complete_signal): told as the
+  // target's exit, so that the model stops reporting the group's stop or
+  // continue, as the host's wait already does.
+  pending_stops_.erase(exit.tid);
+  Apply(kernel::ExitBegin{.tid = ThreadId(exit.tid),
+                          .status = kernel::ExitStatus{.code = 0, .signo = exit.signo, .core = false},
+                          .group = true});
+  exit_told_.insert(exit.tid);
+}
+
+void Observer::TellPendingStops(pid_t tgid) {
+  if (pending_stops_.empty()) return;
+  for (const kernel::TaskInfo& t : model_.Threads(ThreadId(tgid))) {
+    const auto it = pending_stops_.find(t.root_tid);
+    if (it == pending_stops_.end()) continue;
+    const int signo = it->second;
+    pending_stops_.erase(it);
+    Apply(kernel::GroupStop{.tid = ThreadId(t.root_tid), .signo = signo});
+  }
+}
+
+void Observer::TellStopsTheHostShows() {
+  std::vector<std::pair<pid_t, int>> stopped;
+  for (const auto& [tid, signo] : pending_stops_) {
+    if (const auto stat = ReadProcStat(tid); stat && stat->state == 'T') {
+      stopped.emplace_back(tid, signo);
+    }
+  }
+  for (const auto& [tid, signo] : stopped) {
+    pending_stops_.erase(tid);
+    Apply(kernel::GroupStop{.tid = ThreadId(tid), .signo = signo});
+  }
+}
+
+void Observer::OnContinue(const ObservedContinue& sigcont) {
+  const auto target = model_.FindTask(sigcont.continued.tid);
+  if (target) {
+    if (sigcont.stop_was_complete) {
+      TellPendingStops(static_cast<pid_t>(target->tgid));
+    } else {
+      // Continued before it stopped: no stop to tell.
+      for (const kernel::TaskInfo& t : model_.Threads(ThreadId(target->tgid))) {
+        pending_stops_.erase(t.root_tid);
+      }
+    }
+  }
+  Apply(sigcont.continued);
 }
 
 bool Observer::ReapChildren() {
@@ -375,6 +469,7 @@ bool Observer::ReapChildren() {
     // hands it to the sentry), unless another CPU is still writing a record
     // before it: read up to it.
     for (int tries = 0; tries < 1000; ++tries) {
+      TellEndsBeforeReap(pid);
       const auto known = model_.FindTask(ThreadId(pid));
       if (known && known->exit_state == kernel::ExitState::kZombie) break;
       Drain();

@@ -36,6 +36,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "platform/bpf_ring.h"
 #include "platform/observe_events.h"
@@ -68,9 +69,20 @@ class Observer final : public Platform {
   void Handle(ObservedEvent event);
   void OnClone(const kernel::Clone& clone);
   void OnExit(const ObservedExit& exit);
-  void OnWaitStart(const kernel::WaitStart& start);
+  // Tells the end of `tid`, if it began to exit and its end is not told.
+  void TellPendingEnd(pid_t tid);
+  // A wait (or the sentry's wait4) reported zombie `pid`: its end happened,
+  // and so did its former parents' ends that handed it to the waiter.
+  void TellEndsBeforeReap(pid_t pid);
   void OnWaitDone(const kernel::WaitDone& done);
   void OnSignal(const kernel::SignalDelivered& delivered);
+  void OnContinue(const ObservedContinue& sigcont);
+  void OnGroupExit(const ObservedGroupExit& exit);
+  // The group stops of process `tgid`'s threads, inferred at the stop
+  // signal's delivery, told now that the host shows them complete.
+  void TellPendingStops(pid_t tgid);
+  // Those of its threads that /proc shows stopped, once the ring is read.
+  void TellStopsTheHostShows();
   // The sentry's own wait4: its children (the session leader) and the
   // orphans it adopted as subreaper. False once it has none left.
   bool ReapChildren();
@@ -95,12 +107,18 @@ class Observer final : public Platform {
   int interrupts_ = 0;
   UniqueFd exec_report_;
   UniqueFd release_;
-  // WNOHANG polls (of a poller that is no subreaper or namespace init)
-  // whose start is told only if they report something, as the ptrace
-  // tracer leaves empty polls out (tracer_polls.cc).
-  std::unordered_map<pid_t, kernel::WaitStart> polls_;
+  // Threads a stop signal's delivery is to stop (tid -> signal), not told
+  // yet: the host's stop completes later (do_signal_stop), and a wait in
+  // between sees nothing. Told when the host shows it (a wait reporting
+  // it, the parent's CLD_STOPPED, SIGCONT finding the stop complete,
+  // /proc's T), dropped if the thread exits or is continued first.
+  std::unordered_map<pid_t, int> pending_stops_;
+  // Threads past their exit's start whose end is not told yet, with it.
+  std::unordered_map<pid_t, kernel::ExitEnd> pending_ends_;
+  // Threads whose exit was told at the fatal signal sent to them (the
+  // group exit began there): their own exit record tells only the end.
+  std::unordered_set<pid_t> exit_told_;
   std::uint64_t observations_ = 0;
-  std::uint64_t unlogged_polls_ = 0;
 };
 
 }  // namespace sentry::platform

@@ -27,7 +27,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SIGCONT 18
 #define SIGKILL 9
 #define SIGNAL_GROUP_EXIT 0x00000004
+#define TASK_DEAD 0x00000080
+#define WNOHANG 1
 #define SI_USER 0
+#define CLD_STOPPED 5
 #define SI_KERNEL 0x80
 #define PR_SET_PDEATHSIG 1
 #define PR_SET_CHILD_SUBREAPER 36
@@ -37,6 +40,9 @@ const volatile int format_version = 1;
 
 /* Records the ring had no room for (the sentry reads it as a counter). */
 unsigned long long dropped = 0;
+/* WNOHANG waits that found nothing to report: counted, not recorded (a
+ * process polling in a loop would fill the ring with them). */
+unsigned long long empty_polls = 0;
 
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -50,6 +56,21 @@ struct {
   __type(key, int);
   __type(value, unsigned char);
 } followed SEC(".maps");
+
+/* Threads between their exit's start and its end, by task_struct address
+ * (a tid can change hands in that time: de_thread's exchange_tids): their
+ * tid, and whether their process ends with them. */
+struct dying_thread {
+  int tid;
+  int tgid;
+  int group_dead;
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1 << 16);
+  __type(key, unsigned long long);
+  __type(value, struct dying_thread);
+} dying SEC(".maps");
 
 /* An exec record is too big for the BPF stack: built here, then copied. */
 struct {
@@ -130,7 +151,8 @@ int BPF_PROG(observe_exec, struct task_struct *task, pid_t old_pid, struct linux
 }
 
 /* do_exit, after the exit code is set (tsk->exit_code = code) and before
- * exit_notify makes the task a zombie or releases it. */
+ * exit_notify makes the task a zombie or releases it: the end is told at
+ * its last switch (observe_exit_end). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(observe_exit, struct task_struct *task, bool group_dead) {
   int tgid = BPF_CORE_READ(task, tgid);
@@ -150,8 +172,36 @@ int BPF_PROG(observe_exit, struct task_struct *task, bool group_dead) {
     r->stime_ns = BPF_CORE_READ(task, stime);
     bpf_ringbuf_submit(r, 0);
   }
+  struct dying_thread d = {.tid = BPF_CORE_READ(task, pid), .tgid = tgid, .group_dead = group_dead};
+  unsigned long long key = (unsigned long long)task;
+  bpf_map_update_elem(&dying, &key, &d, BPF_ANY);
+  return 0;
+}
+
+/* The last switch away from a thread that exited: after exit_notify, which
+ * made it a zombie (or released it) and handed its children on. A wait can
+ * report it before this: the sentry tells its end then (observer.cc). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(observe_exit_end, bool preempt, struct task_struct *prev, struct task_struct *next,
+             unsigned int prev_state) {
+  if (prev_state != TASK_DEAD) return 0; /* every switch passes here: this first */
+  unsigned long long key = (unsigned long long)prev;
+  struct dying_thread *d = bpf_map_lookup_elem(&dying, &key);
+  if (!d) return 0;
+  struct observe_header *r = reserve(sizeof *r);
+  if (r) {
+    r->kind = OBSERVE_EXIT_END;
+    r->tid = d->tid;
+    r->tgid = d->tgid;
+    r->pad = 0;
+    bpf_ringbuf_submit(r, 0);
+  }
   /* Its last thread: nothing more comes from this process. */
-  if (group_dead) bpf_map_delete_elem(&followed, &tgid);
+  if (d->group_dead) {
+    int tgid = d->tgid;
+    bpf_map_delete_elem(&followed, &tgid);
+  }
+  bpf_map_delete_elem(&dying, &key);
   return 0;
 }
 
@@ -164,6 +214,9 @@ int BPF_PROG(observe_wait_start, struct pid *pid) {
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
   long nr = BPF_CORE_READ(regs, orig_ax);
   if (nr != OBSERVE_NR_WAIT4 && nr != OBSERVE_NR_WAITID) return 0;
+  /* A WNOHANG wait does not block: its start is told with its result. */
+  unsigned long long options = nr == OBSERVE_NR_WAIT4 ? BPF_CORE_READ(regs, dx) : BPF_CORE_READ(regs, r10);
+  if (options & WNOHANG) return 0;
   struct observe_wait_start *r = reserve(sizeof *r);
   if (!r) return 0;
   fill_header(&r->header, OBSERVE_WAIT_START, task);
@@ -199,6 +252,16 @@ int BPF_PROG(observe_syscall, struct pt_regs *regs, long ret) {
                                 BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, r10),
                                 BPF_CORE_READ(regs, r8)};
   if (nr == OBSERVE_NR_RT_SIGACTION && (args[0] != SIGCHLD || args[1] == 0)) return 0;
+  int child_pid = 0;
+  if (nr == OBSERVE_NR_WAITID && ret == 0 && args[2] != 0) {
+    bpf_probe_read_user(&child_pid, sizeof child_pid, (const void *)args[2] + 16);
+  }
+  unsigned long long options = nr == OBSERVE_NR_WAIT4 ? args[2] : args[3];
+  if ((nr == OBSERVE_NR_WAIT4 || nr == OBSERVE_NR_WAITID) && (options & WNOHANG) &&
+      (nr == OBSERVE_NR_WAIT4 ? ret == 0 : ret == 0 && child_pid == 0)) {
+    __sync_fetch_and_add(&empty_polls, 1);
+    return 0;
+  }
   if (nr == OBSERVE_NR_PRCTL && args[0] != PR_SET_PDEATHSIG && args[0] != PR_SET_CHILD_SUBREAPER) {
     return 0;
   }
@@ -246,7 +309,7 @@ int BPF_PROG(observe_signal_deliver, int sig, struct kernel_siginfo *info, struc
   r->signo = sig;
   r->code = BPF_CORE_READ(info, si_code);
   r->sender = BPF_CORE_READ(info, _sifields._kill._pid);
-  r->pad = 0;
+  r->group_flags = 0;
   r->handler = (unsigned long long)BPF_CORE_READ(ka, sa.sa_handler);
   bpf_ringbuf_submit(r, 0);
   return 0;
@@ -255,17 +318,38 @@ int BPF_PROG(observe_signal_deliver, int sig, struct kernel_siginfo *info, struc
 /* Sending a signal can act at once:
  * - SIGCONT continues a stopped group when it is sent (prepare_signal),
  *   whether blocked, ignored or caught;
- * - a fatal signal (default action: terminate, not a core dump) that no
- *   tracer would see is turned into a group exit there (complete_signal:
- *   SIGNAL_GROUP_EXIT, group_exit_code, SIGKILL to every thread), and
- *   get_signal then takes SIGKILL, not the signal sent. Its delivery is
- *   told here, as the ptrace platform sees it (a tracee's fatal signal is
- *   delivered as itself). Only the send that made the group exit: a later
- *   one is ignored (prepare_signal), result != TRACE_SIGNAL_DELIVERED. */
+ * - SIGCHLD with CLD_STOPPED tells a parent its child's group stop is
+ *   complete (do_notify_parent_cldstop; sent unless the parent ignores it
+ *   or set SA_NOCLDSTOP);
+ * - a fatal signal (SIGKILL, or a default action that terminates without a
+ *   core dump) that no tracer would see makes the group exit there
+ *   (complete_signal: SIGNAL_GROUP_EXIT, group_exit_code, SIGKILL to every
+ *   thread): a stop of the group is no longer reported to wait from then
+ *   on, and get_signal takes SIGKILL, not the signal sent. Only the send
+ *   that made the group exit: a later one is ignored (prepare_signal),
+ *   result != TRACE_SIGNAL_DELIVERED. */
 SEC("tp_btf/signal_generate")
 int BPF_PROG(observe_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task,
              int group, int result) {
-  if (sig == SIGKILL) return 0;
+  if (sig == SIGCHLD) {
+    /* The parent may be the sentry, which is not followed: the child is. */
+    if ((unsigned long)info <= 1 || BPF_CORE_READ(info, si_code) != CLD_STOPPED) return 0;
+    int child = BPF_CORE_READ(info, _sifields._sigchld._pid);
+    if (!is_followed(child)) return 0;
+    struct observe_signal *r = reserve(sizeof *r);
+    if (!r) return 0;
+    r->header.kind = OBSERVE_CHILD_STOPPED;
+    r->header.tid = child;
+    r->header.tgid = child;
+    r->header.pad = 0;
+    r->signo = sig;
+    r->code = CLD_STOPPED;
+    r->sender = child;
+    r->group_flags = 0;
+    r->handler = 0;
+    bpf_ringbuf_submit(r, 0);
+    return 0;
+  }
   if (!is_followed(BPF_CORE_READ(task, tgid))) return 0;
   int kind = 0;
   if (sig == SIGCONT) {
@@ -273,7 +357,7 @@ int BPF_PROG(observe_signal_generate, int sig, struct kernel_siginfo *info, stru
   } else if (result == TRACE_SIGNAL_DELIVERED &&
              (BPF_CORE_READ(task, signal, flags) & SIGNAL_GROUP_EXIT) != 0 &&
              BPF_CORE_READ(task, signal, group_exit_code) == sig) {
-    kind = OBSERVE_SIGNAL_DELIVER;
+    kind = OBSERVE_GROUP_EXIT;
   } else {
     return 0;
   }
@@ -290,7 +374,7 @@ int BPF_PROG(observe_signal_generate, int sig, struct kernel_siginfo *info, stru
     r->code = info ? SI_KERNEL : SI_USER;
     r->sender = info ? 0 : BPF_CORE_READ(bpf_get_current_task_btf(), tgid);
   }
-  r->pad = 0;
+  r->group_flags = BPF_CORE_READ(task, signal, flags);
   r->handler = 0; /* SIG_DFL: fatal */
   bpf_ringbuf_submit(r, 0);
   return 0;

@@ -22,6 +22,15 @@ enum observe_kind {
   OBSERVE_SIGNAL_DELIVER = 6,
   /* signal_generate of SIGCONT to a followed task: a group stop ends there. */
   OBSERVE_SIGCONT = 7,
+  /* signal_generate of SIGCHLD (CLD_STOPPED) for a followed child: its
+   * group stop is complete (header: the child; observe_signal's sender). */
+  OBSERVE_CHILD_STOPPED = 8,
+  /* sched_switch away from a thread that has finished exiting (TASK_DEAD):
+   * exit_notify is behind it, it is a zombie or released. */
+  OBSERVE_EXIT_END = 9,
+  /* signal_generate of a fatal signal that made a followed process's group
+   * exit (complete_signal): its threads die without taking it. */
+  OBSERVE_GROUP_EXIT = 10,
 };
 
 /* The calls whose exits are recorded (x86-64 numbers). */
@@ -103,7 +112,9 @@ struct observe_signal {
   int signo;
   int code;   /* si_code */
   int sender; /* si_pid, for a signal a process sent (code <= 0) */
-  int pad;
+  /* SIGCONT: the group's signal->flags just after it was sent (whether a
+   * stop was complete: SIGNAL_CLD_CONTINUED). */
+  unsigned int group_flags;
   unsigned long long handler; /* the receiver's disposition at delivery */
 };
 
