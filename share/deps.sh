@@ -11,8 +11,8 @@ SENTRY_BUILD_PACKAGES=(
   libseccomp-dev          # the platform's seccomp filter
   libfuse3-dev fuse3      # the procfs view (fusefs/)
   libsqlite3-dev          # the event log (inspect/)
-  libbpf-dev bpftool clang-19  # the stop facts' BPF program (platform/bpf): built with
-                               # clang's BPF target, its skeleton and vmlinux.h by bpftool
+  libbpf-dev bpftool clang-19  # the BPF programs (platform/bpf: the stop facts, --observe):
+                               # built with clang's BPF target, skeletons and vmlinux.h by bpftool
   dpkg-dev file           # cpack's dpkg-shlibdeps reads the ELF files `file` finds
 )
 
@@ -25,6 +25,7 @@ SENTRY_PACKAGES=(
   procps psmisc python3-psutil lsof sysstat  # the view's tests read it with ps, pstree, top,
                                             # pmap, vmstat, psutil, lsof and pidstat
   man-db                  # the package's test: man -w finds the installed pages
+  strace gdb              # run --observe's test: both work inside its workload
   clang-format clang-tidy-19  # share/lint.sh
   libclang-rt-19-dev      # share/fuzz.sh: libFuzzer with ASan and UBSan (clang-19)
 )
