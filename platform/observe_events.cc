@@ -172,9 +172,12 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
                           .exec_killer = r->exec_killer,
                           .status = status,
                           // As the ptrace platform says it: exit_group, a fatal
-                          // signal, or a group already exiting.
-                          .group = r->group_exit != 0 || r->syscall == OBSERVE_NR_EXIT_GROUP ||
-                                   status.Signaled(),
+                          // signal, or a group already exiting; but a thread's
+                          // own exit(2) is its own, even when a group exit began
+                          // meanwhile (the flag is read without the siglock the
+                          // sender holds: its record may come after this one).
+                          .group = r->syscall == OBSERVE_NR_EXIT_GROUP || status.Signaled() ||
+                                   (r->group_exit != 0 && r->syscall != OBSERVE_NR_EXIT),
                           .last_thread = r->group_dead != 0,
                           .usage = {.utime_ns = static_cast<std::int64_t>(r->utime_ns),
                                     .stime_ns = static_cast<std::int64_t>(r->stime_ns),

@@ -358,6 +358,18 @@ void Observer::TellEndsBeforeReap(pid_t pid) {
   }
 }
 
+void Observer::TellEndsOfChildren(ThreadId waiter) {
+  if (pending_ends_.empty()) return;
+  const auto caller = model_.FindTask(waiter);
+  if (!caller) return;
+  std::vector<pid_t> ends;
+  for (const auto& [tid, end] : pending_ends_) {
+    const auto child = model_.FindTask(ThreadId(tid));
+    if (child && child->ppid == caller->tgid) ends.push_back(tid);
+  }
+  for (const pid_t tid : ends) TellPendingEnd(tid);
+}
+
 void Observer::OnWaitDone(const kernel::WaitDone& done) {
   // A WNOHANG wait has no start record (it does not block), and one that
   // found nothing no record at all (the program counts it): told whole here.
@@ -375,6 +387,9 @@ void Observer::OnWaitDone(const kernel::WaitDone& done) {
       done.result > 0) {
     TellEndsBeforeReap(static_cast<pid_t>(done.result));
   }
+  // ECHILD, or a wait that returned with nothing: the children it no longer
+  // has were released (autoreaped at their exit_notify) or handed on.
+  if (done.result <= 0) TellEndsOfChildren(done.tid);
   Apply(done);
   // The session leader's wait for the first process says how it ended: the
   // sentry's own exit status.
@@ -465,13 +480,13 @@ bool Observer::ReapChildren() {
       if (errno == EINTR) continue;
       return false;  // ECHILD: the workload is gone
     }
-    // Its exit is in the ring (sched_process_exit fires before exit_notify
-    // hands it to the sentry), unless another CPU is still writing a record
-    // before it: read up to it.
+    // Its exit, and that of the parent whose end handed it to the sentry,
+    // are in the ring (sched_process_exit fires before exit_notify), unless
+    // another CPU is still writing a record before them: read up to them.
     for (int tries = 0; tries < 1000; ++tries) {
       TellEndsBeforeReap(pid);
       const auto known = model_.FindTask(ThreadId(pid));
-      if (known && known->exit_state == kernel::ExitState::kZombie) break;
+      if (known && known->exit_state == kernel::ExitState::kZombie && known->ppid == self_) break;
       Drain();
     }
     if (pid == session_leader_) {

@@ -74,6 +74,9 @@ class Observer final : public Platform {
   // A wait (or the sentry's wait4) reported zombie `pid`: its end happened,
   // and so did its former parents' ends that handed it to the waiter.
   void TellEndsBeforeReap(pid_t pid);
+  // A wait by `waiter` found none of them: its exiting children's ends
+  // came first.
+  void TellEndsOfChildren(kernel::ThreadId waiter);
   void OnWaitDone(const kernel::WaitDone& done);
   void OnSignal(const kernel::SignalDelivered& delivered);
   void OnContinue(const ObservedContinue& sigcont);

@@ -41,6 +41,7 @@ enum observe_kind {
 #define OBSERVE_NR_PRCTL 157
 #define OBSERVE_NR_WAITID 247
 /* The call an exiting thread was in (its exit record's `syscall`). */
+#define OBSERVE_NR_EXIT 60
 #define OBSERVE_NR_EXIT_GROUP 231
 
 #define OBSERVE_ARGV_MAX 4096
