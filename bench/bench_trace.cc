@@ -5,7 +5,8 @@
 // with nothing done at them; for threads also with --read: reading at them
 // what a model needs, keeping nothing), and for fork+exec and threads under
 // `sentry run --no-bpf` too (no stop facts: every stop read with ptrace and
-// /proc), interleaved round by round, and
+// /proc), and under `sentry run --observe` (no ptrace: BPF tracepoints) for
+// fork+exec and plain syscalls, interleaved round by round, and
 // prints the medians of the per-round ratios. Workloads: fork+exec+wait, plain
 // syscalls, thread create+join, and polls of a live child with
 // waitpid(WNOHANG) (also with --log-records: the log's size is printed).
@@ -128,6 +129,11 @@ int main(int argc, char** argv) {
     cmd.insert(cmd.begin(), {sentry, "run", "--no-fuse", "--no-db", "--no-bpf", "--"});
     return cmd;
   };
+  // The observe platform: no ptrace, BPF tracepoints.
+  auto under_observe = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), {sentry, "run", "--observe", "--no-fuse", "--no-db", "--"});
+    return cmd;
+  };
   auto under_full_sentry = [&](std::vector<std::string> cmd) {
     cmd.insert(cmd.begin(),
                {sentry, "run", "--mount", scratch + "/proc", "--db", scratch + "/bench.db", "--"});
@@ -160,6 +166,9 @@ int main(int argc, char** argv) {
   std::vector<double> th_no_bpf;
   std::vector<double> th_cpu_no_bpf;
   std::vector<double> fe_strace;
+  std::vector<double> fe_observe;  // run --observe, over native
+  std::vector<double> fe_cpu_observe;
+  std::vector<double> sc_observe;
   std::vector<double> fe_floor;
   std::vector<double> sc_sentry;
   std::vector<double> native_fe;
@@ -181,6 +190,9 @@ int main(int argc, char** argv) {
     fe_sentry.push_back(sentry_fe.seconds / fe);
     fe_full.push_back(full_fe.seconds / fe);
     fe_strace.push_back(RunSeconds(under_strace(forkexec)) / fe);
+    const Timed observe_fe = Run(under_observe(forkexec));
+    fe_observe.push_back(observe_fe.seconds / fe);
+    fe_cpu_observe.push_back(observe_fe.self_cpu_seconds * 1e6 / double{kForkexecProcesses});
     const Timed floor_fe = Run(under_floor(forkexec));
     fe_floor.push_back(floor_fe.seconds / fe);
     const Timed no_bpf_fe = Run(under_sentry_no_bpf(forkexec));
@@ -193,6 +205,7 @@ int main(int argc, char** argv) {
     fe_cpu_floor.push_back(floor_fe.self_cpu_seconds * 1e6 / double{kForkexecProcesses});
     const double sc = RunSeconds(syscalls);
     sc_sentry.push_back(RunSeconds(under_sentry(syscalls)) / sc);
+    sc_observe.push_back(RunSeconds(under_observe(syscalls)) / sc);
     native_fe.push_back(fe);
     native_sc.push_back(sc);
     // Which of these runs first changes its time on this VM by more than
@@ -246,7 +259,10 @@ int main(int argc, char** argv) {
   PrintSpread("forkexec_cpu_us_per_process_floor", fe_cpu_floor, "%.1f");
   std::printf("trace.forkexec_ratio_sentry_no_bpf: %.3f\n", Median(fe_no_bpf));
   PrintSpread("forkexec_cpu_us_per_process_sentry_no_bpf", fe_cpu_no_bpf, "%.1f");
+  std::printf("trace.forkexec_ratio_observe: %.3f\n", Median(fe_observe));
+  PrintSpread("forkexec_cpu_us_per_process_observe", fe_cpu_observe, "%.1f");
   std::printf("trace.syscall_ratio_sentry: %.3f\n", Median(sc_sentry));
+  std::printf("trace.syscall_ratio_observe: %.3f\n", Median(sc_observe));
   std::printf("trace.thread_ratio_sentry: %.3f\n", Median(th_sentry));
   std::printf("trace.thread_ratio_floor: %.3f\n", Median(th_floor));
   std::printf("trace.thread_ratio_reading_floor: %.3f\n", Median(th_reading_floor));
