@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
                                       .argv = command,
                                       .filter = &*filter,
                                       .child_mask = mask,
-                                      .ptrace_options = sentry::platform::kTracerPtraceOptions});
+                                      .ptrace_options = sentry::platform::kTracerPtraceOptions,
+                                      .follow = {}});
   if (!launched) {
     std::fprintf(stderr, "floor_tracer: %s\n", launched.error().message.c_str());
     return launched.error().exit_code;

@@ -18,7 +18,8 @@ deep=false
 [ "${1:-}" = --deep ] && deep=true
 clang-format --dry-run -Werror "${files[@]}"
 cmake -S . -B build-lint -DCMAKE_BUILD_TYPE=Debug -DSENTRY_BUILD_TESTS=ON >/dev/null
-# stop_facts.cc includes the BPF skeleton the build generates (when BPF builds).
+# stop_facts.cc and observer.cc include the BPF skeletons the build generates
+# (when BPF builds).
 if [[ $(cmake --build build-lint --target help) == *sentry_bpf_skeleton* ]]; then
   cmake --build build-lint --target sentry_bpf_skeleton >/dev/null
 fi
@@ -28,15 +29,15 @@ fi
 # analyzer (clang-analyzer-*) up to a minute more. CI (2 cores, 20 minutes
 # for everything) runs the analyzer where raw syscalls and descriptors are
 # handled (the launcher, the terminals, the filter, /proc readers, the
-# tracer's loop, the doorbell, the signal handlers and the stop facts' ring
-# reader) and every other check on the product code (sentry/, platform/,
+# tracer's loop, the doorbell, the signal handlers, the BPF loader and ring
+# reader, the observe platform's loop) and every other check on the product code (sentry/, platform/,
 # fusefs/, inspect/, bench/); the
 # tests, compiled with the same -Werror warnings and run under ASan+UBSan,
 # and the analyzer elsewhere (the tracer's other files, fusefs/, inspect/)
 # are --deep.
 ci_analyzed=(platform/launcher.cc platform/pty_relay.cc platform/terminal.cc
   platform/seccomp_filter.cc platform/proc_files.cc platform/tracer.cc platform/doorbell.cc
-  platform/caught_signals.cc platform/stop_facts.cc)
+  platform/caught_signals.cc platform/bpf_ring.cc platform/observer.cc)
 if $deep; then
   mapfile -t analyzed < <(git ls-files 'platform/*.cc' 'fusefs/*.cc' 'inspect/*.cc')
   mapfile -t checked < <(git ls-files '*.cc' ':!:platform/' ':!:fusefs/' ':!:inspect/')
