@@ -42,6 +42,8 @@ constexpr std::uint32_t kRingBytes = 16U << 20;
 // at the last drain wakes nobody when it is finished, and a stop pending
 // on the host (pending_stops_) is looked for in /proc.
 constexpr int kBehindPollMs = 1;
+// How long the loop lets records gather once the ring woke it.
+constexpr useconds_t kCoalesceUs = 500;
 // The signals a user sends the sentry, forwarded to the workload.
 constexpr std::initializer_list<int> kCaughtSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
@@ -220,6 +222,11 @@ int Observer::Run() {
       // in the ring is told.
       if (!behind && !pending_stops_.empty()) TellStopsTheHostShows();
       ::poll(fds.data(), fds.size(), behind || !pending_stops_.empty() ? kBehindPollMs : -1);
+      // Woken by the ring: its records come in bursts (a fork+exec makes
+      // eight), and the ring wakes its reader only when that has read
+      // everything. Reading a moment later takes a burst in one wakeup:
+      // context switches were most of the sentry's time per fork+exec.
+      if ((fds[0].revents & POLLIN) != 0) ::usleep(kCoalesceUs);
       signalfd_siginfo si{};
       while (::read(sigchld_fd.Get(), &si, sizeof si) > 0) {
       }
