@@ -187,7 +187,8 @@ int Observer::Run() {
   session_leader_ = launched->session_leader;
   exec_report_ = std::move(launched->exec_report);
   release_ = std::move(launched->release);
-  // Its setsid came before it was followed: told here, as the tracer does.
+  // Its setsid, made before the sentry may have begun to follow it, is told
+  // here, as the tracer does (seen too, it is left out: Handle).
   Apply(kernel::Clone{.parent = ThreadId(self_),
                       .child = ThreadId(session_leader_),
                       .flags = 0,
@@ -235,6 +236,10 @@ int Observer::Run() {
     }
     for (const int signo : caught.Take()) OnSentrySignal(signo);
   }
+  // The workload is gone on the host: what the ring still holds is told,
+  // and the ends whose last switch was not recorded yet with it.
+  Drain();
+  for (auto& [tid, end] : std::exchange(pending_ends_, {})) Apply(end);
   {
     // The signals a user ends things with stay blocked: one that came too
     // late for the workload must not kill the sentry on its way out.

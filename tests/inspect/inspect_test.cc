@@ -94,8 +94,9 @@ TEST_F(InspectTest, TheRunIsAPlainSqliteFileWithItsSchema) {
   EXPECT_TRUE(Contains(Capture({"sqlite3", "--version"}).out, "3."));
   // The sentry's mark and schema version, as the CLI reads them.
   EXPECT_EQ(Sql(db_, "PRAGMA application_id"), "1397642322");
-  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(Sql(db_, "PRAGMA user_version"), "4");
   EXPECT_EQ(Sql(db_, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(Sql(db_, "SELECT platform FROM run"), "ptrace");
   EXPECT_TRUE(Contains(Sql(db_, "SELECT state, exit_code, command FROM run"),
                        "finished|0|" SCENARIOS_BINARY " inspect-questions"));
   // Names come from lookup tables in the file.
@@ -709,8 +710,10 @@ TEST(EventLogTest, AnOlderFileIsUpgradedAndKeepsItsExitTimeline) {
                 .exit_code,
             0);
 
-  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(Sql(path, "PRAGMA user_version"), "4");
   EXPECT_EQ(Sql(path, "SELECT type FROM sqlite_schema WHERE name = 'exit'"), "view");
+  // Version 4: which platform recorded a run; every older run was ptrace's.
+  EXPECT_EQ(Sql(path, "SELECT group_concat(platform) FROM run"), "ptrace,ptrace");
   // Version 3: the old run's records name no rule; the rules have their words.
   EXPECT_EQ(Sql(path, "SELECT count(*) FROM record WHERE run_id = 1 AND rule != 0"), "0");
   EXPECT_TRUE(Contains(Sql(path, "SELECT meaning FROM rule WHERE name = 'setpgid_child_execed'"),
