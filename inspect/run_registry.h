@@ -21,7 +21,7 @@ struct RunStart {
   std::string cwd;
   bool pidns = false;
   std::string platform = "ptrace";  // or "observe": which one recorded it
-  std::int64_t start_time_ns = 0;  // CLOCK_MONOTONIC, the origin of every ts
+  std::int64_t start_time_ns = 0;   // CLOCK_MONOTONIC, the origin of every ts
 };
 
 // Marks "running" runs whose sentry is gone as interrupted; returns how many.

@@ -26,8 +26,9 @@ constexpr int kBusySpins = 2000;
 
 }  // namespace
 
-bool DrainRing(const RingMemory& ring, const std::function<void(std::span<const char> record,
-                                                                std::uint64_t position)>& take) {
+bool DrainRing(
+    const RingMemory& ring,
+    const std::function<void(std::span<const char> record, std::uint64_t position)>& take) {
   if (ring.consumer == nullptr) return false;
   const std::uint64_t producer =
       std::atomic_ref<std::uint64_t>(*ring.producer).load(std::memory_order_acquire);
@@ -140,11 +141,11 @@ std::expected<std::unique_ptr<BpfObject>, std::string> BpfObject::Load(const Bpf
   }
   auto object = std::unique_ptr<BpfObject>(new BpfObject(std::move(loaded)));
   object->ring_fd_ = fd;
-  object->ring_ = RingMemory{
-      .consumer = static_cast<std::uint64_t*>(object->loaded_->consumer),
-      .producer = static_cast<std::uint64_t*>(object->loaded_->producer),
-      .data = static_cast<char*>(object->loaded_->producer) + object->loaded_->page,
-      .mask = spec.ring_bytes - 1};
+  object->ring_ =
+      RingMemory{.consumer = static_cast<std::uint64_t*>(object->loaded_->consumer),
+                 .producer = static_cast<std::uint64_t*>(object->loaded_->producer),
+                 .data = static_cast<char*>(object->loaded_->producer) + object->loaded_->page,
+                 .mask = spec.ring_bytes - 1};
   if (bpf_map* bss = bpf_object__find_map_by_name(object->loaded_->object, ".bss")) {
     object->bss_ = bpf_map__initial_value(bss, &size);  // mapped by libbpf once loaded
   }

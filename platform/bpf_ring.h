@@ -37,8 +37,9 @@ struct RingMemory {
 // waited for briefly (a BPF program runs in microseconds unless preempted),
 // then left, with everything after it, for the next drain. Returns whether
 // the drain stopped at such a record (is behind the producer).
-bool DrainRing(const RingMemory& ring, const std::function<void(std::span<const char> record,
-                                                                std::uint64_t position)>& take);
+bool DrainRing(
+    const RingMemory& ring,
+    const std::function<void(std::span<const char> record, std::uint64_t position)>& take);
 
 // What to load: a skeleton's embedded object and the constants its
 // .rodata takes.

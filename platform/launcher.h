@@ -46,7 +46,7 @@ struct LaunchSpec {
   std::string path;  // resolved by ResolveCommand
   std::vector<std::string> argv;
   const CompiledFilter* filter = nullptr;  // none: no filter (the observe platform)
-  sigset_t child_mask{};  // the signal mask the workload starts with
+  sigset_t child_mask{};                   // the signal mask the workload starts with
   unsigned long ptrace_options = 0;
   bool new_pid_namespace = false;  // be pid 1 of a new PID namespace
   // A terminal to make the controlling terminal of the new session (-1:

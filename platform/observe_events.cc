@@ -38,9 +38,9 @@ kernel::WaitRequest RequestOf(pid_t tid, int nr, const unsigned long long* args)
     return kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
                                           static_cast<std::uint32_t>(args[2]));
   }
-  auto request = kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]),
-                                                 static_cast<std::int32_t>(args[1]),
-                                                 static_cast<std::uint32_t>(args[3]));
+  auto request =
+      kernel::WaitRequest::FromWaitid(static_cast<int>(args[0]), static_cast<std::int32_t>(args[1]),
+                                      static_cast<std::uint32_t>(args[3]));
   // A pidfd stands for its process, as the caller's namespace numbers it (the
   // initial one's here: BPF runs only there) and with its own WNOHANG.
   if (request.idtype == abi::kP_PIDFD) {
@@ -127,11 +127,10 @@ std::optional<ObservedEvent> DecodeSyscall(const observe_syscall& r) {
 
 kernel::SignalDelivered Delivered(const observe_signal& r) {
   const bool from_process = r.code <= 0;  // SI_USER, SI_QUEUE, SI_TKILL
-  const auto disposition = r.handler == reinterpret_cast<std::uint64_t>(SIG_IGN)
-                               ? kernel::SignalDisposition::kIgnore
-                           : r.handler == reinterpret_cast<std::uint64_t>(SIG_DFL)
-                               ? kernel::SignalDisposition::kDefault
-                               : kernel::SignalDisposition::kHandler;
+  const auto disposition =
+      r.handler == reinterpret_cast<std::uint64_t>(SIG_IGN)   ? kernel::SignalDisposition::kIgnore
+      : r.handler == reinterpret_cast<std::uint64_t>(SIG_DFL) ? kernel::SignalDisposition::kDefault
+                                                              : kernel::SignalDisposition::kHandler;
   return kernel::SignalDelivered{.tid = ThreadId(r.header.tid),
                                  .signo = r.signo,
                                  .code = r.code,
@@ -166,7 +165,8 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
     case OBSERVE_EXIT: {
       const auto r = As<observe_exit>(record);
       if (!r) return std::nullopt;
-      const auto status = kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r->exit_code));
+      const auto status =
+          kernel::ExitStatus::FromWaitStatus(static_cast<std::uint32_t>(r->exit_code));
       return ObservedExit{.tid = r->header.tid,
                           .tgid = r->header.tgid,
                           .exec_killer = r->exec_killer,
@@ -188,9 +188,8 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
     case OBSERVE_WAIT_START: {
       const auto r = As<observe_wait_start>(record);
       if (!r) return std::nullopt;
-      return ObservedWaitStart{
-          kernel::WaitStart{.tid = ThreadId(r->header.tid),
-                            .request = RequestOf(r->header.tid, r->nr, r->args)}};
+      return ObservedWaitStart{kernel::WaitStart{
+          .tid = ThreadId(r->header.tid), .request = RequestOf(r->header.tid, r->nr, r->args)}};
     }
     case OBSERVE_SYSCALL: {
       const auto r = As<observe_syscall>(record);

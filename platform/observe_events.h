@@ -29,7 +29,7 @@ struct ObservedExit {
   pid_t tgid = 0;
   pid_t exec_killer = 0;
   kernel::ExitStatus status;
-  bool group = false;  // exit_group or a fatal signal: the whole group is exiting
+  bool group = false;        // exit_group or a fatal signal: the whole group is exiting
   bool last_thread = false;  // its process has no other thread left
   kernel::Usage usage;
 };
@@ -73,10 +73,9 @@ struct ObservedChildStopped {
 
 using ObservedEvent =
     std::variant<kernel::Clone, kernel::Exec, ObservedExit, ObservedExitEnd, ObservedWaitStart,
-                 kernel::WaitDone,
-                 kernel::SetPgid, kernel::SetSid, kernel::SigChldAction, kernel::SetSubreaper,
-                 kernel::SetPdeathsig, ObservedSignal, ObservedContinue, ObservedChildStopped,
-                 ObservedGroupExit>;
+                 kernel::WaitDone, kernel::SetPgid, kernel::SetSid, kernel::SigChldAction,
+                 kernel::SetSubreaper, kernel::SetPdeathsig, ObservedSignal, ObservedContinue,
+                 ObservedChildStopped, ObservedGroupExit>;
 
 // The event `record` tells; nullopt for a record too short or of a kind
 // not known (a newer program's), or a call that told nothing (a restarted

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -17,7 +18,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-#include <algorithm>
 
 #include "platform/caught_signals.h"
 #include "platform/launcher.h"
@@ -215,10 +215,9 @@ int Observer::Run() {
         });
         if (alone) release_.Reset();
       }
-      std::array<pollfd, 3> fds{
-          pollfd{.fd = bpf_->RingFd(), .events = POLLIN, .revents = 0},
-          pollfd{.fd = sigchld_fd.Get(), .events = POLLIN, .revents = 0},
-          pollfd{.fd = wake.Get(), .events = POLLIN, .revents = 0}};
+      std::array<pollfd, 3> fds{pollfd{.fd = bpf_->RingFd(), .events = POLLIN, .revents = 0},
+                                pollfd{.fd = sigchld_fd.Get(), .events = POLLIN, .revents = 0},
+                                pollfd{.fd = wake.Get(), .events = POLLIN, .revents = 0}};
       // A pending stop is looked for in /proc, once everything before it
       // in the ring is told.
       if (!behind && !pending_stops_.empty()) TellStopsTheHostShows();
@@ -358,6 +357,11 @@ void Observer::TellPendingEnd(pid_t tid) {
 
 void Observer::TellEndsBeforeReap(pid_t pid) {
   if (pending_ends_.empty()) return;
+  // A process is reported once every thread of it is gone (Linux
+  // delay_group_leader): their ends came first.
+  for (const kernel::TaskInfo& t : model_.Threads(ThreadId(pid))) {
+    if (t.root_tid != pid) TellPendingEnd(t.root_tid);
+  }
   TellPendingEnd(pid);
   // A parent whose end handed it on (to a subreaper, or the sentry): a
   // chain of them at most as long as the tree is deep.
@@ -438,9 +442,10 @@ void Observer::OnGroupExit(const ObservedGroupExit& exit) {
   // target's exit, so that the model stops reporting the group's stop or
   // continue, as the host's wait already does.
   pending_stops_.erase(exit.tid);
-  Apply(kernel::ExitBegin{.tid = ThreadId(exit.tid),
-                          .status = kernel::ExitStatus{.code = 0, .signo = exit.signo, .core = false},
-                          .group = true});
+  Apply(
+      kernel::ExitBegin{.tid = ThreadId(exit.tid),
+                        .status = kernel::ExitStatus{.code = 0, .signo = exit.signo, .core = false},
+                        .group = true});
   exit_told_.insert(exit.tid);
 }
 

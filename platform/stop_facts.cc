@@ -36,7 +36,8 @@ std::expected<std::unique_ptr<StopFacts>, std::string> StopFacts::Open(pid_t tra
       .ring_map = "facts",
       .ring_bytes = kRingBytes});
   if (!object) return std::unexpected(object.error());
-  if ((*object)->Bss() == nullptr) return std::unexpected("the BPF object's counters are not mapped");
+  if ((*object)->Bss() == nullptr)
+    return std::unexpected("the BPF object's counters are not mapped");
   const RingMemory ring = (*object)->Ring();
   return std::unique_ptr<StopFacts>(new StopFacts(std::move(*object), ring));
 }

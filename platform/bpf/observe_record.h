@@ -74,11 +74,11 @@ struct observe_exec {
 
 struct observe_exit {
   struct observe_header header;
-  int exit_code;          /* the wait status it will report */
-  int group_exit;         /* the whole group is exiting: exit_group or a fatal signal */
-  int exec_killer;        /* the thread whose exec is killing this one (de_thread), or 0 */
-  int syscall;            /* the call it was in (orig_ax): exit, exit_group, or another */
-  int group_dead;         /* the last thread of its process */
+  int exit_code;   /* the wait status it will report */
+  int group_exit;  /* the whole group is exiting: exit_group or a fatal signal */
+  int exec_killer; /* the thread whose exec is killing this one (de_thread), or 0 */
+  int syscall;     /* the call it was in (orig_ax): exit, exit_group, or another */
+  int group_dead;  /* the last thread of its process */
   int pad;
   unsigned long long utime_ns;
   unsigned long long stime_ns;

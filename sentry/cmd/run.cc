@@ -221,8 +221,7 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   options.wait_all = vm.count("wait-all") != 0;
   options.pidns = vm.count("pidns") != 0;
   options.stop_facts = vm.count("no-bpf") == 0;
-  options.terminal =
-      vm.count("no-tty") == 0 && !options.observe && ::isatty(STDIN_FILENO) == 1;
+  options.terminal = vm.count("no-tty") == 0 && !options.observe && ::isatty(STDIN_FILENO) == 1;
   // --step takes its commands from the terminal the workload shares, or the view.
   if (step && !options.terminal && vm.count("no-fuse") != 0) {
     return UsageError("run",

@@ -1,6 +1,8 @@
 // DecodeObserveRecord: what each record of the observe platform's ring
 // (platform/bpf/observe_record.h) tells the model, from records built here
 // as the BPF programs write them.
+#include "platform/observe_events.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,7 +12,6 @@
 #include <variant>
 
 #include "platform/bpf/observe_record.h"
-#include "platform/observe_events.h"
 #include "sentry/kernel/abi.h"
 
 namespace sentry::platform {
@@ -122,8 +123,8 @@ TEST(ObserveEventsTest, AFatalSendIsTheGroupExitAndSigkillIsNeverSeenTaken) {
 
 TEST(ObserveEventsTest, ARecordTooShortOrOfAnUnknownKindTellsNothing) {
   observe_exit r = ExitRecord(101, 0, OBSERVE_NR_EXIT, 0);
-  EXPECT_FALSE(DecodeObserveRecord(
-      std::span<const char>(reinterpret_cast<const char*>(&r), sizeof r - 1)));
+  EXPECT_FALSE(
+      DecodeObserveRecord(std::span<const char>(reinterpret_cast<const char*>(&r), sizeof r - 1)));
   r.header.kind = 99;
   EXPECT_FALSE(Decode(r));
 }

@@ -27,14 +27,35 @@ using testing::Traced;
 // The scenarios whose every event the observe platform sees in an order
 // the model can check. Those it cannot follow yet are in README's
 // "Watching without ptrace".
-const std::vector<std::string> kObservable = {
-    "fork-exec-wait", "threads", "nonleader-exec", "spawn", "job-control", "orphaned-group",
-    "tstp-orphaned", "sigchld-ign", "nocldwait", "daemon", "adopted-zombie",
-    "clone-exit-signal", "session-errors", "fan-out", "killed", "pdeathsig", "churn",
-    "killed-in-clone", "killed-in-clone-subreaper", "shape", "core-dump",
-    "killed-making-threads", "killed-after-reap", "killed-after-reap-subreaper", "kill-stopped",
-    "kill-continued", "adopt-during-poll", "poll-while-children-exit",
-    "adopt-by-exiting-subreaper"};
+const std::vector<std::string> kObservable = {"fork-exec-wait",
+                                              "threads",
+                                              "nonleader-exec",
+                                              "spawn",
+                                              "job-control",
+                                              "orphaned-group",
+                                              "tstp-orphaned",
+                                              "sigchld-ign",
+                                              "nocldwait",
+                                              "daemon",
+                                              "adopted-zombie",
+                                              "clone-exit-signal",
+                                              "session-errors",
+                                              "fan-out",
+                                              "killed",
+                                              "pdeathsig",
+                                              "churn",
+                                              "killed-in-clone",
+                                              "killed-in-clone-subreaper",
+                                              "shape",
+                                              "core-dump",
+                                              "killed-making-threads",
+                                              "killed-after-reap",
+                                              "killed-after-reap-subreaper",
+                                              "kill-stopped",
+                                              "kill-continued",
+                                              "adopt-during-poll",
+                                              "poll-while-children-exit",
+                                              "adopt-by-exiting-subreaper"};
 
 TEST(ObserveTest, ScenariosAgreeWithTheHost) {
   for (const std::string& mode : kObservable) {
@@ -82,20 +103,19 @@ TEST(ObserveTest, TellsTheSameStoryAsPtrace) {
 TEST(ObserveTest, StraceAndGdbWorkInside) {
   // Under ptrace a workload cannot trace its own children: proof that the
   // test tells the platforms apart.
-  const Outcome traced = RunInNewSession(
-      {SENTRY_BINARY, "run", "--no-fuse", "--no-db", "--", "strace", "-f", "-o", "/dev/null",
-       "true"},
-      "strace-traced");
+  const Outcome traced = RunInNewSession({SENTRY_BINARY, "run", "--no-fuse", "--no-db", "--",
+                                          "strace", "-f", "-o", "/dev/null", "true"},
+                                         "strace-traced");
   EXPECT_NE(traced.exit_code, 0) << traced.err;
-  const Outcome strace = RunInNewSession({SENTRY_BINARY, "run", "--observe", "--no-fuse",
-                                          "--no-db", "--", "strace", "-f", "true"},
-                                         "strace-observed");
+  const Outcome strace = RunInNewSession(
+      {SENTRY_BINARY, "run", "--observe", "--no-fuse", "--no-db", "--", "strace", "-f", "true"},
+      "strace-observed");
   EXPECT_EQ(strace.exit_code, 0) << strace.err;
   EXPECT_NE(strace.err.find("execve(\"/usr/bin/true\""), std::string::npos) << strace.err;
-  const Outcome gdb = RunInNewSession({SENTRY_BINARY, "run", "--observe", "--no-fuse", "--no-db",
-                                       "--", "gdb", "-nx", "-batch", "-ex", "run", "--args",
-                                       "true"},
-                                      "gdb-observed");
+  const Outcome gdb =
+      RunInNewSession({SENTRY_BINARY, "run", "--observe", "--no-fuse", "--no-db", "--", "gdb",
+                       "-nx", "-batch", "-ex", "run", "--args", "true"},
+                      "gdb-observed");
   EXPECT_EQ(gdb.exit_code, 0) << gdb.err;
   EXPECT_NE(gdb.out.find("exited normally"), std::string::npos) << gdb.out << gdb.err;
 }
