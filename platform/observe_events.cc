@@ -33,7 +33,7 @@ bool Restarts(long long ret) {
   return ret <= -512 && ret >= -516;
 }
 
-kernel::WaitRequest RequestOf(pid_t tid, int nr, const unsigned long long* args) {
+kernel::WaitRequest RequestOf(pid_t tid, int nr, const unsigned long long* args, int pidfd_pid) {
   if (nr == OBSERVE_NR_WAIT4) {
     return kernel::WaitRequest::FromWait4(static_cast<std::int32_t>(args[0]),
                                           static_cast<std::uint32_t>(args[2]));
@@ -43,9 +43,12 @@ kernel::WaitRequest RequestOf(pid_t tid, int nr, const unsigned long long* args)
                                       static_cast<std::uint32_t>(args[3]));
   // A pidfd stands for its process, as the caller's namespace numbers it (the
   // initial one's here: BPF runs only there) and with its own WNOHANG.
+  // The process is the program's, read at do_wait's start (by now it may be
+  // reaped, and the fdinfo says -1); O_NONBLOCK is the descriptor's, while
+  // it is open.
   if (request.idtype == abi::kP_PIDFD) {
     const auto target = ReadPidfd(tid, static_cast<int>(args[1]));
-    request.id = target && target->pid > 0 ? target->pid : 0;
+    request.id = pidfd_pid > 0 ? pidfd_pid : target && target->pid > 0 ? target->pid : 0;
     if (target && target->nonblocking) request.options |= abi::kWNOHANG;
   }
   return request;
@@ -76,7 +79,7 @@ std::optional<ObservedEvent> DecodeSyscall(const observe_syscall& r) {
     case OBSERVE_NR_WAIT4:
     case OBSERVE_NR_WAITID: {
       kernel::WaitDone done{.tid = tid,
-                            .request = RequestOf(r.header.tid, r.nr, r.args),
+                            .request = RequestOf(r.header.tid, r.nr, r.args, r.pidfd_pid),
                             .result = r.ret,
                             .code = 0,
                             .status = 0};
@@ -188,8 +191,9 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
     case OBSERVE_WAIT_START: {
       const auto r = As<observe_wait_start>(record);
       if (!r) return std::nullopt;
-      return ObservedWaitStart{kernel::WaitStart{
-          .tid = ThreadId(r->header.tid), .request = RequestOf(r->header.tid, r->nr, r->args)}};
+      return ObservedWaitStart{
+          kernel::WaitStart{.tid = ThreadId(r->header.tid),
+                            .request = RequestOf(r->header.tid, r->nr, r->args, r->pidfd_pid)}};
     }
     case OBSERVE_SYSCALL: {
       const auto r = As<observe_syscall>(record);

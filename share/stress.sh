@@ -4,17 +4,19 @@
 # subreaper, under --pidns, and both. A run fails if the sentry records a
 # divergence, if its model ends with a task the host no longer has (replay's
 # final table must hold the sentry alone), or if it hangs (60 s).
-#   share/stress.sh [--seeds N] [--from S] [--variants LIST] [--build DIR] [--load N]
+#   share/stress.sh [--seeds N] [--from S] [--variants LIST] [--build DIR] [--load N] [--observe]
 #     --seeds N      seeds per variant (default 500: 2,000 runs)
 #     --from S       first seed (default 1)
 #     --variants L   comma-separated from plain,subreaper,pidns,pidns-subreaper
 #     --build DIR    the build to use (default build-release; built if missing)
 #     --load N       N CPU hogs run beside it, started and stopped here (default 0)
+#     --observe      under `run --observe` (BPF tracepoints, no ptrace): plain and
+#                    subreaper only (it refuses --pidns)
 # Failing runs' logs are kept under $TMPDIR/sentry-stress/; figures at the end.
 set -euo pipefail
 source "$(dirname "$0")/deps.sh"
 
-seeds=500 from=1 variants=plain,subreaper,pidns,pidns-subreaper build=build-release load=0
+seeds=500 from=1 variants= build=build-release load=0 platform=()
 while [ $# -gt 0 ]; do
   case $1 in
     --seeds) seeds=$2; shift ;;
@@ -22,12 +24,17 @@ while [ $# -gt 0 ]; do
     --variants) variants=$2; shift ;;
     --build) build=$2; shift ;;
     --load) load=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --observe) platform=(--observe) ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "share/stress.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
+if [ -z "$variants" ]; then
+  variants=plain,subreaper,pidns,pidns-subreaper
+  [ ${#platform[@]} -eq 0 ] || variants=plain,subreaper
+fi
 dir="$SENTRY_ROOT/$build"
 if [ ! -x "$dir/tests/scenarios" ]; then
   sentry_install_deps
@@ -62,7 +69,7 @@ for variant in "${chosen[@]}"; do
     runs=$((runs + 1))
     rc=0
     rm -f "$db" "$db"-*
-    timeout -s KILL 60 setsid "$sentry" run --no-tty --log-records "$log" --db "$db" "${opts[@]}" \
+    timeout -s KILL 60 setsid "$sentry" run --no-tty --log-records "$log" --db "$db" "${platform[@]}" "${opts[@]}" \
       -- "$scenarios" random "$seed" "${extra[@]}" >/dev/null 2>&1 || rc=$?
     name="$variant-seed$seed"
     if [ "$rc" -eq 137 ]; then
@@ -83,6 +90,7 @@ for variant in "${chosen[@]}"; do
     fi
   done
 done
+echo "stress.platform: ${platform[*]:-ptrace}"
 echo "stress.load: $load"
 echo "stress.runs: $runs"
 echo "stress.divergent_runs: $divergent"

@@ -29,6 +29,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SIGNAL_GROUP_EXIT 0x00000004
 #define TASK_DEAD 0x00000080
 #define WNOHANG 1
+#define P_PIDFD 3
 #define SI_USER 0
 #define CLD_STOPPED 5
 #define SI_KERNEL 0x80
@@ -71,6 +72,16 @@ struct {
   __type(key, unsigned long long);
   __type(value, struct dying_thread);
 } dying SEC(".maps");
+
+/* waitid(P_PIDFD) callers, by tid: the process their descriptor named at
+ * do_wait's start (by the call's end it may be reaped, and the descriptor
+ * then names none). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1 << 12);
+  __type(key, int);
+  __type(value, int);
+} pidfd_targets SEC(".maps");
 
 /* An exec record is too big for the BPF stack: built here, then copied. */
 struct {
@@ -214,6 +225,12 @@ int BPF_PROG(observe_wait_start, struct pid *pid) {
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
   long nr = BPF_CORE_READ(regs, orig_ax);
   if (nr != OBSERVE_NR_WAIT4 && nr != OBSERVE_NR_WAITID) return 0;
+  int pidfd_pid = 0;
+  if (nr == OBSERVE_NR_WAITID && BPF_CORE_READ(regs, di) == P_PIDFD) {
+    int tid = BPF_CORE_READ(task, pid);
+    if (pid) pidfd_pid = BPF_CORE_READ(pid, numbers[0].nr);
+    bpf_map_update_elem(&pidfd_targets, &tid, &pidfd_pid, BPF_ANY);
+  }
   /* A WNOHANG wait does not block: its start is told with its result. */
   unsigned long long options = nr == OBSERVE_NR_WAIT4 ? BPF_CORE_READ(regs, dx) : BPF_CORE_READ(regs, r10);
   if (options & WNOHANG) return 0;
@@ -221,7 +238,7 @@ int BPF_PROG(observe_wait_start, struct pid *pid) {
   if (!r) return 0;
   fill_header(&r->header, OBSERVE_WAIT_START, task);
   r->nr = (int)nr;
-  r->pad = 0;
+  r->pidfd_pid = pidfd_pid;
   r->args[0] = BPF_CORE_READ(regs, di);
   r->args[1] = BPF_CORE_READ(regs, si);
   r->args[2] = BPF_CORE_READ(regs, dx);
@@ -252,6 +269,15 @@ int BPF_PROG(observe_syscall, struct pt_regs *regs, long ret) {
                                 BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, r10),
                                 BPF_CORE_READ(regs, r8)};
   if (nr == OBSERVE_NR_RT_SIGACTION && (args[0] != SIGCHLD || args[1] == 0)) return 0;
+  int pidfd_pid = 0;
+  if (nr == OBSERVE_NR_WAITID && args[0] == P_PIDFD) {
+    int tid = BPF_CORE_READ(task, pid);
+    int *target = bpf_map_lookup_elem(&pidfd_targets, &tid);
+    if (target) {
+      pidfd_pid = *target;
+      bpf_map_delete_elem(&pidfd_targets, &tid);
+    }
+  }
   int child_pid = 0;
   if (nr == OBSERVE_NR_WAITID && ret == 0 && args[2] != 0) {
     bpf_probe_read_user(&child_pid, sizeof child_pid, (const void *)args[2] + 16);
@@ -269,7 +295,7 @@ int BPF_PROG(observe_syscall, struct pt_regs *regs, long ret) {
   if (!r) return 0;
   fill_header(&r->header, OBSERVE_SYSCALL, task);
   r->nr = (int)nr;
-  r->pad = 0;
+  r->pidfd_pid = pidfd_pid;
   r->ret = ret;
   for (int i = 0; i < 5; ++i) r->args[i] = args[i];
   r->status = 0;

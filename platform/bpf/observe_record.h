@@ -86,15 +86,15 @@ struct observe_exit {
 
 struct observe_wait_start {
   struct observe_header header;
-  int nr; /* wait4 or waitid */
-  int pad;
+  int nr;        /* wait4 or waitid */
+  int pidfd_pid; /* waitid(P_PIDFD): the process the descriptor names, or 0 */
   unsigned long long args[4];
 };
 
 struct observe_syscall {
   struct observe_header header;
   int nr;
-  int pad;
+  int pidfd_pid; /* waitid(P_PIDFD): the process the descriptor named at the call's start */
   long long ret;
   unsigned long long args[5];
   /* wait4: the status word written (valid when ret > 0 and args[1]);
