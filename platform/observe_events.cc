@@ -215,10 +215,14 @@ std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
     case OBSERVE_SIGCONT: {
       const auto r = As<observe_signal>(record);
       if (!r) return std::nullopt;
-      // include/linux/sched/signal.h: SIGNAL_CLD_CONTINUED.
+      // include/linux/sched/signal.h: SIGNAL_CLD_STOPPED, SIGNAL_CLD_CONTINUED.
+      constexpr unsigned kCldStopped = 0x10;
       constexpr unsigned kCldContinued = 0x20;
+      using Found = ObservedContinue::Found;
       return ObservedContinue{.continued = kernel::GroupContinue{.tid = ThreadId(r->header.tid)},
-                              .stop_was_complete = (r->group_flags & kCldContinued) != 0};
+                              .found = (r->group_flags & kCldContinued) != 0 ? Found::kStopComplete
+                                       : (r->group_flags & kCldStopped) != 0 ? Found::kStopUnderWay
+                                                                             : Found::kNoStop};
     }
     case OBSERVE_CHILD_STOPPED: {
       const auto r = As<observe_signal>(record);

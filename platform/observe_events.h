@@ -58,12 +58,14 @@ struct ObservedGroupExit {
   std::optional<kernel::SignalDelivered> delivered;
 };
 
-// SIGCONT was sent to a process; `stop_was_complete`: its group stop had
-// completed (the parent may wait for the continue), as the group's flags
-// said just after (SIGNAL_CLD_CONTINUED).
+// SIGCONT was sent to a process. What it found, from the group's flags
+// just after (prepare_signal): a stop complete (SIGNAL_CLD_CONTINUED), one
+// under way (SIGNAL_CLD_STOPPED: some thread took the stop signal, and a
+// wait(WCONTINUED) reports the continue all the same), or none.
 struct ObservedContinue {
+  enum class Found : std::uint8_t { kNoStop, kStopUnderWay, kStopComplete };
   kernel::GroupContinue continued;
-  bool stop_was_complete = false;
+  Found found = Found::kNoStop;
 };
 
 // A child's group stop completed: its parent was sent SIGCHLD (CLD_STOPPED).

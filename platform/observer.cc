@@ -432,6 +432,7 @@ void Observer::OnSignal(const kernel::SignalDelivered& delivered) {
   for (const kernel::TaskInfo& t : model_.Threads(ThreadId(taker->tgid))) {
     if (t.exit_state == kernel::ExitState::kNone) pending_stops_[t.root_tid] = delivered.signo;
   }
+  stop_takers_[static_cast<pid_t>(taker->tgid)] = delivered.tid.value;
 }
 
 void Observer::OnGroupExit(const ObservedGroupExit& exit) {
@@ -476,14 +477,30 @@ void Observer::TellStopsTheHostShows() {
 void Observer::OnContinue(const ObservedContinue& sigcont) {
   const auto target = model_.FindTask(sigcont.continued.tid);
   if (target) {
-    if (sigcont.stop_was_complete) {
-      TellPendingStops(static_cast<pid_t>(target->tgid));
-    } else {
-      // Continued before it stopped: no stop to tell.
-      for (const kernel::TaskInfo& t : model_.Threads(ThreadId(target->tgid))) {
-        pending_stops_.erase(t.root_tid);
-      }
+    const auto tgid = static_cast<pid_t>(target->tgid);
+    switch (sigcont.found) {
+      case ObservedContinue::Found::kStopComplete:
+        TellPendingStops(tgid);
+        break;
+      case ObservedContinue::Found::kStopUnderWay:
+        // The thread that took the stop signal began the stop; the others
+        // had not joined it.
+        if (const auto taker = stop_takers_.find(tgid); taker != stop_takers_.end()) {
+          if (const auto it = pending_stops_.find(taker->second); it != pending_stops_.end()) {
+            const int signo = it->second;
+            pending_stops_.erase(it);
+            Apply(kernel::GroupStop{.tid = ThreadId(taker->second), .signo = signo});
+          }
+        }
+        break;
+      case ObservedContinue::Found::kNoStop:
+        break;
     }
+    // Continued before they stopped: no stop to tell.
+    for (const kernel::TaskInfo& t : model_.Threads(ThreadId(tgid))) {
+      pending_stops_.erase(t.root_tid);
+    }
+    stop_takers_.erase(tgid);
   }
   Apply(sigcont.continued);
 }
@@ -497,9 +514,12 @@ bool Observer::ReapChildren() {
       if (errno == EINTR) continue;
       return false;  // ECHILD: the workload is gone
     }
-    // Its exit, and that of the parent whose end handed it to the sentry,
-    // are in the ring (sched_process_exit fires before exit_notify), unless
-    // another CPU is still writing a record before them: read up to them.
+    // Its exit, its threads' and that of the parent whose end handed it to
+    // the sentry are in the ring (sched_process_exit fires before
+    // exit_notify), unless another CPU is still writing a record before
+    // them: the ring is read to its end first, then up to them.
+    for (int tries = 0; Drain() && tries < 1000; ++tries) {
+    }
     for (int tries = 0; tries < 1000; ++tries) {
       TellEndsBeforeReap(pid);
       const auto known = model_.FindTask(ThreadId(pid));

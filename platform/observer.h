@@ -116,6 +116,8 @@ class Observer final : public Platform {
   // it, the parent's CLD_STOPPED, SIGCONT finding the stop complete,
   // /proc's T), dropped if the thread exits or is continued first.
   std::unordered_map<pid_t, int> pending_stops_;
+  // By process: the thread whose stop signal's delivery began its stop.
+  std::unordered_map<pid_t, pid_t> stop_takers_;
   // Threads past their exit's start whose end is not told yet, with it.
   std::unordered_map<pid_t, kernel::ExitEnd> pending_ends_;
   // Threads whose exit was told at the fatal signal sent to them (the

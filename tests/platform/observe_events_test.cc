@@ -101,10 +101,13 @@ TEST(ObserveEventsTest, SigcontSaysWhetherTheStopWasComplete) {
   observe_signal r{};
   r.header = {.kind = OBSERVE_SIGCONT, .tid = 300, .tgid = 300, .pad = 0};
   r.signo = SIGCONT;
+  using Found = ObservedContinue::Found;
   r.group_flags = 0x20 | 0x2;  // SIGNAL_CLD_CONTINUED | SIGNAL_STOP_CONTINUED
-  EXPECT_TRUE(std::get<ObservedContinue>(*Decode(r)).stop_was_complete);
-  r.group_flags = 0x10;  // SIGNAL_CLD_STOPPED: the stop was still under way
-  EXPECT_FALSE(std::get<ObservedContinue>(*Decode(r)).stop_was_complete);
+  EXPECT_EQ(std::get<ObservedContinue>(*Decode(r)).found, Found::kStopComplete);
+  r.group_flags = 0x10 | 0x2;  // SIGNAL_CLD_STOPPED: the stop was still under way
+  EXPECT_EQ(std::get<ObservedContinue>(*Decode(r)).found, Found::kStopUnderWay);
+  r.group_flags = 0;
+  EXPECT_EQ(std::get<ObservedContinue>(*Decode(r)).found, Found::kNoStop);
 }
 
 TEST(ObserveEventsTest, AFatalSendIsTheGroupExitAndSigkillIsNeverSeenTaken) {
