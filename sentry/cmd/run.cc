@@ -40,7 +40,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: sentry run [options] -- CMD [ARGS...]\n"
     "\n"
-    "Runs CMD under ptrace and mirrors its task tree in the model, live as a procfs\n"
+    "Runs CMD under ptrace (or, with --observe, followed through the kernel's\n"
+    "tracepoints) and mirrors its task tree in the model, live as a procfs\n"
     "view and recorded in a SQLite file. CMD runs where a shell would put it: a small\n"
     "session leader (sentry-session, a login shell's place) starts it in a session of\n"
     "its own, in the leader's process group as `sh -c` would (with a terminal: in a\n"
@@ -85,6 +86,7 @@ constexpr CommandDoc kDoc{
     .examples =
         "sentry run -- make -j4\n"
         "sentry run --pidns -- sh -c 'sleep 1 & wait'\n"
+        "sentry run --observe -- strace -f make\n"
         "sentry run --step --step-on fork,reap -- ./a.out\n"
         "sentry run --log-records run.jsonl --no-db -- python3 tests.py",
     .see_also =
@@ -134,11 +136,11 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
       "no-tty", "do not give the workload a terminal of its own, even when stdin is one")(
       "observe",
       "run the workload without ptrace, followed through the kernel's tracepoints (BPF; "
-      "root): native speed, and strace and gdb work inside it. The model, the view and the "
+      "root): no stops, and strace and gdb work inside it. The model, the view and the "
       "log are the same; what this platform cannot see (a thread joining a group stop, a "
-      "failed clone) is listed in README's \"Watching without ptrace\". Not with --step, "
-      "--max-tasks or --pidns, which need a held task; the workload gets no terminal of "
-      "its own")(
+      "failed clone) is listed in README's \"Watching without ptrace\". Not with --step "
+      "or --max-tasks, which need a held task, nor --pidns yet; the workload gets no "
+      "terminal of its own")(
       "no-bpf",
       "read every ptrace stop with ptrace and /proc alone. By default, when the kernel lets "
       "it load BPF (root), the sentry takes a new task's clone flags and an exec's names "
@@ -199,12 +201,20 @@ int RunAndCleanUp(int argc, char** argv, int& signo) {
   options.observe = vm.count("observe") != 0;
   if (options.observe) {
     // The observe platform holds no task: what needs one cannot work.
-    for (const char* needs_ptrace : {"step", "max-tasks", "pidns", "no-bpf"}) {
+    for (const char* needs_ptrace : {"step", "max-tasks"}) {
       if (vm.count(needs_ptrace) != 0) {
         return UsageError("run", std::string("--") + needs_ptrace +
                                      " cannot work with --observe, which holds no task "
                                      "(it needs the ptrace platform)");
       }
+    }
+    if (vm.count("pidns") != 0) {
+      return UsageError("run",
+                        "--pidns cannot work with --observe yet: its tracepoints give the "
+                        "initial namespace's ids, not the workload's");
+    }
+    if (vm.count("no-bpf") != 0) {
+      return UsageError("run", "--no-bpf contradicts --observe, which is BPF's tracepoints");
     }
   }
   if (vm.count("quiz") != 0 && !step) return UsageError("run", "--quiz needs --step");
