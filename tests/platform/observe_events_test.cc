@@ -74,7 +74,7 @@ TEST(ObserveEventsTest, AWaitsResultIsReadFromWhatTheCallerGot) {
   r.child_pid = 201;
   r.child_code = abi::kCLD_EXITED;
   r.child_status = 4;
-  const auto& waitid = std::get<kernel::WaitDone>(*Decode(r));
+  const auto waitid = std::get<kernel::WaitDone>(*Decode(r));
   EXPECT_EQ(waitid.result, 201);
   EXPECT_EQ(waitid.code, abi::kCLD_EXITED);
   EXPECT_EQ(waitid.status, 4);
@@ -90,7 +90,7 @@ TEST(ObserveEventsTest, SigchldsDispositionIsTheGroupsAfterTheCall) {
   r.args[0] = SIGCHLD;
   r.sigchld_handler = reinterpret_cast<std::uint64_t>(SIG_IGN);
   r.sigchld_flags = SA_NOCLDWAIT;
-  const auto& action = std::get<kernel::SigChldAction>(*Decode(r));
+  const auto action = std::get<kernel::SigChldAction>(*Decode(r));
   EXPECT_EQ(action.disposition, kernel::SigChldDisposition::kIgnore);
   EXPECT_TRUE(action.nocldwait);
   r.ret = -22;  // EINVAL: nothing changed
