@@ -23,7 +23,7 @@ using kernel::ThreadId;
 template <typename T>
 std::optional<T> As(std::span<const char> record) {
   if (record.size() < sizeof(T)) return std::nullopt;
-  T value;
+  T value{};
   std::memcpy(&value, record.data(), sizeof value);
   return value;
 }
@@ -57,7 +57,7 @@ kernel::WaitRequest RequestOf(pid_t tid, int nr, const unsigned long long* args,
 std::optional<ObservedEvent> DecodeExec(std::span<const char> record) {
   constexpr std::size_t kFixed = sizeof(observe_exec) - OBSERVE_ARGV_MAX;
   if (record.size() < kFixed) return std::nullopt;
-  observe_exec head;
+  observe_exec head{};
   std::memcpy(&head, record.data(), kFixed);
   std::vector<std::string> argv;
   if (head.argv_len <= OBSERVE_ARGV_MAX && record.size() >= kFixed + head.argv_len) {
