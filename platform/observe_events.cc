@@ -143,11 +143,6 @@ kernel::SignalDelivered Delivered(const observe_signal& r) {
 
 }  // namespace
 
-pid_t ObserveRecordTid(std::span<const char> record) {
-  const auto header = As<observe_header>(record);
-  return header ? header->tid : 0;
-}
-
 std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record) {
   const auto header = As<observe_header>(record);
   if (!header) return std::nullopt;

@@ -84,7 +84,4 @@ using ObservedEvent =
 // wait).
 std::optional<ObservedEvent> DecodeObserveRecord(std::span<const char> record);
 
-// The tid of the thread a record is about (0 for one too short).
-pid_t ObserveRecordTid(std::span<const char> record);
-
 }  // namespace sentry::platform

@@ -1,27 +1,37 @@
 // Observer: the observe platform. Runs the workload without ptrace and feeds
 // the model from the kernel's tracepoints (bpf/observe.bpf.c), read from one
-// BPF ring buffer in the order its records were reserved.
+// BPF ring buffer in the order its records were reserved (docs/design.md,
+// "Tracepoint facts").
 //
 // What it sees: every clone (task_newtask), exec (sched_process_exec), exit
-// (sched_process_exit, with the status and whether the whole group goes),
-// wait (sched_process_wait at its start, the sys_exit of wait4/waitid with
-// the status the caller got), setpgid, setsid, SIGCHLD's disposition,
-// PR_SET_CHILD_SUBREAPER and PR_SET_PDEATHSIG (their sys_exits), each
-// signal a task takes (signal_deliver) and each SIGCONT sent
-// (signal_generate).
+// (sched_process_exit, with the status and whether the whole group goes)
+// and end (the thread's last switch, after exit_notify), wait
+// (sched_process_wait at a blocking one's start, the sys_exit of
+// wait4/waitid with what the caller got), setpgid, setsid, SIGCHLD's
+// disposition, PR_SET_CHILD_SUBREAPER and PR_SET_PDEATHSIG (their
+// sys_exits), each signal a task takes (signal_deliver), and each SIGCONT,
+// fatal signal and child's CLD_STOPPED sent (signal_generate).
 //
-// What it cannot see, and so does differently from the ptrace tracer:
-// - It holds nothing: no --step, no freeze, no --max-tasks; the checks that
-//   need a task held at a stop (the host's parent and group read from /proc
-//   at that stop) are off.
-// - A thread's exit and its end (exit_notify) are one event: the tracepoint
-//   fires before exit_notify, which follows without a wait.
-// - A group stop: only the signal's delivery is seen; the model's verdict on
-//   it (Rule::kSignalStops) stands for the stop of every thread, whose
-//   joining no tracepoint shows.
-// - Failed clones (no task_newtask), and the order of events on different
-//   CPUs beyond the ring's reservation order.
-// - A full ring loses records: counted (Dropped) and said at the end.
+// Where the host's order is not the ring's, each is told when the host
+// shows it:
+// - A thread's end: at its last switch, or before a wait (or the sentry's
+//   reap, or an ECHILD) that shows it past exit_notify (pending_ends_).
+// - A group stop: the stop signal's delivery is seen, and the model's verdict
+//   on it (Rule::kSignalStops); each thread's stop is told when the host
+//   shows it complete (pending_stops_): a wait or the parent's CLD_STOPPED
+//   reporting it, a SIGCONT that finds it complete or under way, /proc's
+//   state T, read every millisecond while a stop is pending.
+// - A fatal signal makes the group exit where it is sent (complete_signal):
+//   the target's exit is told there (exit_told_).
+//
+// What it cannot do:
+// - Hold a task: no --step, no freeze, no --max-tasks; the checks that need
+//   a task held at a stop (the host's parent and group read from /proc at
+//   that stop) are off.
+// - See a failed clone, or a WNOHANG wait that found nothing (counted in the
+//   program, not recorded: a poller in a loop would fill the ring), or the
+//   order of events on different CPUs beyond the ring's reservation order.
+// - Lose nothing when the ring is full: that is counted and said at the end.
 //
 // The shape is the ptrace tracer's: the sentry (subreaper), its session
 // leader, the first process; the first process's exit ends the rest unless
