@@ -22,6 +22,7 @@
 #include "platform/caught_signals.h"
 #include "platform/launcher.h"
 #include "platform/proc_files.h"
+#include "platform/sentry_observations.h"
 #include "sentry/kernel/abi.h"
 
 #ifdef SENTRY_HAVE_BPF
@@ -151,16 +152,7 @@ int Observer::Run() {
     ::sigprocmask(SIG_SETMASK, &original, nullptr);
     return 125;
   }
-  Apply(kernel::TaskExisting{.tid = ThreadId(self_),
-                             .tgid = ThreadId(self_),
-                             .parent = ThreadId(0),
-                             .pgid = kernel::ProcessGroupId(::getpgrp()),
-                             .sid = kernel::SessionId(::getsid(0)),
-                             .uid = ::getuid(),
-                             .gid = ::getgid(),
-                             .subreaper = true,
-                             .comm = "sentry",
-                             .argv = ReadCmdline(self_)});
+  Apply(SentryItself(self_));
   BpfObject* bpf = bpf_.get();
   auto launched = LaunchTraced(LaunchSpec{
       .path = *path,
@@ -191,15 +183,8 @@ int Observer::Run() {
   release_ = std::move(launched->release);
   // Its setsid, made before the sentry may have begun to follow it, is told
   // here, as the tracer does (seen too, it is left out: Handle).
-  Apply(kernel::Clone{.parent = ThreadId(self_),
-                      .child = ThreadId(session_leader_),
-                      .flags = 0,
-                      .exit_signal = SIGCHLD,
-                      .nested_tids = {},
-                      .error = 0,
-                      .pgid = 0,
-                      .comm = kSessionLeaderName});
-  Apply(kernel::SetSid{.tid = ThreadId(session_leader_), .result = session_leader_});
+  Apply(SessionLeaderForked(self_, session_leader_));
+  Apply(SessionLeaderSetsid(session_leader_));
 
   {
     CaughtSignals caught(kCaughtSignals, wake.Get(), 0);
@@ -547,12 +532,7 @@ bool Observer::ReapChildren() {
 }
 
 void Observer::RecordSentryReap(pid_t pid, int status) {
-  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
-  Apply(kernel::WaitDone{.tid = ThreadId(self_),
-                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
-                         .result = pid,
-                         .code = decoded.code,
-                         .status = decoded.status});
+  Apply(SentryReaped(self_, pid, status));
 }
 
 void Observer::KillLeftovers() {

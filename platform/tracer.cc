@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "platform/proc_files.h"
+#include "platform/sentry_observations.h"
 #include "sentry/kernel/abi.h"
 
 namespace sentry::platform {
@@ -161,16 +162,7 @@ int Tracer::Run() {
       Warn("no stop facts (" + facts.error() + "): each stop is read with ptrace and /proc");
     }
   }
-  Apply(kernel::TaskExisting{.tid = ThreadId(self_),
-                             .tgid = ThreadId(self_),
-                             .parent = ThreadId(0),
-                             .pgid = kernel::ProcessGroupId(::getpgrp()),
-                             .sid = kernel::SessionId(::getsid(0)),
-                             .uid = ::getuid(),
-                             .gid = ::getgid(),
-                             .subreaper = true,
-                             .comm = "sentry",
-                             .argv = ReadCmdline(self_)});
+  Apply(SentryItself(self_));
   if (options_.terminal) {
     if (auto opened = OpenTerminal(); !opened) {
       std::fprintf(stderr, "sentry: the workload's terminal: %s\n", opened.error().c_str());
@@ -209,15 +201,8 @@ int Tracer::Run() {
   release_ = std::move(launched->release);
   // Its setsid and terminal came before the filter: told here. What it does
   // next (the first process's fork, setpgid, tcsetpgrp, wait) is observed.
-  Apply(kernel::Clone{.parent = ThreadId(self_),
-                      .child = ThreadId(session_leader_),
-                      .flags = 0,
-                      .exit_signal = SIGCHLD,
-                      .nested_tids = {},
-                      .error = 0,
-                      .pgid = 0,
-                      .comm = kSessionLeaderName});
-  Apply(kernel::SetSid{.tid = ThreadId(session_leader_), .result = session_leader_});
+  Apply(SessionLeaderForked(self_, session_leader_));
+  Apply(SessionLeaderSetsid(session_leader_));
   if (pty_) {
     Apply(kernel::ControllingTty{.tid = ThreadId(session_leader_), .tty_nr = pty_->tty_nr});
     // Started after the fork and the signal mask: the thread must not take

@@ -6,21 +6,15 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "platform/sentry_observations.h"
 #include "platform/tracer.h"
-#include "sentry/kernel/abi.h"
 
 namespace sentry::platform {
 
-namespace abi = kernel::abi;
 using kernel::ThreadId;
 
 void Tracer::RecordSentryReap(pid_t pid, int status) {
-  const auto decoded = kernel::FromWait4Status(static_cast<std::uint32_t>(status));
-  Apply(kernel::WaitDone{.tid = ThreadId(self_),
-                         .request = kernel::WaitRequest::FromWait4(-1, abi::kWALL),
-                         .result = pid,
-                         .code = decoded.code,
-                         .status = decoded.status});
+  Apply(SentryReaped(self_, pid, status));
 }
 
 void Tracer::NoteSentryReap(pid_t pid, int status, pid_t parent_at_report) {
